@@ -1,0 +1,61 @@
+/* Mobiprox native runtime: executes a compiled .mpxm network under any per-layer approximation
+ * configuration, switching configurations between inferences without reloading the model.
+ * Thread safety: one mpx_model is used by one thread at a time; distinct models are independent. */
+#ifndef MOBIPROX_H
+#define MOBIPROX_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MPX_VERSION_MAJOR 0
+#define MPX_VERSION_MINOR 1
+
+typedef struct mpx_model mpx_model;
+
+/* Load a model. threads <= 0 means one per online CPU. Returns NULL on failure; the reason is then
+ * available from mpx_last_error(NULL) on the same thread. */
+mpx_model *mpx_create_from_file(const char *path, int threads);
+mpx_model *mpx_create_from_buffer(const void *data, size_t size, int threads);
+void mpx_destroy(mpx_model *model);
+
+/* The message of the last failed call on this model, or, for model == NULL, of the last failed create on
+ * this thread. Never NULL; empty when there was no error. */
+const char *mpx_last_error(const mpx_model *model);
+
+/* Configurations, parsed from ApproxTuner/HPVM text (FORMAT.md, "Configurations"). Replaces the current
+ * set; index 0 is always the exact configuration. Returns 0, or -1 with the error set (and the previous set
+ * kept). Without a call, the model has the exact configuration only. */
+int mpx_load_configs(mpx_model *model, const char *text, size_t length);
+int mpx_load_configs_file(mpx_model *model, const char *path);
+int mpx_config_count(const mpx_model *model);
+const char *mpx_config_name(const mpx_model *model, int index);
+int mpx_set_config(mpx_model *model, int index);
+int mpx_get_config(const mpx_model *model);
+
+/* Per-sample element counts of the graph input and of output `index`. */
+size_t mpx_input_size(const mpx_model *model);
+int mpx_output_count(const mpx_model *model);
+size_t mpx_output_size(const mpx_model *model, int index);
+
+/* Runs `batch` samples: input holds batch * mpx_input_size floats, output batch * mpx_output_size(model, 0)
+ * floats (the first output). Returns 0, or -1 with the error set. Allocates only when the batch is larger
+ * than any before. */
+int mpx_infer(mpx_model *model, const float *input, int batch, float *output);
+/* Output `index` of the last mpx_infer call (batch * mpx_output_size floats), valid until the next call. */
+const float *mpx_output(const mpx_model *model, int index);
+
+/* Per-op timing for calibration: when enabled, each mpx_infer adds every op's wall time to a counter. */
+void mpx_set_op_timing(mpx_model *model, int enabled);
+int mpx_op_count(const mpx_model *model);
+const char *mpx_op_name(const mpx_model *model, int op);
+/* Accumulated seconds of op `op` since the last reset; resets all counters when reset != 0. */
+double mpx_op_seconds(const mpx_model *model, int op);
+void mpx_reset_op_timing(mpx_model *model);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
