@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { MobiproxError } from '../../core/errors';
+import { runModel } from '../../core/runtime/mpxrun';
+import { prepareData } from '../../core/runtime/prepare';
+import { addPreprocessingOptions, positiveInt, preprocessingFrom } from '../options';
+
+export function register(program: Command): void {
+  addPreprocessingOptions(
+    program
+      .command('run <model>')
+      .description('run an ONNX model (exact or under an approximation configuration) on a .npy input set')
+      .requiredOption('--input <x.npy>', 'input samples, [N, ...]')
+      .option('--labels <y.npy>', 'class index per sample; reports accuracy')
+      .option('--limit <n>', 'use only the first n samples', positiveInt),
+  )
+    .option('--configs <file>', 'approximation configurations (ApproxTuner/HPVM text)')
+    .option('--config <name|index>', 'the configuration to run (default: 0, exact)')
+    .option('--threads <n>', 'runtime threads (default: all cores)', positiveInt)
+    .option('--batch <b>', 'samples per inference', positiveInt, 1)
+    .option('--save-outputs <out.npy>', 'write the model outputs, [N, outputs]')
+    .option('--json', 'print one JSON object')
+    .action(async (modelPath: string, o) => {
+      if (o.config !== undefined && !o.configs) throw new MobiproxError('--config needs --configs <file>.');
+      const data = prepareData({
+        model: modelPath, input: o.input, labels: o.labels, limit: o.limit, preprocessing: preprocessingFrom(o),
+      });
+      try {
+        const r = await runModel(data.mpxmPath, data.inputPath, {
+          labels: data.labelsPath, configs: o.configs, config: o.config, threads: o.threads, batch: o.batch,
+          saveOutputs: o.saveOutputs, probabilities: data.model.endsWithSoftmax,
+        });
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ model: modelPath, ...r }) + '\n');
+          return;
+        }
+        const lines = [
+          `model        ${modelPath} (${data.model.layers.length} layers)`,
+          `config       ${r.config} (index ${r.configIndex})`,
+          `samples      ${r.samples} in batches of ${r.batch}, ${r.threads} thread(s)`,
+        ];
+        if (r.accuracy !== undefined) lines.push(`accuracy     ${r.accuracy.toFixed(2)} % (${r.correct}/${r.samples})`);
+        lines.push(
+          `latency      ${r.latencyMsPerSample.toFixed(4)} ms/sample, ` +
+            `${r.latencyMsPerBatch.mean.toFixed(4)} ± ${r.latencyMsPerBatch.std.toFixed(4)} ms/batch`,
+        );
+        if (o.saveOutputs) lines.push(`outputs      ${o.saveOutputs}`);
+        process.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        data.dispose();
+      }
+    });
+}

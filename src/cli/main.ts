@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/** The `mobiprox` command: a thin driver of src/core, like the VS Code extension. */
+import { Command } from 'commander';
+import { MobiproxError } from '../core/errors';
+import * as inspect from './commands/inspect';
+import * as run from './commands/run';
+
+const program = new Command()
+  .name('mobiprox')
+  .description('Approximation-aware on-device deep learning: inspect, run, tune, profile and ship ONNX models.')
+  .version(require('../../../package.json').version)
+  .showHelpAfterError();
+
+for (const command of [inspect, run]) command.register(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  // A MobiproxError is the user's to fix: say it plainly. Anything else is our bug: keep the stack.
+  const message = e instanceof MobiproxError || (e instanceof Error && e.name === 'AbortError')
+    ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
+  process.stderr.write(`mobiprox: ${message}\n`);
+  process.exitCode = e instanceof MobiproxError ? 2 : 1;
+});

@@ -1,0 +1,36 @@
+/** Option parsers and the preprocessing options shared by the commands that read a data set. */
+import { Command, InvalidArgumentError } from 'commander';
+import { Preprocessing } from '../core/data/preprocess';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive whole number.`);
+  return n;
+}
+
+export function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`'${value}' is not a number.`);
+  return n;
+}
+
+export function numberList(value: string): number[] {
+  const parts = value.split(',').map((s) => Number(s.trim()));
+  if (parts.length === 0 || parts.some((n) => !Number.isFinite(n))) {
+    throw new InvalidArgumentError(`'${value}' is not a comma-separated list of numbers, e.g. 0.485,0.456,0.406.`);
+  }
+  return parts;
+}
+
+export function addPreprocessingOptions(cmd: Command): Command {
+  return cmd
+    .option('--scale <s>', 'multiply every input value by s (first, after --nhwc)', finiteNumber)
+    .option('--mean <a,b,c>', 'subtract a per-channel mean (after --scale)', numberList)
+    .option('--std <a,b,c>', 'divide by a per-channel standard deviation (after --mean)', numberList)
+    .option('--standardize', "normalize each channel by the set's own mean and standard deviation")
+    .option('--nhwc', "the input is channels-last: convert it to the model's channels-first layout");
+}
+
+export function preprocessingFrom(o: { scale?: number; mean?: number[]; std?: number[]; standardize?: boolean; nhwc?: boolean }): Preprocessing {
+  return { scale: o.scale, mean: o.mean, std: o.std, standardize: o.standardize, nhwc: o.nhwc };
+}
