@@ -1,0 +1,117 @@
+/**
+ * Approximation configurations and their ApproxTuner/HPVM text form (DESIGN.md §4), with Mobiprox's
+ * confidence triples after the five header fields. JSON of `Configuration` is the project's own form.
+ */
+import { MobiproxError } from '../errors';
+
+/** One slot of a layer line: the HPVM op name and the knob it takes. */
+export interface SlotKnob { op: string; knob: number }
+
+/** Mean softmax confidence over all predictions, the correct ones and the wrong ones. */
+export interface ConfidenceTriple { mean: number; correct: number; wrong: number }
+
+export interface Configuration {
+  name: string;
+  speedup: number;
+  energy: number;
+  accuracy: number;
+  qosLoss: number;
+  /** First over all classes, then one per class, as the profiler measured them. */
+  confidence?: ConfidenceTriple[];
+  /** One entry per layer (HPVM line 1, 2, …), one knob per slot. */
+  layers: SlotKnob[][];
+}
+
+export interface ConfigurationFile {
+  baselineTime: number;
+  configurations: Configuration[];
+}
+
+export const HPVM_KNOB_NAMES: ReadonlyArray<[number, number, string]> = [
+  [11, 11, 'fp32'], [12, 12, 'fp16'], [121, 138, 'perf'], [151, 168, 'perf_fp16'],
+  [231, 239, 'samp'], [261, 269, 'samp_fp16'],
+];
+
+export function hpvmKnobName(id: number): string {
+  const range = HPVM_KNOB_NAMES.find(([lo, hi]) => id >= lo && id <= hi);
+  if (!range) throw new MobiproxError(`${id} is not an approximation knob id.`, { value: id });
+  return range[2];
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(Number(v.toPrecision(8))));
+
+export function formatHpvm(file: ConfigurationFile): string {
+  const out = [fmt(file.baselineTime)];
+  for (const c of file.configurations) {
+    out.push('+++++');
+    const triples = (c.confidence ?? []).flatMap((t) => [t.mean, t.correct, t.wrong].map(fmt));
+    out.push([c.name, fmt(c.speedup), fmt(c.energy), fmt(c.accuracy), fmt(c.qosLoss), ...triples].join(' '));
+    c.layers.forEach((slots, i) => {
+      out.push([String(i + 1), 'gpu', ...slots.flatMap((s) => [s.op, hpvmKnobName(s.knob), String(s.knob)])].join(' '));
+    });
+    out.push('-----');
+  }
+  return out.join('\n') + '\n';
+}
+
+export function parseHpvm(text: string, file = '<configurations>'): ConfigurationFile {
+  const lines = text.split(/\r?\n/);
+  const fail = (n: number, why: string) =>
+    new MobiproxError(`${file}:${n + 1}: ${why}`, { file, value: lines[n] });
+  let n = 0;
+  while (n < lines.length && lines[n].trim() === '') n++;
+  const baselineTime = Number(lines[n]?.trim());
+  if (!Number.isFinite(baselineTime)) throw fail(n, `the first line must be the baseline time (a number), not '${lines[n] ?? ''}'.`);
+  const configurations: Configuration[] = [];
+  for (n++; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line === '') continue;
+    if (line !== '+++++') throw fail(n, `expected '+++++' to open a configuration, found '${line}'.`);
+    const header = lines[++n]?.trim().split(/\s+/) ?? [];
+    if (header.length < 5) throw fail(n, 'a configuration header is `name speedup energy accuracy qos_loss [confidence triples]`.');
+    const [name, ...fields] = header;
+    const values = fields.map(Number);
+    const badField = values.findIndex((v) => !Number.isFinite(v));
+    if (badField >= 0) throw fail(n, `'${fields[badField]}' in the header of ${name} is not a number.`);
+    const extra = values.slice(4);
+    if (extra.length % 3 !== 0) throw fail(n, `${name} has ${extra.length} confidence values; they come in triples (mean correct wrong).`);
+    const config: Configuration = {
+      name, speedup: values[0], energy: values[1], accuracy: values[2], qosLoss: values[3], layers: [],
+    };
+    if (extra.length > 0) {
+      config.confidence = [];
+      for (let i = 0; i < extra.length; i += 3) config.confidence.push({ mean: extra[i], correct: extra[i + 1], wrong: extra[i + 2] });
+    }
+    for (n++; ; n++) {
+      if (n >= lines.length) throw fail(n - 1, `configuration ${name} is not closed by '-----'.`);
+      const l = lines[n].trim();
+      if (l === '-----') break;
+      config.layers.push(parseLayerLine(l, config.layers.length + 1, name, (why) => fail(n, why)));
+    }
+    configurations.push(config);
+  }
+  return { baselineTime, configurations };
+}
+
+function parseLayerLine(line: string, expected: number, config: string, fail: (why: string) => Error): SlotKnob[] {
+  const t = line.split(/\s+/);
+  if (Number(t[0]) !== expected) throw fail(`${config}: expected layer ${expected}, found '${t[0]}'.`);
+  if ((t.length - 2) % 3 !== 0 || t.length < 5) throw fail(`${config}: a layer line is \`index device (op knob_name knob_id)+\`.`);
+  const slots: SlotKnob[] = [];
+  for (let i = 2; i < t.length; i += 3) {
+    const knob = Number(t[i + 2]);
+    if (!Number.isInteger(knob)) throw fail(`${config}: knob id '${t[i + 2]}' of ${t[i]} is not a whole number.`);
+    const name = hpvmKnobName(knob);
+    if (name !== t[i + 1]) throw fail(`${config}: knob ${knob} is ${name}, not ${t[i + 1]}.`);
+    slots.push({ op: t[i], knob });
+  }
+  return slots;
+}
+
+/** The exact configuration for layers given by their slot op names. */
+export function exactConfiguration(layerSlots: string[][], accuracy = 0): Configuration {
+  return {
+    name: 'conf0', speedup: 1, energy: 1, accuracy, qosLoss: 0,
+    layers: layerSlots.map((slots) => slots.map((op) => ({ op, knob: 11 }))),
+  };
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Mobiprox builds and tests with, only those missing (root or sudo).
+set -euo pipefail
+packages=(
+  cmake make gcc g++          # host runtime
+  openjdk-17-jdk-headless     # javac and jni.h for the JNI wrapper
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
