@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
   cmake make gcc g++          # host runtime
   openjdk-17-jdk-headless     # javac and jni.h for the JNI wrapper
+  python3-numpy               # .npy interoperability tests against NumPy itself
 )
 missing=()
 for p in "${packages[@]}"; do

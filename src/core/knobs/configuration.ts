@@ -86,6 +86,7 @@ export function parseHpvm(text: string, file = '<configurations>'): Configuratio
       if (n >= lines.length) throw fail(n - 1, `configuration ${name} is not closed by '-----'.`);
       const l = lines[n].trim();
       if (l === '-----') break;
+      if (l === '') continue;
       config.layers.push(parseLayerLine(l, config.layers.length + 1, name, (why) => fail(n, why)));
     }
     configurations.push(config);

@@ -1,0 +1,55 @@
+import { strict as assert } from 'node:assert';
+import { formatHpvm, parseHpvm } from '../src/core/knobs/configuration';
+
+// The example of DESIGN.md §4, with confidence triples (all classes, then two classes).
+const EXAMPLE = `0.0
++++++
+conf1 1.5262 1.0 91.839 0.0169 0.9 0.95 0.6 0.8 0.9 0.5 0.7 0.75 0.55
+1 gpu conv fp16 12 add fp16 12 relu fp16 12 pool_max fp32 11
+2 gpu conv perf_fp16 160 add fp32 11 relu fp16 12 pool_max fp16 12
+3 gpu mul fp16 12 add fp16 12
+4 gpu softmax fp16 12
+-----
++++++
+conf2 2.5 1.0 90.0 1.8
+1 gpu conv samp 236 add fp32 11 relu fp32 11 pool_max fp32 11
+2 gpu conv perf 121 add fp32 11 relu fp32 11 pool_max fp32 11
+3 gpu mul fp32 11 add fp32 11
+4 gpu softmax fp32 11
+-----
+`;
+
+describe('configuration files (ApproxTuner/HPVM text)', () => {
+  it('parses the header, the confidence triples and every slot', () => {
+    const f = parseHpvm(EXAMPLE);
+    assert.equal(f.configurations.length, 2);
+    const [c1, c2] = f.configurations;
+    assert.deepEqual([c1.name, c1.speedup, c1.energy, c1.accuracy, c1.qosLoss], ['conf1', 1.5262, 1, 91.839, 0.0169]);
+    assert.deepEqual(c1.confidence, [
+      { mean: 0.9, correct: 0.95, wrong: 0.6 }, { mean: 0.8, correct: 0.9, wrong: 0.5 }, { mean: 0.7, correct: 0.75, wrong: 0.55 },
+    ]);
+    assert.deepEqual(c1.layers[1], [
+      { op: 'conv', knob: 160 }, { op: 'add', knob: 11 }, { op: 'relu', knob: 12 }, { op: 'pool_max', knob: 12 },
+    ]);
+    assert.equal(c2.confidence, undefined);
+    assert.equal(c2.layers[0][0].knob, 236);
+  });
+
+  it('round-trips text → objects → text → objects', () => {
+    const once = parseHpvm(EXAMPLE);
+    assert.deepEqual(parseHpvm(formatHpvm(once)), once);
+  });
+
+  it('points at the line of a malformed file', () => {
+    const bad: [string, RegExp][] = [
+      ['x\n', /:1: the first line must be the baseline time/],
+      ['0.0\n+++++\nconf1 1 1 90\n', /:3: a configuration header is/],
+      ['0.0\n+++++\nconf1 1 1 90 0 0.5\n', /:3: conf1 has 1 confidence values/],
+      ['0.0\n+++++\nconf1 1 1 90 0\n1 gpu conv perf 12\n-----\n', /:4: conf1: knob 12 is fp16, not perf/],
+      ['0.0\n+++++\nconf1 1 1 90 0\n2 gpu conv fp32 11\n-----\n', /:4: conf1: expected layer 1, found '2'/],
+      ['0.0\n+++++\nconf1 1 1 90 0\n1 gpu conv fp32 99\n-----\n', /99 is not an approximation knob id/],
+      ['0.0\n+++++\nconf1 1 1 90 0\n1 gpu conv fp32 11\n', /conf1 is not closed by '-----'/],
+    ];
+    for (const [text, message] of bad) assert.throws(() => parseHpvm(text, 'c.txt'), message, message.source);
+  });
+});

@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import { checkModelInput, preprocess } from '../src/core/data/preprocess';
+import { NdArray } from '../src/core/data/ndarray';
+
+const nhwc = (n: number, h: number, w: number, c: number): NdArray<Float32Array> => {
+  const data = new Float32Array(n * h * w * c);
+  // value encodes its NHWC coordinates so that the layout change can be checked exactly
+  for (let s = 0; s < n; s++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) {
+    data[((s * h + y) * w + x) * c + k] = s * 1000 + y * 100 + x * 10 + k;
+  }
+  return { dtype: 'float32', shape: [n, h, w, c], data };
+};
+
+describe('preprocess', () => {
+  it('moves channels first with --nhwc', () => {
+    const out = preprocess(nhwc(2, 2, 3, 3), { nhwc: true });
+    assert.deepEqual(out.shape, [2, 3, 2, 3]);
+    for (let s = 0; s < 2; s++) for (let k = 0; k < 3; k++) for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) {
+      assert.equal(out.data[((s * 3 + k) * 2 + y) * 3 + x], s * 1000 + y * 100 + x * 10 + k);
+    }
+  });
+
+  it('scales, then normalizes per channel', () => {
+    const x: NdArray = { dtype: 'uint8', shape: [1, 2, 2], data: Uint8Array.from([255, 0, 51, 102]) };
+    const out = preprocess(x, { scale: 1 / 255, mean: [0.5, 0.1], std: [0.5, 0.2] });
+    const expect = [(1 - 0.5) / 0.5, (0 - 0.5) / 0.5, (0.2 - 0.1) / 0.2, (0.4 - 0.1) / 0.2];
+    expect.forEach((v, i) => assert.ok(Math.abs(out.data[i] - v) < 1e-6, `${out.data[i]} vs ${v}`));
+  });
+
+  it('standardizes each channel to mean 0 and population std 1', () => {
+    const x: NdArray = { dtype: 'float32', shape: [2, 2, 3], data: Float32Array.from([1, 2, 3, 10, 10, 10, 5, 6, 7, 20, 30, 40]) };
+    const out = preprocess(x, { standardize: true });
+    for (const k of [0, 1]) {
+      const v = [0, 1, 2].flatMap((i) => [out.data[k * 3 + i], out.data[6 + k * 3 + i]]);
+      const mean = v.reduce((a, b) => a + b) / v.length;
+      const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
+      assert.ok(Math.abs(mean) < 1e-6 && Math.abs(variance - 1) < 1e-5, `channel ${k}: ${mean} ${variance}`);
+    }
+  });
+
+  it('rejects a mean with the wrong number of channels', () => {
+    assert.throws(() => preprocess(nhwc(1, 2, 2, 3), { nhwc: true, mean: [1, 2] }), /--mean has 2 values but input has 3 channels/);
+  });
+
+  it('names the shapes, suggests --nhwc and finds non-finite values', () => {
+    const x = preprocess(nhwc(1, 4, 4, 3), {});
+    assert.throws(() => checkModelInput(x, [3, 4, 4], 'x.npy'), /x\.npy has samples of shape \[4, 4, 3\] but the model expects \[3, 4, 4\]\. The channels look last: add --nhwc\./);
+    const y = preprocess(nhwc(2, 2, 2, 1), { nhwc: true });
+    y.data[5] = NaN;
+    assert.throws(() => checkModelInput(y, [1, 2, 2], 'y.npy'), /y\.npy holds NaN at sample 1 \(element 1\)/);
+  });
+});
