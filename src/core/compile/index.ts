@@ -1,0 +1,96 @@
+import { applicableKnobs } from '../knobs/catalog';
+import { Graph } from '../onnx/graph';
+import { loadOnnx } from '../onnx/load';
+import { runImportPasses } from '../onnx/passes';
+import { slotFlops } from './flops';
+import { formLayers } from './layers';
+import { lowerGraph } from './lower';
+import { writeMpxm } from './mpxm';
+import { OpType, Program, Slot } from './program';
+
+export interface LayerSlotInfo {
+  /** HPVM op name (conv, add, relu, pool_max, …). */
+  op: string;
+  /** The ONNX node the step came from. */
+  node: string;
+  /** Per-sample FLOPs of this step (the cost model's unit). */
+  flops: number;
+}
+
+export interface LayerInfo {
+  /** 1-based, the HPVM configuration line number. */
+  index: number;
+  /** The ONNX node of the layer's main op. */
+  name: string;
+  /** HPVM name of the main op: conv, group_conv, mul, add, relu, pool_max, softmax, … */
+  op: string;
+  slots: LayerSlotInfo[];
+  /** Per-sample shape of the layer's result. */
+  outputShape: number[];
+  flops: number;
+  /** Knob ids the main slot takes, ascending; the other slots take 11 and 12. */
+  knobs: number[];
+}
+
+export interface CompiledModel {
+  name: string;
+  inputName: string;
+  /** Per sample, e.g. [9, 128]. */
+  inputShape: number[];
+  outputNames: string[];
+  outputShapes: number[][];
+  endsWithSoftmax: boolean;
+  layers: LayerInfo[];
+  totalFlops: number;
+  mpxm: Buffer;
+}
+
+/** Imports an ONNX model (a path or its bytes), compiles it to .mpxm and describes its layers and knobs. */
+export function compileModel(source: string | Uint8Array, options: { name?: string } = {}): CompiledModel {
+  const graph = runImportPasses(loadOnnx(source, options.name));
+  const lowered = lowerGraph(graph);
+  const program: Program = { ...lowered, layers: formLayers(graph, lowered.ops) };
+  const layers = program.layers.map((slots, i) => describeLayer(program, slots, i + 1));
+  const firstOutput = program.tensors[program.outputs[0]].name;
+  return {
+    name: graph.name,
+    inputName: graph.input,
+    inputShape: graph.shape(graph.input),
+    outputNames: [...graph.outputs],
+    outputShapes: graph.outputs.map((v) => graph.shape(v)),
+    endsWithSoftmax: producerType(program, firstOutput) === OpType.SOFTMAX,
+    layers,
+    totalFlops: layers.reduce((s, l) => s + l.flops, 0),
+    mpxm: writeMpxm(program),
+  };
+}
+
+function producerType(program: Program, value: string): OpType | undefined {
+  return program.ops.find((op) => program.tensors[op.outputs[0]].name === value)?.type;
+}
+
+function describeLayer(program: Program, slots: Slot[], index: number): LayerInfo {
+  const main = slots[0];
+  const op = program.ops[main.op];
+  const last = program.ops[slots[slots.length - 1].op];
+  const slotInfo = slots.map((s) => ({ op: s.kind, node: s.node, flops: slotFlops(program, s) }));
+  const convolution = op.type === OpType.CONV;
+  const out = program.tensors[op.outputs[0]].dims;
+  const filterDims = convolution ? program.tensors[op.inputs[1]].dims : [];
+  return {
+    index,
+    name: main.node,
+    op: main.kind,
+    slots: slotInfo,
+    outputShape: [...program.tensors[last.outputs[0]].dims],
+    flops: slotInfo.reduce((s, x) => s + x.flops, 0),
+    knobs: applicableKnobs({
+      op: main.kind,
+      part: main.part,
+      outputHeight: convolution ? out[1] : undefined,
+      outputWidth: convolution ? out[2] : undefined,
+      filterElements: convolution ? filterDims[1] * filterDims[2] * filterDims[3] : undefined,
+    }),
+  };
+}
+

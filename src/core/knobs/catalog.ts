@@ -1,0 +1,132 @@
+import { MobiproxError } from '../errors';
+
+/**
+ * The approximation knobs with their HPVM ids and names (DESIGN.md §2): the table, the decoding of each id
+ * into its parameters, the cost model's nominal speedups, and which knobs apply to which op.
+ */
+
+export type KnobName = 'fp32' | 'fp16' | 'perf' | 'perf_fp16' | 'samp' | 'samp_fp16';
+
+export interface Knob {
+  id: number;
+  name: KnobName;
+  /** binary16 operands and results. */
+  half: boolean;
+  /** Perforation: skip rows or columns of the output with this stride and offset. */
+  perforation?: { direction: 'row' | 'col'; stride: number; offset: number };
+  /** Filter sampling: drop every stride-th filter element from this offset. */
+  sampling?: { stride: number; offset: number };
+  /** The cost model's prior; measured speedups replace it. */
+  nominalSpeedup: number;
+}
+
+const EXACT_SPEEDUP_BY_STRIDE: Record<number, number> = { 2: 2.0, 3: 1.5, 4: 1.33 };
+const HALF_SPEEDUP_BY_STRIDE: Record<number, number> = { 2: 3.0, 3: 2.25, 4: 2.0 };
+
+/** Perforation parameters in id order from 121: per stride, columns then rows, each over every offset. */
+function perforations(): { direction: 'row' | 'col'; stride: number; offset: number }[] {
+  const out: { direction: 'row' | 'col'; stride: number; offset: number }[] = [];
+  for (const stride of [2, 3, 4]) {
+    for (const direction of ['col', 'row'] as const) {
+      for (let offset = 0; offset < stride; offset++) out.push({ direction, stride, offset });
+    }
+  }
+  return out;
+}
+
+/** Sampling parameters in id order from 231: per stride, every offset. */
+function samplings(): { stride: number; offset: number }[] {
+  return [2, 3, 4].flatMap((stride) => Array.from({ length: stride }, (_, offset) => ({ stride, offset })));
+}
+
+function buildCatalog(): Knob[] {
+  const knobs: Knob[] = [
+    { id: 11, name: 'fp32', half: false, nominalSpeedup: 1.0 },
+    { id: 12, name: 'fp16', half: true, nominalSpeedup: 1.5 },
+  ];
+  for (const half of [false, true]) {
+    perforations().forEach((p, i) =>
+      knobs.push({
+        id: 121 + i + (half ? 30 : 0),
+        name: half ? 'perf_fp16' : 'perf',
+        half,
+        perforation: p,
+        nominalSpeedup: (half ? HALF_SPEEDUP_BY_STRIDE : EXACT_SPEEDUP_BY_STRIDE)[p.stride],
+      }),
+    );
+    samplings().forEach((s, i) =>
+      knobs.push({
+        id: 231 + i + (half ? 30 : 0),
+        name: half ? 'samp_fp16' : 'samp',
+        half,
+        sampling: s,
+        nominalSpeedup: (half ? HALF_SPEEDUP_BY_STRIDE : EXACT_SPEEDUP_BY_STRIDE)[s.stride],
+      }),
+    );
+  }
+  return knobs.sort((a, b) => a.id - b.id);
+}
+
+/** Every knob, by ascending id. */
+export const KNOBS: readonly Knob[] = buildCatalog();
+
+const BY_ID = new Map(KNOBS.map((k) => [k.id, k]));
+
+export const EXACT_KNOB = 11;
+export const HALF_KNOB = 12;
+
+export function isKnobId(id: number): boolean {
+  return BY_ID.has(id);
+}
+
+export function knob(id: number): Knob {
+  const k = BY_ID.get(id);
+  if (!k) throw new MobiproxError(`${id} is not an approximation knob id (valid: 11, 12, 121-138, 151-168, 231-239, 261-269).`, { value: id });
+  return k;
+}
+
+export const knobName = (id: number): KnobName => knob(id).name;
+export const nominalSpeedup = (id: number): number => knob(id).nominalSpeedup;
+
+/** What decides which knobs an op's approximation slot takes. */
+export interface KnobTarget {
+  /** HPVM op name of the slot (conv, group_conv, mul, add, relu, …). */
+  op: string;
+  /** The op step the slot controls: 0 the op itself, 1 a fused bias add, 2 a fused activation. */
+  part: number;
+  /** Convolutions only: per-sample output height and width, and elements per filter (C/group·kh·kw). */
+  outputHeight?: number;
+  outputWidth?: number;
+  filterElements?: number;
+}
+
+/** Whether knob `k` applies to the target (FORMAT.md, layer records). */
+export function knobApplies(k: Knob, target: KnobTarget): boolean {
+  const convolution = (target.op === 'conv' || target.op === 'group_conv') && target.part === 0;
+  if (!k.perforation && !k.sampling) return true;
+  if (!convolution) return false;
+  if (k.perforation) {
+    const dim = k.perforation.direction === 'row' ? target.outputHeight : target.outputWidth;
+    return (dim ?? 0) >= 2;
+  }
+  return (target.filterElements ?? 0) >= k.sampling!.stride;
+}
+
+/** Ids of every knob that applies to the target, ascending. */
+export function applicableKnobs(target: KnobTarget): number[] {
+  return KNOBS.filter((k) => knobApplies(k, target)).map((k) => k.id);
+}
+
+/** Knob ids written compactly, runs of three or more as ranges: "11 12 121-138 151-168". */
+export function formatKnobIds(ids: readonly number[]): string {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    if (j - i >= 2) runs.push(`${sorted[i]}-${sorted[j]}`);
+    else runs.push(...sorted.slice(i, j + 1).map(String));
+    i = j + 1;
+  }
+  return runs.join(' ');
+}
