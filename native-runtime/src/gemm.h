@@ -1,0 +1,60 @@
+/* Packed-panel GEMM internals shared by the GEMM driver, the micro-kernels, im2col, convolution and
+ * dense layers: operands that are reused (weights) or built anyway (im2col columns) are written directly
+ * in the micro-kernel's panel layout, so that the GEMM itself never copies them.
+ *
+ * Layout, with K cut into blocks of MPX_GEMM_KC: block k0 of a packed A [M×K] starts at k0·Mpad
+ * (Mpad = M rounded up to mr); inside it, panel p (rows p·mr…) holds kc·mr floats, element (i, k) at
+ * (k − k0)·mr + i mod mr. Packed B [K×N] is the same with columns, nr and Npad. Padding is zero. */
+#ifndef MPX_GEMM_H
+#define MPX_GEMM_H
+
+#include <stddef.h>
+
+#define MPX_GEMM_KC 256
+
+/* C[m×n] (= or +=) a_panel[kc×mr]ᵀ·b_panel[kc×nr], for m <= mr, n <= nr. */
+typedef void (*mpx_micro_kernel)(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
+                                 int m, int n);
+typedef struct {
+    int mr, nr, mc; /* mc: rows of A per cache block, a multiple of mr */
+    mpx_micro_kernel kernel;
+} mpx_gemm_arch;
+
+/* The fastest kernel the running CPU supports; the same for the whole process. */
+const mpx_gemm_arch *mpx_gemm_arch_get(void);
+
+#if defined(__x86_64__)
+void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, int accumulate, int m,
+                           int n);
+#define MPX_AVX2_MR 4
+#define MPX_AVX2_NR 24
+#endif
+
+static inline int mpx_round_up(int x, int to)
+{
+    return (x + to - 1) / to * to;
+}
+
+static inline size_t mpx_gemm_packed_a_floats(int M, int K)
+{
+    return (size_t)mpx_round_up(M, mpx_gemm_arch_get()->mr) * (size_t)K;
+}
+
+static inline size_t mpx_gemm_packed_b_floats(int K, int N)
+{
+    return (size_t)K * (size_t)mpx_round_up(N, mpx_gemm_arch_get()->nr);
+}
+
+/* Pack a row-major A [M×K] (or B [K×N]) whole, in the layout above. */
+void mpx_gemm_pack_a(int M, int K, const float *A, int lda, float *packed);
+void mpx_gemm_pack_b(int K, int N, const float *B, int ldb, float *packed);
+/* Pack B transposed: `Bt` is [N×K] row-major (a dense layer's weights), packed as B = Btᵀ [K×N]. */
+void mpx_gemm_pack_bt(int K, int N, const float *Bt, int ldbt, float *packed);
+
+/* C[M×N] (+)= A·B from packed operands: A is a whole packed matrix with Mpad = a_stride; B is a packed
+ * matrix with Npad = b_stride of which the N columns from panel b_panel on are used (so that threads can
+ * share one packed B). Single-threaded. */
+void mpx_gemm_packed(int M, int N, int K, const float *a, int a_stride, const float *b, int b_stride, int b_panel,
+                     float *C, int ldc, int accumulate);
+
+#endif

@@ -1,0 +1,60 @@
+/* AVX2+FMA micro-kernel, 4 rows × 24 columns: 12 accumulators, 3 loads of B and 4 broadcasts of A per
+ * step. Four rows divide the channel counts of common CNNs (16, 32, 64…) exactly. Selected at run time
+ * by mpx_gemm_arch_get; the build compiles this file with -mavx2 -mfma, the pragma covers builds that
+ * do not. */
+#if defined(__x86_64__)
+#if !defined(__AVX2__) || !defined(__FMA__)
+#pragma GCC target("avx2,fma")
+#endif
+#include "gemm.h"
+
+#include <immintrin.h>
+
+void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, int accumulate, int m,
+                           int n)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c02 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps(), c12 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c22 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c32 = _mm256_setzero_ps();
+    for (int k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), b2 = _mm256_loadu_ps(b + 16);
+        __m256 a0 = _mm256_broadcast_ss(a), a1 = _mm256_broadcast_ss(a + 1);
+        c00 = _mm256_fmadd_ps(a0, b0, c00);
+        c01 = _mm256_fmadd_ps(a0, b1, c01);
+        c02 = _mm256_fmadd_ps(a0, b2, c02);
+        c10 = _mm256_fmadd_ps(a1, b0, c10);
+        c11 = _mm256_fmadd_ps(a1, b1, c11);
+        c12 = _mm256_fmadd_ps(a1, b2, c12);
+        __m256 a2 = _mm256_broadcast_ss(a + 2), a3 = _mm256_broadcast_ss(a + 3);
+        c20 = _mm256_fmadd_ps(a2, b0, c20);
+        c21 = _mm256_fmadd_ps(a2, b1, c21);
+        c22 = _mm256_fmadd_ps(a2, b2, c22);
+        c30 = _mm256_fmadd_ps(a3, b0, c30);
+        c31 = _mm256_fmadd_ps(a3, b1, c31);
+        c32 = _mm256_fmadd_ps(a3, b2, c32);
+        a += 4;
+        b += 24;
+    }
+    __m256 acc[4][3] = {{c00, c01, c02}, {c10, c11, c12}, {c20, c21, c22}, {c30, c31, c32}};
+    if (m == 4 && n == 24) {
+        for (int i = 0; i < 4; i++, c += ldc)
+            for (int j = 0; j < 3; j++) {
+                __m256 v = acc[i][j];
+                if (accumulate)
+                    v = _mm256_add_ps(v, _mm256_loadu_ps(c + 8 * j));
+                _mm256_storeu_ps(c + 8 * j, v);
+            }
+        return;
+    }
+    float tile[4][24];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++)
+            _mm256_storeu_ps(tile[i] + 8 * j, acc[i][j]);
+    for (int i = 0; i < m; i++, c += ldc)
+        for (int j = 0; j < n; j++)
+            c[j] = accumulate ? c[j] + tile[i][j] : tile[i][j];
+}
+#else
+typedef int mpx_no_avx2_on_this_target; /* ISO C forbids an empty translation unit */
+#endif

@@ -1,0 +1,20 @@
+# Numeric kernels of the runtime (kernels.h). Included by CMakeLists.txt, which compiles
+# MPX_KERNEL_SOURCES into the runtime and links Threads and libm.
+set(MPX_KERNEL_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(MPX_KERNEL_SOURCES
+    ${MPX_KERNEL_DIR}/threadpool.c
+    ${MPX_KERNEL_DIR}/half.c
+    ${MPX_KERNEL_DIR}/gemm.c
+    ${MPX_KERNEL_DIR}/gemm_avx2.c
+    ${MPX_KERNEL_DIR}/knob.c
+    ${MPX_KERNEL_DIR}/im2col.c
+    ${MPX_KERNEL_DIR}/conv.c
+    ${MPX_KERNEL_DIR}/dense.c
+    ${MPX_KERNEL_DIR}/pool.c)
+
+# The micro-kernels are written for fused multiply-add; ISO C modes otherwise forbid contracting
+# a*b+c. The AVX2 kernel is chosen at run time, so only its own file is built for AVX2.
+set_source_files_properties(${MPX_KERNEL_DIR}/gemm.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=fast")
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+endif()
