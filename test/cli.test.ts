@@ -1,0 +1,176 @@
+/**
+ * The `mobiprox run` command on bad input, through the real built CLI: every mistake ends in one line
+ * `mobiprox: …` that names what is wrong (no stack trace), a non-zero exit, and nothing written.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeNpy } from '../src/core/data/npy';
+import { REPO_ROOT, requireRuntime } from './support/engine';
+import { Random } from './support/random';
+import { OnnxBuilder } from './support/onnxBuilder';
+
+const CLI = path.join(REPO_ROOT, 'out/src/cli/main.js');
+/** The bundled default model: input [N, 128, 9], 6 classes. */
+const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
+
+interface CliResult { code: number | null; stdout: string; stderr: string }
+
+function cli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A .npy file written by hand, so that its header can say anything. */
+function rawNpy(header: string, data: Uint8Array): Buffer {
+  let text = header;
+  const total = 10 + text.length + 1;
+  text += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+  head.writeUInt16LE(text.length, 8);
+  return Buffer.concat([head, Buffer.from(text, 'latin1'), data]);
+}
+
+describe('mobiprox run: errors on bad input (CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let outDir: string;
+  const file = (name: string) => path.join(dir, name);
+  const floats = (shape: number[], seed = 1) => {
+    const data = new Random(seed).normals(shape.reduce((a, b) => a * b, 1));
+    return { dtype: 'float32' as const, shape, data };
+  };
+
+  before(function () {
+    requireRuntime(this);
+    assert.ok(fs.existsSync(CLI), `${CLI} is missing: build with 'npx tsc -p .'`);
+  });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-cli-'));
+    outDir = path.join(dir, 'out');
+    fs.mkdirSync(outDir);
+    fs.writeFileSync(file('good-x.npy'), encodeNpy(floats([4, 128, 9])));
+    fs.writeFileSync(file('good-y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 3]) }));
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs `mobiprox run` with --save-outputs into an empty folder and checks the shape of the failure. */
+  async function fails(args: string[], ...mustMention: (string | RegExp)[]): Promise<string> {
+    const r = await cli(['run', ...args, '--save-outputs', path.join(outDir, 'y.npy')]);
+    assert.notEqual(r.code, 0, `expected a failure, got exit 0 with ${r.stdout}`);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
+    const message = lines[0];
+    assert.match(message, /^mobiprox: /);
+    assert.doesNotMatch(message, /\n\s+at |\.js:\d+/, 'a stack trace leaked');
+    for (const m of mustMention) {
+      if (typeof m === 'string') assert.ok(message.includes(m), `'${message}' does not mention '${m}'`);
+      else assert.match(message, m);
+    }
+    assert.deepEqual(fs.readdirSync(outDir), [], 'files were left in the --save-outputs folder');
+    return message;
+  }
+
+  it('runs the good case (the harness itself works)', async () => {
+    const r = await cli(['run', MODEL, '--input', file('good-x.npy'), '--labels', file('good-y.npy'),
+      '--save-outputs', path.join(outDir, 'y.npy'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(outDir), ['y.npy']);
+  });
+
+  it('a missing model file', async () => {
+    await fails([file('nope.onnx'), '--input', file('good-x.npy')], file('nope.onnx'));
+  });
+
+  it('a missing input file', async () => {
+    await fails([MODEL, '--input', file('nope.npy')], file('nope.npy'));
+  });
+
+  it('an empty (0-byte) model file', async () => {
+    fs.writeFileSync(file('empty.onnx'), '');
+    await fails([file('empty.onnx'), '--input', file('good-x.npy')], file('empty.onnx'));
+  });
+
+  it('an empty (0-byte) input file', async () => {
+    fs.writeFileSync(file('empty.npy'), '');
+    await fails([MODEL, '--input', file('empty.npy')], file('empty.npy'));
+  });
+
+  it('a model file that is not ONNX', async () => {
+    fs.writeFileSync(file('notes.onnx'), 'These are my notes, not a neural network.\n'.repeat(20));
+    await fails([file('notes.onnx'), '--input', file('good-x.npy')], file('notes.onnx'), /ONNX/i);
+  });
+
+  it('an input of the wrong shape names both shapes and suggests --nhwc when the channels look last', async () => {
+    fs.writeFileSync(file('cf.npy'), encodeNpy(floats([4, 9, 128])));
+    await fails([MODEL, '--input', file('cf.npy')], file('cf.npy'), /9, 128/, /128, 9/, '--nhwc');
+  });
+
+  it('an input of the wrong shape without a layout hint when the layout is not the problem', async () => {
+    fs.writeFileSync(file('odd.npy'), encodeNpy(floats([4, 10, 10])));
+    const message = await fails([MODEL, '--input', file('odd.npy')], file('odd.npy'), /10, 10/, /128, 9/);
+    assert.ok(!message.includes('--nhwc'), `'${message}' suggests --nhwc for a shape it cannot fix`);
+  });
+
+  it('labels out of range name the file, the value and the sample', async () => {
+    fs.writeFileSync(file('bad-y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 6, 3]) }));
+    await fails([MODEL, '--input', file('good-x.npy'), '--labels', file('bad-y.npy')], file('bad-y.npy'), /\b6\b/, /sample 2\b/);
+  });
+
+  it('negative labels', async () => {
+    fs.writeFileSync(file('neg-y.npy'), encodeNpy({ dtype: 'int64', shape: [4], data: BigInt64Array.from([0n, -1n, 2n, 3n]) }));
+    await fails([MODEL, '--input', file('good-x.npy'), '--labels', file('neg-y.npy')], file('neg-y.npy'), /-1/, /sample 1\b/);
+  });
+
+  it('NaN in the input names the file and the sample', async () => {
+    const x = floats([4, 128, 9]);
+    x.data[1 * 128 * 9 + 17] = NaN;
+    fs.writeFileSync(file('nan.npy'), encodeNpy(x));
+    await fails([MODEL, '--input', file('nan.npy')], file('nan.npy'), /NaN/, /sample 1\b/);
+  });
+
+  it('infinity in the input names the file and the sample', async () => {
+    const x = floats([4, 128, 9]);
+    x.data[3 * 128 * 9] = -Infinity;
+    fs.writeFileSync(file('inf.npy'), encodeNpy(x));
+    await fails([MODEL, '--input', file('inf.npy')], file('inf.npy'), /Infinity/, /sample 3\b/);
+  });
+
+  it('an unsupported op lists every unsupported op type with its node name', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [null, 4, 4]);
+    const [e] = b.node('Einsum', [x, x], { equation: 'bij,bjk->bik' }, 'my_einsum');
+    const k = b.constant('k', [1], [2], 'int64');
+    const [values] = b.node('TopK', [e, k], { axis: -1 }, 'my_topk', 2);
+    b.output(values);
+    fs.writeFileSync(file('unsupported.onnx'), b.build());
+    fs.writeFileSync(file('x44.npy'), encodeNpy(floats([2, 4, 4])));
+    await fails([file('unsupported.onnx'), '--input', file('x44.npy')], 'Einsum', 'my_einsum', 'TopK', 'my_topk');
+  });
+
+  it('absurd dims in an .npy header', async () => {
+    fs.writeFileSync(file('huge.npy'), rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 128, 9), }", new Uint8Array(64)));
+    await fails([MODEL, '--input', file('huge.npy')], file('huge.npy'));
+  });
+
+  it('dims beyond any integer in an .npy header', async () => {
+    fs.writeFileSync(file('vast.npy'), rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 128, 9), }", new Uint8Array(64)));
+    await fails([MODEL, '--input', file('vast.npy')], file('vast.npy'));
+  });
+
+  it('a float16 .npy names the dtype', async () => {
+    fs.writeFileSync(file('half.npy'), rawNpy("{'descr': '<f2', 'fortran_order': False, 'shape': (4, 128, 9), }", new Uint8Array(4 * 128 * 9 * 2)));
+    await fails([MODEL, '--input', file('half.npy')], file('half.npy'), /f2|float16/);
+  });
+});

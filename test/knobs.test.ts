@@ -1,0 +1,332 @@
+/**
+ * Every approximation knob (DESIGN.md §2) on convolutions of many shapes, selected through an
+ * ApproxTuner/HPVM configuration file, against the independent reference of support/knobReference.ts.
+ *
+ * Tolerances. A layer computed entirely in fp32 must match within 1e-4·max(1, max|ref|): the reference
+ * accumulates in float64, the runtime in float32 in its own order. A layer with any fp16 step is held to
+ * a per-element bound instead: the float32 accumulation error bound γ_n·Σ|x·w| carried through each binary16
+ * rounding as an interval (see ReferenceLayer.errorBound). So an output may differ from the reference by
+ * one binary16 ulp only where the exact value sits within float32 noise of a binary16 rounding boundary,
+ * and elsewhere it must be the very same binary16 number: rounding at the wrong step, or not at all,
+ * fails.
+ */
+import { strict as assert } from 'node:assert';
+import { CompiledModel, LayerInfo } from '../src/core/compile';
+import { deviation, assertClose } from './support/compare';
+import { EngineCase, requireRuntime } from './support/engine';
+import {
+  ALL_KNOB_IDS, Activation, ConvGeometry, LayerKnobs, decodeKnob, droppedElements, fillSources, knobApplies, knobName,
+  outputSize, referenceConvLayer,
+} from './support/knobReference';
+import { roundHalf } from './support/binary16';
+import { OnnxBuilder } from './support/onnxBuilder';
+import { Random } from './support/random';
+
+const N = 2;
+
+interface KnobShape {
+  label: string;
+  geometry: Omit<ConvGeometry, 'N'>;
+  /** Built as an ONNX 1-D convolution over [N, C, W] (the geometry has H = 1). */
+  oneD?: boolean;
+  bias: boolean;
+  act: Activation;
+  /** A 2×2 stride-2 MaxPool after the activation (fused as the layer's pool_max slot). */
+  pool?: boolean;
+}
+
+function geometry(p: Partial<ConvGeometry> & Pick<ConvGeometry, 'C' | 'H' | 'W' | 'M' | 'kh' | 'kw'>): Omit<ConvGeometry, 'N'> {
+  return {
+    group: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, dilH: 1, dilW: 1, ...p,
+  };
+}
+
+const SHAPES: KnobShape[] = [
+  { label: 'odd 9×7 input, 3×3, pads 1, relu', geometry: geometry({ C: 3, H: 9, W: 7, M: 4, kh: 3, kw: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }), bias: true, act: { kind: 'relu' } },
+  { label: 'stride 2, asymmetric pads', geometry: geometry({ C: 4, H: 11, W: 10, M: 5, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 0, padBottom: 2, padRight: 1 }), bias: true, act: { kind: 'relu' } },
+  { label: '2 groups, 2×2 kernel, no bias, no activation', geometry: geometry({ C: 4, H: 8, W: 9, M: 6, kh: 2, kw: 2, group: 2 }), bias: false, act: { kind: 'none' } },
+  { label: 'depthwise 3×3, clip', geometry: geometry({ C: 4, H: 7, W: 7, M: 4, kh: 3, kw: 3, group: 4, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }), bias: true, act: { kind: 'clip', min: -0.25, max: 0.5 } },
+  { label: 'output height 2, leaky relu', geometry: geometry({ C: 3, H: 4, W: 6, M: 4, kh: 3, kw: 3 }), bias: true, act: { kind: 'leaky', alpha: 0.1 } },
+  { label: 'output width 2, dilation 2', geometry: geometry({ C: 2, H: 7, W: 6, M: 3, kh: 3, kw: 3, dilH: 2, dilW: 2 }), bias: true, act: { kind: 'relu' } },
+  { label: '1-D convolution, kernel 4, stride 2, pads 1/2', oneD: true, geometry: geometry({ C: 3, H: 1, W: 21, M: 4, kh: 1, kw: 4, strideW: 2, padLeft: 1, padRight: 2 }), bias: true, act: { kind: 'relu' } },
+  { label: 'conv, relu and 2×2 max pool in one layer', geometry: geometry({ C: 3, H: 8, W: 8, M: 4, kh: 3, kw: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }), bias: true, act: { kind: 'relu' }, pool: true },
+  { label: 'depthwise 1×1 (sampling does not apply)', geometry: geometry({ C: 3, H: 5, W: 5, M: 3, kh: 1, kw: 1, group: 3 }), bias: true, act: { kind: 'relu' } },
+];
+
+interface ShapeData {
+  onnx: Uint8Array;
+  x: Float32Array;
+  w: Float32Array;
+  b?: Float32Array;
+  g: ConvGeometry;
+}
+
+function buildShape(s: KnobShape, seed: number): ShapeData {
+  const r = new Random(seed);
+  const g: ConvGeometry = { N, ...s.geometry };
+  const cg = g.C / g.group;
+  const x = r.floats(N * g.C * g.H * g.W, -1, 1);
+  const w = r.normals(g.M * cg * g.kh * g.kw, 0.5);
+  const b = s.bias ? r.normals(g.M, 0.2) : undefined;
+
+  const bld = new OnnxBuilder(13);
+  const input = bld.input('x', s.oneD ? [null, g.C, g.W] : [null, g.C, g.H, g.W]);
+  const inputs = [input, bld.constant('w', s.oneD ? [g.M, cg, g.kw] : [g.M, cg, g.kh, g.kw], w)];
+  if (b) inputs.push(bld.constant('b', [g.M], b));
+  const attrs = s.oneD
+    ? { kernel_shape: [g.kw], strides: [g.strideW], pads: [g.padLeft, g.padRight], dilations: [g.dilW], group: g.group }
+    : {
+        kernel_shape: [g.kh, g.kw], strides: [g.strideH, g.strideW], dilations: [g.dilH, g.dilW], group: g.group,
+        pads: [g.padTop, g.padLeft, g.padBottom, g.padRight],
+      };
+  let y = bld.node('Conv', inputs, attrs, 'conv')[0];
+  switch (s.act.kind) {
+    case 'relu':
+      y = bld.node('Relu', [y], {}, 'act')[0];
+      break;
+    case 'clip':
+      y = bld.node('Clip', [y, bld.constant('lo', [], [s.act.min]), bld.constant('hi', [], [s.act.max])], {}, 'act')[0];
+      break;
+    case 'leaky':
+      y = bld.node('LeakyRelu', [y], { alpha: s.act.alpha }, 'act')[0];
+      break;
+  }
+  if (s.pool) y = bld.node('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool')[0];
+  bld.output(y);
+  return { onnx: bld.build(), x, w, b, g };
+}
+
+interface Variant {
+  name: string;
+  knobs: LayerKnobs;
+}
+
+/** Every knob with fp32 bias/activation; the fp16 knobs (and a few fp32 ones) also with fp16 bias/activation. */
+function variants(ids: number[]): Variant[] {
+  const out: Variant[] = ids.map((id) => ({ name: `k${id}`, knobs: { conv: id, bias: 11, act: 11 } }));
+  for (const id of ids) {
+    if (decodeKnob(id).half || id === 11 || id === 121 || id === 236) {
+      out.push({ name: `k${id}-h`, knobs: { conv: id, bias: 12, act: 12 } });
+    }
+  }
+  out.push({ name: 'k11-bias-h', knobs: { conv: 11, bias: 12, act: 11 } });
+  out.push({ name: 'k12-act-h', knobs: { conv: 12, bias: 11, act: 12 } });
+  return out;
+}
+
+const ACTIVATION_SLOTS = new Set(['relu', 'clip', 'leaky_relu', 'tanh']);
+
+/** HPVM text: one configuration per variant, the conv layer's slots set from it, every other slot fp32. */
+function configurationText(layers: LayerInfo[], list: Variant[]): string {
+  const out = ['0.0'];
+  for (const v of list) {
+    out.push('+++++', `${v.name} 1.0 1.0 0.0 0.0`);
+    for (const layer of layers) {
+      const isConv = layer.op === 'conv' || layer.op === 'group_conv';
+      const knobs = layer.slots.map((slot, i) => {
+        if (!isConv) return 11;
+        if (i === 0) return v.knobs.conv;
+        if (slot.op === 'add') return v.knobs.bias ?? 11;
+        if (ACTIVATION_SLOTS.has(slot.op) || slot.op === 'pool_max') return v.knobs.act ?? 11;
+        return 11;
+      });
+      out.push(`${layer.index} gpu ${layer.slots.map((s, i) => `${s.op} ${knobName(knobs[i])} ${knobs[i]}`).join(' ')}`);
+    }
+    out.push('-----');
+  }
+  return out.join('\n') + '\n';
+}
+
+function convLayer(model: CompiledModel): LayerInfo {
+  const conv = model.layers.filter((l) => l.op === 'conv' || l.op === 'group_conv');
+  assert.equal(conv.length, 1, `expected one convolution layer, got ${JSON.stringify(model.layers.map((l) => l.op))}`);
+  return conv[0];
+}
+
+/** 2×2 stride-2 max pool of [N·M, Ho, Wo] planes, carrying the error bound of the chosen element. */
+function maxPool2(y: Float64Array, err: Float64Array, planes: number, Ho: number, Wo: number) {
+  const ph = Math.floor(Ho / 2);
+  const pw = Math.floor(Wo / 2);
+  const out = new Float64Array(planes * ph * pw);
+  const bound = new Float64Array(out.length);
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < ph; i++) {
+      for (let j = 0; j < pw; j++) {
+        let best = -Infinity;
+        let e = 0;
+        for (let a = 0; a < 2; a++) {
+          for (let c = 0; c < 2; c++) {
+            const k = (p * Ho + 2 * i + a) * Wo + 2 * j + c;
+            best = Math.max(best, y[k]);
+            e = Math.max(e, err[k]);
+          }
+        }
+        out[(p * ph + i) * pw + j] = best;
+        bound[(p * ph + i) * pw + j] = e;
+      }
+    }
+  }
+  return { y: out, errorBound: bound };
+}
+
+function expected(s: KnobShape, d: ShapeData, knobs: LayerKnobs) {
+  const ref = referenceConvLayer(d.x, d.w, d.b, d.g, knobs, s.act);
+  if (!s.pool) return ref;
+  const { Ho, Wo } = outputSize(d.g);
+  return maxPool2(ref.y, ref.errorBound, N * d.g.M, Ho, Wo);
+}
+
+function usesHalf(k: LayerKnobs): boolean {
+  return decodeKnob(k.conv).half || k.bias === 12 || k.act === 12;
+}
+
+function assertWithinBound(got: Float32Array, ref: Float64Array, bound: Float64Array, label: string): void {
+  assert.equal(got.length, ref.length, `${label}: ${got.length} outputs, reference has ${ref.length}`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const excess = Math.abs(got[i] - ref[i]) - (bound[i] + 2 ** -20 * Math.max(1, Math.abs(ref[i])));
+    if (!(excess <= worstExcess)) {
+      worstExcess = Number.isNaN(excess) ? Infinity : excess;
+      worst = i;
+    }
+  }
+  assert.ok(
+    worst < 0,
+    worst < 0 ? '' : `${label}: element ${worst} is ${got[worst]}, reference ${ref[worst]} ± ${bound[worst].toExponential(3)} ` +
+      `(off by ${Math.abs(got[worst] - ref[worst]).toExponential(3)})`,
+  );
+}
+
+describe('approximation knobs against the reference (DESIGN.md §2)', function () {
+  this.timeout(180_000);
+
+  SHAPES.forEach((s, shapeIndex) => {
+    describe(s.label, () => {
+      let data: ShapeData;
+      let engine: EngineCase;
+      let input: string;
+
+      before(() => {
+        data = buildShape(s, 1000 + shapeIndex);
+        engine = EngineCase.compile(data.onnx, `knobs${shapeIndex}`);
+        input = engine.writeInput(data.x, s.oneD ? [N, data.g.C, data.g.W] : [N, data.g.C, data.g.H, data.g.W]);
+      });
+
+      after(() => engine?.dispose());
+
+      it('lists exactly the knobs that apply, in the slot order of DESIGN.md §4', () => {
+        const layer = convLayer(engine.model);
+        const applicable = ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id));
+        assert.deepEqual([...layer.knobs].sort((a, b) => a - b), applicable);
+        const slotOps = layer.slots.map((x) => x.op);
+        const actSlot = { none: [], relu: ['relu'], clip: ['clip'], leaky: ['leaky_relu'] }[s.act.kind];
+        assert.deepEqual(slotOps, [
+          data.g.group > 1 ? 'group_conv' : 'conv', ...(s.bias ? ['add'] : []), ...actSlot, ...(s.pool ? ['pool_max'] : []),
+        ]);
+        if (s.oneD) {
+          assert.ok(!layer.knobs.some((id) => decodeKnob(id).kind === 'rows'), 'a 1-D convolution lists row perforation');
+          assert.ok(layer.knobs.includes(121) && layer.knobs.includes(134), 'a 1-D convolution lacks column perforation');
+        }
+      });
+
+      it('computes every applicable knob as the reference does', async function () {
+        requireRuntime(this);
+        const layer = convLayer(engine.model);
+        const list = variants(ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id))).map((v) => ({
+          ...v,
+          knobs: { conv: v.knobs.conv, bias: s.bias ? v.knobs.bias : undefined, act: s.act.kind === 'none' && !s.pool ? undefined : v.knobs.act },
+        }));
+        const text = configurationText(engine.model.layers, list);
+        assert.ok(layer.slots.length >= 1);
+        const failures: string[] = [];
+        for (const [i, v] of list.entries()) {
+          // Alternate the thread count and batch size so that both the split and the tail are exercised.
+          const run = await engine.run(input, { configText: text, config: v.name, threads: 1 + (i % 2), batch: 1 + ((i >> 1) % 2) });
+          assert.equal(run.record.config, v.name);
+          const ref = expected(s, data, v.knobs);
+          try {
+            if (usesHalf(v.knobs)) assertWithinBound(run.outputs, ref.y, ref.errorBound, v.name);
+            else assertClose(run.outputs, ref.y, 1e-4, v.name);
+          } catch (e) {
+            failures.push((e as Error).message);
+          }
+        }
+        assert.deepEqual(failures, [], `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
+      });
+    });
+  });
+
+  describe('the reference itself, on cases worked by hand from DESIGN.md §2', () => {
+    it('refills skipped rows by rules 1–4', () => {
+      // H = 5, x = 2, s = 0: rows 0, 2, 4 skipped; 0 copies 1 (rule 3), 2 = mean(1, 3), 4 copies 3 (rule 2).
+      assert.deepEqual(fillSources(5, 2, 0), [[1], [], [1, 3], [], [3]]);
+      // H = 4, x = 2, s = 1: rows 1, 3 skipped; 3 is last and copies 2.
+      assert.deepEqual(fillSources(4, 2, 1), [[], [0, 2], [], [2]]);
+      // H = 7, x = 3, s = 2: rows 2, 5 skipped.
+      assert.deepEqual(fillSources(7, 3, 2), [[], [], [1, 3], [], [], [4, 6], []]);
+      // H = 2, x = 4, s = 3: nothing to skip.
+      assert.deepEqual(fillSources(2, 4, 3), [[], []]);
+    });
+
+    it('drops filter elements by the regular and the irregular rule', () => {
+      const indices = (d: boolean[]) => d.flatMap((x, i) => (x ? [i] : []));
+      // 3×3, x = 3 divides 9: channel 0 drops j ≡ 1 (o_c = 1), channel 1 drops j ≥ 2, j ≡ 2 (o_c = 2).
+      assert.deepEqual(indices(droppedElements(2, 3, 3, 3, 1)), [1, 4, 7, 9 + 2, 9 + 5, 9 + 8]);
+      // 3×3, x = 2 does not divide 9: every odd element of the 18.
+      assert.deepEqual(indices(droppedElements(2, 3, 3, 2, 1)), [1, 3, 5, 7, 9, 11, 13, 15, 17]);
+      // 2×2, x = 4, o = 3: o_c = 3, 0, 1 for channels 0, 1, 2.
+      assert.deepEqual(indices(droppedElements(3, 2, 2, 4, 3)), [3, 4, 9]);
+    });
+
+    it('rounds to binary16 as IEEE 754 says', () => {
+      assert.equal(roundHalf(1 + 2 ** -11), 1); // tie to even
+      assert.equal(roundHalf(1 + 3 * 2 ** -11), 1 + 2 ** -9); // tie to even, upwards
+      assert.equal(roundHalf(65504), 65504);
+      assert.equal(roundHalf(65519.99), 65504);
+      assert.equal(roundHalf(65520), Infinity);
+      assert.equal(roundHalf(2 ** -25), 0); // half of the smallest subnormal: tie to even 0
+      assert.equal(roundHalf(3 * 2 ** -25), 2 ** -23);
+      assert.equal(roundHalf(-0.1), -0.0999755859375);
+      assert.equal(roundHalf(1 / 3), 0.333251953125);
+    });
+  });
+
+  it('perforation and sampling change the result (the reference is not trivially exact)', () => {
+    const s = SHAPES[0];
+    const d = buildShape(s, 1000);
+    const exact = referenceConvLayer(d.x, d.w, d.b, d.g, { conv: 11 }, s.act).y;
+    for (const id of [121, 124, 131, 138, 231, 233, 239]) {
+      const approx = referenceConvLayer(d.x, d.w, d.b, d.g, { conv: id }, s.act).y;
+      assert.ok(deviation(approx, exact).maxAbs > 1e-3, `knob ${id} leaves the layer unchanged`);
+    }
+  });
+
+  describe('knobs that do not apply', () => {
+    async function rejects(ctx: Mocha.Context, shape: KnobShape, knob: number): Promise<void> {
+      const d = buildShape(shape, 7);
+      const engine = EngineCase.compile(d.onnx, 'reject');
+      try {
+        assert.ok(!convLayer(engine.model).knobs.includes(knob), `knob ${knob} is listed for ${shape.label}`);
+        requireRuntime(ctx);
+        const text = configurationText(engine.model.layers, [{ name: 'bogus7', knobs: { conv: knob, bias: 11, act: 11 } }]);
+        const input = engine.writeInput(d.x, shape.oneD ? [N, d.g.C, d.g.W] : [N, d.g.C, d.g.H, d.g.W]);
+        await assert.rejects(engine.run(input, { configText: text, config: 'bogus7' }), (e: Error) => {
+          assert.match(e.message, /bogus7/, `'${e.message}' does not name the configuration`);
+          assert.match(e.message, new RegExp(`\\b${knob}\\b`), `'${e.message}' does not name the knob`);
+          return true;
+        });
+      } finally {
+        engine.dispose();
+      }
+    }
+
+    it('row perforation on a 1-D convolution is rejected, naming the configuration and the knob', async function () {
+      await rejects(this, SHAPES.find((s) => s.oneD)!, 123);
+    });
+
+    it('filter sampling on a 1×1 depthwise convolution is rejected', async function () {
+      await rejects(this, SHAPES.find((s) => s.geometry.kh === 1 && s.geometry.group > 1)!, 231);
+    });
+  });
+});
