@@ -49,10 +49,22 @@ export function tensorProto(name: string, dims: number[], values: ArrayLike<numb
   const t: onnx.ITensorProto = { name, dims, dataType: ELEM[dtype] };
   const list = Array.from(values);
   if (dtype === 'float32') t.floatData = list;
-  else if (dtype === 'int64') t.int64Data = list;
+  else if (dtype === 'int64') t.rawData = int64Bytes(list);
   else if (dtype === 'float16') t.int32Data = list.map(toHalfBits);
   else t.int32Data = list;
   return t;
+}
+
+/** int64 as raw little-endian bytes, exact; numbers beyond the int64 range (2^63 is what JS makes of
+ * INT64_MAX) are clamped to it. */
+function int64Bytes(values: number[]): Uint8Array {
+  const raw = Buffer.alloc(8 * values.length);
+  const [min, max] = [-(2n ** 63n), 2n ** 63n - 1n];
+  values.forEach((v, i) => {
+    const big = BigInt(Math.trunc(v));
+    raw.writeBigInt64LE(big > max ? max : big < min ? min : big, 8 * i);
+  });
+  return raw;
 }
 
 function toHalfBits(v: number): number {
@@ -85,8 +97,13 @@ export class OnnxBuilder {
 
   /** An initializer. Returns its name. */
   constant(name: string, dims: number[], values: ArrayLike<number>, dtype: DType = 'float32'): string {
-    this.initializers.push(tensorProto(name, dims, values, dtype));
-    return name;
+    return this.initializer(tensorProto(name, dims, values, dtype));
+  }
+
+  /** An initializer given as a TensorProto (e.g. with raw_data). Returns its name. */
+  initializer(t: onnx.ITensorProto): string {
+    this.initializers.push(t);
+    return t.name!;
   }
 
   /** A node; returns the names of its `outputs` outputs (given names, or generated from the node's name). */
