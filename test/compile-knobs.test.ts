@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import { KNOBS, applicableKnobs, formatKnobIds, knob, knobName, nominalSpeedup } from '../src/core/knobs/catalog';
+import { formatHpvmLayerLine } from '../src/core/knobs/hpvmLine';
+
+describe('knob catalog', () => {
+  it('holds the HPVM ids of DESIGN.md §2 and nothing else', () => {
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    assert.deepEqual(KNOBS.map((k) => k.id), [11, 12, ...range(121, 138), ...range(151, 168), ...range(231, 239), ...range(261, 269)]);
+    assert.throws(() => knob(139), /139 is not an approximation knob/);
+  });
+
+  it('decodes perforation and sampling parameters as the id table lists them', () => {
+    const perf = (id: number) => knob(id).perforation;
+    assert.deepEqual(perf(121), { direction: 'col', stride: 2, offset: 0 });
+    assert.deepEqual(perf(124), { direction: 'row', stride: 2, offset: 1 });
+    assert.deepEqual(perf(127), { direction: 'col', stride: 3, offset: 2 });
+    assert.deepEqual(perf(128), { direction: 'row', stride: 3, offset: 0 });
+    assert.deepEqual(perf(134), { direction: 'col', stride: 4, offset: 3 });
+    assert.deepEqual(perf(135), { direction: 'row', stride: 4, offset: 0 });
+    assert.deepEqual(perf(138), { direction: 'row', stride: 4, offset: 3 });
+    for (let id = 151; id <= 168; id++) assert.deepEqual(perf(id), perf(id - 30));
+    assert.deepEqual(knob(231).sampling, { stride: 2, offset: 0 });
+    assert.deepEqual(knob(235).sampling, { stride: 3, offset: 2 });
+    assert.deepEqual(knob(236).sampling, { stride: 4, offset: 0 });
+    for (let id = 261; id <= 269; id++) assert.deepEqual(knob(id).sampling, knob(id - 30).sampling);
+  });
+
+  it('names knobs as ApproxTuner does and gives the nominal speedups', () => {
+    assert.deepEqual([11, 12, 130, 160, 233, 263].map(knobName), ['fp32', 'fp16', 'perf', 'perf_fp16', 'samp', 'samp_fp16']);
+    assert.deepEqual([11, 12, 121, 125, 131, 151, 155, 161, 231, 233, 236, 261, 263, 266].map(nominalSpeedup), [
+      1, 1.5, 2, 1.5, 1.33, 3, 2.25, 2, 2, 1.5, 1.33, 3, 2.25, 2,
+    ]);
+    const halves = KNOBS.filter((k) => k.half).map((k) => k.id);
+    assert.deepEqual(halves, KNOBS.map((k) => k.id).filter((id) => id === 12 || (id >= 151 && id <= 168) || id >= 261));
+  });
+
+  it('applies perforation only along output axes of at least 2, sampling only to filters of at least `stride` elements', () => {
+    const conv = { op: 'conv', part: 0, outputHeight: 1, outputWidth: 5, filterElements: 3 };
+    const ids = applicableKnobs(conv);
+    assert.ok(!ids.some((id) => knob(id).perforation?.direction === 'row'));
+    assert.ok(ids.includes(121) && ids.includes(161));
+    assert.deepEqual(ids.filter((id) => knob(id).sampling).map((id) => knob(id).sampling!.stride), [2, 2, 3, 3, 3, 2, 2, 3, 3, 3]);
+    assert.deepEqual(applicableKnobs({ op: 'add', part: 0 }), [11, 12]);
+    assert.deepEqual(applicableKnobs({ op: 'conv', part: 1, outputHeight: 8, outputWidth: 8, filterElements: 9 }), [11, 12]);
+    assert.equal(applicableKnobs({ op: 'group_conv', part: 0, outputHeight: 8, outputWidth: 8, filterElements: 9 }).length, 56);
+  });
+
+  it('prints id lists compactly and layer lines in HPVM form', () => {
+    assert.equal(formatKnobIds(applicableKnobs({ op: 'conv', part: 0, outputHeight: 4, outputWidth: 4, filterElements: 27 })), '11 12 121-138 151-168 231-239 261-269');
+    assert.equal(formatKnobIds([11, 12, 121, 122, 125, 126, 127]), '11 12 121 122 125-127');
+    const layer = { index: 2, slots: [{ op: 'conv' }, { op: 'add' }, { op: 'relu' }, { op: 'pool_max' }] };
+    assert.equal(formatHpvmLayerLine(layer, [160, 11, 12, 12]), '2 gpu conv perf_fp16 160 add fp32 11 relu fp16 12 pool_max fp16 12');
+    assert.throws(() => formatHpvmLayerLine(layer, [11]), /Layer 2 has 4 slots but 1 knobs/);
+  });
+});

@@ -1,0 +1,181 @@
+import * as assert from 'node:assert/strict';
+import { compileModel } from '../src/core/compile';
+import { OnnxBuilder } from './support/onnxBuilder';
+
+/** CRC-32 (IEEE 802.3, reflected 0xEDB88320), written out here to check the writer independently. */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A reader of FORMAT.md's layout, kept apart from the writer's code. */
+function parse(buf: Buffer) {
+  let p = 0;
+  const u8 = () => buf.readUInt8(p++);
+  const u16 = () => ((p += 2), buf.readUInt16LE(p - 2));
+  const u32 = () => ((p += 4), buf.readUInt32LE(p - 4));
+  const i32 = () => ((p += 4), buf.readInt32LE(p - 4));
+  const f32 = () => ((p += 4), buf.readFloatLE(p - 4));
+  const u64 = () => ((p += 8), Number(buf.readBigUInt64LE(p - 8)));
+  const header = {
+    magic: buf.toString('ascii', 0, 4),
+    version: ((p = 4), u32()),
+    fileSize: u32(),
+    nTensors: u32(),
+    nOps: u32(),
+    nLayers: u32(),
+    nInputs: u32(),
+    nOutputs: u32(),
+    stringsSize: u32(),
+    reserved: u32(),
+    weightsSize: u64(),
+  };
+  assert.equal(p, 48);
+  const stringsAt = p;
+  const str = (off: number) => buf.toString('utf8', stringsAt + off, buf.indexOf(0, stringsAt + off));
+  p += header.stringsSize;
+  const tensors = Array.from({ length: header.nTensors }, () => {
+    const name = str(u32());
+    const kind = u8();
+    const dtype = u8();
+    const rank = u8();
+    const reserved = u8();
+    const dims = Array.from({ length: rank }, u32);
+    return { name, kind, dtype, reserved, dims, offset: kind === 1 ? u64() : -1 };
+  });
+  const inputs = Array.from({ length: header.nInputs }, u32);
+  const outputs = Array.from({ length: header.nOutputs }, u32);
+  const ops = Array.from({ length: header.nOps }, () => {
+    const type = u16();
+    const reserved = u16();
+    const name = str(u32());
+    const [nIn, nOut, nI, nF] = [u8(), u8(), u8(), u8()];
+    return {
+      type, reserved, name,
+      inputs: Array.from({ length: nIn }, u32),
+      outputs: Array.from({ length: nOut }, u32),
+      iattrs: Array.from({ length: nI }, i32),
+      fattrs: Array.from({ length: nF }, f32),
+    };
+  });
+  const layers = Array.from({ length: header.nLayers }, () => {
+    const n = u8();
+    p += 3;
+    return Array.from({ length: n }, () => {
+      const s = { kind: u8(), part: u8(), reserved: u16(), op: u32() };
+      return s;
+    });
+  });
+  const weightsAt = Math.ceil(p / 16) * 16;
+  assert.ok(buf.subarray(p, weightsAt).every((b) => b === 0), 'padding is zeros');
+  const weights = (t: { offset: number; dims: number[] }) =>
+    Array.from({ length: t.dims.reduce((a, b) => a * b, 1) }, (_, i) => buf.readFloatLE(weightsAt + t.offset + 4 * i));
+  return { header, tensors, inputs, outputs, ops, layers, weightsAt, weights, checksum: buf.readUInt32LE(buf.length - 4) };
+}
+
+function smallNet() {
+  const b = new OnnxBuilder(13);
+  const x = b.input('x', [null, 2, 6, 6]);
+  const w = Array.from({ length: 3 * 2 * 3 * 3 }, (_, i) => (i % 7) - 3);
+  const [conv] = b.node('Conv', [x, b.constant('w', [3, 2, 3, 3], w), b.constant('b', [3], [0.25, 0.5, 0.75])], { pads: [1, 1, 1, 1] }, 'conv');
+  const [relu] = b.node('Relu', [conv], {}, 'relu');
+  const [pool] = b.node('MaxPool', [relu], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool');
+  const [flat] = b.node('Flatten', [pool], {}, 'flatten');
+  const fw = Array.from({ length: 4 * 27 }, (_, i) => i / 100);
+  const [dense] = b.node('Gemm', [flat, b.constant('fw', [4, 27], fw), b.constant('fb', [4], [1, 2, 3, 4])], { transB: 1 }, 'dense');
+  const [prob] = b.node('Softmax', [dense], { axis: 1 }, 'softmax');
+  b.output(prob);
+  return { bytes: b.build(), w, fw };
+}
+
+describe('.mpxm writer', () => {
+  const { bytes, w, fw } = smallNet();
+  const m = compileModel(bytes, { name: 'small' });
+  const f = parse(m.mpxm);
+
+  it('writes the header FORMAT.md specifies, the real file size and the CRC-32 of everything before it', () => {
+    assert.equal(f.header.magic, 'MPXM');
+    assert.equal(f.header.version, 1);
+    assert.equal(f.header.fileSize, m.mpxm.length);
+    assert.equal(f.header.nInputs, 1);
+    assert.equal(f.header.nOutputs, 1);
+    assert.equal(f.header.reserved, 0);
+    assert.equal(f.checksum, crc32(m.mpxm.subarray(0, m.mpxm.length - 4)));
+    assert.equal(f.weightsAt % 16, 0);
+    assert.equal(f.weightsAt + f.header.weightsSize + 4, m.mpxm.length);
+  });
+
+  it('stores activations per sample and constants with their full shape at 16-byte aligned offsets', () => {
+    const byName = new Map(f.tensors.map((t) => [t.name, t]));
+    assert.deepEqual(byName.get('x')!.dims, [2, 6, 6]);
+    assert.equal(byName.get('x')!.kind, 0);
+    assert.equal(f.tensors[f.inputs[0]].name, 'x');
+    assert.equal(f.tensors[f.outputs[0]].name, 'softmax_out');
+    assert.deepEqual(f.tensors[f.outputs[0]].dims, [4]);
+    for (const t of f.tensors.filter((t) => t.kind === 1)) {
+      assert.equal(t.offset % 16, 0, t.name);
+      assert.ok(t.offset + 4 * t.dims.reduce((a, b) => a * b, 1) <= f.header.weightsSize);
+    }
+    assert.deepEqual(f.weights(byName.get('w')!), w);
+    // Gemm with transB = 1 already has one row per output: the weights are stored as given.
+    const dense = f.ops.find((o) => o.type === 2)!;
+    assert.deepEqual(f.tensors[dense.inputs[1]].dims, [4, 27]);
+    f.weights(f.tensors[dense.inputs[1]]).forEach((v, i) => assert.equal(v, Math.fround(fw[i])));
+    assert.ok(f.tensors.every((t) => t.dtype === 0 && t.reserved === 0));
+  });
+
+  it('writes ops in order with the attributes of the op table', () => {
+    assert.deepEqual(f.ops.map((o) => o.type), [1, 14, 18, 2, 23]);
+    const [conv, pool, reshape, dense, softmax] = f.ops;
+    assert.equal(conv.name, 'conv');
+    // group, kh, kw, stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right, dil_h, dil_w, act (relu)
+    assert.deepEqual(conv.iattrs, [1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    assert.deepEqual(conv.fattrs, [0, 0]);
+    assert.equal(conv.inputs.length, 3);
+    assert.deepEqual(pool.iattrs, [2, 2, 2, 2, 0, 0, 0, 0, 1, 1]);
+    assert.deepEqual(f.tensors[reshape.outputs[0]].dims, [27]);
+    assert.deepEqual(dense.iattrs, [0]);
+    assert.deepEqual(softmax.iattrs, [1, 0]);
+    assert.ok(f.ops.every((o) => o.reserved === 0));
+  });
+
+  it('writes layers as HPVM lines of slots: kind, part and op index', () => {
+    assert.deepEqual(f.layers, [
+      [
+        { kind: 1, part: 0, reserved: 0, op: 0 },
+        { kind: 4, part: 1, reserved: 0, op: 0 },
+        { kind: 5, part: 2, reserved: 0, op: 0 },
+        { kind: 7, part: 0, reserved: 0, op: 1 },
+      ],
+      [
+        { kind: 3, part: 0, reserved: 0, op: 3 },
+        { kind: 4, part: 1, reserved: 0, op: 3 },
+      ],
+      [{ kind: 9, part: 0, reserved: 0, op: 4 }],
+    ]);
+    assert.deepEqual(m.layers.map((l) => l.slots.map((s) => s.op)), [['conv', 'add', 'relu', 'pool_max'], ['mul', 'add'], ['softmax']]);
+    assert.equal(m.endsWithSoftmax, true);
+  });
+
+  it('writes a convolution without bias with two inputs and a single-slot layer', () => {
+    const b = new OnnxBuilder(13);
+    const [y] = b.node('Conv', [b.input('x', [null, 1, 4, 4]), b.constant('w', [1, 1, 1, 1], [2])], {}, 'conv');
+    b.output(y);
+    const g = parse(compileModel(b.build()).mpxm);
+    assert.equal(g.ops[0].inputs.length, 2);
+    assert.deepEqual(g.layers, [[{ kind: 1, part: 0, reserved: 0, op: 0 }]]);
+  });
+
+  it('compiles Softmax of opset < 13 over the flattened trailing axes', () => {
+    for (const [opset, expected] of [[11, [1, 1]], [13, [3, 0]]] as const) {
+      const b = new OnnxBuilder(opset);
+      const [y] = b.node('Softmax', [b.input('x', [null, 2, 3, 4])], {}, 'softmax');
+      b.output(y);
+      assert.deepEqual(parse(compileModel(b.build()).mpxm).ops[0].iattrs, expected, `opset ${opset}`);
+    }
+  });
+});
