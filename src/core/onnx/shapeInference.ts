@@ -92,6 +92,8 @@ const RULES: Record<string, Rule> = {
   Dropout: same,
   BatchNormalization: (g, node, x) => {
     if (x.length < 1) fail(node, 'needs a channel axis');
+    if (attrInt(node, 'spatial', 1) !== 1) fail(node, 'normalizes per activation (spatial = 0); Mobiprox folds only per-channel statistics');
+    if (attrInt(node, 'training_mode', 0) !== 0) fail(node, 'is in training mode; export the model for inference');
     for (const extra of node.outputs.slice(1)) if (extra && g.consumers(extra).length > 0) fail(node, 'has training outputs in use');
     return [x];
   },
