@@ -152,3 +152,34 @@ describe('fusion passes', () => {
     assert.deepEqual(g.shape(y), [4, 6]);
   });
 });
+
+describe('activation composition', () => {
+  it('fuses Relu followed by Clip(0, 6) into one clip activation', () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [null, 1, 4, 4]);
+    const [c] = b.node('Conv', [x, b.constant('w', [1, 1, 1, 1], [2])], {}, 'conv');
+    const [r] = b.node('Relu', [c], {}, 'relu');
+    const [y] = b.node('Clip', [r, b.constant('lo', [], [-1]), b.constant('hi', [], [6])], {}, 'clip');
+    b.output(y);
+    const g = importUntil(b.build(), 'fuseActivation');
+    fuseActivation(g);
+    assert.deepEqual(ops(g), ['Conv']);
+    assert.deepEqual([g.nodes[0].attrs.act, g.nodes[0].attrs.act_a, g.nodes[0].attrs.act_b], [2, 0, 6]);
+    assert.equal(g.nodes[0].fused?.activation, 'clip');
+    assert.deepEqual(g.outputs, [y]);
+  });
+
+  it('leaves a Clip after a LeakyRelu as its own op', () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [null, 1, 4, 4]);
+    const [c] = b.node('Conv', [x, b.constant('w', [1, 1, 1, 1], [2])], {}, 'conv');
+    const [r] = b.node('LeakyRelu', [c], { alpha: 0.2 }, 'leaky');
+    const [y] = b.node('Clip', [r, b.constant('lo', [], [0]), b.constant('hi', [], [6])], {}, 'clip');
+    b.output(y);
+    const g = importUntil(b.build(), 'fuseActivation');
+    fuseActivation(g);
+    assert.deepEqual(ops(g), ['Conv', 'Clip']);
+    assert.equal(g.nodes[0].attrs.act, 3);
+    assert.ok(Math.abs((g.nodes[0].attrs.act_a as number) - 0.2) < 1e-7);
+  });
+});

@@ -10,26 +10,37 @@ export const enum Activation {
   LeakyRelu = 3,
 }
 
+interface Act {
+  code: Activation;
+  a: number;
+  b: number;
+}
+
 /**
  * Fuses a Relu, Clip or LeakyRelu that is the only reader of a Conv's or mpx.Dense's output (possibly
- * through views: elementwise functions commute with them) into the op's `act` attribute.
+ * through views: elementwise functions commute with them) into the op's `act` attribute. A following Relu
+ * or Clip composes with a fused Relu or Clip (exporters write ReLU6 as Relu → Clip(0, 6)).
  */
 export function fuseActivation(graph: Graph): void {
   for (const node of [...graph.nodes]) {
     if (node.op !== 'Conv' && node.op !== 'mpx.Dense') continue;
-    const { value, next } = followViews(graph, node.outputs[0]);
-    if (!next || next.inputs[0] !== value) continue;
-    const act = activationOf(graph, next);
-    if (!act) continue;
-    node.attrs.act = act.code;
-    node.attrs.act_a = act.a;
-    node.attrs.act_b = act.b;
-    node.fused = { ...node.fused, activation: next.name };
-    graph.bypass(next, value);
+    for (;;) {
+      const { value, next } = followViews(graph, node.outputs[0]);
+      if (!next || next.inputs[0] !== value) break;
+      const act = activationOf(graph, next);
+      const current: Act = { code: (node.attrs.act as Activation) ?? Activation.None, a: (node.attrs.act_a as number) ?? 0, b: (node.attrs.act_b as number) ?? 0 };
+      const combined = act && compose(current, act);
+      if (!combined) break;
+      node.attrs.act = combined.code;
+      node.attrs.act_a = combined.a;
+      node.attrs.act_b = combined.b;
+      node.fused = { ...node.fused, activation: next.name };
+      graph.bypass(next, value);
+    }
   }
 }
 
-function activationOf(graph: Graph, node: Node): { code: Activation; a: number; b: number } | undefined {
+function activationOf(graph: Graph, node: Node): Act | undefined {
   switch (node.op) {
     case 'Relu':
       return { code: Activation.Relu, a: 0, b: 0 };
@@ -37,9 +48,24 @@ function activationOf(graph: Graph, node: Node): { code: Activation; a: number; 
       return { code: Activation.LeakyRelu, a: attrFloat(node, 'alpha', 0.01), b: 0 };
     case 'Clip': {
       const { min, max } = clipRange(graph, node);
-      return { code: Activation.Clip, a: min, b: max };
+      return min <= max ? { code: Activation.Clip, a: min, b: max } : undefined;
     }
     default:
       return undefined;
   }
+}
+
+/** `second` applied after `first` as one activation, when there is one. */
+function compose(first: Act, second: Act): Act | undefined {
+  if (first.code === Activation.None) return second;
+  const asClip = (x: Act): [number, number] | undefined =>
+    x.code === Activation.Relu ? [0, Infinity] : x.code === Activation.Clip ? [x.a, x.b] : undefined;
+  const f = asClip(first);
+  const s = asClip(second);
+  if (!f || !s) return undefined;
+  // min(max(min(max(x, a1), b1), a2), b2) is a single clip when the intervals overlap.
+  const lo = Math.max(f[0], s[0]);
+  const hi = Math.min(f[1], s[1]);
+  if (lo > hi) return undefined;
+  return lo === 0 && hi === Infinity ? { code: Activation.Relu, a: 0, b: 0 } : { code: Activation.Clip, a: lo, b: hi };
 }
