@@ -1,5 +1,4 @@
 import { applicableKnobs } from '../knobs/catalog';
-import { Graph } from '../onnx/graph';
 import { loadOnnx } from '../onnx/load';
 import { runImportPasses } from '../onnx/passes';
 import { slotFlops } from './flops';

@@ -15,7 +15,6 @@ export function lowerGraph(graph: Graph): Omit<Program, 'layers'> {
   const activation = (name: string, node?: Node): number => {
     const known = ids.get(name);
     if (known !== undefined) return known;
-    if (graph.isConstant(name)) return constant(name, node!);
     ids.set(name, tensors.length);
     tensors.push({ name, kind: 'activation', dims: graph.shape(name, node) });
     return tensors.length - 1;
@@ -80,7 +79,7 @@ function fail(node: Node, why: string): never {
   throw new MobiproxError(`Node '${node.name}' (${node.op}) ${why}.`, { node: node.name });
 }
 
-function window2d(graph: Graph, node: Node, rank: number): number[] {
+function window2d(node: Node, rank: number): number[] {
   if (rank !== 4) fail(node, `works on ${rank - 2} spatial axes; Mobiprox compiles 1-D and 2-D windows only`);
   const [kh, kw] = attrInts(node, 'kernel_shape');
   const [sh, sw] = attrInts(node, 'strides', [1, 1]);
@@ -111,7 +110,7 @@ function opSpec(graph: Graph, node: Node, rank: number): OpSpec {
   switch (node.op) {
     case 'Conv': {
       const { act, fattrs } = activationAttrs(node);
-      const [kh, kw, ...rest] = window2d(graph, node, rank);
+      const [kh, kw, ...rest] = window2d(node, rank);
       return { type: OpType.CONV, iattrs: [attrInt(node, 'group', 1), kh, kw, ...rest, act], fattrs };
     }
     case 'mpx.Dense': {
@@ -125,9 +124,9 @@ function opSpec(graph: Graph, node: Node, rank: number): OpSpec {
     case 'LeakyRelu':
       return { type: OpType.LEAKY_RELU, iattrs: [], fattrs: [attrFloat(node, 'alpha', 0.01)] };
     case 'MaxPool':
-      return { type: OpType.MAXPOOL, iattrs: window2d(graph, node, rank), fattrs: [] };
+      return { type: OpType.MAXPOOL, iattrs: window2d(node, rank), fattrs: [] };
     case 'AveragePool':
-      return { type: OpType.AVGPOOL, iattrs: [...window2d(graph, node, rank), attrInt(node, 'count_include_pad', 0)], fattrs: [] };
+      return { type: OpType.AVGPOOL, iattrs: [...window2d(node, rank), attrInt(node, 'count_include_pad', 0)], fattrs: [] };
     case 'Transpose':
       return { type: OpType.TRANSPOSE, iattrs: attrInts(node, 'perm', [...Array(rank).keys()].reverse()), fattrs: [] };
     case 'Concat':

@@ -83,7 +83,7 @@ const KERNELS: Record<string, Kernel> = {
     if (to === DT.BOOL) return [{ type: 'int', dims: x!.dims, data: x!.data.map((v) => (v !== 0 ? 1 : 0)) }];
     return [{ type: 'int', dims: x!.dims, data: x!.data.map(Math.trunc) }];
   },
-  ConstantOfShape: (g, node, [shape]) => {
+  ConstantOfShape: (_g, node, [shape]) => {
     const dims = integers(shape!, node, 'shape');
     const value = node.attrs.value as Tensor | undefined;
     const fill = value ? value.data[0] : 0;

@@ -62,7 +62,7 @@ function elementwise(graph: Graph, node: Node): number[][] {
   return [out ?? fail(node, 'has operands whose shapes do not broadcast')];
 }
 
-function windowed(graph: Graph, node: Node, x: number[], kernel: number[], channels: number): number[][] {
+function windowed(node: Node, x: number[], kernel: number[], channels: number): number[][] {
   if (x.length < 2) fail(node, `needs an input with channels and spatial axes, got per-sample shape [${x}]`);
   return [[channels, ...resolveWindow(node, x.slice(1), kernel).output]];
 }
@@ -74,13 +74,13 @@ const RULES: Record<string, Rule> = {
     if (w.dims.length !== x.length + 1) fail(node, `has weights of rank ${w.dims.length} for an input of rank ${x.length + 1}`);
     if (x[0] !== w.dims[1] * group) fail(node, `expects ${w.dims[1] * group} input channels but gets ${x[0]}`);
     if (w.dims[0] % group !== 0) fail(node, `has ${w.dims[0]} filters, not divisible by group ${group}`);
-    return windowed(g, node, x, attrInts(node, 'kernel_shape', w.dims.slice(2)), w.dims[0]);
+    return windowed(node, x, attrInts(node, 'kernel_shape', w.dims.slice(2)), w.dims[0]);
   },
   MaxPool: (g, node, x) => {
     if (node.outputs[1] && g.consumers(node.outputs[1]).length > 0) fail(node, 'has its Indices output used, which Mobiprox does not compute');
-    return windowed(g, node, x, attrInts(node, 'kernel_shape'), x[0]);
+    return windowed(node, x, attrInts(node, 'kernel_shape'), x[0]);
   },
-  AveragePool: (g, node, x) => windowed(g, node, x, attrInts(node, 'kernel_shape'), x[0]),
+  AveragePool: (_g, node, x) => windowed(node, x, attrInts(node, 'kernel_shape'), x[0]),
   GlobalAveragePool: (_g, _n, x) => [[x[0], ...x.slice(1).map(() => 1)]],
   GlobalMaxPool: (_g, _n, x) => [[x[0], ...x.slice(1).map(() => 1)]],
   Relu: same,
@@ -134,7 +134,7 @@ const RULES: Record<string, Rule> = {
     if (x[x.length - 1] !== w.dims[1]) fail(node, `multiplies ${x[x.length - 1]} features by weights [${w.dims}]`);
     return [[...x.slice(0, -1), w.dims[0]]];
   },
-  Flatten: (g, node, x) => {
+  Flatten: (_g, node, x) => {
     const axis = normalizeAxis(attrInt(node, 'axis', 1), x.length + 1);
     if (Number.isNaN(axis)) fail(node, 'has its axis out of range');
     if (axis === 0 || elementCount(x.slice(0, axis - 1)) !== 1) fail(node, `flattens the batch axis into others (axis ${axis})`);
