@@ -40,6 +40,18 @@ size_t mpx_input_size(const mpx_model *model);
 int mpx_output_count(const mpx_model *model);
 size_t mpx_output_size(const mpx_model *model, int index);
 
+/* Introspection for tools: per-sample dims of the input and of output `index` (returns the rank, writes at
+ * most max_rank dims), tensor names, and the layers of the configuration lines (layer i is line i + 1),
+ * each slot named by its HPVM op name ("conv", "add", ...) and controlling op mpx_layer_slot_op. */
+int mpx_input_dims(const mpx_model *model, size_t *dims, int max_rank);
+int mpx_output_dims(const mpx_model *model, int index, size_t *dims, int max_rank);
+const char *mpx_input_name(const mpx_model *model);
+const char *mpx_output_name(const mpx_model *model, int index);
+int mpx_layer_count(const mpx_model *model);
+int mpx_layer_slot_count(const mpx_model *model, int layer);
+const char *mpx_layer_slot_name(const mpx_model *model, int layer, int slot);
+int mpx_layer_slot_op(const mpx_model *model, int layer, int slot);
+
 /* Runs `batch` samples: input holds batch * mpx_input_size floats, output batch * mpx_output_size(model, 0)
  * floats (the first output). Returns 0, or -1 with the error set. Allocates only when the batch is larger
  * than any before. */

@@ -1,0 +1,232 @@
+/* End-to-end tests of the executor: the models written by make_test_model.py are run under every
+ * configuration and compared with the outputs that script computed by plain loops from FORMAT.md and
+ * DESIGN.md; then configuration parsing, switching, batching and load errors.
+ *     test_runtime DIR   (DIR holds cnn.* and ops.* from make_test_model.py) */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mobiprox.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                                       \
+    do {                                                                                                       \
+        if (cond) {                                                                                            \
+            passed++;                                                                                          \
+        } else {                                                                                               \
+            failed++;                                                                                          \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                        \
+            printf(__VA_ARGS__);                                                                               \
+            printf("\n");                                                                                      \
+        }                                                                                                      \
+    } while (0)
+
+static char *read_file(const char *dir, const char *name, size_t *size) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        printf("cannot open %s (run make_test_model.py %s first)\n", path, dir);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    *size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc(*size + 1);
+    if (!data || fread(data, 1, *size, f) != *size) exit(2);
+    data[*size] = 0;
+    fclose(f);
+    return data;
+}
+
+static float max_error(const float *a, const float *b, size_t n) {
+    float worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        float e = fabsf(a[i] - b[i]);
+        if (!(e <= worst)) worst = e; /* NaN counts as worst */
+    }
+    return worst;
+}
+
+/* Every configuration, the whole set as one batch and sample by sample, against the reference outputs. */
+static void test_model_outputs(const char *dir, const char *name, const float *tolerance_by_config) {
+    char file[256];
+    size_t size, in_bytes, expected_bytes, config_size;
+    snprintf(file, sizeof file, "%s.mpxm", name);
+    char *model_data = read_file(dir, file, &size);
+    mpx_model *m = mpx_create_from_buffer(model_data, size, 2);
+    CHECK(m != NULL, "%s loads: %s", name, mpx_last_error(NULL));
+    if (!m) return;
+    snprintf(file, sizeof file, "%s.configs", name);
+    char *configs = read_file(dir, file, &config_size);
+    CHECK(mpx_load_configs(m, configs, config_size) == 0, "%s configs: %s", name, mpx_last_error(m));
+    snprintf(file, sizeof file, "%s.input.f32", name);
+    float *input = (float *)read_file(dir, file, &in_bytes);
+    snprintf(file, sizeof file, "%s.expected.f32", name);
+    float *expected = (float *)read_file(dir, file, &expected_bytes);
+    size_t in = mpx_input_size(m), out = mpx_output_size(m, 0);
+    int n = (int)(in_bytes / sizeof(float) / in), configs_n = mpx_config_count(m);
+    CHECK(expected_bytes == sizeof(float) * out * (size_t)n * (size_t)configs_n,
+          "%s: %d configurations x %d samples x %zu outputs in the reference", name, configs_n, n, out);
+    float *y = malloc(sizeof(float) * out * (size_t)n);
+    for (int c = 0; c < configs_n && expected_bytes >= sizeof(float) * out * n * (size_t)(c + 1); c++) {
+        const float *want = expected + (size_t)c * out * n;
+        CHECK(mpx_set_config(m, c) == 0, "%s set %d: %s", name, c, mpx_last_error(m));
+        CHECK(mpx_infer(m, input, n, y) == 0, "%s infer: %s", name, mpx_last_error(m));
+        float e = max_error(y, want, out * n);
+        CHECK(e <= tolerance_by_config[c], "%s %s batch %d: max error %g > %g", name, mpx_config_name(m, c), n, e,
+              tolerance_by_config[c]);
+        for (int s = 0; s < n; s++) {
+            mpx_infer(m, input + (size_t)s * in, 1, y);
+            e = max_error(y, want + (size_t)s * out, out);
+            CHECK(e <= tolerance_by_config[c], "%s %s sample %d alone: max error %g", name, mpx_config_name(m, c), s, e);
+        }
+    }
+    /* Switching back and forth gives the same numbers as the first time. */
+    if (configs_n > 3) {
+        float *again = malloc(sizeof(float) * out * (size_t)n);
+        mpx_set_config(m, 3);
+        mpx_infer(m, input, n, y);
+        mpx_set_config(m, 0);
+        mpx_infer(m, input, n, again);
+        mpx_set_config(m, 3);
+        mpx_infer(m, input, n, again);
+        CHECK(memcmp(y, again, sizeof(float) * out * n) == 0, "%s: config 3 after 0 gives the same outputs", name);
+        CHECK(mpx_get_config(m) == 3, "%s: current config is 3", name);
+        free(again);
+    }
+    CHECK(mpx_output(m, 0) != NULL, "%s: mpx_output after infer", name);
+    free(y);
+    free(expected);
+    free(input);
+    free(configs);
+    mpx_destroy(m);
+    free(model_data);
+}
+
+static const char *const layer_lines =
+    "1 cpu conv fp32 11 add fp32 11 relu fp32 11 pool_max fp32 11\n2 cpu mul fp32 11 add fp32 11\n";
+
+/* Bad configuration texts are rejected with the configuration's name and line, and the old set is kept. */
+static void test_config_errors(const char *dir) {
+    size_t size;
+    char *data = read_file(dir, "cnn.mpxm", &size);
+    mpx_model *m = mpx_create_from_buffer(data, size, 1);
+    if (!m) return;
+    static const struct {
+        const char *text, *needle;
+    } cases[] = {
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv fp32 11 add fp32 11 relu fp32 11 pool_max fp32 11\n"
+         "2 cpu mul fp32 11 add fp32 11\n3 cpu relu fp32 11\n-----\n", "bad line 6"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv fp32 11 add perf 121 relu fp32 11 pool_max fp32 11\n", "perf 121"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv fp16 11 add fp32 11 relu fp32 11 pool_max fp32 11\n", "is fp32, not fp16"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv perf 121 add fp32 11 relu fp32 11\n", "lists 3 ops"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv fp32 11 add fp32 11 relu fp32 11 pool_max fp32 11\n-----\n", "layer 2"},
+        {"0.0\n+++++\nbad 1 1 1\n", "header has 3 numbers"},
+        {"0.0\nconf1 1 1 1 1\n", "+++++"},
+        {"zero\n", "baseline"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv samp 299 add fp32 11 relu fp32 11 pool_max fp32 11\n", "unknown knob id 299"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = mpx_load_configs(m, cases[i].text, strlen(cases[i].text));
+        CHECK(rc == -1 && strstr(mpx_last_error(m), cases[i].needle), "config case %zu: error \"%s\" lacks \"%s\"", i,
+              mpx_last_error(m), cases[i].needle);
+        CHECK(mpx_config_count(m) == 1, "config case %zu keeps the previous set", i);
+    }
+    /* A file starting with an exact configuration keeps it as index 0 under its own name. */
+    char text[1024];
+    snprintf(text, sizeof text, "0.0\n+++++\nbase 1 1 1 0\n%s3 cpu softmax fp32 11\n-----\n+++++\nfast 2 1 1 1\n"
+                                "1 cpu conv perf_fp16 151 add fp16 12 relu fp16 12 pool_max fp16 12\n"
+                                "2 cpu mul fp16 12 add fp16 12\n3 cpu softmax fp16 12\n-----\n", layer_lines);
+    CHECK(mpx_load_configs(m, text, strlen(text)) == 0, "exact-first configs load: %s", mpx_last_error(m));
+    CHECK(mpx_config_count(m) == 2 && !strcmp(mpx_config_name(m, 0), "base"), "exact first config is index 0");
+    CHECK(mpx_set_config(m, 2) == -1 && strstr(mpx_last_error(m), "index 2"), "set_config out of range");
+    mpx_destroy(m);
+    free(data);
+}
+
+static uint32_t crc32_ieee(const unsigned char *p, size_t n) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) crc = crc & 1 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static void reseal(unsigned char *p, size_t n) {
+    uint32_t crc = crc32_ieee(p, n - 4);
+    memcpy(p + n - 4, &crc, 4);
+}
+
+/* Targeted corruptions name the field at fault. */
+static void test_load_errors(const char *dir) {
+    size_t size;
+    unsigned char *data = (unsigned char *)read_file(dir, "cnn.mpxm", &size);
+    unsigned char *copy = malloc(size);
+    struct {
+        size_t offset;
+        unsigned value;
+        int reseal;
+        const char *needle;
+    } cases[] = {
+        {0, 'X', 0, "magic"},
+        {4, 2, 1, "version is 2"},
+        {100, 0x5A, 0, "checksum"},
+        {12, 0, 1, "n_tensors is 0"},
+        {24, 2, 1, "n_inputs is 2"},
+        {36, 1, 1, "reserved header field"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(copy, data, size);
+        copy[cases[i].offset] = (unsigned char)cases[i].value;
+        if (cases[i].reseal) reseal(copy, size);
+        mpx_model *m = mpx_create_from_buffer(copy, size, 1);
+        CHECK(!m && strstr(mpx_last_error(NULL), cases[i].needle), "load case %zu: \"%s\" lacks \"%s\"", i,
+              mpx_last_error(NULL), cases[i].needle);
+        mpx_destroy(m);
+    }
+    mpx_model *m = mpx_create_from_buffer(data, size - 1, 1);
+    CHECK(!m && strstr(mpx_last_error(NULL), "file_size"), "truncation: %s", mpx_last_error(NULL));
+    /* The first op's first input id sits right after the op's fixed fields: make it 99 and reseal. */
+    uint32_t strings, n_tensors;
+    memcpy(&n_tensors, data + 12, 4);
+    memcpy(&strings, data + 32, 4);
+    size_t pos = 48 + strings;
+    for (uint32_t t = 0; t < n_tensors; t++) {
+        unsigned rank = data[pos + 6], kind = data[pos + 4];
+        pos += 8 + 4 * rank + (kind ? 8 : 0);
+    }
+    pos += 4 + 4; /* input and the one output */
+    memcpy(copy, data, size);
+    uint32_t bad = 99;
+    memcpy(copy + pos + 12, &bad, 4);
+    reseal(copy, size);
+    m = mpx_create_from_buffer(copy, size, 1);
+    CHECK(!m && strstr(mpx_last_error(NULL), "op 0 (conv1/Conv) input 0 is tensor 99 but the file has"),
+          "bad tensor id: %s", mpx_last_error(NULL));
+    mpx_destroy(m);
+    CHECK(!mpx_create_from_file("/nonexistent/model.mpxm", 1) && strstr(mpx_last_error(NULL), "/nonexistent/model.mpxm"),
+          "missing file is named");
+    free(copy);
+    free(data);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        printf("usage: test_runtime DIR\n");
+        return 2;
+    }
+    /* conf0 exact; conf1-4 perforation and sampling in fp32; conf5-6 fp16; conf7 exact again. */
+    const float cnn_tolerance[] = {2e-6f, 2e-6f, 2e-6f, 2e-6f, 2e-6f, 4e-3f, 4e-3f, 2e-6f};
+    const float ops_tolerance[] = {2e-5f};
+    test_model_outputs(argv[1], "cnn", cnn_tolerance);
+    test_model_outputs(argv[1], "ops", ops_tolerance);
+    test_config_errors(argv[1]);
+    test_load_errors(argv[1]);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

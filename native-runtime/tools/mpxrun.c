@@ -1,0 +1,473 @@
+/* mpxrun: runs a .mpxm model on .npy data under its configurations and prints JSON (the contract is in the
+ * project brief): `run` one configuration, `profile` each configuration as one streamed line, `info`. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "energy.h"
+#include "mobiprox.h"
+#include "npy.h"
+
+#define EXIT_USAGE 2
+#define EXIT_RUNTIME 1
+
+static const char usage[] =
+    "usage:\n"
+    "  mpxrun run MODEL.mpxm --input X.npy [--labels Y.npy] [--configs FILE] [--config NAME|INDEX] [--batch B]\n"
+    "         [--threads T] [--limit N] [--warmup W] [--repeat R] [--save-outputs OUT.npy] [--op-times]\n"
+    "         [--probabilities]\n"
+    "  mpxrun profile MODEL.mpxm --input X.npy --labels Y.npy --configs FILE [--only 0,3,5] [--batch B]\n"
+    "         [--threads T] [--limit N] [--warmup W] [--repeat R] [--per-sample] [--probabilities]\n"
+    "  mpxrun info MODEL.mpxm\n"
+    "opTimes are milliseconds per timed batch; --warmup batches (default 1) run before timing.\n";
+
+static void die(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mpxrun: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(code);
+}
+
+typedef struct {
+    const char *command, *model, *input, *labels, *configs, *config, *save, *only;
+    int batch, threads, limit, warmup, repeat, op_times, probabilities, per_sample;
+} options;
+
+static int parse_count(const char *option, const char *value, int min) {
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (!*value || *end || errno || v < min || v > INT_MAX)
+        die(EXIT_USAGE, "%s %s: expected an integer of at least %d", option, value, min);
+    return (int)v;
+}
+
+static options parse_options(int argc, char **argv) {
+    options o = {.batch = 1, .threads = 0, .limit = -1, .warmup = 1, .repeat = 1};
+    if (argc < 3) die(EXIT_USAGE, "missing command or model\n%s", usage);
+    o.command = argv[1];
+    o.model = argv[2];
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i];
+        int flag = 1;
+        if (!strcmp(a, "--op-times")) o.op_times = 1;
+        else if (!strcmp(a, "--probabilities")) o.probabilities = 1;
+        else if (!strcmp(a, "--per-sample")) o.per_sample = 1;
+        else flag = 0;
+        if (flag) continue;
+        if (i + 1 >= argc) die(EXIT_USAGE, "%s needs a value\n%s", a, usage);
+        const char *v = argv[++i];
+        if (!strcmp(a, "--input")) o.input = v;
+        else if (!strcmp(a, "--labels")) o.labels = v;
+        else if (!strcmp(a, "--configs")) o.configs = v;
+        else if (!strcmp(a, "--config")) o.config = v;
+        else if (!strcmp(a, "--save-outputs")) o.save = v;
+        else if (!strcmp(a, "--only")) o.only = v;
+        else if (!strcmp(a, "--batch")) o.batch = parse_count(a, v, 1);
+        else if (!strcmp(a, "--threads")) o.threads = parse_count(a, v, 0);
+        else if (!strcmp(a, "--limit")) o.limit = parse_count(a, v, 1);
+        else if (!strcmp(a, "--warmup")) o.warmup = parse_count(a, v, 0);
+        else if (!strcmp(a, "--repeat")) o.repeat = parse_count(a, v, 1);
+        else die(EXIT_USAGE, "unknown option %s\n%s", a, usage);
+    }
+    return o;
+}
+
+/* ---- JSON output ------------------------------------------------------------------------------------ */
+static void json_number(double v) {
+    if (isfinite(v)) printf("%.9g", v);
+    else fputs("null", stdout);
+}
+
+static void json_string(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
+/* Mean of a running sum, null (NaN) over an empty set. */
+static double mean_of(double sum, long n) { return n ? sum / (double)n : NAN; }
+
+/* ---- data ------------------------------------------------------------------------------------------- */
+typedef struct {
+    npy_array x, y;
+    int n;                      /* samples used (after --limit) */
+    int has_labels;
+} dataset;
+
+static void load_data(const options *o, mpx_model *m, dataset *d) {
+    char err[512];
+    if (!o->input) die(EXIT_USAGE, "--input X.npy is required");
+    if (npy_read(o->input, &d->x, err, sizeof err)) die(EXIT_USAGE, "%s", err);
+    if (d->x.dtype != NPY_F32) die(EXIT_USAGE, "%s: input must be float32", o->input);
+    if (d->x.rank < 1 || d->x.dims[0] == 0) die(EXIT_USAGE, "%s: input has no samples (N == 0)", o->input);
+    size_t per = d->x.count / d->x.dims[0];
+    if (per != mpx_input_size(m))
+        die(EXIT_USAGE, "%s: a sample has %zu values but the model input %s takes %zu", o->input, per,
+            mpx_input_name(m), mpx_input_size(m));
+    if (d->x.dims[0] > INT_MAX) die(EXIT_USAGE, "%s: too many samples", o->input);
+    d->n = (int)d->x.dims[0];
+    if (o->limit > 0 && o->limit < d->n) d->n = o->limit;
+    const float *x = d->x.data;
+    for (size_t i = 0; i < (size_t)d->n * per; i++)
+        if (!isfinite(x[i]))
+            die(EXIT_USAGE, "%s: value %zu (sample %zu) is %s", o->input, i, i / per, isnan(x[i]) ? "NaN" : "infinite");
+    if (!o->labels) return;
+    if (npy_read(o->labels, &d->y, err, sizeof err)) die(EXIT_USAGE, "%s", err);
+    if (d->y.dtype == NPY_F32) die(EXIT_USAGE, "%s: labels must be int32 or int64, not float32", o->labels);
+    if (d->y.rank != 1 || d->y.dims[0] != d->x.dims[0])
+        die(EXIT_USAGE, "%s: labels must have shape [%zu] to match %s", o->labels, d->x.dims[0], o->input);
+    size_t classes = mpx_output_size(m, 0);
+    for (int i = 0; i < d->n; i++) {
+        long long label = d->y.dtype == NPY_I32 ? ((const int *)d->y.data)[i] : ((const long long *)d->y.data)[i];
+        if (label < 0 || (unsigned long long)label >= classes)
+            die(EXIT_USAGE, "%s: label %d is %lld, outside the model's %zu outputs", o->labels, i, label, classes);
+    }
+    d->has_labels = 1;
+}
+
+static long long label_of(const dataset *d, int i) {
+    return d->y.dtype == NPY_I32 ? ((const int *)d->y.data)[i] : ((const long long *)d->y.data)[i];
+}
+
+/* ---- running ---------------------------------------------------------------------------------------- */
+typedef struct {
+    double sum, sum_sq, total;  /* milliseconds per timed batch */
+    long count;
+    float *outputs;             /* n × output size */
+    double joules;              /* < 0: not measured */
+} run_result;
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static void infer(mpx_model *m, const float *x, int batch, float *y) {
+    if (mpx_infer(m, x, batch, y)) die(EXIT_RUNTIME, "inference failed: %s", mpx_last_error(m));
+}
+
+/* Warm-up batches, then `repeat` timed passes over the data; outputs of the last pass are kept. */
+static void run_pass(mpx_model *m, const options *o, const dataset *d, run_result *r, int measure_energy) {
+    size_t in = mpx_input_size(m), out = mpx_output_size(m, 0);
+    const float *x = d->x.data;
+    int first = o->batch < d->n ? o->batch : d->n;
+    for (int w = 0; w < o->warmup; w++) infer(m, x, first, r->outputs);
+    mpx_reset_op_timing(m);
+    mpx_set_op_timing(m, o->op_times);
+    energy_meter *meter = measure_energy ? energy_start() : NULL;
+    for (int rep = 0; rep < o->repeat; rep++)
+        for (int s = 0; s < d->n; s += o->batch) {
+            int b = d->n - s < o->batch ? d->n - s : o->batch;
+            double t0 = now_ms();
+            infer(m, x + (size_t)s * in, b, r->outputs + (size_t)s * out);
+            double ms = now_ms() - t0;
+            r->sum += ms;
+            r->sum_sq += ms * ms;
+            r->count++;
+        }
+    r->joules = meter ? energy_stop(meter) : -1.0;
+    mpx_set_op_timing(m, 0);
+}
+
+static void print_latency(const run_result *r, int samples, int repeat) {
+    double mean = r->sum / (double)r->count;
+    double var = r->count > 1 ? (r->sum_sq - r->sum * mean) / (double)(r->count - 1) : 0.0;
+    printf("\"latencyMsPerSample\":");
+    json_number(r->sum / ((double)samples * repeat));
+    printf(",\"latencyMsPerBatch\":{\"mean\":");
+    json_number(mean);
+    printf(",\"std\":");
+    json_number(sqrt(var > 0 ? var : 0));
+    printf(",\"count\":%ld}", r->count);
+}
+
+static int argmax(const float *v, size_t n) {
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return (int)best;
+}
+
+/* Max softmax probability of a row of outputs (or the max itself when the outputs are probabilities). */
+static double confidence(const float *v, size_t n, int probabilities) {
+    double max = v[argmax(v, n)];
+    if (probabilities) return max;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) sum += exp((double)v[i] - max);
+    return 1.0 / sum;
+}
+
+static int count_correct(const dataset *d, const float *outputs, size_t out) {
+    int correct = 0;
+    for (int i = 0; i < d->n; i++) correct += argmax(outputs + (size_t)i * out, out) == label_of(d, i);
+    return correct;
+}
+
+static int threads_used(int requested) {
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return requested > 0 ? requested : online > 0 ? (int)online : 1;
+}
+
+static mpx_model *open_model(const options *o) {
+    mpx_model *m = mpx_create_from_file(o->model, o->threads);
+    if (!m) die(EXIT_USAGE, "%s", mpx_last_error(NULL));
+    if (o->configs && mpx_load_configs_file(m, o->configs)) die(EXIT_USAGE, "%s", mpx_last_error(m));
+    return m;
+}
+
+static int find_config(mpx_model *m, const char *spec) {
+    char *end;
+    long index = strtol(spec, &end, 10);
+    if (*spec && !*end) {
+        if (index < 0 || index >= mpx_config_count(m))
+            die(EXIT_USAGE, "--config %s: index outside 0..%d", spec, mpx_config_count(m) - 1);
+        return (int)index;
+    }
+    for (int i = 0; i < mpx_config_count(m); i++)
+        if (!strcmp(mpx_config_name(m, i), spec)) return i;
+    die(EXIT_USAGE, "--config %s: no configuration of that name", spec);
+    return -1;
+}
+
+static void set_config(mpx_model *m, int index) {
+    if (mpx_set_config(m, index)) die(EXIT_RUNTIME, "configuration %d: %s", index, mpx_last_error(m));
+}
+
+static float *alloc_outputs(mpx_model *m, int n) {
+    float *p = malloc(sizeof(float) * mpx_output_size(m, 0) * (size_t)n + 1);
+    if (!p) die(EXIT_RUNTIME, "out of memory for %d outputs", n);
+    return p;
+}
+
+static int command_run(const options *o) {
+    mpx_model *m = open_model(o);
+    int index = o->config ? find_config(m, o->config) : 0;
+    dataset d = {0};
+    load_data(o, m, &d);
+    set_config(m, index);
+    run_result r = {.outputs = alloc_outputs(m, d.n)};
+    run_pass(m, o, &d, &r, 0);
+    size_t out = mpx_output_size(m, 0);
+    if (o->save) {
+        size_t dims[9] = {(size_t)d.n};
+        int rank = mpx_output_dims(m, 0, dims + 1, 8);
+        char err[512];
+        if (npy_write_f32(o->save, r.outputs, dims, rank + 1, err, sizeof err)) die(EXIT_RUNTIME, "%s", err);
+    }
+    printf("{\"config\":");
+    json_string(mpx_config_name(m, index));
+    printf(",\"configIndex\":%d,\"samples\":%d,\"batch\":%d,\"threads\":%d,", index, d.n, o->batch,
+           threads_used(o->threads));
+    if (d.has_labels) {
+        int correct = count_correct(&d, r.outputs, out);
+        printf("\"accuracy\":");
+        json_number(100.0 * correct / d.n);
+        printf(",\"correct\":%d,", correct);
+    }
+    print_latency(&r, d.n, o->repeat);
+    if (o->op_times) {
+        printf(",\"opTimes\":[");
+        for (int i = 0; i < mpx_op_count(m); i++) {
+            printf(i ? ",{\"name\":" : "{\"name\":");
+            json_string(mpx_op_name(m, i));
+            printf(",\"ms\":");
+            json_number(mpx_op_seconds(m, i) * 1e3 / (double)r.count);
+            putchar('}');
+        }
+        putchar(']');
+    }
+    printf("}\n");
+    free(r.outputs);
+    npy_free(&d.x);
+    npy_free(&d.y);
+    mpx_destroy(m);
+    return 0;
+}
+
+/* --only "0,3,5" -> flags per configuration. */
+static void parse_only(const char *spec, int count, unsigned char *selected) {
+    memset(selected, spec ? 0 : 1, (size_t)count);
+    if (!spec) return;
+    for (const char *p = spec; *p;) {
+        char *end;
+        errno = 0;
+        long i = strtol(p, &end, 10);
+        if (end == p || errno || (*end && *end != ','))
+            die(EXIT_USAGE, "--only %s: expected comma-separated configuration indexes", spec);
+        if (i < 0 || i >= count) die(EXIT_USAGE, "--only %s: index %ld outside 0..%d", spec, i, count - 1);
+        selected[i] = 1;
+        p = *end ? end + 1 : end;
+    }
+}
+
+typedef struct {
+    double sum, sum_correct, sum_wrong;
+    long n, n_correct, n_wrong;
+} confidence_stats;
+
+static void add_confidence(confidence_stats *s, double c, int correct) {
+    s->sum += c;
+    s->n++;
+    if (correct) s->sum_correct += c, s->n_correct++;
+    else s->sum_wrong += c, s->n_wrong++;
+}
+
+static void print_confidence_fields(const confidence_stats *s) {
+    printf("\"mean\":");
+    json_number(mean_of(s->sum, s->n));
+    printf(",\"correct\":");
+    json_number(mean_of(s->sum_correct, s->n_correct));
+    printf(",\"wrong\":");
+    json_number(mean_of(s->sum_wrong, s->n_wrong));
+}
+
+static void profile_config(mpx_model *m, const options *o, const dataset *d, int index, float *outputs,
+                           confidence_stats *per_class) {
+    size_t out = mpx_output_size(m, 0);
+    set_config(m, index);
+    run_result r = {.outputs = outputs};
+    run_pass(m, o, d, &r, 1);
+    confidence_stats all = {0};
+    memset(per_class, 0, sizeof *per_class * out);
+    int correct = 0;
+    for (int i = 0; i < d->n; i++) {
+        const float *row = outputs + (size_t)i * out;
+        int predicted = argmax(row, out), ok = predicted == label_of(d, i);
+        double c = confidence(row, out, o->probabilities);
+        correct += ok;
+        add_confidence(&all, c, ok);
+        add_confidence(&per_class[predicted], c, ok);
+    }
+    printf("{\"type\":\"config\",\"index\":%d,\"name\":", index);
+    json_string(mpx_config_name(m, index));
+    printf(",\"samples\":%d,\"accuracy\":", d->n);
+    json_number(100.0 * correct / d->n);
+    printf(",\"correct\":%d,", correct);
+    print_latency(&r, d->n, o->repeat);
+    if (o->per_sample) {
+        printf(",\"predictions\":[");
+        for (int i = 0; i < d->n; i++) printf(i ? ",%d" : "%d", argmax(outputs + (size_t)i * out, out));
+        printf("],\"confidences\":[");
+        for (int i = 0; i < d->n; i++) {
+            if (i) putchar(',');
+            json_number(confidence(outputs + (size_t)i * out, out, o->probabilities));
+        }
+        putchar(']');
+    }
+    printf(",\"confidence\":{");
+    print_confidence_fields(&all);
+    printf(",\"perClass\":[");
+    for (size_t k = 0; k < out; k++) {
+        printf(k ? ",{" : "{");
+        print_confidence_fields(&per_class[k]);
+        putchar('}');
+    }
+    printf("]},\"energyJoules\":");
+    json_number(r.joules >= 0 ? r.joules : NAN);
+    printf("}\n");
+    fflush(stdout);
+}
+
+static int command_profile(const options *o) {
+    if (!o->labels) die(EXIT_USAGE, "profile needs --labels Y.npy");
+    if (!o->configs) die(EXIT_USAGE, "profile needs --configs FILE");
+    mpx_model *m = open_model(o);
+    dataset d = {0};
+    load_data(o, m, &d);
+    int count = mpx_config_count(m), done = 0;
+    unsigned char *selected = malloc((size_t)count);
+    float *outputs = alloc_outputs(m, d.n);
+    confidence_stats *per_class = malloc(sizeof *per_class * mpx_output_size(m, 0));
+    if (!selected || !per_class) die(EXIT_RUNTIME, "out of memory");
+    parse_only(o->only, count, selected);
+    for (int i = 0; i < count; i++)
+        if (selected[i]) {
+            profile_config(m, o, &d, i, outputs, per_class);
+            done++;
+        }
+    printf("{\"type\":\"done\",\"count\":%d}\n", done);
+    fflush(stdout);
+    free(selected);
+    free(outputs);
+    free(per_class);
+    npy_free(&d.x);
+    npy_free(&d.y);
+    mpx_destroy(m);
+    return 0;
+}
+
+static void print_dims(const size_t *dims, int rank) {
+    putchar('[');
+    for (int i = 0; i < rank; i++) printf(i ? ",%zu" : "%zu", dims[i]);
+    putchar(']');
+}
+
+static int command_info(const options *o) {
+    mpx_model *m = open_model(o);
+    size_t dims[8];
+    int rank = mpx_input_dims(m, dims, 8);
+    printf("{\"input\":{\"name\":");
+    json_string(mpx_input_name(m));
+    printf(",\"dims\":");
+    print_dims(dims, rank);
+    printf(",\"size\":%zu},\"outputs\":[", mpx_input_size(m));
+    for (int k = 0; k < mpx_output_count(m); k++) {
+        rank = mpx_output_dims(m, k, dims, 8);
+        printf(k ? ",{\"name\":" : "{\"name\":");
+        json_string(mpx_output_name(m, k));
+        printf(",\"dims\":");
+        print_dims(dims, rank);
+        printf(",\"size\":%zu}", mpx_output_size(m, k));
+    }
+    printf("],\"ops\":%d,\"layers\":[", mpx_op_count(m));
+    for (int l = 0; l < mpx_layer_count(m); l++) {
+        printf(l ? ",{\"index\":%d,\"slots\":[" : "{\"index\":%d,\"slots\":[", l + 1);
+        for (int s = 0; s < mpx_layer_slot_count(m, l); s++) {
+            int op = mpx_layer_slot_op(m, l, s);
+            printf(s ? ",{\"op\":" : "{\"op\":");
+            json_string(mpx_layer_slot_name(m, l, s));
+            printf(",\"opIndex\":%d,\"opName\":", op);
+            json_string(mpx_op_name(m, op));
+            putchar('}');
+        }
+        printf("]}");
+    }
+    printf("],\"configs\":[");
+    for (int i = 0; i < mpx_config_count(m); i++) {
+        if (i) putchar(',');
+        json_string(mpx_config_name(m, i));
+    }
+    printf("]}\n");
+    mpx_destroy(m);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    options o = parse_options(argc, argv);
+    if (!strcmp(o.command, "run")) return command_run(&o);
+    if (!strcmp(o.command, "profile")) return command_profile(&o);
+    if (!strcmp(o.command, "info")) return command_info(&o);
+    die(EXIT_USAGE, "unknown command %s\n%s", o.command, usage);
+    return EXIT_USAGE;
+}
