@@ -8,7 +8,7 @@ import { fuseDense } from '../src/core/onnx/passes/fuseDense';
 import { lowerOneDimensional } from '../src/core/onnx/passes/lowerOneDimensional';
 import { lowerViews } from '../src/core/onnx/passes/lowerViews';
 import { OnnxBuilder, float } from './support/onnxBuilder';
-import { importUntil, ops } from './support/importer';
+import { importUntil, ops, runPass } from './support/importer';
 
 const values = (g: ReturnType<typeof importUntil>, name: string) => Array.from(g.constant(name)!.data);
 const close = (a: number[], b: number[]) => {
@@ -181,5 +181,20 @@ describe('activation composition', () => {
     assert.deepEqual(ops(g), ['Conv', 'Clip']);
     assert.equal(g.nodes[0].attrs.act, 3);
     assert.ok(Math.abs((g.nodes[0].attrs.act_a as number) - 0.2) < 1e-7);
+  });
+});
+
+describe('identities at the graph boundary', () => {
+  it('keeps a copy when an Identity or a no-op Flatten maps the graph input to a graph output', () => {
+    for (const op of ['Identity', 'Flatten']) {
+      const b = new OnnxBuilder(13);
+      const [y] = b.node(op, [b.input('x', [null, 6])], {}, 'copy');
+      b.output(y);
+      const g = importUntil(b.build(), 'eliminateIdentity');
+      for (const pass of ['eliminateIdentity', 'foldConstants', 'lowerViews']) runPass(g, pass);
+      assert.deepEqual(ops(g), ['mpx.Reshape'], op);
+      assert.deepEqual(g.nodes[0].inputs, ['x']);
+      assert.deepEqual(g.outputs, [y]);
+    }
   });
 });

@@ -101,12 +101,12 @@ const UNARY: Record<string, OpType> = {
   GlobalMaxPool: OpType.GLOBAL_MAXPOOL,
   'mpx.Reshape': OpType.RESHAPE,
   'mpx.Affine': OpType.AFFINE,
-  MatMul: OpType.MATMUL,
 };
 
 function opSpec(graph: Graph, node: Node, rank: number): OpSpec {
   if (node.op in ELEMENTWISE) return { type: ELEMENTWISE[node.op], iattrs: [], fattrs: [], alignConstants: true };
   if (node.op in UNARY) return { type: UNARY[node.op], iattrs: [], fattrs: [] };
+  if (node.op === 'MatMul') return { type: OpType.MATMUL, iattrs: [], fattrs: [], alignConstants: true };
   switch (node.op) {
     case 'Conv': {
       const { act, fattrs } = activationAttrs(node);

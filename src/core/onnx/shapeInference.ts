@@ -33,12 +33,11 @@ export function alignConstant(node: Node, t: Tensor, sampleRank: number): number
 
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-/** A constant right operand of MatMul as a matrix [K, P] (leading unit axes dropped). */
-export function constantMatrix(node: Node, t: Tensor): number[] {
+/** A constant right operand of MatMul as a matrix [K, P] (leading unit axes dropped), if it is one. */
+export function constantMatrix(t: Tensor): number[] | undefined {
   let dims = t.dims;
   while (dims.length > 2 && dims[0] === 1) dims = dims.slice(1);
-  if (dims.length !== 2) fail(node, `multiplies by a constant of shape [${t.dims}]; Mobiprox needs a matrix`);
-  return dims;
+  return dims.length === 2 ? dims : undefined;
 }
 
 type Rule = (graph: Graph, node: Node, x: number[]) => number[][];
@@ -110,13 +109,15 @@ const RULES: Record<string, Rule> = {
     const b = g.constant(node.inputs[1]);
     if (x.length < 1) fail(node, 'has a scalar operand');
     const k = x[x.length - 1];
-    if (b) {
-      const w = constantMatrix(node, b);
-      if (w.length !== 2 || w[0] !== k) fail(node, `multiplies [${x}] by a constant of shape [${b.dims}]`);
-      return [[...x.slice(0, -1), w[1]]];
+    const matrix = b && constantMatrix(b);
+    if (matrix) {
+      if (matrix[0] !== k) fail(node, `multiplies [${x}] by a constant of shape [${b!.dims}]`);
+      return [[...x.slice(0, -1), matrix[1]]];
     }
-    const y = g.shape(node.inputs[1], node);
-    if (x.length !== y.length || x.length < 2 || y[y.length - 2] !== k) fail(node, `multiplies per-sample shapes [${x}] and [${y}]`);
+    const y = b ? alignConstant(node, b, x.length) : g.shape(node.inputs[1], node);
+    if ((!b && x.length !== y.length) || x.length < 2 || y.length < 2 || y[y.length - 2] !== k) {
+      fail(node, `multiplies per-sample shapes [${x}] and [${y}]`);
+    }
     const lead = broadcastShapes(x.slice(0, -2), y.slice(0, -2)) ?? fail(node, 'has leading axes that do not broadcast');
     return [[...lead, x[x.length - 2], y[y.length - 1]]];
   },

@@ -4,14 +4,14 @@ import { alignConstant, constantMatrix } from '../shapeInference';
 import { transposeTensor } from '../tensorMath';
 
 /**
- * Lowers Gemm (transA = 0) and MatMul of an activation by a constant matrix to mpx.Dense, whose weights
+ * Lowers Gemm (transA = 0) and MatMul of an activation by a constant 2-D matrix to mpx.Dense, whose weights
  * are [P, K] (one row per output, as FORMAT.md's DENSE). alpha and beta are folded into the constants.
  * A following bias Add is fused later by fuseBias.
  */
 export function fuseDense(graph: Graph): void {
   for (const node of graph.nodes) {
     if (node.op === 'Gemm') lowerGemm(graph, node);
-    else if (node.op === 'MatMul' && graph.constant(node.inputs[1]) && !graph.constant(node.inputs[0])) lowerMatMul(graph, node);
+    else if (node.op === 'MatMul' && graph.isConstant(node.inputs[1]) && constantMatrix(graph.constant(node.inputs[1])!)) lowerMatMul(graph, node);
   }
 }
 
@@ -43,8 +43,7 @@ function lowerGemm(graph: Graph, node: Node): void {
 
 function lowerMatMul(graph: Graph, node: Node): void {
   const b = graph.constant(node.inputs[1])!;
-  const dims = constantMatrix(node, b);
-  const w = transposeTensor({ ...b, dims }, [1, 0]);
+  const w = transposeTensor({ ...b, dims: constantMatrix(b)! }, [1, 0]);
   node.op = 'mpx.Dense';
   node.inputs = [node.inputs[0], graph.addConstant(`${node.inputs[1]}_t`, w)];
   node.attrs = {};

@@ -18,6 +18,7 @@ export function lowerViews(graph: Graph): void {
     }
     const before = graph.shape(node.inputs[0], node);
     const after = graph.shape(node.outputs[0], node);
-    if (before.length === after.length && before.every((d, i) => d === after[i])) graph.bypass(node);
+    const copiesInputToOutput = node.inputs[0] === graph.input && graph.outputs.includes(node.outputs[0]);
+    if (!copiesInputToOutput && before.length === after.length && before.every((d, i) => d === after[i])) graph.bypass(node);
   }
 }
