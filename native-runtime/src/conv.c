@@ -1,34 +1,43 @@
-/* 2-D convolution (strides, asymmetric pads, dilations, groups) with its approximations (DESIGN.md §2):
- * im2col + packed GEMM per group, or a direct kernel when the per-group GEMM would be tiny (depthwise).
- * Perforation evaluates only the computed output rows/columns (fewer GEMM columns) and then fills the
- * skipped ones; filter sampling drops filter elements from the GEMM's reduction; binary16 rounds the
- * input, the prepared weights and the result, accumulating in float32. */
+/* 2-D convolution (strides, asymmetric pads, dilations, groups) with its approximations (DESIGN.md §2).
+ * The main path is an indirect GEMM: the input of a group is copied once into a zero-padded buffer, and
+ * the micro-kernel multiplies pre-packed weights [K × channels] by "im2col columns" it reads straight
+ * from that buffer through a list of output pixels and a list of filter-element offsets. Perforation
+ * shortens the pixel list (only computed outputs) and then fills the skipped ones; filter sampling
+ * shortens the offset list (the reduction dimension K); binary16 rounds the padded input, the prepared
+ * weights and the result, accumulating in float32. Depthwise convolutions (a GEMM of fewer than 4
+ * channels per group) use a direct kernel instead. */
 #include "epilogue.h"
 #include "gemm.h"
-#include "im2col.h"
 #include "kernels.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define IM2COL_BLOCK_FLOATS 65536 /* one im2col block (256 KiB) stays in L2 while the GEMM runs on it */
+#define PIXEL_BLOCK 16 /* kernel tiles sharing one weight panel while it is in L1 */
+
+typedef struct {
+    int c, i, j; /* input channel within the group, kernel row, kernel column */
+} mpx_tap;
 
 struct mpx_conv_plan {
     mpx_conv_shape s;
     mpx_conv_mode mode;
     int Cg, Mg, n_taps;
     mpx_tap *taps;
-    int direct;             /* direct kernel instead of im2col + GEMM */
-    float *weights;         /* direct: [M][n_taps]; GEMM: one packed A [Mg × n_taps] per group */
-    size_t group_floats;    /* floats of one group's packed A */
-    int a_stride;           /* Mg rounded up to the kernel's mr */
+    int direct;             /* direct kernel instead of the indirect GEMM */
+    float *weights;         /* direct: [M][n_taps]; GEMM: per group, panels [n_taps × cnr] of channels */
+    size_t group_floats;    /* floats of one group's weight panels */
     float *bias;            /* [M] (rounded when bias_half) or NULL */
     int *rows, *cols;       /* computed output rows and columns */
+    int *col_start;         /* input column of each computed output column's window (direct kernel) */
     int n_rows, n_cols;
     int perforated;
-    int q_block;            /* im2col columns per block */
-    mpx_im2col im2col;
+    int Hp, Wp;             /* padded input plane */
+    int *offsets;           /* per tap: offset in the padded group input from a window's first element */
+    int n_pixels;           /* computed outputs, n_rows · n_cols */
+    int *pixel_in;          /* per computed output: its window's first element in the padded input */
+    int *pixel_out;         /* per computed output: its index in the output plane */
 };
 
 /* ---- plan ---------------------------------------------------------------------------------------- */
@@ -69,6 +78,10 @@ void mpx_conv_plan_destroy(mpx_conv_plan *plan)
     free(plan->bias);
     free(plan->rows);
     free(plan->cols);
+    free(plan->col_start);
+    free(plan->offsets);
+    free(plan->pixel_in);
+    free(plan->pixel_out);
     free(plan);
 }
 
@@ -98,15 +111,45 @@ static int prepare_weights(mpx_conv_plan *p, const float *W)
         p->weights = dense;
         return 0;
     }
-    p->a_stride = mpx_round_up(p->Mg, mpx_gemm_arch_get()->mr);
-    p->group_floats = mpx_gemm_packed_a_floats(p->Mg, p->n_taps);
+    int cnr = mpx_gemm_arch_get()->cnr, panels = (p->Mg + cnr - 1) / cnr;
+    p->group_floats = (size_t)panels * p->n_taps * cnr;
     p->weights = malloc(p->group_floats * s->group * sizeof *p->weights);
     if (p->weights)
         for (int g = 0; g < s->group; g++)
-            mpx_gemm_pack_a(p->Mg, p->n_taps, dense + (size_t)g * p->Mg * p->n_taps, p->n_taps,
-                            p->weights + g * p->group_floats);
+            for (int q = 0; q < panels; q++)
+                for (int t = 0; t < p->n_taps; t++)
+                    for (int j = 0; j < cnr; j++) {
+                        int m = q * cnr + j;
+                        p->weights[g * p->group_floats + ((size_t)q * p->n_taps + t) * cnr + j] =
+                            m < p->Mg ? dense[((size_t)g * p->Mg + m) * p->n_taps + t] : 0.0f;
+                    }
     free(dense);
     return p->weights ? 0 : -1;
+}
+
+/* The pixel and offset lists of the indirect GEMM over the padded input. */
+static int prepare_indirect(mpx_conv_plan *p)
+{
+    const mpx_conv_shape *s = &p->s;
+    p->Hp = s->H + s->pad_top + s->pad_bottom;
+    p->Wp = s->W + s->pad_left + s->pad_right;
+    p->n_pixels = p->n_rows * p->n_cols;
+    p->offsets = malloc((size_t)p->n_taps * sizeof *p->offsets);
+    p->pixel_in = malloc((size_t)p->n_pixels * sizeof *p->pixel_in);
+    p->pixel_out = malloc((size_t)p->n_pixels * sizeof *p->pixel_out);
+    if (!p->offsets || !p->pixel_in || !p->pixel_out)
+        return -1;
+    for (int t = 0; t < p->n_taps; t++) {
+        const mpx_tap *tap = &p->taps[t];
+        p->offsets[t] = (tap->c * p->Hp + tap->i * s->dil_h) * p->Wp + tap->j * s->dil_w;
+    }
+    for (int r = 0; r < p->n_rows; r++)
+        for (int c = 0; c < p->n_cols; c++) {
+            int oh = p->rows[r], ow = p->cols[c];
+            p->pixel_in[r * p->n_cols + c] = oh * s->stride_h * p->Wp + ow * s->stride_w;
+            p->pixel_out[r * p->n_cols + c] = oh * s->Wo + ow;
+        }
+    return 0;
 }
 
 mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W, const float *B,
@@ -134,8 +177,11 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     int rx = k->kind == MPX_KNOB_PERF_ROWS ? k->stride : 0, cx = k->kind == MPX_KNOB_PERF_COLS ? k->stride : 0;
     p->rows = computed_indices(shape->Ho, rx, k->offset, &p->n_rows);
     p->cols = computed_indices(shape->Wo, cx, k->offset, &p->n_cols);
-    if (!p->rows || !p->cols)
+    p->col_start = malloc((size_t)shape->Wo * sizeof *p->col_start);
+    if (!p->rows || !p->cols || !p->col_start)
         goto fail;
+    for (int j = 0; j < p->n_cols; j++)
+        p->col_start[j] = p->cols[j] * shape->stride_w - shape->pad_left;
     p->perforated = rx || cx;
 
     /* a GEMM with fewer than 4 rows per group wastes most of the micro-kernel */
@@ -149,13 +195,8 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         for (int m = 0; m < shape->M; m++)
             p->bias[m] = mode->bias_half ? mpx_round_half(B[m]) : B[m];
     }
-    int nr = mpx_gemm_arch_get()->nr;
-    p->q_block = IM2COL_BLOCK_FLOATS / p->n_taps / nr * nr;
-    if (p->q_block < nr)
-        p->q_block = nr;
-    p->im2col = (mpx_im2col){shape->H, shape->W, shape->Wo, shape->stride_h, shape->stride_w, shape->pad_top,
-                             shape->pad_left, shape->dil_h, shape->dil_w, p->n_taps, p->taps, p->n_rows, p->rows,
-                             p->n_cols, cx ? p->cols : NULL};
+    if (!p->direct && prepare_indirect(p) != 0)
+        goto fail;
     return p;
 fail:
     mpx_conv_plan_destroy(p);
@@ -169,20 +210,19 @@ static size_t aligned_floats(size_t n)
     return (n + 15) & ~(size_t)15;
 }
 
-/* Per thread: the group's input rounded to binary16, then the im2col block and the perforated GEMM's
- * result (GEMM path) or one accumulator row (direct path). */
+/* Per thread, direct path: the group's input rounded to binary16 (when half) and one accumulator row.
+ * Indirect path: the group's padded (and rounded) input and one kernel tile. */
 static size_t input_floats(const mpx_conv_plan *p)
 {
+    if (!p->direct)
+        return aligned_floats((size_t)p->Cg * p->Hp * p->Wp);
     return p->mode.knob.half ? aligned_floats((size_t)p->Cg * p->s.H * p->s.W) : 0;
 }
 
 static size_t thread_floats(const mpx_conv_plan *p)
 {
-    if (p->direct)
-        return input_floats(p) + aligned_floats((size_t)p->s.Wo);
-    size_t cols = (size_t)mpx_round_up(p->q_block, mpx_gemm_arch_get()->nr);
-    return input_floats(p) + aligned_floats(cols * p->n_taps) +
-           (p->perforated ? aligned_floats((size_t)p->Mg * p->q_block) : 0);
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    return input_floats(p) + aligned_floats(p->direct ? (size_t)p->s.Wo : (size_t)arch->cmr * arch->cnr);
 }
 
 size_t mpx_conv_workspace(const mpx_conv_plan *plan, int batch, int threads)
@@ -199,13 +239,13 @@ static void bias_act(const mpx_conv_plan *p, float *v, int n, int m)
 {
     const mpx_conv_mode *md = &p->mode;
     mpx_epilogue e = {md->bias_half, md->act, md->act_half, md->act_a, md->act_b};
-    mpx_bias_act(&e, v, n, p->bias != NULL, p->bias ? p->bias[m] : 0.0f);
+    mpx_bias_act(&e, v, n, p->bias ? p->bias + m : NULL, 0, md->knob.half);
 }
 
 static inline float mean2(float a, float b, int half)
 {
     float v = (a + b) * 0.5f;
-    return half ? mpx_round_half(v) : v;
+    return half ? mpx_half_round(v) : v;
 }
 
 /* Rules 1-4 of DESIGN.md §2 on one output plane whose computed positions are already final. */
@@ -240,79 +280,106 @@ typedef struct {
     const float *x;
     float *y;
     float *workspace;
-    int chunks;      /* column chunks per (sample, group) */
-    int chunk_cols;  /* columns per chunk, a multiple of nr */
+    int chunks;       /* pixel chunks per (sample, group) */
+    int chunk_pixels; /* pixels per chunk, a multiple of the kernel's cmr */
 } conv_job;
 
-/* The input channels of group g of sample n, rounded to binary16 into `scratch` when the knob says so;
- * *rounded remembers which (sample, group) the scratch holds, as consecutive units often share it. */
-static const float *group_input(const conv_job *job, int n, int g, float *scratch, int *rounded)
+static const float *group_start(const conv_job *job, int n, int g)
 {
     const mpx_conv_plan *p = job->p;
-    size_t size = (size_t)p->Cg * p->s.H * p->s.W;
-    const float *x = job->x + ((size_t)n * p->s.C + (size_t)g * p->Cg) * p->s.H * p->s.W;
-    int which = n * p->s.group + g;
+    return job->x + ((size_t)n * p->s.C + (size_t)g * p->Cg) * p->s.H * p->s.W;
+}
+
+/* The input channels of group g of sample n, rounded to binary16 into `scratch` when the knob says so;
+ * *cached remembers which (sample, group) the scratch holds, as consecutive units often share it. */
+static const float *group_input(const conv_job *job, int n, int g, float *scratch, int *cached)
+{
+    const mpx_conv_plan *p = job->p;
+    const float *x = group_start(job, n, g);
     if (!p->mode.knob.half)
         return x;
-    if (*rounded != which) {
-        for (size_t i = 0; i < size; i++)
-            scratch[i] = mpx_round_half(x[i]);
-        *rounded = which;
+    if (*cached != n * p->s.group + g) {
+        mpx_round_half_copy(scratch, x, (size_t)p->Cg * p->s.H * p->s.W);
+        *cached = n * p->s.group + g;
     }
     return scratch;
 }
 
-static void gemm_unit(conv_job *job, int unit, float *ws, int *rounded)
+/* The same, zero-padded to [Cg, Hp, Wp] for the indirect GEMM (always a copy). */
+static const float *padded_input(const conv_job *job, int n, int g, float *buf, int *cached)
 {
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
-    int nr = mpx_gemm_arch_get()->nr, half = p->mode.knob.half;
-    int chunk = unit % job->chunks, ng = unit / job->chunks, g = ng % s->group, n = ng / s->group;
-    int total = p->n_rows * p->n_cols, c0 = chunk * job->chunk_cols;
-    int c1 = c0 + job->chunk_cols < total ? c0 + job->chunk_cols : total;
-    size_t plane = (size_t)s->Ho * s->Wo;
-    float *packed = ws + input_floats(p);
-    float *tmp = packed + aligned_floats((size_t)mpx_round_up(p->q_block, nr) * p->n_taps);
-    const float *x = group_input(job, n, g, ws, rounded);
-    const float *a = p->weights + g * p->group_floats;
-    float *y = job->y + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
-    for (int q0 = c0; q0 < c1; q0 += p->q_block) {
-        int q1 = q0 + p->q_block < c1 ? q0 + p->q_block : c1, cols = q1 - q0;
-        mpx_im2col_packed(&p->im2col, x, q0, q1, packed);
-        if (!p->perforated) {
-            mpx_gemm_packed(p->Mg, cols, p->n_taps, a, p->a_stride, packed, mpx_round_up(cols, nr), 0, y + q0,
-                            (int)plane, 0);
-            for (int m = 0; m < p->Mg; m++) {
-                float *v = y + m * plane + q0;
-                if (half)
-                    mpx_round_half_array(v, (size_t)cols);
-                bias_act(p, v, cols, g * p->Mg + m);
-            }
-            continue;
+    if (*cached == n * s->group + g)
+        return buf;
+    *cached = n * s->group + g;
+    const float *x = group_start(job, n, g);
+    size_t row = (size_t)p->Wp * sizeof *buf;
+    for (int c = 0; c < p->Cg; c++) {
+        float *plane = buf + (size_t)c * p->Hp * p->Wp;
+        memset(plane, 0, (size_t)s->pad_top * row);
+        for (int h = 0; h < s->H; h++) {
+            float *d = plane + (size_t)(s->pad_top + h) * p->Wp;
+            const float *src = x + ((size_t)c * s->H + h) * s->W;
+            memset(d, 0, (size_t)s->pad_left * sizeof *d);
+            if (p->mode.knob.half)
+                mpx_round_half_copy(d + s->pad_left, src, (size_t)s->W);
+            else
+                memcpy(d + s->pad_left, src, (size_t)s->W * sizeof *d);
+            memset(d + s->pad_left + s->W, 0, (size_t)s->pad_right * sizeof *d);
         }
-        mpx_gemm_packed(p->Mg, cols, p->n_taps, a, p->a_stride, packed, mpx_round_up(cols, nr), 0, tmp, cols,
-                        0);
-        for (int m = 0; m < p->Mg; m++) {
-            const float *src = tmp + (size_t)m * cols;
-            float *out = y + m * plane;
-            for (int q = q0; q < q1; q++) {
-                float v = src[q - q0];
-                out[(size_t)p->rows[q / p->n_cols] * s->Wo + p->cols[q % p->n_cols]] = half ? mpx_round_half(v) : v;
+        memset(plane + (size_t)(s->pad_top + s->H) * p->Wp, 0, (size_t)s->pad_bottom * row);
+    }
+    return buf;
+}
+
+/* Pixels [q0, q1) of sample n, group g: for each block of kernel tiles, each weight panel in turn (so it
+ * stays in L1 across the block), each tile; results go straight to their output positions. */
+static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
+{
+    const mpx_conv_plan *p = job->p;
+    const mpx_conv_shape *s = &p->s;
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    int cmr = arch->cmr, cnr = arch->cnr, half = p->mode.knob.half;
+    int chunk = unit % job->chunks, ng = unit / job->chunks, g = ng % s->group, n = ng / s->group;
+    int q0 = chunk * job->chunk_pixels, q1 = q0 + job->chunk_pixels < p->n_pixels ? q0 + job->chunk_pixels : p->n_pixels;
+    size_t plane = (size_t)s->Ho * s->Wo;
+    const float *x = padded_input(job, n, g, ws, cached);
+    float *tile = ws + input_floats(p);
+    float *y = job->y + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
+    const float *pixel[16];
+    for (int b0 = q0; b0 < q1; b0 += PIXEL_BLOCK * cmr) {
+        int b1 = b0 + PIXEL_BLOCK * cmr < q1 ? b0 + PIXEL_BLOCK * cmr : q1;
+        for (int m0 = 0; m0 < p->Mg; m0 += cnr) {
+            const float *w = p->weights + g * p->group_floats + (size_t)(m0 / cnr) * p->n_taps * cnr;
+            int channels = p->Mg - m0 < cnr ? p->Mg - m0 : cnr;
+            for (int t0 = b0; t0 < b1; t0 += cmr) {
+                int count = b1 - t0 < cmr ? b1 - t0 : cmr;
+                for (int i = 0; i < cmr; i++) /* a partial tile repeats its last pixel */
+                    pixel[i] = x + p->pixel_in[t0 + (i < count ? i : count - 1)];
+                arch->conv_kernel(p->n_taps, p->offsets, pixel, w, tile);
+                if (half)
+                    mpx_round_half_copy(tile, tile, (size_t)cmr * cnr);
+                for (int j = 0; j < channels; j++) {
+                    float *out = y + (m0 + j) * plane;
+                    for (int i = 0; i < count; i++)
+                        out[p->pixel_out[t0 + i]] = tile[i * cnr + j];
+                }
             }
         }
     }
 }
 
-static void gemm_range(void *ctx, int begin, int end, int thread)
+static void indirect_range(void *ctx, int begin, int end, int thread)
 {
     conv_job *job = ctx;
     float *ws = job->workspace + (size_t)thread * thread_floats(job->p);
-    int rounded = -1;
+    int cached = -1;
     for (int unit = begin; unit < end; unit++)
-        gemm_unit(job, unit, ws, &rounded);
+        indirect_unit(job, unit, ws, &cached);
 }
 
-/* Perforated GEMM path, second pass: fill the skipped positions, then bias and activation. */
+/* Indirect path, second pass: fill the skipped positions, then bias and activation. */
 static void finish_range(void *ctx, int begin, int end, int thread)
 {
     (void)thread;
@@ -328,13 +395,13 @@ static void finish_range(void *ctx, int begin, int end, int thread)
 
 /* One output plane (sample n, channel m) of the direct kernel: taps outermost so that the inner loop
  * runs along an output row (contiguous for stride 1). */
-static void direct_plane(conv_job *job, int index, float *ws, int *rounded)
+static void direct_plane(conv_job *job, int index, float *ws, int *cached)
 {
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
     int m = index % s->M, n = index / s->M, g = m / p->Mg, Wo = s->Wo, sw = s->stride_w, half = p->mode.knob.half;
     size_t in_plane = (size_t)s->H * s->W;
-    const float *x = group_input(job, n, g, ws, rounded);
+    const float *x = group_input(job, n, g, ws, cached);
     float *acc = ws + input_floats(p);
     float *out = job->y + (size_t)index * s->Ho * Wo;
     const float *w = p->weights + (size_t)m * p->n_taps;
@@ -351,11 +418,13 @@ static void direct_plane(conv_job *job, int index, float *ws, int *rounded)
             int off = tap->j * s->dil_w - s->pad_left;
             float wt = w[t];
             if (cols) {
-                for (int jc = 0; jc < p->n_cols; jc++) {
-                    int iw = cols[jc] * sw + off;
-                    if (iw >= 0 && iw < s->W)
-                        acc[cols[jc]] += wt * src[iw];
-                }
+                int lo = 0, hi = p->n_cols, at = tap->j * s->dil_w;
+                while (lo < hi && p->col_start[lo] + at < 0)
+                    lo++;
+                while (hi > lo && p->col_start[hi - 1] + at >= s->W)
+                    hi--;
+                for (int jc = lo; jc < hi; jc++)
+                    acc[cols[jc]] += wt * src[p->col_start[jc] + at];
                 continue;
             }
             int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
@@ -372,7 +441,7 @@ static void direct_plane(conv_job *job, int index, float *ws, int *rounded)
         float *d = out + (size_t)oh * Wo;
         for (int jc = 0; jc < p->n_cols; jc++) {
             int ow = p->cols[jc];
-            d[ow] = half ? mpx_round_half(acc[ow]) : acc[ow];
+            d[ow] = half ? mpx_half_round(acc[ow]) : acc[ow];
         }
     }
     interpolate(p, out);
@@ -383,9 +452,9 @@ static void direct_range(void *ctx, int begin, int end, int thread)
 {
     conv_job *job = ctx;
     float *ws = job->workspace + (size_t)thread * thread_floats(job->p);
-    int rounded = -1;
+    int cached = -1;
     for (int i = begin; i < end; i++)
-        direct_plane(job, i, ws, &rounded);
+        direct_plane(job, i, ws, &cached);
 }
 
 void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int batch, float *y,
@@ -396,19 +465,19 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
         mpx_parallel_for(pool, batch * plan->s.M, 1, direct_range, &job);
         return;
     }
-    /* Units are (sample, group, column chunk). Split columns only when the (sample, group) pairs alone
+    /* Units are (sample, group, pixel chunk). Split pixels only when the (sample, group) pairs alone
      * would leave threads idle or unbalanced. */
-    int nr = mpx_gemm_arch_get()->nr, threads = mpx_pool_threads(pool), items = batch * plan->s.group;
-    int total = plan->n_rows * plan->n_cols, panels = (total + nr - 1) / nr;
+    int cmr = mpx_gemm_arch_get()->cmr, threads = mpx_pool_threads(pool), items = batch * plan->s.group;
+    int tiles = (plan->n_pixels + cmr - 1) / cmr;
     if (items < threads)
         job.chunks = (threads + items - 1) / items;
     else if (items % threads != 0 && items < 4 * threads)
         job.chunks = (4 * threads + items - 1) / items;
-    if (job.chunks > panels)
-        job.chunks = panels;
-    job.chunk_cols = (panels + job.chunks - 1) / job.chunks * nr;
-    job.chunks = (total + job.chunk_cols - 1) / job.chunk_cols;
-    mpx_parallel_for(pool, items * job.chunks, 1, gemm_range, &job);
-    if (plan->perforated)
+    if (job.chunks > tiles)
+        job.chunks = tiles;
+    job.chunk_pixels = (tiles + job.chunks - 1) / job.chunks * cmr;
+    job.chunks = (plan->n_pixels + job.chunk_pixels - 1) / job.chunk_pixels;
+    mpx_parallel_for(pool, items * job.chunks, 1, indirect_range, &job);
+    if (plan->perforated || plan->bias || plan->mode.act != MPX_ACT_NONE)
         mpx_parallel_for(pool, batch * plan->s.M, 1, finish_range, &job);
 }

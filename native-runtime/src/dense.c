@@ -54,7 +54,8 @@ mpx_dense_plan *mpx_dense_plan_create(int K, int P, const float *W, const float 
         mpx_round_half_array(p->w, (size_t)K * P);
     mpx_gemm_pack_bt(K, P, p->w, K, p->packed);
     if (B)
-        memcpy(p->bias, B, (size_t)P * sizeof *p->bias);
+        for (int j = 0; j < P; j++)
+            p->bias[j] = bias_half ? mpx_half_round(B[j]) : B[j];
     return p;
 }
 
@@ -90,11 +91,8 @@ typedef struct {
 static void finish(const mpx_dense_plan *p, float *v, int n, int col0)
 {
     if (p->half)
-        mpx_round_half_array(v, (size_t)n);
-    if (!p->bias && p->epilogue.act == MPX_ACT_NONE)
-        return;
-    for (int j = 0; j < n; j++)
-        mpx_bias_act(&p->epilogue, v + j, 1, p->bias != NULL, p->bias ? p->bias[col0 + j] : 0.0f);
+        mpx_round_half_copy(v, v, (size_t)n);
+    mpx_bias_act(&p->epilogue, v, n, p->bias ? p->bias + col0 : NULL, 1, p->half);
 }
 
 static float dot(const float *a, const float *b, int n)
@@ -137,7 +135,7 @@ static void gemm_range(void *ctx, int begin, int end, int thread)
         if (packed_block != rb) {
             mpx_gemm_pack_a(rows, p->K, job->x + (size_t)r0 * p->K, p->K, packed);
             if (p->half)
-                mpx_round_half_array(packed, mpx_gemm_packed_a_floats(rows, p->K));
+                mpx_round_half_copy(packed, packed, mpx_gemm_packed_a_floats(rows, p->K));
             packed_block = rb;
         }
         float *y = job->y + (size_t)r0 * p->P + j0;
@@ -158,7 +156,7 @@ void mpx_dense_run(const mpx_dense_plan *plan, mpx_pool *pool, const float *x, i
     if (rows <= GEMV_MAX_ROWS) {
         if (plan->half) {
             memcpy(job.workspace, x, (size_t)rows * plan->K * sizeof *x);
-            mpx_round_half_array(job.workspace, (size_t)rows * plan->K);
+            mpx_round_half_copy(job.workspace, job.workspace, (size_t)rows * plan->K);
             job.x = job.workspace;
         }
         int grain = 4096 / plan->K + 1; /* at least ~4k multiply-adds per chunk */

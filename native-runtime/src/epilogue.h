@@ -3,6 +3,7 @@
 #ifndef MPX_EPILOGUE_H
 #define MPX_EPILOGUE_H
 
+#include "half.h"
 #include "kernels.h"
 
 typedef struct {
@@ -10,23 +11,25 @@ typedef struct {
     float act_a, act_b;
 } mpx_epilogue;
 
-/* v[0..n) += bias (when has_bias), then the activation. */
-static inline void mpx_bias_act(const mpx_epilogue *e, float *v, int n, int has_bias, float bias)
+/* v[i] += bias[i · bias_step] (bias NULL: no bias step; a half bias is already rounded), then the
+ * activation. `rounded` says v already holds binary16 values, so that rounding an operand again (a
+ * no-op) is skipped: the passes over the output are what make fp16 cost more than fp32. */
+static inline void mpx_bias_act(const mpx_epilogue *e, float *v, int n, const float *bias, int bias_step,
+                                int rounded)
 {
-    if (has_bias) {
-        if (e->bias_half) {
-            float b = mpx_round_half(bias);
-            for (int i = 0; i < n; i++)
-                v[i] = mpx_round_half(mpx_round_half(v[i]) + b);
-        } else {
-            for (int i = 0; i < n; i++)
-                v[i] += bias;
-        }
+    if (bias) {
+        if (e->bias_half && !rounded)
+            mpx_round_half_copy(v, v, (size_t)n);
+        for (int i = 0; i < n; i++)
+            v[i] += bias[i * bias_step];
+        if (e->bias_half)
+            mpx_round_half_copy(v, v, (size_t)n);
+        rounded = e->bias_half;
     }
     if (e->act == MPX_ACT_NONE)
         return;
-    if (e->act_half)
-        mpx_round_half_array(v, (size_t)n);
+    if (e->act_half && !rounded)
+        mpx_round_half_copy(v, v, (size_t)n);
     switch (e->act) {
     case MPX_ACT_RELU:
         for (int i = 0; i < n; i++)
@@ -41,8 +44,9 @@ static inline void mpx_bias_act(const mpx_epilogue *e, float *v, int n, int has_
             v[i] = v[i] < 0.0f ? v[i] * e->act_a : v[i];
         break;
     }
-    if (e->act_half)
-        mpx_round_half_array(v, (size_t)n);
+    /* relu of a binary16 value is one; clip bounds and leaky products need not be */
+    if (e->act_half && e->act != MPX_ACT_RELU)
+        mpx_round_half_copy(v, v, (size_t)n);
 }
 
 #endif

@@ -69,16 +69,41 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
             c[j] = accumulate ? c[j] + tile[i][j] : tile[i][j];
 }
 
+static void conv_kernel_portable(int K, const int *off, const float *const *pixel, const float *w, float *tile)
+{
+    v4f lo[PORTABLE_MR], hi[PORTABLE_MR];
+    for (int i = 0; i < PORTABLE_MR; i++)
+        lo[i] = hi[i] = (v4f){0, 0, 0, 0};
+    for (int k = 0; k < K; k++) {
+        v4f b0 = load4(w), b1 = load4(w + 4);
+        int o = off[k];
+#pragma GCC unroll 8
+        for (int i = 0; i < PORTABLE_MR; i++) {
+            float x = pixel[i][o];
+            v4f ai = {x, x, x, x};
+            lo[i] += ai * b0;
+            hi[i] += ai * b1;
+        }
+        w += PORTABLE_NR;
+    }
+    for (int i = 0; i < PORTABLE_MR; i++) {
+        store4(tile + i * PORTABLE_NR, lo[i]);
+        store4(tile + i * PORTABLE_NR + 4, hi[i]);
+    }
+}
+
 static mpx_gemm_arch chosen_arch;
 static pthread_once_t arch_once = PTHREAD_ONCE_INIT;
 
 static void choose_arch(void)
 {
-    chosen_arch = (mpx_gemm_arch){PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable};
+    chosen_arch = (mpx_gemm_arch){PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
+                                  PORTABLE_MR, PORTABLE_NR, conv_kernel_portable};
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        chosen_arch = (mpx_gemm_arch){MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2};
+        chosen_arch = (mpx_gemm_arch){MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
+                                      MPX_AVX2_CMR, MPX_AVX2_CNR, mpx_conv_kernel_avx2};
 #endif
 }
 

@@ -15,9 +15,17 @@
 /* C[m×n] (= or +=) a_panel[kc×mr]ᵀ·b_panel[kc×nr], for m <= mr, n <= nr. */
 typedef void (*mpx_micro_kernel)(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
                                  int m, int n);
+/* Indirect convolution kernel: tile[i·cnr + j] = Σ_k pixel[i][off[k]] · w[k·cnr + j] for cmr output
+ * pixels i and cnr output channels j. pixel[i] points at the first input element of pixel i's window;
+ * off[k] is filter element k's offset from there. The pixels broadcast from the input itself, so no
+ * im2col matrix is built; w is a panel of pre-packed weights. */
+typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w, float *tile);
+
 typedef struct {
     int mr, nr, mc; /* mc: rows of A per cache block, a multiple of mr */
     mpx_micro_kernel kernel;
+    int cmr, cnr;   /* pixels and channels of the convolution kernel */
+    mpx_conv_kernel conv_kernel;
 } mpx_gemm_arch;
 
 /* The fastest kernel the running CPU supports; the same for the whole process. */
@@ -28,6 +36,9 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
                            int n);
 #define MPX_AVX2_MR 4
 #define MPX_AVX2_NR 24
+void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile);
+#define MPX_AVX2_CMR 6
+#define MPX_AVX2_CNR 16
 #endif
 
 static inline int mpx_round_up(int x, int to)

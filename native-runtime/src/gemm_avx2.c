@@ -1,7 +1,8 @@
-/* AVX2+FMA micro-kernel, 4 rows × 24 columns: 12 accumulators, 3 loads of B and 4 broadcasts of A per
- * step. Four rows divide the channel counts of common CNNs (16, 32, 64…) exactly. Selected at run time
- * by mpx_gemm_arch_get; the build compiles this file with -mavx2 -mfma, the pragma covers builds that
- * do not. */
+/* AVX2+FMA micro-kernels, selected at run time by mpx_gemm_arch_get; the build compiles this file with
+ * -mavx2 -mfma, the pragma covers builds that do not.
+ * GEMM: 4 rows × 24 columns, 12 accumulators, 3 loads of B and 4 broadcasts of A per step; four rows
+ * divide the channel counts of common CNNs (16, 32, 64…) exactly.
+ * Convolution: 6 pixels × 16 channels, the pixels broadcast straight from the input. */
 #if defined(__x86_64__)
 #if !defined(__AVX2__) || !defined(__FMA__)
 #pragma GCC target("avx2,fma")
@@ -54,6 +55,50 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
     for (int i = 0; i < m; i++, c += ldc)
         for (int j = 0; j < n; j++)
             c[j] = accumulate ? c[j] + tile[i][j] : tile[i][j];
+}
+
+void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile)
+{
+    const float *p0 = pixel[0], *p1 = pixel[1], *p2 = pixel[2], *p3 = pixel[3], *p4 = pixel[4], *p5 = pixel[5];
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps();
+    __m256 c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c40 = _mm256_setzero_ps();
+    __m256 c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        int o = off[k];
+        __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
+        __m256 a = _mm256_broadcast_ss(p0 + o);
+        c00 = _mm256_fmadd_ps(a, b0, c00);
+        c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(p1 + o);
+        c10 = _mm256_fmadd_ps(a, b0, c10);
+        c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(p2 + o);
+        c20 = _mm256_fmadd_ps(a, b0, c20);
+        c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(p3 + o);
+        c30 = _mm256_fmadd_ps(a, b0, c30);
+        c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(p4 + o);
+        c40 = _mm256_fmadd_ps(a, b0, c40);
+        c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(p5 + o);
+        c50 = _mm256_fmadd_ps(a, b0, c50);
+        c51 = _mm256_fmadd_ps(a, b1, c51);
+        w += 16;
+    }
+    _mm256_storeu_ps(tile, c00);
+    _mm256_storeu_ps(tile + 8, c01);
+    _mm256_storeu_ps(tile + 16, c10);
+    _mm256_storeu_ps(tile + 24, c11);
+    _mm256_storeu_ps(tile + 32, c20);
+    _mm256_storeu_ps(tile + 40, c21);
+    _mm256_storeu_ps(tile + 48, c30);
+    _mm256_storeu_ps(tile + 56, c31);
+    _mm256_storeu_ps(tile + 64, c40);
+    _mm256_storeu_ps(tile + 72, c41);
+    _mm256_storeu_ps(tile + 80, c50);
+    _mm256_storeu_ps(tile + 88, c51);
 }
 #else
 typedef int mpx_no_avx2_on_this_target; /* ISO C forbids an empty translation unit */

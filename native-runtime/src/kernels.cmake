@@ -7,7 +7,6 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/gemm.c
     ${MPX_KERNEL_DIR}/gemm_avx2.c
     ${MPX_KERNEL_DIR}/knob.c
-    ${MPX_KERNEL_DIR}/im2col.c
     ${MPX_KERNEL_DIR}/conv.c
     ${MPX_KERNEL_DIR}/dense.c
     ${MPX_KERNEL_DIR}/pool.c)

@@ -1,6 +1,7 @@
 /* Max and average pooling over the two trailing axes, with strides, dilations and asymmetric pads.
  * Padding never takes part in a max; an average divides by the window's real elements, or with
  * count_include_pad by every window position inside the padded input. */
+#include "half.h"
 #include "kernels.h"
 
 #include <math.h>
@@ -42,7 +43,7 @@ static float window_value(const pool_job *job, const float *x, int oh, int ow)
     for (int i = ilo; i < ihi; i++) {
         const float *row = x + (size_t)(h0 + i * s->dil_h) * s->W + w0;
         for (int j = jlo; j < jhi; j++)
-            sum += job->half ? mpx_round_half(row[j * s->dil_w]) : row[j * s->dil_w];
+            sum += job->half ? mpx_half_round(row[j * s->dil_w]) : row[j * s->dil_w];
     }
     int count;
     if (s->count_include_pad) {
@@ -68,7 +69,7 @@ static void pool_range(void *ctx, int begin, int end, int thread)
         for (int oh = 0; oh < s->Ho; oh++)
             for (int ow = 0; ow < s->Wo; ow++) {
                 float v = window_value(job, x, oh, ow);
-                y[(size_t)oh * s->Wo + ow] = job->half ? mpx_round_half(v) : v;
+                y[(size_t)oh * s->Wo + ow] = job->half ? mpx_half_round(v) : v;
             }
     }
 }

@@ -1,0 +1,33 @@
+/* binary16 rounding for the kernels' inner loops: an inline scalar form and a vectorized copy. */
+#ifndef MPX_HALF_H
+#define MPX_HALF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Branch-free. Below 2^-14 binary16 is subnormal with a fixed step of 2^-24: adding 0.5 (whose float
+ * ulp is 2^-24) lets the FPU's own round-to-nearest-even do the work. In the normal range the 13
+ * dropped mantissa bits are rounded to nearest even by integer addition, which carries into the
+ * exponent correctly; 65520 and above round to infinity. NaNs pass unchanged. */
+static inline float mpx_half_round(float x)
+{
+    uint32_t u, s, r;
+    float f;
+    memcpy(&u, &x, sizeof u);
+    uint32_t sign = u & 0x80000000u, a = u ^ sign;
+    memcpy(&f, &a, sizeof f);
+    f = (f + 0.5f) - 0.5f;
+    memcpy(&s, &f, sizeof s);
+    r = a < 0x38800000u ? s : (a + 0x0fffu + ((a >> 13) & 1u)) & ~0x1fffu;
+    r = a >= 0x477ff000u ? 0x7f800000u : r;
+    r = a > 0x7f800000u ? a : r;
+    r |= sign;
+    memcpy(&f, &r, sizeof f);
+    return f;
+}
+
+/* dst[i] = binary16 rounding of src[i]; dst may equal src. */
+void mpx_round_half_copy(float *dst, const float *src, size_t n);
+
+#endif
