@@ -65,6 +65,11 @@ static options parse_options(int argc, char **argv) {
         else if (!strcmp(a, "--per-sample")) o.per_sample = 1;
         else flag = 0;
         if (flag) continue;
+        static const char *const valued[] = {"--input", "--labels", "--configs", "--config", "--save-outputs",
+                                             "--only", "--batch", "--threads", "--limit", "--warmup", "--repeat"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(a, valued[k]);
+        if (!known) die(EXIT_USAGE, "unknown option %s\n%s", a, usage);
         if (i + 1 >= argc) die(EXIT_USAGE, "%s needs a value\n%s", a, usage);
         const char *v = argv[++i];
         if (!strcmp(a, "--input")) o.input = v;
@@ -77,8 +82,7 @@ static options parse_options(int argc, char **argv) {
         else if (!strcmp(a, "--threads")) o.threads = parse_count(a, v, 0);
         else if (!strcmp(a, "--limit")) o.limit = parse_count(a, v, 1);
         else if (!strcmp(a, "--warmup")) o.warmup = parse_count(a, v, 0);
-        else if (!strcmp(a, "--repeat")) o.repeat = parse_count(a, v, 1);
-        else die(EXIT_USAGE, "unknown option %s\n%s", a, usage);
+        else o.repeat = parse_count(a, v, 1);
     }
     return o;
 }
