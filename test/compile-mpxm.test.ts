@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { compileModel } from '../src/core/compile';
 import { OnnxBuilder } from './support/onnxBuilder';
 
@@ -177,5 +179,58 @@ describe('.mpxm writer', () => {
       b.output(y);
       assert.deepEqual(parse(compileModel(b.build()).mpxm).ops[0].iattrs, expected, `opset ${opset}`);
     }
+  });
+});
+
+describe('compiled model description', () => {
+  it('sees a Softmax behind a final reshape', () => {
+    const b = new OnnxBuilder(13);
+    const [s] = b.node('Softmax', [b.input('x', [null, 2, 3])], {}, 'softmax');
+    const [y] = b.node('Flatten', [s], {}, 'flatten');
+    b.output(y);
+    const m = compileModel(b.build());
+    assert.equal(m.endsWithSoftmax, true);
+    assert.deepEqual(m.outputShapes, [[6]]);
+    const b2 = new OnnxBuilder(13);
+    const [s2] = b2.node('Softmax', [b2.input('x', [null, 3])], {}, 'softmax');
+    const [y2] = b2.node('Relu', [s2], {}, 'relu');
+    b2.output(y2);
+    assert.equal(compileModel(b2.build()).endsWithSoftmax, false);
+  });
+});
+
+describe('layer formation', () => {
+  const DATA_MOVEMENT = new Set([18, 19, 20, 21, 22]);
+
+  /** Every float op is the part-0 step of exactly one slot; data movement belongs to no layer. */
+  function assertPartition(mpxm: Buffer): ReturnType<typeof parse> {
+    const f = parse(mpxm);
+    const owners = f.ops.map(() => 0);
+    for (const layer of f.layers) for (const s of layer) if (s.part === 0) owners[s.op]++;
+    f.ops.forEach((op, i) => assert.equal(owners[i], DATA_MOVEMENT.has(op.type) ? 0 : 1, `op ${i} '${op.name}' (type ${op.type})`));
+    return f;
+  }
+
+  it('puts every float op in exactly one layer (small network)', () => {
+    assertPartition(compileModel(smallNet().bytes).mpxm);
+  });
+
+  it('puts every float op of resnet20 in exactly one layer and keeps its shortcuts as SLICE and PAD', function () {
+    const file = path.resolve(__dirname, '../../../shared/models/resnet20_cifar10.onnx');
+    if (!fs.existsSync(file)) {
+      console.warn(`      skipped: ${file} is absent (the shared models sit in ../shared next to the checkout).`);
+      this.skip();
+    }
+    const f = assertPartition(compileModel(file).mpxm);
+    const pads = f.ops.filter((o) => o.type === 21);
+    assert.equal(pads.length, 2);
+    // Option-A shortcuts: zero channels on both sides (16 → 32 and 32 → 64), nothing else.
+    assert.deepEqual(pads.map((p) => p.iattrs), [[0, 8, 0, 0, 0, 8, 0, 0], [0, 16, 0, 0, 0, 16, 0, 0]]);
+    assert.deepEqual(pads.map((p) => p.fattrs), [[0], [0]]);
+    const slices = f.ops.filter((o) => o.type === 22);
+    // x[:, :, ::2] then [:, :, :, ::2]: start[4] then step[4].
+    assert.deepEqual(slices.map((s) => s.iattrs), [
+      [0, 0, 0, 0, 1, 1, 2, 1], [0, 0, 0, 0, 1, 1, 1, 2], [0, 0, 0, 0, 1, 1, 2, 1], [0, 0, 0, 0, 1, 1, 1, 2],
+    ]);
   });
 });

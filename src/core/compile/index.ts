@@ -64,8 +64,10 @@ export function compileModel(source: string | Uint8Array, options: { name?: stri
   };
 }
 
+/** The type of the op computing `value`, looking through reshapes (a Softmax may be flattened after). */
 function producerType(program: Program, value: string): OpType | undefined {
-  return program.ops.find((op) => program.tensors[op.outputs[0]].name === value)?.type;
+  const op = program.ops.find((o) => program.tensors[o.outputs[0]].name === value);
+  return op?.type === OpType.RESHAPE ? producerType(program, program.tensors[op.inputs[0]].name) : op?.type;
 }
 
 function describeLayer(program: Program, slots: Slot[], index: number): LayerInfo {
