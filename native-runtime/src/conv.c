@@ -357,13 +357,19 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                 int count = b1 - t0 < cmr ? b1 - t0 : cmr;
                 for (int i = 0; i < cmr; i++) /* a partial tile repeats its last pixel */
                     pixel[i] = x + p->pixel_in[t0 + (i < count ? i : count - 1)];
-                arch->conv_kernel(p->n_taps, p->offsets, pixel, w, tile);
+                const int *po = p->pixel_out + t0;
+                if (channels == cnr && count == cmr && po[cmr - 1] - po[0] == cmr - 1) {
+                    /* consecutive outputs: the kernel stores them itself; finish_range rounds them */
+                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, NULL, y + m0 * plane + po[0], plane);
+                    continue;
+                }
+                arch->conv_kernel(p->n_taps, p->offsets, pixel, w, tile, NULL, 0);
                 if (half)
                     mpx_round_half_copy(tile, tile, (size_t)cmr * cnr);
                 for (int j = 0; j < channels; j++) {
                     float *out = y + (m0 + j) * plane;
                     for (int i = 0; i < count; i++)
-                        out[p->pixel_out[t0 + i]] = tile[i * cnr + j];
+                        out[po[i]] = tile[i * cnr + j];
                 }
             }
         }
@@ -386,8 +392,13 @@ static void finish_range(void *ctx, int begin, int end, int thread)
     conv_job *job = ctx;
     const mpx_conv_plan *p = job->p;
     int plane = p->s.Ho * p->s.Wo;
+    /* the kernel's direct stores are not rounded yet; they never occur with column perforation */
+    int round_rows = p->mode.knob.half && p->mode.knob.kind != MPX_KNOB_PERF_COLS;
     for (int i = begin; i < end; i++) {
         float *out = job->y + (size_t)i * plane;
+        for (int r = 0; round_rows && r < p->n_rows; r++)
+            mpx_round_half_copy(out + (size_t)p->rows[r] * p->s.Wo, out + (size_t)p->rows[r] * p->s.Wo,
+                                (size_t)p->s.Wo);
         interpolate(p, out);
         bias_act(p, out, plane, i % p->s.M);
     }
@@ -478,6 +489,6 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
     job.chunk_pixels = (tiles + job.chunks - 1) / job.chunks * cmr;
     job.chunks = (plan->n_pixels + job.chunk_pixels - 1) / job.chunk_pixels;
     mpx_parallel_for(pool, items * job.chunks, 1, indirect_range, &job);
-    if (plan->perforated || plan->bias || plan->mode.act != MPX_ACT_NONE)
+    if (plan->perforated || plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half)
         mpx_parallel_for(pool, batch * plan->s.M, 1, finish_range, &job);
 }

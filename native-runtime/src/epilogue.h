@@ -14,9 +14,41 @@ typedef struct {
 /* v[i] += bias[i · bias_step] (bias NULL: no bias step; a half bias is already rounded), then the
  * activation. `rounded` says v already holds binary16 values, so that rounding an operand again (a
  * no-op) is skipped: the passes over the output are what make fp16 cost more than fp32. */
+typedef float mpx_v4f __attribute__((vector_size(16)));
+typedef int32_t mpx_v4i __attribute__((vector_size(16)));
+
+/* v[i] = act(v[i] + b) in float32 for the plain activations, written with vectors because compilers at
+ * -O2 do not vectorize loops of unknown length. */
+static inline void mpx_bias_act_fast(float *v, int n, float b, int act)
+{
+    const mpx_v4f bb = {b, b, b, b}, zero = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        mpx_v4f x;
+        memcpy(&x, v + i, sizeof x);
+        x += bb;
+        if (act == MPX_ACT_RELU)
+            x = (mpx_v4f)((mpx_v4i)x & (mpx_v4i)(x > zero));
+        memcpy(v + i, &x, sizeof x);
+    }
+    for (; i < n; i++) {
+        float x = v[i] + b;
+        v[i] = act == MPX_ACT_RELU && !(x > 0.0f) ? 0.0f : x;
+    }
+}
+
 static inline void mpx_bias_act(const mpx_epilogue *e, float *v, int n, const float *bias, int bias_step,
                                 int rounded)
 {
+    if (bias_step == 0 && !e->bias_half && !e->act_half && (e->act == MPX_ACT_NONE || e->act == MPX_ACT_RELU)) {
+        mpx_bias_act_fast(v, n, bias ? *bias : 0.0f, e->act);
+        return;
+    }
+    if (bias && bias_step == 0 && !e->bias_half) {
+        mpx_bias_act_fast(v, n, *bias, MPX_ACT_NONE);
+        bias = NULL;
+        rounded = 0;
+    }
     if (bias) {
         if (e->bias_half && !rounded)
             mpx_round_half_copy(v, v, (size_t)n);

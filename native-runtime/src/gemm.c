@@ -69,7 +69,8 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
             c[j] = accumulate ? c[j] + tile[i][j] : tile[i][j];
 }
 
-static void conv_kernel_portable(int K, const int *off, const float *const *pixel, const float *w, float *tile)
+static void conv_kernel_portable(int K, const int *off, const float *const *pixel, const float *w, float *tile,
+                                 float *out, size_t ldo)
 {
     v4f lo[PORTABLE_MR], hi[PORTABLE_MR];
     for (int i = 0; i < PORTABLE_MR; i++)
@@ -90,6 +91,10 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
         store4(tile + i * PORTABLE_NR, lo[i]);
         store4(tile + i * PORTABLE_NR + 4, hi[i]);
     }
+    if (out)
+        for (int j = 0; j < PORTABLE_NR; j++)
+            for (int i = 0; i < PORTABLE_MR; i++)
+                out[j * ldo + i] = tile[i * PORTABLE_NR + j];
 }
 
 static mpx_gemm_arch chosen_arch;

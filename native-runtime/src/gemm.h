@@ -15,11 +15,13 @@
 /* C[m×n] (= or +=) a_panel[kc×mr]ᵀ·b_panel[kc×nr], for m <= mr, n <= nr. */
 typedef void (*mpx_micro_kernel)(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
                                  int m, int n);
-/* Indirect convolution kernel: tile[i·cnr + j] = Σ_k pixel[i][off[k]] · w[k·cnr + j] for cmr output
- * pixels i and cnr output channels j. pixel[i] points at the first input element of pixel i's window;
- * off[k] is filter element k's offset from there. The pixels broadcast from the input itself, so no
- * im2col matrix is built; w is a panel of pre-packed weights. */
-typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w, float *tile);
+/* Indirect convolution kernel: r[i][j] = Σ_k pixel[i][off[k]] · w[k·cnr + j] for cmr output pixels i and
+ * cnr output channels j. pixel[i] points at the first input element of pixel i's window; off[k] is filter
+ * element k's offset from there. The pixels broadcast from the input itself, so no im2col matrix is
+ * built; w is a panel of pre-packed weights. The result goes to tile[i·cnr + j], or, when out is not
+ * NULL (pixels consecutive in the output, all cnr channels real), to out[j·ldo + i]. */
+typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w, float *tile,
+                                float *out, size_t ldo);
 
 typedef struct {
     int mr, nr, mc; /* mc: rows of A per cache block, a multiple of mr */
@@ -36,7 +38,8 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
                            int n);
 #define MPX_AVX2_MR 4
 #define MPX_AVX2_NR 24
-void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile);
+void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile,
+                          float *out, size_t ldo);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
 #endif

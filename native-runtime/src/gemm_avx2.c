@@ -57,7 +57,32 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
             c[j] = accumulate ? c[j] + tile[i][j] : tile[i][j];
 }
 
-void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile)
+/* Transposes 8 rows of 8 (rows 6 and 7 zero) and stores 6 values of each column to out + j·ldo. */
+static inline void store_transposed(__m256 r0, __m256 r1, __m256 r2, __m256 r3, __m256 r4, __m256 r5, float *out,
+                                    size_t ldo)
+{
+    __m256 z = _mm256_setzero_ps();
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, z, 0x44), u5 = _mm256_shuffle_ps(t4, z, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, z, 0x44), u7 = _mm256_shuffle_ps(t5, z, 0xEE);
+    __m256 col[8] = {
+        _mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+        _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+        _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+        _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31),
+    };
+    for (int j = 0; j < 8; j++, out += ldo) {
+        _mm_storeu_ps(out, _mm256_castps256_ps128(col[j]));
+        _mm_storel_pi((__m64 *)(out + 4), _mm256_extractf128_ps(col[j], 1));
+    }
+}
+
+void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile,
+                          float *out, size_t ldo)
 {
     const float *p0 = pixel[0], *p1 = pixel[1], *p2 = pixel[2], *p3 = pixel[3], *p4 = pixel[4], *p5 = pixel[5];
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps();
@@ -86,6 +111,11 @@ void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, cons
         c50 = _mm256_fmadd_ps(a, b0, c50);
         c51 = _mm256_fmadd_ps(a, b1, c51);
         w += 16;
+    }
+    if (out) {
+        store_transposed(c00, c10, c20, c30, c40, c50, out, ldo);
+        store_transposed(c01, c11, c21, c31, c41, c51, out + 8 * ldo, ldo);
+        return;
     }
     _mm256_storeu_ps(tile, c00);
     _mm256_storeu_ps(tile + 8, c01);
