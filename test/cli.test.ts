@@ -169,6 +169,10 @@ describe('mobiprox run: errors on bad input (CLI)', function () {
     await fails([MODEL, '--input', file('vast.npy')], file('vast.npy'));
   });
 
+  it('an absurd --threads value names the option', async () => {
+    await fails([MODEL, '--input', file('good-x.npy'), '--threads', '100000'], /--threads|thread/, '100000');
+  });
+
   it('a float16 .npy names the dtype', async () => {
     fs.writeFileSync(file('half.npy'), rawNpy("{'descr': '<f2', 'fortran_order': False, 'shape': (4, 128, 9), }", new Uint8Array(4 * 128 * 9 * 2)));
     await fails([MODEL, '--input', file('half.npy')], file('half.npy'), /f2|float16/);

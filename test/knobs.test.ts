@@ -244,6 +244,8 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
           // Alternate the thread count and batch size so that both the split and the tail are exercised.
           const run = await engine.run(input, { configText: text, config: v.name, threads: 1 + (i % 2), batch: 1 + ((i >> 1) % 2) });
           assert.equal(run.record.config, v.name);
+          // The first configuration (k11) is exact, so it is index 0 and no conf0 is inserted before it.
+          assert.equal(run.record.configIndex, i, `${v.name} has index ${run.record.configIndex}`);
           const ref = expected(s, data, v.knobs);
           try {
             if (usesHalf(v.knobs)) assertWithinBound(run.outputs, ref.y, ref.errorBound, v.name);
