@@ -31,12 +31,18 @@ class Writer {
     this.buf.writeUInt16LE(v, this.length);
     this.length += 2;
   }
-  u32(v: number): void {
+  u32(v: number, what = 'value'): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw new MobiproxError(`The ${what} is ${v}, which the .mpxm format cannot store (32-bit unsigned).`, { value: v });
+    }
     this.reserve(4);
     this.buf.writeUInt32LE(v >>> 0, this.length);
     this.length += 4;
   }
-  i32(v: number): void {
+  i32(v: number, what: string): void {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+      throw new MobiproxError(`The ${what} is ${v}, which the .mpxm format cannot store (32-bit integers).`, { value: v });
+    }
     this.reserve(4);
     this.buf.writeInt32LE(v, this.length);
     this.length += 4;
@@ -128,7 +134,7 @@ export function writeMpxm(program: Program): Buffer {
     w.u8(0);
     w.u8(t.dims.length);
     w.u8(0);
-    for (const d of t.dims) w.u32(d);
+    for (const d of t.dims) w.u32(d, `size of an axis of tensor '${t.name}'`);
     if (t.kind === 'constant') w.u64(weightOffsets.get(id)!);
   });
   for (const id of program.inputs) w.u32(id);
@@ -144,7 +150,7 @@ export function writeMpxm(program: Program): Buffer {
     w.u8(byteLength(op.fattrs.length, `float attributes of op '${op.name}'`));
     for (const id of op.inputs) w.u32(id < 0 ? ABSENT : id);
     for (const id of op.outputs) w.u32(id);
-    for (const v of op.iattrs) w.i32(v);
+    for (const v of op.iattrs) w.i32(v, `integer attribute of op '${op.name}'`);
     for (const v of op.fattrs) w.f32(v);
   }
 

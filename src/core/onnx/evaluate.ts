@@ -9,6 +9,9 @@ import { broadcastIndex, broadcastShapes, normalizeAxis, resolveSliceAxis, slice
  * the data movement that exporters wrap around it. Float results are rounded to float32.
  */
 
+/** Folding evaluates shape arithmetic, not data: a larger result means a broken model. */
+const MAX_FOLDED = 1 << 26;
+
 type Kernel = (graph: Graph, node: Node, inputs: (Tensor | undefined)[]) => Tensor[];
 
 const DT = onnx.TensorProto.DataType;
@@ -85,6 +88,7 @@ const KERNELS: Record<string, Kernel> = {
   },
   ConstantOfShape: (_g, node, [shape]) => {
     const dims = integers(shape!, node, 'shape');
+    if (dims.some((d) => !Number.isInteger(d) || d < 0) || elementCount(dims) > MAX_FOLDED) fail(node, `shape [${dims}] is invalid or too large`);
     const value = node.attrs.value as Tensor | undefined;
     const fill = value ? value.data[0] : 0;
     return [{ type: value?.type ?? 'float', dims, data: new Float64Array(elementCount(dims)).fill(fill) }];
@@ -122,6 +126,9 @@ const KERNELS: Record<string, Kernel> = {
     const rank = parts[0].dims.length;
     const axis = normalizeAxis(attrInt(node, 'axis'), rank);
     if (Number.isNaN(axis)) fail(node, 'axis out of range');
+    for (const t of parts) {
+      if (t.dims.length !== rank || t.dims.some((d, i) => i !== axis && d !== parts[0].dims[i])) fail(node, `shapes [${parts[0].dims}] and [${t.dims}] differ off axis ${axis}`);
+    }
     const outer = elementCount(parts[0].dims.slice(0, axis));
     const dims = [...parts[0].dims];
     dims[axis] = parts.reduce((s, t) => s + t.dims[axis], 0);
@@ -140,6 +147,7 @@ const KERNELS: Record<string, Kernel> = {
     const axes = unsqueezeAxes(g, node);
     const rank = x!.dims.length + axes.length;
     const at = new Set(axes.map((a) => normalizeAxis(a, rank)));
+    if (at.size !== axes.length || at.has(NaN)) fail(node, `axes [${axes}] are invalid for rank ${rank}`);
     const dims: number[] = [];
     let k = 0;
     for (let i = 0; i < rank; i++) dims.push(at.has(i) ? 1 : x!.dims[k++]);
@@ -148,6 +156,7 @@ const KERNELS: Record<string, Kernel> = {
   Squeeze: (g, node, [x]) => {
     const axes = squeezeAxes(g, node);
     const drop = new Set(axes ? axes.map((a) => normalizeAxis(a, x!.dims.length)) : x!.dims.flatMap((d, i) => (d === 1 ? [i] : [])));
+    if ([...drop].some((a) => x!.dims[a] !== 1)) fail(node, `axes [${axes}] do not all have size 1 in [${x!.dims}]`);
     return [reshaped(x!, x!.dims.filter((_, i) => !drop.has(i)))];
   },
   Reshape: (g, node, [x]) => {
@@ -162,12 +171,16 @@ const KERNELS: Record<string, Kernel> = {
   },
   Transpose: (_g, node, [x]) => {
     const perm = attrInts(node, 'perm', x!.dims.map((_, i) => x!.dims.length - 1 - i));
+    if (perm.length !== x!.dims.length || new Set(perm).size !== perm.length || perm.some((p) => !(p >= 0 && p < perm.length))) {
+      fail(node, `perm [${perm}] is not a permutation of the ${x!.dims.length} axes`);
+    }
     return [transposeTensor(x!, perm)];
   },
   Range: (_g, node, [start, limit, delta]) => {
     const [s, l, d] = [start!.data[0], limit!.data[0], delta!.data[0]];
     if (d === 0 || [s, l, d].some(Number.isNaN)) fail(node, 'its delta is 0 or it depends on the batch size');
     const n = Math.max(Math.ceil((l - s) / d), 0);
+    if (n > MAX_FOLDED) fail(node, `it would produce ${n} values`);
     return [tensor(start!.type, [n], Array.from({ length: n }, (_, i) => s + i * d))];
   },
   Add: binary((a, b) => a + b),
@@ -176,6 +189,8 @@ const KERNELS: Record<string, Kernel> = {
   Div: binary((a, b, isInt) => (isInt ? Math.trunc(a / b) : a / b)),
   Neg: (_g, _n, [x]) => [{ ...x!, data: x!.data.map((v) => -v) }],
 };
+
+const REQUIRED_INPUTS: Record<string, number> = { Constant: 0, Gather: 2, Range: 3, Add: 2, Sub: 2, Mul: 2, Div: 2 };
 
 /** Op types that constant folding can evaluate. */
 export const FOLDABLE_OPS: ReadonlySet<string> = new Set(Object.keys(KERNELS));
@@ -190,5 +205,7 @@ export function evaluateNode(
   inputs = node.inputs.map((v, i) => (v ? constantInput(graph, node, i, `input ${i}`) : undefined)),
 ): Tensor[] {
   const kernel = KERNELS[node.op] ?? fail(node, 'it is not an operator constant folding evaluates');
+  const required = REQUIRED_INPUTS[node.op] ?? 1;
+  if (inputs.length < required || inputs.slice(0, required).some((t) => !t)) fail(node, `it needs ${required} inputs`);
   return kernel(graph, node, inputs);
 }

@@ -153,6 +153,7 @@ const RULES: Record<string, Rule> = {
     const axes = unsqueezeAxes(g, node);
     const rank = x.length + 1 + axes.length;
     const at = new Set(axes.map((a) => sampleAxis(node, a, rank)));
+    if (at.size !== axes.length) fail(node, `repeats an axis in [${axes}]`);
     const out: number[] = [];
     let k = 0;
     for (let i = 1; i < rank; i++) out.push(at.has(i) ? 1 : x[k++]);
@@ -160,7 +161,10 @@ const RULES: Record<string, Rule> = {
   },
   Transpose: (_g, node, x) => {
     const perm = attrInts(node, 'perm', [...Array(x.length + 1).keys()].reverse());
-    if (perm.length !== x.length + 1 || perm[0] !== 0) fail(node, `has perm [${perm}], which moves the batch axis`);
+    if (perm.length !== x.length + 1 || new Set(perm).size !== perm.length || perm.some((p) => !(p >= 0 && p <= x.length))) {
+      fail(node, `has perm [${perm}], which is not a permutation of its ${x.length + 1} axes`);
+    }
+    if (perm[0] !== 0) fail(node, `has perm [${perm}], which moves the batch axis`);
     return [perm.slice(1).map((p) => x[p - 1])];
   },
   Concat: (g, node, x) => {

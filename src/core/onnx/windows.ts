@@ -29,6 +29,9 @@ export function resolveWindow(node: Node, spatial: readonly number[], kernel: re
       { node: node.name },
     );
   }
+  if ([...kernel, ...strides, ...dilations].some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new MobiproxError(`Node '${node.name}' (${node.op}) has a kernel, stride or dilation below 1.`, { node: node.name });
+  }
   let padBegin: number[];
   let padEnd: number[];
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
