@@ -61,8 +61,11 @@ static void *plan(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT])
     uint32_t key = knob[MPX_PART_OP] | (uint32_t)bias_half << 16 | (uint32_t)act_half << 17;
     void *p = mpx_plan_find(op, key);
     if (p) return p;
-    mpx_conv_mode mode = {.bias_half = bias_half, .act = op->u.conv.act, .act_a = op->u.conv.act_a,
-                          .act_b = op->u.conv.act_b, .act_half = act_half};
+    /* The activation's parameters are operands of its step: a fp16 activation uses them in binary16. */
+    mpx_conv_mode mode = {.bias_half = bias_half, .act = op->u.conv.act,
+                          .act_a = act_half ? mpx_round_half(op->u.conv.act_a) : op->u.conv.act_a,
+                          .act_b = act_half ? mpx_round_half(op->u.conv.act_b) : op->u.conv.act_b,
+                          .act_half = act_half};
     char label[160];
     mpx_op_label(m, (int)(op - m->ops), label, sizeof label);
     if (mpx_knob_decode(knob[MPX_PART_OP], &mode.knob) < 0) {

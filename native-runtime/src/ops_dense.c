@@ -39,8 +39,11 @@ static void *plan(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT])
     void *p = mpx_plan_find(op, key);
     if (p) return p;
     const float *bias = op->n_in > 2 && op->in[2] >= 0 ? m->tensors[op->in[2]].data : NULL;
+    /* As for CONV: a fp16 activation takes its parameters in binary16. */
+    float act_a = act_half ? mpx_round_half(op->u.dense.act_a) : op->u.dense.act_a;
+    float act_b = act_half ? mpx_round_half(op->u.dense.act_b) : op->u.dense.act_b;
     p = mpx_dense_plan_create(op->u.dense.K, op->u.dense.P, m->tensors[op->in[1]].data, bias, half, bias_half,
-                              op->u.dense.act, op->u.dense.act_a, op->u.dense.act_b, act_half);
+                              op->u.dense.act, act_a, act_b, act_half);
     if (!p) {
         char label[160];
         mpx_fail(m, "%s: out of memory building its plan", mpx_op_label(m, (int)(op - m->ops), label, sizeof label));
