@@ -392,13 +392,18 @@ static void finish_range(void *ctx, int begin, int end, int thread)
     conv_job *job = ctx;
     const mpx_conv_plan *p = job->p;
     int plane = p->s.Ho * p->s.Wo;
-    /* the kernel's direct stores are not rounded yet; they never occur with column perforation */
-    int round_rows = p->mode.knob.half && p->mode.knob.kind != MPX_KNOB_PERF_COLS;
+    int half = p->mode.knob.half, all_cols = p->n_cols == p->s.Wo;
     for (int i = begin; i < end; i++) {
         float *out = job->y + (size_t)i * plane;
-        for (int r = 0; round_rows && r < p->n_rows; r++)
-            mpx_round_half_copy(out + (size_t)p->rows[r] * p->s.Wo, out + (size_t)p->rows[r] * p->s.Wo,
-                                (size_t)p->s.Wo);
+        /* the kernel's direct stores are not rounded yet (rounding again is a no-op) */
+        for (int r = 0; half && r < p->n_rows; r++) {
+            float *row = out + (size_t)p->rows[r] * p->s.Wo;
+            if (all_cols)
+                mpx_round_half_copy(row, row, (size_t)p->s.Wo);
+            else
+                for (int c = 0; c < p->n_cols; c++)
+                    row[p->cols[c]] = mpx_half_round(row[p->cols[c]]);
+        }
         interpolate(p, out);
         bias_act(p, out, plane, i % p->s.M);
     }

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NC 512 /* columns of B per cache block in mpx_sgemm: KC×NC floats stay in L2 */
@@ -87,14 +88,16 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
         }
         w += PORTABLE_NR;
     }
+    float local[PORTABLE_MR * PORTABLE_NR];
+    float *t = out ? local : tile;
     for (int i = 0; i < PORTABLE_MR; i++) {
-        store4(tile + i * PORTABLE_NR, lo[i]);
-        store4(tile + i * PORTABLE_NR + 4, hi[i]);
+        store4(t + i * PORTABLE_NR, lo[i]);
+        store4(t + i * PORTABLE_NR + 4, hi[i]);
     }
     if (out)
         for (int j = 0; j < PORTABLE_NR; j++)
             for (int i = 0; i < PORTABLE_MR; i++)
-                out[j * ldo + i] = tile[i * PORTABLE_NR + j];
+                out[j * ldo + i] = local[i * PORTABLE_NR + j];
 }
 
 static mpx_gemm_arch chosen_arch;
@@ -105,8 +108,10 @@ static void choose_arch(void)
     chosen_arch = (mpx_gemm_arch){PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
                                   PORTABLE_MR, PORTABLE_NR, conv_kernel_portable};
 #if defined(__x86_64__)
+    /* MPX_PORTABLE_KERNELS=1 keeps the portable kernels, so that tests cover them on x86-64 too */
+    const char *portable = getenv("MPX_PORTABLE_KERNELS");
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (!(portable && portable[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         chosen_arch = (mpx_gemm_arch){MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
                                       MPX_AVX2_CMR, MPX_AVX2_CNR, mpx_conv_kernel_avx2};
 #endif

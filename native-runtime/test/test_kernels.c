@@ -654,6 +654,7 @@ static void test_pooling(mpx_pool **pools)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress survives a crash */
     mpx_pool *pools[2] = {mpx_pool_create(1), mpx_pool_create(2)};
     test_half();
     test_pool();
