@@ -19,6 +19,9 @@ import {
   outputSize, referenceConvLayer,
 } from './support/knobReference';
 import { roundHalf } from './support/binary16';
+import {
+  HalfResult, affineHalf, binaryHalf, denseHalf, poolHalf, softmaxHalf, unaryHalf,
+} from './support/halfOpsReference';
 import { OnnxBuilder } from './support/onnxBuilder';
 import { Random } from './support/random';
 
@@ -329,6 +332,100 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
 
     it('filter sampling on a 1×1 depthwise convolution is rejected', async function () {
       await rejects(this, SHAPES.find((s) => s.geometry.kh === 1 && s.geometry.group > 1)!, 231);
+    });
+  });
+});
+
+interface HalfCase {
+  name: string;
+  input: number[];
+  slots: string[];
+  build(b: OnnxBuilder, x: string, r: Random): { output: string; expected(x: Float32Array): HalfResult };
+}
+
+const HALF_SAMPLES = 2;
+const rh = roundHalf;
+
+const HALF_CASES: HalfCase[] = [
+  { name: 'Gemm + bias + Relu (mul, add, relu)', input: [12], slots: ['mul', 'add', 'relu'], build: (b, x, r) => {
+    const W = r.normals(5 * 12, 0.5);
+    const bias = r.normals(5, 0.2);
+    const [g] = b.node('Gemm', [x, b.constant('W', [5, 12], W), b.constant('B', [5], bias)], { transB: 1 });
+    return { output: b.node('Relu', [g])[0], expected: (v) => denseHalf(v, HALF_SAMPLES, 12, W, 5, bias) };
+  } },
+  { name: 'Add of a per-channel constant', input: [3, 8], slots: ['add'], build: (b, x, r) => {
+    const c = r.normals(3);
+    return { output: b.node('Add', [x, b.constant('c', [3, 1], c)])[0], expected: (v) => binaryHalf(v, c, (i) => Math.floor(i / 8) % 3, (p, q) => p + q) };
+  } },
+  { name: 'Sub of a scalar', input: [3, 8], slots: ['sub'], build: (b, x) => ({
+    output: b.node('Sub', [x, b.constant('c', [], [0.3])])[0], expected: (v) => binaryHalf(v, [0.3], () => 0, (p, q) => p - q),
+  }) },
+  { name: 'Mul of two activations', input: [3, 8], slots: ['emul'], build: (b, x) => ({
+    output: b.node('Mul', [x, x])[0], expected: (v) => binaryHalf(v, v, (i) => i, (p, q) => p * q),
+  }) },
+  { name: 'Div by a constant row', input: [3, 8], slots: ['div'], build: (b, x, r) => {
+    const c = Array.from({ length: 8 }, () => r.uniform(0.5, 3) * (r.next() < 0.5 ? -1 : 1));
+    return { output: b.node('Div', [x, b.constant('c', [8], c)])[0], expected: (v) => binaryHalf(v, c, (i) => i % 8, (p, q) => p / q) };
+  } },
+  { name: 'Relu', input: [3, 8], slots: ['relu'], build: (b, x) => ({ output: b.node('Relu', [x])[0], expected: (v) => unaryHalf(v, (t) => Math.max(t, 0)) }) },
+  { name: 'Clip', input: [3, 8], slots: ['clip'], build: (b, x) => ({
+    output: b.node('Clip', [x, b.constant('lo', [], [-0.3]), b.constant('hi', [], [0.45])])[0],
+    expected: (v) => unaryHalf(v, (t) => Math.min(Math.max(t, rh(-0.3)), rh(0.45))),
+  }) },
+  { name: 'LeakyRelu', input: [3, 8], slots: ['leaky_relu'], build: (b, x) => ({
+    output: b.node('LeakyRelu', [x], { alpha: 0.1 })[0], expected: (v) => unaryHalf(v, (t) => (t < 0 ? t * rh(0.1) : t)),
+  }) },
+  { name: 'Sigmoid', input: [3, 8], slots: ['sigmoid'], build: (b, x) => ({ output: b.node('Sigmoid', [x])[0], expected: (v) => unaryHalf(v, (t) => 1 / (1 + Math.exp(-t)), 4) }) },
+  { name: 'Tanh', input: [3, 8], slots: ['tanh'], build: (b, x) => ({ output: b.node('Tanh', [x])[0], expected: (v) => unaryHalf(v, Math.tanh, 4) }) },
+  { name: 'MaxPool 2×2 stride 2', input: [3, 6, 6], slots: ['pool_max'], build: (b, x) => ({
+    output: b.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] })[0], expected: (v) => poolHalf(v, HALF_SAMPLES * 3, 6, 6, 2, 2, 2, 0, 'max'),
+  }) },
+  { name: 'AveragePool 3×3, pads 1', input: [3, 6, 5], slots: ['pool_mean'], build: (b, x) => ({
+    output: b.node('AveragePool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })[0], expected: (v) => poolHalf(v, HALF_SAMPLES * 3, 6, 5, 3, 3, 1, 1, 'mean'),
+  }) },
+  { name: 'GlobalAveragePool', input: [3, 5, 4], slots: ['pool_mean'], build: (b, x) => ({
+    output: b.node('GlobalAveragePool', [x])[0], expected: (v) => poolHalf(v, HALF_SAMPLES * 3, 5, 4, 5, 4, 1, 0, 'mean'),
+  }) },
+  { name: 'Softmax', input: [3, 7], slots: ['softmax'], build: (b, x) => ({
+    output: b.node('Softmax', [x], { axis: -1 })[0], expected: (v) => softmaxHalf(v, HALF_SAMPLES * 3, 7),
+  }) },
+  { name: 'BatchNormalization (standalone)', input: [3, 8], slots: ['batchnorm'], build: (b, x, r) => {
+    const gamma = r.normals(3);
+    const beta = r.normals(3, 0.3);
+    const mean = r.normals(3, 0.3);
+    const variance = Array.from({ length: 3 }, () => r.uniform(0.2, 2));
+    const scale = gamma.map((g, c) => Math.fround(g / Math.sqrt(variance[c] + 1e-5)));
+    const shift = beta.map((t, c) => Math.fround(t - mean[c] * scale[c]));
+    const inputs = [x, b.constant('g', [3], gamma), b.constant('b', [3], beta), b.constant('m', [3], mean), b.constant('v', [3], variance)];
+    return { output: b.node('BatchNormalization', inputs)[0], expected: (v) => affineHalf(v, 3, 8, scale, shift) };
+  } },
+];
+
+describe('fp16 (knob 12) on the other float ops', function () {
+  this.timeout(60_000);
+
+  HALF_CASES.forEach((c, index) => {
+    it(c.name, async function () {
+      requireRuntime(this);
+      const r = new Random(500 + index);
+      const b = new OnnxBuilder(13);
+      const { output, expected: reference } = c.build(b, b.input('x', [null, ...c.input]), r);
+      b.output(output);
+      const x = r.normals(HALF_SAMPLES * c.input.reduce((p, q) => p * q, 1));
+      const engine = EngineCase.compile(b.build(), `half${index}`);
+      try {
+        assert.deepEqual(engine.model.layers.map((l) => l.slots.map((s) => s.op)), [c.slots]);
+        const line = (k: number) => `1 gpu ${c.slots.map((op) => `${op} ${knobName(k)} ${k}`).join(' ')}`;
+        const text = ['0.0', '+++++', 'exact 1.0 1.0 0.0 0.0', line(11), '-----', '+++++', 'half 1.5 1.0 0.0 0.0', line(12), '-----', ''].join('\n');
+        const input = engine.writeInput(x, [HALF_SAMPLES, ...c.input]);
+        const half = await engine.run(input, { configText: text, config: 'half', threads: 2, batch: 2 });
+        const exact = await engine.run(input, { configText: text, config: 'exact', threads: 1, batch: 1 });
+        const ref = reference(x);
+        assertWithinBound(half.outputs, ref.y, ref.errorBound, `${c.name}, all slots fp16`);
+        assert.ok(deviation(half.outputs, exact.outputs).maxAbs > 0, 'fp16 computes exactly what fp32 does');
+      } finally {
+        engine.dispose();
+      }
     });
   });
 });
