@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { KNOBS, applicableKnobs, formatKnobIds, knob, knobName, nominalSpeedup } from '../src/core/knobs/catalog';
-import { formatHpvmLayerLine } from '../src/core/knobs/hpvmLine';
+import { formatLayerLine } from '../src/core/knobs/configuration';
 
 describe('knob catalog', () => {
   it('holds the HPVM ids of DESIGN.md §2 and nothing else', () => {
@@ -48,8 +48,7 @@ describe('knob catalog', () => {
   it('prints id lists compactly and layer lines in HPVM form', () => {
     assert.equal(formatKnobIds(applicableKnobs({ op: 'conv', part: 0, outputHeight: 4, outputWidth: 4, filterElements: 27 })), '11 12 121-138 151-168 231-239 261-269');
     assert.equal(formatKnobIds([11, 12, 121, 122, 125, 126, 127]), '11 12 121 122 125-127');
-    const layer = { index: 2, slots: [{ op: 'conv' }, { op: 'add' }, { op: 'relu' }, { op: 'pool_max' }] };
-    assert.equal(formatHpvmLayerLine(layer, [160, 11, 12, 12]), '2 gpu conv perf_fp16 160 add fp32 11 relu fp16 12 pool_max fp16 12');
-    assert.throws(() => formatHpvmLayerLine(layer, [11]), /Layer 2 has 4 slots but 1 knobs/);
+    const slots = [{ op: 'conv', knob: 160 }, { op: 'add', knob: 11 }, { op: 'relu', knob: 12 }, { op: 'pool_max', knob: 12 }];
+    assert.equal(formatLayerLine(2, slots), '2 gpu conv perf_fp16 160 add fp32 11 relu fp16 12 pool_max fp16 12');
   });
 });

@@ -47,7 +47,7 @@ describe('configuration files (ApproxTuner/HPVM text)', () => {
       ['0.0\n+++++\nconf1 1 1 90 0 0.5\n', /:3: conf1 has 1 confidence values/],
       ['0.0\n+++++\nconf1 1 1 90 0\n1 gpu conv perf 12\n-----\n', /:4: conf1: knob 12 is fp16, not perf/],
       ['0.0\n+++++\nconf1 1 1 90 0\n2 gpu conv fp32 11\n-----\n', /:4: conf1: expected layer 1, found '2'/],
-      ['0.0\n+++++\nconf1 1 1 90 0\n1 gpu conv fp32 99\n-----\n', /99 is not an approximation knob id/],
+      ['0.0\n+++++\nconf1 1 1 90 0\n1 gpu conv fp32 99\n-----\n', /:4: conf1: 99 is not an approximation knob id/],
       ['0.0\n+++++\nconf1 1 1 90 0\n1 gpu conv fp32 11\n', /conf1 is not closed by '-----'/],
     ];
     for (const [text, message] of bad) assert.throws(() => parseHpvm(text, 'c.txt'), message, message.source);

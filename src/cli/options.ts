@@ -8,6 +8,15 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Runtime threads: beyond a few per core they only cost memory and time, so refuse absurd counts. */
+export const MAX_THREADS = 256;
+
+export function threadCount(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_THREADS) throw new InvalidArgumentError(`${n} threads is more than the ${MAX_THREADS} the runtime allows.`);
+  return n;
+}
+
 export function finiteNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`'${value}' is not a number.`);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { MobiproxError } from '../../core/errors';
 import { runModel } from '../../core/runtime/mpxrun';
 import { prepareData } from '../../core/runtime/prepare';
-import { addPreprocessingOptions, positiveInt, preprocessingFrom } from '../options';
+import { addPreprocessingOptions, positiveInt, preprocessingFrom, threadCount } from '../options';
 
 export function register(program: Command): void {
   addPreprocessingOptions(
@@ -15,7 +15,7 @@ export function register(program: Command): void {
   )
     .option('--configs <file>', 'approximation configurations (ApproxTuner/HPVM text)')
     .option('--config <name|index>', 'the configuration to run (default: 0, exact)')
-    .option('--threads <n>', 'runtime threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'runtime threads (default: all cores)', threadCount)
     .option('--batch <b>', 'samples per inference', positiveInt, 1)
     .option('--save-outputs <out.npy>', 'write the model outputs, [N, outputs]')
     .option('--json', 'print one JSON object')

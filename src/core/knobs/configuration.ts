@@ -3,6 +3,7 @@
  * confidence triples after the five header fields. JSON of `Configuration` is the project's own form.
  */
 import { MobiproxError } from '../errors';
+import { isKnobId, knob } from './catalog';
 
 /** One slot of a layer line: the HPVM op name and the knob it takes. */
 export interface SlotKnob { op: string; knob: number }
@@ -27,17 +28,6 @@ export interface ConfigurationFile {
   configurations: Configuration[];
 }
 
-export const HPVM_KNOB_NAMES: ReadonlyArray<[number, number, string]> = [
-  [11, 11, 'fp32'], [12, 12, 'fp16'], [121, 138, 'perf'], [151, 168, 'perf_fp16'],
-  [231, 239, 'samp'], [261, 269, 'samp_fp16'],
-];
-
-export function hpvmKnobName(id: number): string {
-  const range = HPVM_KNOB_NAMES.find(([lo, hi]) => id >= lo && id <= hi);
-  if (!range) throw new MobiproxError(`${id} is not an approximation knob id.`, { value: id });
-  return range[2];
-}
-
 const fmt = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(Number(v.toPrecision(8))));
 
 export function formatHpvm(file: ConfigurationFile): string {
@@ -46,12 +36,15 @@ export function formatHpvm(file: ConfigurationFile): string {
     out.push('+++++');
     const triples = (c.confidence ?? []).flatMap((t) => [t.mean, t.correct, t.wrong].map(fmt));
     out.push([c.name, fmt(c.speedup), fmt(c.energy), fmt(c.accuracy), fmt(c.qosLoss), ...triples].join(' '));
-    c.layers.forEach((slots, i) => {
-      out.push([String(i + 1), 'gpu', ...slots.flatMap((s) => [s.op, hpvmKnobName(s.knob), String(s.knob)])].join(' '));
-    });
+    c.layers.forEach((slots, i) => out.push(formatLayerLine(i + 1, slots)));
     out.push('-----');
   }
   return out.join('\n') + '\n';
+}
+
+/** One layer line: `index gpu (op knob_name knob_id)+`. */
+export function formatLayerLine(index: number, slots: readonly SlotKnob[]): string {
+  return [String(index), 'gpu', ...slots.flatMap((s) => [s.op, knob(s.knob).name, String(s.knob)])].join(' ');
 }
 
 export function parseHpvm(text: string, file = '<configurations>'): ConfigurationFile {
@@ -100,11 +93,12 @@ function parseLayerLine(line: string, expected: number, config: string, fail: (w
   if ((t.length - 2) % 3 !== 0 || t.length < 5) throw fail(`${config}: a layer line is \`index device (op knob_name knob_id)+\`.`);
   const slots: SlotKnob[] = [];
   for (let i = 2; i < t.length; i += 3) {
-    const knob = Number(t[i + 2]);
-    if (!Number.isInteger(knob)) throw fail(`${config}: knob id '${t[i + 2]}' of ${t[i]} is not a whole number.`);
-    const name = hpvmKnobName(knob);
-    if (name !== t[i + 1]) throw fail(`${config}: knob ${knob} is ${name}, not ${t[i + 1]}.`);
-    slots.push({ op: t[i], knob });
+    const id = Number(t[i + 2]);
+    if (!Number.isInteger(id)) throw fail(`${config}: knob id '${t[i + 2]}' of ${t[i]} is not a whole number.`);
+    if (!isKnobId(id)) throw fail(`${config}: ${id} is not an approximation knob id (valid: 11, 12, 121-138, 151-168, 231-239, 261-269).`);
+    const name = knob(id).name;
+    if (name !== t[i + 1]) throw fail(`${config}: knob ${id} is ${name}, not ${t[i + 1]}.`);
+    slots.push({ op: t[i], knob: id });
   }
   return slots;
 }

@@ -2,7 +2,6 @@
  * Turns what a user points at (an ONNX model, a .npy input set, optional labels and preprocessing) into
  * what the native runtime reads: a compiled .mpxm and float32/int32 .npy files in a private work folder.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,8 +31,7 @@ export interface DataSource {
 }
 
 export function prepareData(src: DataSource): PreparedData {
-  const onnx = readModelFile(src.model);
-  const model = compileModel(onnx, { name: path.basename(src.model, path.extname(src.model)) });
+  const model = compileModel(src.model, { name: path.basename(src.model, path.extname(src.model)) });
   const x = preprocess(limitRows(readNpy(src.input), src.limit), src.preprocessing ?? {}, src.input);
   checkModelInput(x, model.inputShape, src.input);
   const samples = x.shape[0];
@@ -42,7 +40,7 @@ export function prepareData(src: DataSource): PreparedData {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-'));
   const dispose = () => fs.rmSync(workDir, { recursive: true, force: true });
   try {
-    const mpxmPath = path.join(workDir, `${hash(onnx)}.mpxm`);
+    const mpxmPath = path.join(workDir, `${model.name}.mpxm`);
     fs.writeFileSync(mpxmPath, model.mpxm);
     const inputPath = path.join(workDir, 'input.npy');
     writeNpy(inputPath, x);
@@ -57,14 +55,6 @@ export function prepareData(src: DataSource): PreparedData {
   } catch (e) {
     dispose();
     throw e;
-  }
-}
-
-function readModelFile(file: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new MobiproxError(`Cannot read the model ${file}: ${(e as NodeJS.ErrnoException).code ?? e}. Check the path.`, { file });
   }
 }
 
@@ -94,8 +84,4 @@ export function checkLabels(y: NdArray, samples: number, classes: number, file: 
     );
   }
   return { dtype: 'int32', shape: [samples], data: Int32Array.from(values) };
-}
-
-function hash(bytes: Uint8Array): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
