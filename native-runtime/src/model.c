@@ -11,6 +11,8 @@
 
 #include "model.h"
 
+#define MPX_MAX_THREADS 256 /* far beyond any phone or host CPU; guards against a stray value */
+
 static _Thread_local char create_error[MPX_ERROR_SIZE];
 
 static const mpx_op_kind *const op_kinds[MPX_OP_TYPE_COUNT] = {
@@ -147,11 +149,19 @@ static mpx_model *create(uint8_t *file, size_t size, int threads, const char *or
     for (int t = 0; t < m->n_tensors; t++)
         if (m->tensors[t].kind == MPX_TENSOR_ACTIVATION && m->tensors[t].count > m->max_count)
             m->max_count = m->tensors[t].count;
+    if (threads > MPX_MAX_THREADS) {
+        mpx_fail(m, "%s: %d threads requested, the runtime allows at most %d", origin, threads, MPX_MAX_THREADS);
+        goto fail;
+    }
     m->next_knobs = malloc(sizeof(uint16_t) * MPX_PART_COUNT * ((size_t)m->n_ops + 1));
     m->next_plans = calloc((size_t)m->n_ops + 1, sizeof(void *));
+    if (!m->next_knobs || !m->next_plans) {
+        mpx_fail(m, "%s: out of memory", origin);
+        goto fail;
+    }
     m->pool = mpx_pool_create(threads);
-    if (!m->next_knobs || !m->next_plans || !m->pool) {
-        mpx_fail(m, "%s: out of memory creating the thread pool", origin);
+    if (!m->pool) {
+        mpx_fail(m, "%s: cannot start a pool of %d threads", origin, threads);
         goto fail;
     }
     m->threads = mpx_pool_threads(m->pool);
