@@ -94,6 +94,23 @@ static int read_name(cursor *c, const string_table *st, const char *what, const 
     return 0;
 }
 
+/* Offset of the first byte of s[0..n) that breaks UTF-8 (overlong forms and surrogates included), or n. */
+static size_t utf8_invalid_at(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (!len || len > n - i) return i;
+        for (size_t k = 1; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F) || (c == 0xF0 && s[i + 1] < 0x90) ||
+            (c == 0xF4 && s[i + 1] > 0x8F))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
 static int parse_header(mpx_model *m, uint32_t *h, uint64_t *weights_size) {
     const uint8_t *f = m->file;
     if (m->file_size < HEADER_SIZE + 4)
@@ -370,6 +387,8 @@ static int load(mpx_model *m) {
     if (parse_header(m, h, &weights_size)) return -1;
     size_t weights_end = m->file_size - 4;
     string_table st = {m->file + HEADER_SIZE, h[7], 0};
+    size_t bad = utf8_invalid_at(st.strings, st.size);
+    if (bad < st.size) return mpx_fail(m, "string table byte %zu is not valid UTF-8", bad);
     for (size_t i = st.size; i > 0; i--)
         if (st.strings[i - 1] == 0) {
             st.terminated = i;

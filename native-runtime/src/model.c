@@ -40,13 +40,14 @@ int mpx_fail(mpx_model *m, const char *fmt, ...) {
 }
 
 void mpx_prefix_error(mpx_model *m, const char *prefix) {
-    size_t n = strlen(prefix) + 2, len = strlen(m->error);
-    if (n >= sizeof m->error) n = sizeof m->error - 1;
+    size_t n = strlen(prefix) + 2, len = strlen(m->error); /* "prefix: " */
+    if (n > sizeof m->error - 1) n = sizeof m->error - 1;
     if (len > sizeof m->error - 1 - n) len = sizeof m->error - 1 - n;
     memmove(m->error + n, m->error, len);
     m->error[n + len] = 0;
-    memcpy(m->error, prefix, n - 2 < strlen(prefix) ? n - 2 : strlen(prefix));
-    if (n >= 2) m->error[n - 2] = ':', m->error[n - 1] = ' ';
+    memcpy(m->error, prefix, n - 2);
+    m->error[n - 2] = ':';
+    m->error[n - 1] = ' ';
 }
 
 const char *mpx_op_label(const mpx_model *m, int op, char *buf, size_t size) {
