@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { compileModel } from '../src/core/compile';
 import { encodeNpy } from '../src/core/data/npy';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 import { Random } from './support/random';
@@ -171,6 +172,39 @@ describe('mobiprox run: errors on bad input (CLI)', function () {
 
   it('an absurd --threads value names the option', async () => {
     await fails([MODEL, '--input', file('good-x.npy'), '--threads', '100000'], /--threads|thread/, '100000');
+  });
+
+  /** The model's configuration lines, every slot at `knob` except layer `layer`'s first slot at `first`. */
+  function configuration(name: string, layer: number, first: number, firstName: string): string {
+    const lines = compileModel(MODEL).layers.map((l) => `${l.index} gpu ${l.slots.map((slot, i) =>
+      (l.index === layer && i === 0 ? `${slot.op} ${firstName} ${first}` : `${slot.op} fp32 11`)).join(' ')}`);
+    return ['0.0', '+++++', `${name} 1.0 1.0 0.0 0.0`, ...lines, '-----', ''].join('\n');
+  }
+
+  it('a configuration whose line does not match the layer names the file, the configuration and the line', async () => {
+    fs.writeFileSync(file('wrong.txt'), ['0.0', '+++++', 'confA 1.0 1.0 0.0 0.0', '1 gpu conv perf 121 add fp32 11', '-----', ''].join('\n'));
+    await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('wrong.txt'), '--config', 'confA'], 'wrong.txt', 'confA', /line 4\b/);
+  });
+
+  it('an unknown knob id names the configuration and the id', async () => {
+    const conv = compileModel(MODEL).layers.find((l) => l.op === 'conv')!;
+    fs.writeFileSync(file('unknown.txt'), configuration('confB', conv.index, 999, 'perf'));
+    await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('unknown.txt'), '--config', 'confB'], 'unknown.txt', 'confB', '999');
+  });
+
+  it('an unknown --config name names it', async () => {
+    const conv = compileModel(MODEL).layers.find((l) => l.op === 'conv')!;
+    fs.writeFileSync(file('good.txt'), configuration('confC', conv.index, 121, 'perf'));
+    await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('good.txt'), '--config', 'nope'], 'nope');
+  });
+
+  it('--save-outputs into a missing folder names the path the user gave', async () => {
+    const target = path.join(dir, 'missing', 'y.npy');
+    const r = await cli(['run', MODEL, '--input', file('good-x.npy'), '--save-outputs', target]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr.trim(), /^mobiprox: /);
+    assert.ok(r.stderr.includes(`${target}:`) || r.stderr.includes(`${target} `), `'${r.stderr.trim()}' does not name ${target}`);
+    assert.ok(!r.stderr.includes('.tmp'), `'${r.stderr.trim()}' names an internal temporary file`);
   });
 
   it('a float16 .npy names the dtype', async () => {
