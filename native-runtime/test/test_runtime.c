@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mobiprox.h"
+#include "model.h" /* the memory plan's internals */
 
 static int passed, failed;
 
@@ -215,6 +216,28 @@ static void test_load_errors(const char *dir) {
     free(data);
 }
 
+/* Liveness planning: in conv -> pool -> flatten -> dense -> softmax, two buffers suffice (the flatten is an
+ * alias, dense reuses the conv's buffer, softmax the pool's); after warm-up, inference allocates nothing. */
+static void test_memory_plan(const char *dir) {
+    size_t size;
+    char *data = read_file(dir, "cnn.mpxm", &size);
+    mpx_model *m = mpx_create_from_buffer(data, size, 1);
+    if (!m) return;
+    CHECK(m->n_buffers == 2, "cnn activations use %d buffers, expected 2", m->n_buffers);
+    /* conv output 108 and pool output 27 floats, each rounded up to 16 floats (64 bytes) */
+    CHECK(m->buffer_start[m->n_buffers] == 112 + 32, "per-sample arena is %zu floats, expected 144",
+          m->buffer_start[m->n_buffers]);
+    float *x = calloc(72 * 4, sizeof(float)), y[16];
+    mpx_infer(m, x, 4, y);
+    const float *arena = m->arena;
+    const void *workspace = m->workspace;
+    for (int b = 1; b <= 4; b++) mpx_infer(m, x, b, y);
+    CHECK(m->arena == arena && m->workspace == workspace && m->capacity == 4, "smaller batches reuse the buffers");
+    free(x);
+    mpx_destroy(m);
+    free(data);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         printf("usage: test_runtime DIR\n");
@@ -226,6 +249,7 @@ int main(int argc, char **argv) {
     test_model_outputs(argv[1], "cnn", cnn_tolerance);
     test_model_outputs(argv[1], "ops", ops_tolerance);
     test_config_errors(argv[1]);
+    test_memory_plan(argv[1]);
     test_load_errors(argv[1]);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
