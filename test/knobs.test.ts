@@ -429,3 +429,41 @@ describe('fp16 (knob 12) on the other float ops', function () {
     });
   });
 });
+
+describe('configuration lines select layers', function () {
+  this.timeout(60_000);
+
+  it('a knob on line k changes layer k only', async function () {
+    requireRuntime(this);
+    const r = new Random(31);
+    const g1: ConvGeometry = { N, ...geometry({ C: 2, H: 9, W: 9, M: 3, kh: 3, kw: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }) };
+    const g2: ConvGeometry = { N, ...geometry({ C: 3, H: 9, W: 9, M: 4, kh: 3, kw: 3, strideH: 2, strideW: 2 }) };
+    const x = r.floats(N * 2 * 81, -1, 1);
+    const w1 = r.normals(3 * 2 * 9, 0.5);
+    const b1 = r.normals(3, 0.2);
+    const w2 = r.normals(4 * 3 * 9, 0.5);
+    const b2 = r.normals(4, 0.2);
+    const bld = new OnnxBuilder(13);
+    const input = bld.input('x', [null, 2, 9, 9]);
+    const [c1] = bld.node('Conv', [input, bld.constant('w1', [3, 2, 3, 3], w1), bld.constant('b1', [3], b1)], { pads: [1, 1, 1, 1] }, 'conv1');
+    const [a1] = bld.node('Relu', [c1], {}, 'relu1');
+    const [c2] = bld.node('Conv', [a1, bld.constant('w2', [4, 3, 3, 3], w2), bld.constant('b2', [4], b2)], { strides: [2, 2] }, 'conv2');
+    bld.output(bld.node('Relu', [c2], {}, 'relu2')[0]);
+    const engine = EngineCase.compile(bld.build(), 'two-layers');
+    try {
+      assert.deepEqual(engine.model.layers.map((l) => l.name), ['conv1', 'conv2']);
+      const line = (index: number, knob: number) => `${index} gpu conv ${knobName(knob)} ${knob} add fp32 11 relu fp32 11`;
+      const pairs: [number, number][] = [[121, 11], [11, 124], [233, 11], [11, 239], [130, 236]];
+      const text = ['0.0', ...pairs.flatMap(([k1, k2]) => ['+++++', `c${k1}-${k2} 1.0 1.0 0.0 0.0`, line(1, k1), line(2, k2), '-----']), ''].join('\n');
+      const inputFile = engine.writeInput(x, [N, 2, 9, 9]);
+      for (const [k1, k2] of pairs) {
+        const run = await engine.run(inputFile, { configText: text, config: `c${k1}-${k2}`, threads: 2, batch: 2 });
+        const y1 = referenceConvLayer(x, w1, b1, g1, { conv: k1 }, { kind: 'relu' }).y;
+        const y2 = referenceConvLayer(y1, w2, b2, g2, { conv: k2 }, { kind: 'relu' }).y;
+        assertClose(run.outputs, y2, 1e-4, `conv1 ${k1}, conv2 ${k2}`);
+      }
+    } finally {
+      engine.dispose();
+    }
+  });
+});
