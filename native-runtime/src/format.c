@@ -99,7 +99,11 @@ static size_t utf8_invalid_at(const uint8_t *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         uint8_t c = s[i];
-        size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        size_t len = c < 0x80                ? 1
+                     : c >= 0xC2 && c <= 0xDF ? 2
+                     : c >= 0xE0 && c <= 0xEF ? 3
+                     : c >= 0xF0 && c <= 0xF4 ? 4
+                                              : 0;
         if (!len || len > n - i) return i;
         for (size_t k = 1; k < len; k++)
             if ((s[i + k] & 0xC0) != 0x80) return i;
@@ -153,9 +157,11 @@ static int parse_tensor(cursor *c, const string_table *st, uint64_t weights_size
         return -1;
     if (kind > 1) return mpx_fail(m, "tensor %d (%s) kind is %" PRIu32 ", must be 0 or 1", index, t->name, kind);
     if (dtype != 0)
-        return mpx_fail(m, "tensor %d (%s) dtype is %" PRIu32 ", version 1 has float32 (0) only", index, t->name, dtype);
+        return mpx_fail(m, "tensor %d (%s) dtype is %" PRIu32 ", version 1 has float32 (0) only", index, t->name,
+                        dtype);
     if (rank > 8) return mpx_fail(m, "tensor %d (%s) rank is %" PRIu32 ", more than 8", index, t->name, rank);
-    if (reserved) return mpx_fail(m, "tensor %d (%s) reserved byte is %" PRIu32 ", must be 0", index, t->name, reserved);
+    if (reserved)
+        return mpx_fail(m, "tensor %d (%s) reserved byte is %" PRIu32 ", must be 0", index, t->name, reserved);
     t->kind = (int)kind;
     t->rank = (int)rank;
     /* Per-sample activations are capped by the memory limit, constants by the weights. */
@@ -164,7 +170,8 @@ static int parse_tensor(cursor *c, const string_table *st, uint64_t weights_size
     for (uint32_t d = 0; d < rank; d++) {
         uint32_t v;
         if (read_u32(c, what, &v)) return -1;
-        if (v == 0) return mpx_fail(m, "tensor %d (%s) dimension %" PRIu32 " is 0, must be at least 1", index, t->name, d);
+        if (v == 0)
+            return mpx_fail(m, "tensor %d (%s) dimension %" PRIu32 " is 0, must be at least 1", index, t->name, d);
         t->dims[d] = v;
         count *= v;
         if (count > limit)
@@ -292,7 +299,8 @@ static int parse_layer(cursor *c, int index, mpx_layer *layer) {
             read_u32(c, what, &op))
             return -1;
         if (kind < 1 || kind > 16)
-            return mpx_fail(m, "layer %d slot %" PRIu32 " kind is %" PRIu32 ", must be 1 to 16", index + 1, s + 1, kind);
+            return mpx_fail(m, "layer %d slot %" PRIu32 " kind is %" PRIu32 ", must be 1 to 16", index + 1, s + 1,
+                            kind);
         if (part > 2)
             return mpx_fail(m, "layer %d slot %" PRIu32 " part is %" PRIu32 ", must be 0 to 2", index + 1, s + 1, part);
         if (reserved)

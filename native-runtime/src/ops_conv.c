@@ -22,8 +22,10 @@ static int check(mpx_model *m, mpx_op *op) {
     if (mpx_check_attr(m, op, ACT, "act", MPX_ACT_NONE, MPX_ACT_LEAKY_RELU)) return -1;
     const mpx_tensor *x = &m->tensors[op->in[0]], *w = &m->tensors[op->in[1]];
     const int32_t *a = op->iattr;
-    if (x->rank != 3) return mpx_fail(m, "%s input %s has rank %d per sample, CONV takes [C, H, W]", label, x->name, x->rank);
-    if (w->rank != 4) return mpx_fail(m, "%s weights %s have rank %d, CONV takes [M, C/group, kh, kw]", label, w->name, w->rank);
+    if (x->rank != 3)
+        return mpx_fail(m, "%s input %s has rank %d per sample, CONV takes [C, H, W]", label, x->name, x->rank);
+    if (w->rank != 4)
+        return mpx_fail(m, "%s weights %s have rank %d, CONV takes [M, C/group, kh, kw]", label, w->name, w->rank);
     int64_t C = x->dims[0], M = w->dims[0], g = a[GROUP];
     if (C % g || M % g || w->dims[1] != C / g || w->dims[2] != a[KH] || w->dims[3] != a[KW])
         return mpx_fail(m, "%s weights %s are [%lld, %lld, %lld, %lld] but input channels %lld, group %lld and kernel "

@@ -16,7 +16,8 @@ static int check(mpx_model *m, mpx_op *op) {
     if (op->n_in > 2 && op->in[2] >= 0) {
         if (mpx_check_input(m, op, 2, MPX_TENSOR_CONSTANT)) return -1;
         const mpx_tensor *b = &m->tensors[op->in[2]];
-        if (b->rank != 1 || b->dims[0] != P) return mpx_fail(m, "%s bias %s must be [%lld]", label, b->name, (long long)P);
+        if (b->rank != 1 || b->dims[0] != P)
+            return mpx_fail(m, "%s bias %s must be [%lld]", label, b->name, (long long)P);
     }
     int64_t out[8];
     for (int i = 0; i < x->rank; i++) out[i] = x->dims[i];

@@ -29,9 +29,9 @@ static int check_binary(mpx_model *m, mpx_op *op) {
         int ra = mpx_full_shape(m, (int)op->in[0], n, a), rb = mpx_full_shape(m, (int)op->in[1], n, b);
         int r = broadcast(a, ra, b, rb, out);
         if (r < 0)
-            return mpx_fail(m, "%s operands %s %s and %s %s do not broadcast (N is the batch)", label,
-                            m->tensors[op->in[0]].name, mpx_dims_text(m->tensors[op->in[0]].dims, m->tensors[op->in[0]].rank, sa, sizeof sa),
-                            m->tensors[op->in[1]].name, mpx_dims_text(m->tensors[op->in[1]].dims, m->tensors[op->in[1]].rank, sb, sizeof sb));
+            return mpx_fail(m, "%s operands %s %s and %s %s do not broadcast (shapes for a batch of %lld)", label,
+                            m->tensors[op->in[0]].name, mpx_dims_text(a, ra, sa, sizeof sa), m->tensors[op->in[1]].name,
+                            mpx_dims_text(b, rb, sb, sizeof sb), (long long)n);
         if (!mpx_shape_is(m, (int)op->out[0], n, out, r))
             return mpx_fail(m, "%s broadcasts to %s for a batch of %lld, which is not [N] + the output %s's shape %s",
                             label, mpx_dims_text(out, r, sa, sizeof sa), (long long)n, y->name,
@@ -205,7 +205,8 @@ static void unary_chunk(void *ctx, int begin, int end, int thread) {
     const unary_job *j = ctx;
     (void)thread;
     if (j->half)
-        for (int i = begin; i < end; i++) j->y[i] = mpx_round_half(unary_apply(j->type, mpx_round_half(j->x[i]), j->a, j->b));
+        for (int i = begin; i < end; i++)
+            j->y[i] = mpx_round_half(unary_apply(j->type, mpx_round_half(j->x[i]), j->a, j->b));
     else
         for (int i = begin; i < end; i++) j->y[i] = unary_apply(j->type, j->x[i], j->a, j->b);
 }

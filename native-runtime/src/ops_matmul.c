@@ -85,8 +85,9 @@ static size_t workspace(const mpx_model *m, const mpx_op *op, const void *plan, 
     (void)plan;
     matmul_geometry g;
     full_geometry(m, op, batch, &g);
-    return align64(sizeof(float) * count_of(m, op->in[0], batch)) + align64(sizeof(float) * count_of(m, op->in[1], batch)) +
-           mpx_sgemm_workspace((int)g.n, (int)g.m, (int)g.k, m->threads);
+    size_t copies = align64(sizeof(float) * count_of(m, op->in[0], batch)) +
+                    align64(sizeof(float) * count_of(m, op->in[1], batch));
+    return copies + mpx_sgemm_workspace((int)g.n, (int)g.m, (int)g.k, m->threads);
 }
 
 static void run(mpx_model *m, const mpx_op *op, int batch) {

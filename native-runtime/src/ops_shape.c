@@ -87,13 +87,15 @@ static int check_transpose(mpx_model *m, mpx_op *op) {
     if (mpx_check_input(m, op, 0, MPX_TENSOR_ACTIVATION)) return -1;
     const mpx_tensor *x = &m->tensors[op->in[0]];
     int r = x->rank + 1;
-    if (op->n_iattr != r) return mpx_fail(m, "%s has %d perm entries, input %s has rank %d", label, op->n_iattr, x->name, r);
+    if (op->n_iattr != r)
+        return mpx_fail(m, "%s has %d perm entries, input %s has rank %d", label, op->n_iattr, x->name, r);
     int seen[MPX_MAX_RANK] = {0};
     int64_t out[8];
     for (int i = 0; i < r; i++) {
         int p = op->iattr[i];
         if (p < 0 || p >= r || seen[p] || (i == 0) != (p == 0))
-            return mpx_fail(m, "%s perm[%d] is %d: perm must be a permutation of 0..%d with perm[0] = 0", label, i, p, r - 1);
+            return mpx_fail(m, "%s perm[%d] is %d: perm must be a permutation of 0..%d with perm[0] = 0", label, i, p,
+                            r - 1);
         seen[p] = 1;
         if (i) out[i - 1] = x->dims[p - 1];
     }
@@ -125,7 +127,8 @@ static int check_slice(mpx_model *m, mpx_op *op) {
                         op->n_iattr, r, r, r);
     if (y->rank != x->rank)
         return mpx_fail(m, "%s output %s has rank %d, input %s has %d", label, y->name, y->rank + 1, x->name, r);
-    if (op->iattr[0] != 0 || op->iattr[r] != 1) return mpx_fail(m, "%s slices the batch axis (start 0 and step 1 required)", label);
+    if (op->iattr[0] != 0 || op->iattr[r] != 1)
+        return mpx_fail(m, "%s slices the batch axis (start 0 and step 1 required)", label);
     for (int a = 1; a < r; a++) {
         int64_t start = op->iattr[a], step = op->iattr[r + a], n = x->dims[a - 1], d = y->dims[a - 1];
         int64_t last = start + (d - 1) * step;
@@ -164,7 +167,8 @@ static int check_pad(mpx_model *m, mpx_op *op) {
     int64_t out[8];
     for (int a = 1; a < r; a++) {
         if (op->iattr[a] < 0 || op->iattr[r + a] < 0)
-            return mpx_fail(m, "%s axis %d pads by %d and %d, which must be >= 0", label, a, op->iattr[a], op->iattr[r + a]);
+            return mpx_fail(m, "%s axis %d pads by %d and %d, which must be >= 0", label, a, op->iattr[a],
+                            op->iattr[r + a]);
         out[a - 1] = x->dims[a - 1] + op->iattr[a] + op->iattr[r + a];
     }
     return mpx_check_output(m, op, out, x->rank);

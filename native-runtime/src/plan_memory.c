@@ -12,6 +12,8 @@ typedef struct {
     int busy;
 } buffer;
 
+static size_t aligned(size_t floats) { return (floats + ALIGN_FLOATS - 1) & ~(size_t)(ALIGN_FLOATS - 1); }
+
 /* RESHAPE outputs share their input's storage; everything else owns its own. */
 static void find_roots(mpx_model *m) {
     for (int i = 0; i < m->n_ops; i++) {
@@ -63,12 +65,11 @@ int mpx_plan_memory(mpx_model *m) {
     /* A graph output sharing the input's storage would point into the caller's array: copy the input. */
     m->copy_input = end[m->input] == m->n_ops;
     if (m->copy_input)
-        m->tensors[m->input].buffer = pick_buffer(bufs, &n, (m->tensors[m->input].count + ALIGN_FLOATS - 1) & ~(size_t)(ALIGN_FLOATS - 1));
+        m->tensors[m->input].buffer = pick_buffer(bufs, &n, aligned(m->tensors[m->input].count));
     for (int i = 0; i < m->n_ops; i++) {
         mpx_tensor *y = &m->tensors[m->ops[i].out[0]];
         if (y->root == m->ops[i].out[0]) {
-            size_t need = (y->count + ALIGN_FLOATS - 1) & ~(size_t)(ALIGN_FLOATS - 1);
-            y->buffer = pick_buffer(bufs, &n, need);
+            y->buffer = pick_buffer(bufs, &n, aligned(y->count));
         }
         /* Release after the outputs are placed, so that no op writes over its own inputs. */
         const mpx_op *op = &m->ops[i];

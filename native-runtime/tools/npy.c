@@ -61,7 +61,8 @@ static int parse_header(const char *h, npy_array *a, size_t *item, char *err, si
         char *end;
         errno = 0;
         unsigned long long d = strtoull(p, &end, 10);
-        if (end == p || errno || (*p < '0' || *p > '9')) return fail(err, err_size, path, "shape is not a tuple of integers");
+        if (end == p || errno || *p < '0' || *p > '9')
+            return fail(err, err_size, path, "shape is not a tuple of integers");
         if (a->rank == 8) return fail(err, err_size, path, "has more than 8 dimensions");
         if (d && a->count > SIZE_MAX / 8 / d) return fail(err, err_size, path, "shape is too large");
         a->dims[a->rank++] = (size_t)d;
@@ -156,7 +157,8 @@ int npy_write_f32(const char *path, const float *data, const size_t *dims, int r
         snprintf(err, err_size, "%s: cannot create: %s", tmp, strerror(errno));
         return -1;
     }
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(len & 0xFF), (unsigned char)(len >> 8)};
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(len & 0xFF),
+                             (unsigned char)(len >> 8)};
     int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(header, 1, (size_t)len, f) == (size_t)len &&
              fwrite(data, sizeof(float), count, f) == count;
     ok = fclose(f) == 0 && ok;
