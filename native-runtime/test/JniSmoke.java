@@ -44,7 +44,7 @@ public class JniSmoke {
             MobiproxRuntime.setConfig(h, c);
             check(MobiproxRuntime.getConfig(h) == c, "getConfig after setConfig " + c);
             MobiproxRuntime.infer(h, x, n, y);
-            float tolerance = c == 5 || c == 6 ? 4e-3f : 2e-6f; /* the fp16 configurations */
+            float tolerance = c == 5 || c == 6 ? 1.0f / 2048 : 1e-6f; /* the fp16 configurations: one ulp */
             for (int i = 0; i < y.length; i++)
                 check(Math.abs(y[i] - expected[c * n * out + i]) <= tolerance,
                       MobiproxRuntime.configName(h, c) + " output " + i + " is " + y[i]);

@@ -8,6 +8,7 @@ runtime. Standard library only.
 OUTDIR/cnn.mpxm      CONV(+bias+relu) -> MAXPOOL -> RESHAPE -> DENSE -> SOFTMAX, 3 layers
 OUTDIR/cnn.configs   HPVM text: perforation, sampling and fp16 configurations
 OUTDIR/ops.mpxm      broadcasting arithmetic, AFFINE, TRANSPOSE, SLICE, PAD, CONCAT, MATMUL, pools, SOFTMAX
+OUTDIR/ops.configs   one configuration with every slot in fp16
 OUTDIR/<model>.input.f32, <model>.expected.f32   raw little-endian float32: inputs and, per configuration
                      (conf0 first, in file order), the outputs for every sample
 OUTDIR/cnn_x.npy, cnn_y.npy   the cnn inputs and labels for mpxrun
@@ -296,33 +297,38 @@ def ops(rng):
     m.layer(("add", 0, 0)); m.layer(("emul", 0, 1)); m.layer(("batchnorm", 0, 2)); m.layer(("sigmoid", 0, 6))
     m.layer(("mul", 0, 12)); m.layer(("pool_mean", 0, 15)); m.layer(("softmax", 0, 20))
 
-    def forward(sample):
+    def forward(sample, fp16):
+        h = half if fp16 else (lambda v: v)  # the fp16 configuration: every slot of the model in binary16
         a = ([3, 4, 5], sample)
-        a = broadcast(a, ([3, 1, 1], cbias), lambda p, q: p + q)
-        a = broadcast(([5], cscale), a, lambda p, q: p * q)
-        a = (a[0], [v * aff_s[i // 20] + aff_b[i // 20] for i, v in enumerate(a[1])])
+        a = broadcast(a, ([3, 1, 1], cbias), lambda p, q: h(h(p) + h(q)))
+        a = broadcast(([5], cscale), a, lambda p, q: h(h(p) * h(q)))
+        a = (a[0], [h(h(v) * h(aff_s[i // 20]) + h(aff_b[i // 20])) for i, v in enumerate(a[1])])
         a = transpose(a, [1, 2, 0])
         shape, v = a
         sl = [v[index(shape, (3 - i, 2 * j, 2 - k))] for i in range(4) for j in range(3) for k in range(3)]
         padded = [0.5] * (5 * 4 * 5)
         for i, j, k in itertools.product(range(4), range(3), range(3)):
             padded[index([5, 4, 5], (i + 1, j, k))] = sl[index([4, 3, 3], (i, j, k))]
-        sig = [1 / (1 + math.exp(-t)) for t in padded]
+        sig = [h(1 / (1 + math.exp(-h(t)))) for t in padded]
         cat = sig + [math.tanh(t) for t in padded]
         t = [min(max(v, f32(-0.2)), f32(0.6)) - f32(0.3) for v in cat]
         t = [v if v >= 0 else v * f32(0.1) for v in t]
-        mm = [sum(t[(c * 4 + i) * 5 + k] * mm_w[k * 2 + j] for k in range(5)) for c in range(10) for i in range(4) for j in range(2)]
+        mm = [h(sum(h(t[(c * 4 + i) * 5 + k]) * h(mm_w[k * 2 + j]) for k in range(5)))
+              for c in range(10) for i in range(4) for j in range(2)]
         mm2 = [sum(mm[(c * 4 + i) * 2 + k] * mm[(c * 4 + j) * 2 + k] for k in range(2)) for c in range(10) for i in range(4) for j in range(4)]
         avg = []
         for c, i, j in itertools.product(range(10), range(4), range(4)):
             vals = [mm2[(c * 4 + ih) * 4 + iw] for ih in (i - 1, i) for iw in (j - 1, j) if 0 <= ih < 4 and 0 <= iw < 4]
-            avg.append(sum(vals) / len(vals))
+            avg.append(h(sum(h(v) for v in vals) / len(vals)))
         gap = [sum(avg[c * 16:(c + 1) * 16]) / 16 for c in range(10)]
         gmp = [max(mm2[c * 16:(c + 1) * 16]) for c in range(10)]
-        return softmax([p / q for p, q in zip(gap, gmp)])
+        return [h(v) for v in softmax([h(p / q) for p, q in zip(gap, gmp)])]  # DIV is fp32, the softmax reads h()
 
+    slots = ["add", "emul", "batchnorm", "sigmoid", "mul", "pool_mean", "softmax"]
+    text = "0.0\n+++++\nhalf 1.2 1.0 90.0 0.5\n%s-----\n" % "".join(
+        "%d cpu %s fp16 12\n" % (i + 1, op) for i, op in enumerate(slots))
     samples = [[rng.uniform(-1, 1) for _ in range(60)] for _ in range(3)]
-    return m.encode(x, [t20]), "0.0\n", samples, [forward(s) for s in samples]
+    return m.encode(x, [t20]), text, samples, [forward(s, fp16) for fp16 in (False, True) for s in samples]
 
 
 def npy(path, descr, shape, fmt, values):
