@@ -1,6 +1,7 @@
 /* Loader and validator of the .mpxm format (FORMAT.md). Every read goes through a bounds-checked cursor;
  * every count is checked against the bytes that remain before anything is allocated for it. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,17 +63,20 @@ static int read_u64(cursor *c, const char *what, uint64_t *v) {
     return 0;
 }
 
-uint32_t mpx_crc32(const uint8_t *data, size_t size) {
-    static uint32_t table[256];
-    static volatile int ready;
-    if (!ready) { /* idempotent: racing threads compute the same table */
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = 1;
+static uint32_t crc_table[256];
+
+static void make_crc_table(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
     }
+}
+
+uint32_t mpx_crc32(const uint8_t *data, size_t size) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_crc_table);
+    const uint32_t *table = crc_table;
     uint32_t crc = 0xFFFFFFFFu;
     for (size_t i = 0; i < size; i++) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFu;
