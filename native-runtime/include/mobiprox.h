@@ -53,8 +53,8 @@ const char *mpx_layer_slot_name(const mpx_model *model, int layer, int slot);
 int mpx_layer_slot_op(const mpx_model *model, int layer, int slot);
 
 /* Runs `batch` samples: input holds batch * mpx_input_size floats, output batch * mpx_output_size(model, 0)
- * floats (the first output). Returns 0, or -1 with the error set. Allocates only when the batch is larger
- * than any before. */
+ * floats (the first output; NULL to read the outputs through mpx_output only). Returns 0, or -1 with the
+ * error set. Allocates only when the batch is larger than any before. */
 int mpx_infer(mpx_model *model, const float *input, int batch, float *output);
 /* Output `index` of the last mpx_infer call (batch * mpx_output_size floats), valid until the next call. */
 const float *mpx_output(const mpx_model *model, int index);
