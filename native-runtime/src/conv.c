@@ -392,10 +392,13 @@ static void finish_range(void *ctx, int begin, int end, int thread)
     conv_job *job = ctx;
     const mpx_conv_plan *p = job->p;
     int plane = p->s.Ho * p->s.Wo;
-    int half = p->mode.knob.half, all_cols = p->n_cols == p->s.Wo;
+    const mpx_conv_mode *md = &p->mode;
+    /* the kernel's direct stores are not rounded yet (rounding again is a no-op); a binary16 bias step
+     * rounds its operand itself, in the same pass */
+    int bias_rounds = p->bias && md->bias_half && (md->act == MPX_ACT_NONE || md->act == MPX_ACT_RELU);
+    int half = md->knob.half && (p->perforated || !bias_rounds), all_cols = p->n_cols == p->s.Wo;
     for (int i = begin; i < end; i++) {
         float *out = job->y + (size_t)i * plane;
-        /* the kernel's direct stores are not rounded yet (rounding again is a no-op) */
         for (int r = 0; half && r < p->n_rows; r++) {
             float *row = out + (size_t)p->rows[r] * p->s.Wo;
             if (all_cols)
@@ -405,7 +408,8 @@ static void finish_range(void *ctx, int begin, int end, int thread)
                     row[p->cols[c]] = mpx_half_round(row[p->cols[c]]);
         }
         interpolate(p, out);
-        bias_act(p, out, plane, i % p->s.M);
+        mpx_epilogue e = {md->bias_half, md->act, md->act_half, md->act_a, md->act_b};
+        mpx_bias_act(&e, out, plane, p->bias ? p->bias + i % p->s.M : NULL, 0, half);
     }
 }
 

@@ -14,8 +14,6 @@ typedef struct {
 /* v[i] += bias[i · bias_step] (bias NULL: no bias step; a half bias is already rounded), then the
  * activation. `rounded` says v already holds binary16 values, so that rounding an operand again (a
  * no-op) is skipped: the passes over the output are what make fp16 cost more than fp32. */
-typedef float mpx_v4f __attribute__((vector_size(16)));
-typedef int32_t mpx_v4i __attribute__((vector_size(16)));
 
 /* v[i] = act(v[i] + b) in float32 for the plain activations, written with vectors because compilers at
  * -O2 do not vectorize loops of unknown length. */
@@ -40,6 +38,10 @@ static inline void mpx_bias_act_fast(float *v, int n, float b, int act)
 static inline void mpx_bias_act(const mpx_epilogue *e, float *v, int n, const float *bias, int bias_step,
                                 int rounded)
 {
+    if (bias && bias_step == 0 && e->bias_half && (e->act == MPX_ACT_NONE || e->act == MPX_ACT_RELU)) {
+        mpx_half_bias_relu(v, (size_t)n, *bias, !rounded, e->act == MPX_ACT_RELU);
+        return;
+    }
     if (bias_step == 0 && !e->bias_half && !e->act_half && (e->act == MPX_ACT_NONE || e->act == MPX_ACT_RELU)) {
         mpx_bias_act_fast(v, n, bias ? *bias : 0.0f, e->act);
         return;

@@ -4,35 +4,68 @@
 
 #include "kernels.h"
 
-typedef uint32_t v4u __attribute__((vector_size(16)));
-typedef float v4f __attribute__((vector_size(16)));
+/* Eight lanes: plain SSE2/NEON builds split them in two, and on x86-64 the functions below are also
+ * compiled for AVX2 and chosen at load time. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
 
-/* mpx_half_round on four lanes, written with vector extensions because compilers do not if-convert
- * the scalar form. Comparisons give all-ones masks, used as selects. */
-static inline v4u round4(v4u u)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+#define SPLAT8(x) {x, x, x, x, x, x, x, x}
+
+/* Adding and subtracting c = 2^(e+13) to |x|, e the lane's binary16 exponent (at least −14, the
+ * subnormal step), makes the FPU round to binary16's 11 significant bits with ties to even.
+ * Magnitudes from 65520 up become infinity; the sign is put back so that values rounding to zero keep
+ * it; NaNs stay NaNs. */
+static inline v8f round8(v8f x)
 {
-    const v4u one = {1, 1, 1, 1};
-    v4u sign = u & 0x80000000u, a = u ^ sign;
-    v4u sub = (v4u)(((v4f)a + 0.5f) - 0.5f);
-    v4u normal = (a + 0x0fffu + ((a >> 13) & one)) & ~(v4u){0x1fffu, 0x1fffu, 0x1fffu, 0x1fffu};
-    v4u is_sub = (v4u)(a < 0x38800000u), is_inf = (v4u)(a >= 0x477ff000u), is_nan = (v4u)(a > 0x7f800000u);
-    v4u r = (is_sub & sub) | (~is_sub & normal);
-    r = (is_inf & 0x7f800000u) | (~is_inf & r);
-    r = (is_nan & a) | (~is_nan & r);
-    return r | sign;
+    const v8i exp_mask = SPLAT8(0x7f800000), sign_mask = SPLAT8(INT32_MIN);
+    const v8i lowest = SPLAT8(113 << 23), highest = SPLAT8(142 << 23), shift = SPLAT8(13 << 23);
+    const v8f limit = SPLAT8(65520.0f);
+    v8i bits = (v8i)x, sign = bits & sign_mask, e = bits & exp_mask;
+    v8i low = e < lowest, high = e > highest;
+    e = (low & lowest) | (high & highest) | (~(low | high) & e);
+    v8f c = (v8f)(e + shift), a = (v8f)(bits & ~sign_mask);
+    v8i r = (v8i)((a + c) - c) | sign;
+    v8i over = (v8i)(a >= limit);
+    return (v8f)((over & (exp_mask | sign)) | (~over & r));
 }
 
-void mpx_round_half_copy(float *dst, const float *src, size_t n)
+MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n)
 {
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        v4u u;
-        memcpy(&u, src + i, sizeof u);
-        u = round4(u);
-        memcpy(dst + i, &u, sizeof u);
+    for (; i + 8 <= n; i += 8) {
+        v8f v;
+        memcpy(&v, src + i, sizeof v);
+        v = round8(v);
+        memcpy(dst + i, &v, sizeof v);
     }
     for (; i < n; i++)
         dst[i] = mpx_half_round(src[i]);
+}
+
+MULTIVERSION void mpx_half_bias_relu(float *v, size_t n, float b, int round_in, int relu)
+{
+    const v8f bb = SPLAT8(b), zero = SPLAT8(0.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f x;
+        memcpy(&x, v + i, sizeof x);
+        if (round_in)
+            x = round8(x);
+        x = round8(x + bb);
+        if (relu)
+            x = (v8f)((v8i)x & (v8i)(x > zero));
+        memcpy(v + i, &x, sizeof x);
+    }
+    for (; i < n; i++) {
+        float x = mpx_half_round((round_in ? mpx_half_round(v[i]) : v[i]) + b);
+        v[i] = relu && !(x > 0.0f) ? 0.0f : x;
+    }
 }
 
 float mpx_round_half(float x)

@@ -27,7 +27,13 @@ static inline float mpx_half_round(float x)
     return f;
 }
 
+typedef float mpx_v4f __attribute__((vector_size(16)));
+typedef int32_t mpx_v4i __attribute__((vector_size(16)));
+
 /* dst[i] = binary16 rounding of src[i]; dst may equal src. */
 void mpx_round_half_copy(float *dst, const float *src, size_t n);
+/* The binary16 bias step of a convolution channel, fused with a relu when relu != 0:
+ * v[i] = relu?(h(h?(v[i]) + b)), rounding v[i] first when round_in. */
+void mpx_half_bias_relu(float *v, size_t n, float b, int round_in, int relu);
 
 #endif
