@@ -53,6 +53,7 @@ const SHAPES: KnobShape[] = [
   { label: 'output width 2, dilation 2', geometry: geometry({ C: 2, H: 7, W: 6, M: 3, kh: 3, kw: 3, dilH: 2, dilW: 2 }), bias: true, act: { kind: 'relu' } },
   { label: '1-D convolution, kernel 4, stride 2, pads 1/2', oneD: true, geometry: geometry({ C: 3, H: 1, W: 21, M: 4, kh: 1, kw: 4, strideW: 2, padLeft: 1, padRight: 2 }), bias: true, act: { kind: 'relu' } },
   { label: 'conv, relu and 2×2 max pool in one layer', geometry: geometry({ C: 3, H: 8, W: 8, M: 4, kh: 3, kw: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }), bias: true, act: { kind: 'relu' }, pool: true },
+  { label: 'strides 3 and 2 beyond a 2×3 kernel, pads beyond it', geometry: geometry({ C: 2, H: 10, W: 11, M: 3, kh: 2, kw: 3, strideH: 3, strideW: 2, padTop: 3, padLeft: 0, padBottom: 1, padRight: 4 }), bias: true, act: { kind: 'relu' } },
   { label: 'depthwise 1×1 (sampling does not apply)', geometry: geometry({ C: 3, H: 5, W: 5, M: 3, kh: 1, kw: 1, group: 3 }), bias: true, act: { kind: 'relu' } },
 ];
 
@@ -352,6 +353,17 @@ const HALF_CASES: HalfCase[] = [
     const bias = r.normals(5, 0.2);
     const [g] = b.node('Gemm', [x, b.constant('W', [5, 12], W), b.constant('B', [5], bias)], { transB: 1 });
     return { output: b.node('Relu', [g])[0], expected: (v) => denseHalf(v, HALF_SAMPLES, 12, W, 5, bias) };
+  } },
+  { name: 'MatMul + Add + LeakyRelu over [N, 8, K] (mul, add, leaky_relu)', input: [8, 10], slots: ['mul', 'add', 'leaky_relu'], build: (b, x, r) => {
+    const WT = r.normals(10 * 6, 0.5); // [K, P] as MatMul takes it
+    const W = Array.from({ length: 60 }, (_, i) => WT[(i % 10) * 6 + Math.floor(i / 10)]); // [P, K]
+    const bias = r.normals(6, 0.2);
+    const [m] = b.node('MatMul', [x, b.constant('W', [10, 6], WT)]);
+    const [a] = b.node('Add', [m, b.constant('B', [6], bias)]);
+    return {
+      output: b.node('LeakyRelu', [a], { alpha: 0.1 })[0],
+      expected: (v) => denseHalf(v, HALF_SAMPLES * 8, 10, W, 6, bias, (t) => (t < 0 ? t * rh(0.1) : t)),
+    };
   } },
   { name: 'Add of a per-channel constant', input: [3, 8], slots: ['add'], build: (b, x, r) => {
     const c = r.normals(3);

@@ -44,8 +44,14 @@ export function binaryHalf(
   }));
 }
 
-/** Dense y = x·Wᵀ + b, then relu: the mul, add and relu slots all fp16. x [rows, K], W [P, K]. */
-export function denseHalf(x: ArrayLike<number>, rows: number, K: number, W: ArrayLike<number>, P: number, b: ArrayLike<number>): HalfResult {
+/**
+ * Dense y = act(x·Wᵀ + b) with the mul, add and activation slots all fp16. x [rows, K], W [P, K]; `act` gets
+ * binary16 operands (its parameters already rounded by the caller) and its result is rounded.
+ */
+export function denseHalf(
+  x: ArrayLike<number>, rows: number, K: number, W: ArrayLike<number>, P: number, b: ArrayLike<number>,
+  act: (v: number) => number = (v) => Math.max(v, 0),
+): HalfResult {
   const out: [number, number][] = [];
   for (let r = 0; r < rows; r++) {
     for (let p = 0; p < P; p++) {
@@ -58,7 +64,9 @@ export function denseHalf(x: ArrayLike<number>, rows: number, K: number, W: Arra
       }
       let [v, e] = rounded(s, (K + 1) * U * abs);
       [v, e] = rounded(v + rh(b[p]), e + U * Math.abs(v + rh(b[p])));
-      out.push([Math.max(v, 0), e]);
+      const a = act(v);
+      // The activation scales the error as it scales the value (a leaky product by alpha, or by 1).
+      out.push(rounded(a, v === 0 ? e : e * Math.abs(a / v)));
     }
   }
   return result(out);
