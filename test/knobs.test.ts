@@ -236,13 +236,11 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
 
       it('computes every applicable knob as the reference does', async function () {
         requireRuntime(this);
-        const layer = convLayer(engine.model);
         const list = variants(ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id))).map((v) => ({
           ...v,
           knobs: { conv: v.knobs.conv, bias: s.bias ? v.knobs.bias : undefined, act: s.act.kind === 'none' && !s.pool ? undefined : v.knobs.act },
         }));
         const text = configurationText(engine.model.layers, list);
-        assert.ok(layer.slots.length >= 1);
         const failures: string[] = [];
         for (const [i, v] of list.entries()) {
           // Alternate the thread count and batch size so that both the split and the tail are exercised.
@@ -258,7 +256,7 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
             failures.push((e as Error).message);
           }
         }
-        assert.deepEqual(failures, [], `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
+        assert.ok(failures.length === 0, `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
       });
     });
   });
