@@ -72,7 +72,8 @@ async function compareWithReference(
   try {
     const run = await engine.run(engine.writeInput(x, dims), runOptions);
     const [ref] = await runReference(bytes, x, dims);
-    assertClose(run.outputs, ref.data, TOLERANCE, `${path.basename(modelFile)} on ${dims[0]} samples`);
+    const d = assertClose(run.outputs, ref.data, TOLERANCE, `${path.basename(modelFile)} on ${dims[0]} samples`);
+    console.log(`      ${path.basename(modelFile)}: max |error| ${d.maxAbs.toExponential(2)}, max |ref| ${d.refMax.toPrecision(3)}`);
   } finally {
     engine.dispose();
   }
