@@ -2,7 +2,8 @@
  * `mpxrun profile` loads a model once and switches configurations between passes (DESIGN.md §1): every
  * configuration's predictions and confidences must be what a separate `mpxrun run` of that configuration
  * computes, whatever ran before it, and its statistics must follow from them (accuracy, confidence means
- * over all, correct and wrong predictions, and per predicted class).
+ * over all, correct and wrong predictions, and per predicted class). Likewise warm-up and repeated passes
+ * of `mpxrun run` must not change what a single pass computes, and --limit takes the first samples.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -12,7 +13,9 @@ import { ProfileRecord, profileModel } from '../src/core/runtime/mpxrun';
 import { EngineCase, requireRuntime } from './support/engine';
 import { knobName } from './support/knobReference';
 import { OnnxBuilder } from './support/onnxBuilder';
+import { assertClose } from './support/compare';
 import { Random } from './support/random';
+import { runReference } from './support/reference';
 
 const SAMPLES = 40;
 const CLASSES = 5;
@@ -122,5 +125,51 @@ describe('configuration switching (mpxrun profile)', function () {
     } finally {
       engine.dispose();
     }
+  });
+});
+
+describe('repeated passes and --limit (mpxrun run)', function () {
+  this.timeout(60_000);
+
+  /** Graphs whose first op may alias the input (a view) and whose later ops could write through it. */
+  const graphs: { name: string; input: number[]; build(b: OnnxBuilder, x: string, r: Random): string }[] = [
+    { name: 'Reshape of the input, then element-wise ops that reuse it', input: [4, 6], build: (b, x) => {
+      const [v] = b.node('Reshape', [x, b.constant('s', [2], [0, -1], 'int64')]);
+      const [t] = b.node('Tanh', [v]);
+      return b.node('Add', [b.node('Mul', [t, v])[0], v])[0];
+    } },
+    { name: 'Flatten of the input into a dense layer and a residual', input: [3, 4], build: (b, x, r) => {
+      const [f] = b.node('Flatten', [x]);
+      const [d] = b.node('Gemm', [f, b.constant('w', [12, 12], r.normals(144, 0.3)), b.constant('b', [12], r.normals(12, 0.1))], { transB: 1 });
+      return b.node('Add', [b.node('Relu', [d])[0], f])[0];
+    } },
+  ];
+
+  graphs.forEach((c, index) => {
+    it(c.name, async function () {
+      requireRuntime(this);
+      const r = new Random(90 + index);
+      const b = new OnnxBuilder(13);
+      b.output(c.build(b, b.input('x', [null, ...c.input]), r));
+      const onnx = b.build();
+      const samples = 5;
+      const dims = [samples, ...c.input];
+      const x = r.normals(dims.reduce((p, q) => p * q, 1));
+      const [ref] = await runReference(onnx, x, dims);
+      const engine = EngineCase.compile(onnx, `repeat${index}`);
+      try {
+        const input = engine.writeInput(x, dims);
+        const once = await engine.run(input, { batch: 2, threads: 2, warmup: 0, repeat: 1 });
+        const many = await engine.run(input, { batch: 2, threads: 2, warmup: 3, repeat: 4 });
+        assertClose(once.outputs, ref.data, 1e-4, 'one pass');
+        assert.deepEqual(Array.from(many.outputs), Array.from(once.outputs), 'warm-up and repeated passes changed the outputs');
+        const limited = await engine.run(input, { batch: 2, threads: 1, limit: 3 });
+        assert.equal(limited.record.samples, 3);
+        assert.deepEqual(limited.shape[0], 3);
+        assertClose(limited.outputs, ref.data.subarray(0, limited.outputs.length), 1e-4, '--limit 3');
+      } finally {
+        engine.dispose();
+      }
+    });
   });
 });
