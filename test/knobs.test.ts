@@ -477,3 +477,69 @@ describe('configuration lines select layers', function () {
     }
   });
 });
+
+/** Seeded random convolution geometries: shapes nobody thought of, including H = 1 in a 2-D convolution. */
+function randomShapes(count: number, seed: number): KnobShape[] {
+  const r = new Random(seed);
+  const shapes: KnobShape[] = [];
+  while (shapes.length < count) {
+    const group = r.int(1, 3);
+    const C = group * r.int(1, 3);
+    const M = group * r.int(1, 3);
+    const kh = r.int(1, 4);
+    const kw = r.int(1, 4);
+    const g = geometry({
+      C, M, group, kh, kw, H: r.next() < 0.2 ? 1 : r.int(1, 12), W: r.int(1, 12),
+      strideH: r.int(1, 3), strideW: r.int(1, 3), dilH: r.int(1, 2), dilW: r.int(1, 2),
+      padTop: r.int(0, 2), padLeft: r.int(0, 2), padBottom: r.int(0, 2), padRight: r.int(0, 2),
+    });
+    const { Ho, Wo } = outputSize({ N, ...g });
+    if (Ho < 1 || Wo < 1) continue;
+    const acts: Activation[] = [{ kind: 'none' }, { kind: 'relu' }, { kind: 'clip', min: -0.5, max: 0.25 }, { kind: 'leaky', alpha: 0.3 }];
+    const act = acts[r.int(0, 3)];
+    const label = `C${C}→M${M} group ${group}, ${g.H}×${g.W}, kernel ${kh}×${kw}, stride ${g.strideH},${g.strideW}, ` +
+      `dilation ${g.dilH},${g.dilW}, pads ${g.padTop},${g.padLeft},${g.padBottom},${g.padRight}, ${act.kind}`;
+    shapes.push({ label, geometry: g, bias: r.next() < 0.7, act });
+  }
+  return shapes;
+}
+
+describe('knobs on random convolution geometries', function () {
+  this.timeout(120_000);
+
+  randomShapes(12, 2024).forEach((s, index) => {
+    it(s.label, async function () {
+      requireRuntime(this);
+      const data = buildShape(s, 3000 + index);
+      const engine = EngineCase.compile(data.onnx, `random${index}`);
+      try {
+        const layer = convLayer(engine.model);
+        const applicable = ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id));
+        assert.deepEqual([...layer.knobs].sort((a, b) => a - b), applicable);
+        const r = new Random(index);
+        // 11 first (index 0), then a random third of the others.
+        const ids = [11, ...applicable.filter((id) => id !== 11 && r.next() < 0.34)];
+        const list = ids.map((id, i) => ({
+          name: `k${id}`,
+          knobs: { conv: id, bias: s.bias ? (i % 3 === 2 ? 12 : 11) : undefined, act: s.act.kind === 'none' ? undefined : (i % 2 === 1 ? 12 : 11) },
+        }));
+        const text = configurationText(engine.model.layers, list);
+        const input = engine.writeInput(data.x, [N, data.g.C, data.g.H, data.g.W]);
+        const failures: string[] = [];
+        for (const [i, v] of list.entries()) {
+          const run = await engine.run(input, { configText: text, config: v.name, threads: 1 + (i % 2), batch: 1 + (i % 2) });
+          const ref = referenceConvLayer(data.x, data.w, data.b, data.g, v.knobs, s.act);
+          try {
+            if (usesHalf(v.knobs)) assertWithinBound(run.outputs, ref.y, ref.errorBound, v.name);
+            else assertClose(run.outputs, ref.y, 1e-4, v.name);
+          } catch (e) {
+            failures.push((e as Error).message);
+          }
+        }
+        assert.ok(failures.length === 0, `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
+      } finally {
+        engine.dispose();
+      }
+    });
+  });
+});
