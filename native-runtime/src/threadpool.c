@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SPIN_ITERATIONS 20000
+#define SPIN_ITERATIONS 2000 /* tens of microseconds: longer spins starve the awaited thread when cores are shared */
 
 struct mpx_pool {
     int threads;
