@@ -1,23 +1,28 @@
 /**
  * Budget strategy (Mobiprox's own): keeps the running mean relative cost under a user's bound B and spends
- * what the bound allows where it buys accuracy. A credit counts the cost saved against the bound,
+ * what the bound leaves where the calibrated confidence says accuracy is at stake.
+ *
+ * Its resting point is "home", the most accurate configuration whose cost fits the bound (the lowest index
+ * with cost ≤ B; the last one if none fits). A credit counts the cost saved against the bound,
  * credit += B − cost[k] after each inference at configuration k, capped at `slack` so that a long easy
- * stretch cannot bank enough to pay for a long exact one later. The calibrated confidence (the same bands as
- * the confidence-driven strategy) says where accuracy is at stake:
+ * stretch cannot bank enough to pay for a long exact one later. With the confidence-driven strategy's bands
+ * (doubtful: c below the "less" band; confident: c above the "more" band), after each inference:
  *
- *   doubtful (c below the "less" band):  credit ≥ 0 → the most accurate allowed configuration;
- *                                        credit > −slack → less (index / 2); deeper in debt → more
- *   confident (c above the "more" band): credit < slack → more; with a full credit → stay
- *   in between:                          credit < 0 → more, else stay
+ *   1. doubtful, and the credit pays for one more inference at the most accurate allowed configuration
+ *      (credit ≥ cost[min] − B): go there — a burst of accuracy where the prediction is in doubt;
+ *   2. in debt (credit < 0), or past home: back home;
+ *   3. credit full (= slack): one configuration more accurate, spending what the cap would otherwise waste;
+ *   4. below home and confident: back home;
+ *   5. otherwise stay.
  *
- * With the credit full the strategy hovers where it spends the bound instead of saving below it; in debt it
- * moves towards cheaper configurations until the debt is repaid, so the mean cost exceeds B by at most
- * about (slack + count) / samples. A doubtful prediction is the one place where leaving the budget's
- * equilibrium pays, so that is where the credit goes.
+ * Configurations cheaper than home are never chosen: they cost accuracy and the bound does not need them.
+ * Every move below home is paid for in advance and debt sends the strategy home, so the credit never falls
+ * below −(largest cost − B) and the mean cost exceeds B by at most (largest cost − B) / samples — as long as
+ * home fits the bound and no context rule forbids it.
  */
 import { MobiproxError } from '../errors';
 import { ConfidenceThresholds } from './confidenceDriven';
-import { AdaptationStrategy, Growth, IndexStepper, Observation } from './engine';
+import { AdaptationStrategy, IndexStepper, Observation, clampIndex } from './engine';
 
 export interface BudgetOptions {
   /** Bound on the mean relative cost, in (0, 1]: 0.7 = at most 70 % of the exact configuration's cost. */
@@ -26,7 +31,6 @@ export interface BudgetOptions {
   costs: number[];
   /** Largest credit that may be banked, in units of the exact configuration's cost (default 2). */
   slack?: number;
-  growth?: Growth;
 }
 
 export class BudgetStrategy implements AdaptationStrategy {
@@ -34,6 +38,8 @@ export class BudgetStrategy implements AdaptationStrategy {
   private readonly costs: number[];
   private readonly budget: number;
   private readonly slack: number;
+  /** The most accurate configuration whose cost fits the budget. */
+  readonly home: number;
   /** Cost saved against the bound so far, at most `slack`. */
   credit = 0;
 
@@ -53,7 +59,9 @@ export class BudgetStrategy implements AdaptationStrategy {
     }
     this.costs = options.costs.slice();
     this.budget = options.budget;
-    this.stepper = new IndexStepper(count, options.growth ?? 'exponential');
+    const fits = this.costs.findIndex((c) => c <= this.budget);
+    this.home = fits >= 0 ? fits : count - 1;
+    this.stepper = new IndexStepper(count);
   }
 
   get index(): number {
@@ -61,22 +69,24 @@ export class BudgetStrategy implements AdaptationStrategy {
   }
 
   next({ prediction, confidence }: Observation): number {
-    const k = this.stepper.index;
+    const s = this.stepper;
+    const k = s.index;
     const classes = this.thresholds.lessBelow[k].length;
     if (!Number.isInteger(prediction) || prediction < 0 || prediction >= classes) {
       throw new MobiproxError(`Predicted class ${prediction} is outside the ${classes} classes of the confidence thresholds.`, { value: prediction });
     }
     this.credit = Math.min(this.credit + this.budget - this.costs[k], this.slack);
-    if (confidence < this.thresholds.lessBelow[k][prediction]) {
-      if (this.credit >= 0) this.stepper.lowest();
-      else if (this.credit > -this.slack) this.stepper.less();
-      else this.stepper.more();
-    } else if (confidence > this.thresholds.moreAbove[k][prediction]) {
-      if (this.credit < this.slack) this.stepper.more();
-    } else if (this.credit < 0) {
-      this.stepper.more();
+    const home = clampIndex(this.home, s.min, s.max);
+    if (confidence < this.thresholds.lessBelow[k][prediction] && this.credit >= this.costs[s.min] - this.budget) {
+      s.index = s.min;
+    } else if (this.credit < 0 || k > home) {
+      s.index = home;
+    } else if (this.credit >= this.slack) {
+      s.index = Math.max(k - 1, s.min);
+    } else if (k < home && confidence > this.thresholds.moreAbove[k][prediction]) {
+      s.index = home;
     }
-    return this.stepper.index;
+    return s.index;
   }
 
   restrict(min: number, max: number): number {

@@ -16,7 +16,7 @@ export type StrategySpec =
   | { kind: 'naive'; growth?: Growth }
   | { kind: 'state'; growth?: Growth; window?: number; voteLimit?: number }
   | { kind: 'confidence'; growth?: Growth }
-  | { kind: 'budget'; budget: number; slack?: number; growth?: Growth }
+  | { kind: 'budget'; budget: number; slack?: number }
   | { kind: 'rules'; rules: ContextRule[]; inner: StrategySpec };
 
 /** What the strategies may need to know about the configurations. */
