@@ -21,8 +21,9 @@ typedef int32_t v8i __attribute__((vector_size(32)));
  * subnormal step), makes the FPU round to binary16's 11 significant bits with ties to even.
  * Magnitudes from 65520 up become infinity; the sign is put back so that values rounding to zero keep
  * it; NaNs stay NaNs. */
-static inline v8f round8(v8f x)
+static inline void round8(v8f *v) /* by pointer: a 32-byte vector argument would warn (-Wpsabi) */
 {
+    v8f x = *v;
     const v8i exp_mask = SPLAT8(0x7f800000), sign_mask = SPLAT8(INT32_MIN);
     const v8i lowest = SPLAT8(113 << 23), highest = SPLAT8(142 << 23), shift = SPLAT8(13 << 23);
     const v8f limit = SPLAT8(65520.0f);
@@ -32,7 +33,7 @@ static inline v8f round8(v8f x)
     v8f c = (v8f)(e + shift), a = (v8f)(bits & ~sign_mask);
     v8i r = (v8i)((a + c) - c) | sign;
     v8i over = (v8i)(a >= limit);
-    return (v8f)((over & (exp_mask | sign)) | (~over & r));
+    *v = (v8f)((over & (exp_mask | sign)) | (~over & r));
 }
 
 MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n)
@@ -41,7 +42,7 @@ MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n)
     for (; i + 8 <= n; i += 8) {
         v8f v;
         memcpy(&v, src + i, sizeof v);
-        v = round8(v);
+        round8(&v);
         memcpy(dst + i, &v, sizeof v);
     }
     for (; i < n; i++)
@@ -56,8 +57,9 @@ MULTIVERSION void mpx_half_bias_relu(float *v, size_t n, float b, int round_in, 
         v8f x;
         memcpy(&x, v + i, sizeof x);
         if (round_in)
-            x = round8(x);
-        x = round8(x + bb);
+            round8(&x);
+        x += bb;
+        round8(&x);
         if (relu)
             x = (v8f)((v8i)x & (v8i)(x > zero));
         memcpy(v + i, &x, sizeof x);
