@@ -78,7 +78,7 @@ export class BudgetStrategy implements AdaptationStrategy {
     this.credit = Math.min(this.credit + this.budget - this.costs[k], this.slack);
     const home = clampIndex(this.home, s.min, s.max);
     if (confidence < this.thresholds.lessBelow[k][prediction] && this.credit >= this.costs[s.min] - this.budget) {
-      s.index = s.min;
+      s.lowest();
     } else if (this.credit < 0 || k > home) {
       s.index = home;
     } else if (this.credit >= this.slack) {
