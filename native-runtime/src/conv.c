@@ -235,11 +235,12 @@ size_t mpx_conv_workspace(const mpx_conv_plan *plan, int batch, int threads)
 
 /* ---- epilogue: interpolation of skipped rows/columns, bias, activation ------------------------- */
 
-static void bias_act(const mpx_conv_plan *p, float *v, int n, int m)
+/* `rounded`: v holds binary16 values already. */
+static void bias_act(const mpx_conv_plan *p, float *v, int n, int m, int rounded)
 {
     const mpx_conv_mode *md = &p->mode;
     mpx_epilogue e = {md->bias_half, md->act, md->act_half, md->act_a, md->act_b};
-    mpx_bias_act(&e, v, n, p->bias ? p->bias + m : NULL, 0, md->knob.half);
+    mpx_bias_act(&e, v, n, p->bias ? p->bias + m : NULL, 0, rounded);
 }
 
 static inline float mean2(float a, float b, int half)
@@ -408,8 +409,7 @@ static void finish_range(void *ctx, int begin, int end, int thread)
                     row[p->cols[c]] = mpx_half_round(row[p->cols[c]]);
         }
         interpolate(p, out);
-        mpx_epilogue e = {md->bias_half, md->act, md->act_half, md->act_a, md->act_b};
-        mpx_bias_act(&e, out, plane, p->bias ? p->bias + i % p->s.M : NULL, 0, half);
+        bias_act(p, out, plane, i % p->s.M, half);
     }
 }
 
@@ -465,7 +465,7 @@ static void direct_plane(conv_job *job, int index, float *ws, int *cached)
         }
     }
     interpolate(p, out);
-    bias_act(p, out, s->Ho * Wo, m);
+    bias_act(p, out, s->Ho * Wo, m, half);
 }
 
 static void direct_range(void *ctx, int begin, int end, int thread)

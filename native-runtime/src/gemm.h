@@ -1,6 +1,6 @@
-/* Packed-panel GEMM internals shared by the GEMM driver, the micro-kernels, im2col, convolution and
- * dense layers: operands that are reused (weights) or built anyway (im2col columns) are written directly
- * in the micro-kernel's panel layout, so that the GEMM itself never copies them.
+/* Packed-panel GEMM internals shared by the GEMM driver, the micro-kernels, convolution and dense
+ * layers: reused operands (weights) are packed once in the micro-kernel's panel layout, so that the
+ * GEMM itself never copies them.
  *
  * Layout, with K cut into blocks of MPX_GEMM_KC: block k0 of a packed A [M×K] starts at k0·Mpad
  * (Mpad = M rounded up to mr); inside it, panel p (rows p·mr…) holds kc·mr floats, element (i, k) at
