@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  aggregate, calibratedOutputs, confidenceThresholds, confidenceTriples, createStrategy, fitTemperature, simulate,
+  aggregate, calibrateConfigurations, calibratedOutputs, confidenceThresholds, createStrategy, simulate,
   splitTrace, Trace, traceFromProfile,
 } from '../src/core/adapt';
 import { readNpy } from '../src/core/data/npy';
@@ -79,17 +79,14 @@ describe('adaptation: har-cnn on the UCI-HAR test subjects (real data)', functio
       const held = subjects.map((s) => s !== g);
       const rows = (l: Float32Array) => l.filter((_, i) => held[Math.floor(i / CLASSES)]);
       const y = labels.filter((_, t) => held[t]);
-      const temperatures = logits.map((l) => fitTemperature(rows(l), y, CLASSES));
-      temperatures.forEach((f) => {
-        assert.ok(f.nllAfter <= f.nllBefore);
-        assert.ok(f.eceAfter < f.eceBefore, `ECE ${f.eceBefore} → ${f.eceAfter}`);
+      const calibration = calibrateConfigurations(logits.map(rows), y, CLASSES);
+      calibration.forEach(({ fit }) => {
+        assert.ok(fit.nllAfter <= fit.nllBefore);
+        assert.ok(fit.eceAfter < fit.eceBefore, `ECE ${fit.eceBefore} → ${fit.eceAfter}`);
       });
-      const thresholds = confidenceThresholds(logits.map((l, k) => {
-        const o = calibratedOutputs(rows(l), CLASSES, temperatures[k].temperature);
-        return confidenceTriples(o.predictions, o.confidences, y, CLASSES);
-      }));
+      const thresholds = confidenceThresholds(calibration.map((c) => c.triples));
       const trace: Trace = splitTrace(traceFromProfile(records, labels, {
-        logits, classes: CLASSES, temperature: temperatures.map((f) => f.temperature),
+        logits, classes: CLASSES, temperature: calibration.map((c) => c.fit.temperature),
       }), subjects).find((t) => t.name.endsWith(`/${g}`))!;
       const costs = [1, 0.45, 0.4]; // the cost model's figures for these knobs, not this host's timings
       return simulate({ ...trace, costs }, createStrategy({ kind: 'budget', budget: 0.5 }, { count: 3, thresholds, costs }));

@@ -145,6 +145,21 @@ export function confidenceTriples(predictions: ArrayLike<number>, confidences: A
   return sums.map((t) => ({ mean: mean(t.all, t.n), correct: mean(t.right, t.nRight), wrong: mean(t.wrong, t.nWrong) }));
 }
 
+export interface ConfigurationCalibration {
+  fit: TemperatureFit;
+  /** Confidence triples of the calibrated outputs, for confidenceThresholds and the configuration file. */
+  triples: ConfidenceMeans[];
+}
+
+/** Fits one temperature per configuration on its validation logits and measures its calibrated triples. */
+export function calibrateConfigurations(logits: ArrayLike<number>[], labels: ArrayLike<number>, classes: number): ConfigurationCalibration[] {
+  return logits.map((l) => {
+    const fit = fitTemperature(l, labels, classes);
+    const out = calibratedOutputs(l, classes, fit.temperature);
+    return { fit, triples: confidenceTriples(out.predictions, out.confidences, labels, classes) };
+  });
+}
+
 function sampleCount(logits: ArrayLike<number>, classes: number): number {
   if (!Number.isInteger(classes) || classes < 2 || logits.length % classes !== 0) {
     throw new MobiproxError(`${logits.length} logits do not split into rows of ${classes} classes.`, { value: classes });
