@@ -76,9 +76,9 @@ describe('adaptation: har-cnn on the UCI-HAR test subjects (real data)', functio
   it('calibrates each configuration on the other subjects and keeps the budget on each held-out one', () => {
     const groups = [...new Set(subjects)];
     const results = groups.map((g) => {
-      const held = subjects.map((s) => s !== g);
-      const rows = (l: Float32Array) => l.filter((_, i) => held[Math.floor(i / CLASSES)]);
-      const y = labels.filter((_, t) => held[t]);
+      const calibrating = subjects.map((s) => s !== g);
+      const rows = (l: Float32Array) => l.filter((_, i) => calibrating[Math.floor(i / CLASSES)]);
+      const y = labels.filter((_, t) => calibrating[t]);
       const calibration = calibrateConfigurations(logits.map(rows), y, CLASSES);
       calibration.forEach(({ fit }) => {
         assert.ok(fit.nllAfter <= fit.nllBefore);
