@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import { LastOpenedModel } from '../model/lastOpenedModel';
+import { LoadedModel } from '../model/loadModel';
+import { loadModelAt } from '../model/loadModelAt';
+import { HostMessage, isWebviewMessage } from '../protocol/modelOverview';
+import { webviewHtml, webviewRoot } from '../webviewHtml';
+import { overviewMessage } from './overviewMessages';
+
+export const MODEL_OVERVIEW_VIEW_TYPE = 'mobiprox.modelOverview';
+
+class ModelDocument implements vscode.CustomDocument {
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly loaded: LoadedModel,
+  ) {}
+
+  dispose(): void {}
+}
+
+/**
+ * The read-only editor of *.onnx files: compiles the model once per opened document and shows its overview
+ * (layers table, FLOPs per layer) in a webview. VS Code restores these editors after a reload by calling the
+ * provider again, so no WebviewPanelSerializer is needed; the page repaints from its saved state meanwhile.
+ */
+export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly lastModel: LastOpenedModel,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async openCustomDocument(uri: vscode.Uri): Promise<ModelDocument> {
+    const document = new ModelDocument(uri, await loadModelAt(uri, this.log));
+    this.lastModel.set(document.loaded);
+    return document;
+  }
+
+  resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
+    const webview = panel.webview;
+    webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(this.extensionUri)] };
+    webview.html = webviewHtml(webview, this.extensionUri, {
+      title: `Model overview: ${document.loaded.file}`,
+      styles: ['modelOverview.css'],
+      scripts: ['plotly-basic.min.js', 'modelOverview.js'],
+    });
+    const message: HostMessage = overviewMessage(document.loaded);
+    const subscriptions = [
+      webview.onDidReceiveMessage((m: unknown) => {
+        if (isWebviewMessage(m) && m.type === 'ready') void webview.postMessage(message);
+      }),
+      // The Model view follows the overview the user is looking at.
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) this.lastModel.set(document.loaded);
+      }),
+    ];
+    panel.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));
+  }
+}

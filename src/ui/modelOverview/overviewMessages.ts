@@ -1,0 +1,33 @@
+import { CompiledModel } from '../../core/compile';
+import { formatKnobIds } from '../../core/knobs/catalog';
+import { LoadedModel } from '../model/loadModel';
+import { HostMessage, ModelOverview } from '../protocol/modelOverview';
+
+/** What the overview page shows of a compiled model: everything but the .mpxm bytes. */
+export function modelOverview(file: string, model: CompiledModel): ModelOverview {
+  return {
+    file,
+    name: model.name,
+    inputName: model.inputName,
+    inputShape: model.inputShape,
+    outputNames: model.outputNames,
+    outputShapes: model.outputShapes,
+    endsWithSoftmax: model.endsWithSoftmax,
+    totalFlops: model.totalFlops,
+    layers: model.layers.map((l) => ({
+      index: l.index,
+      name: l.name,
+      op: l.op,
+      outputShape: l.outputShape,
+      flops: l.flops,
+      knobs: l.knobs,
+      knobSummary: formatKnobIds(l.knobs),
+    })),
+  };
+}
+
+export function overviewMessage(loaded: LoadedModel): HostMessage {
+  return 'model' in loaded
+    ? { type: 'overview', overview: modelOverview(loaded.file, loaded.model) }
+    : { type: 'importFailed', failure: loaded.failure };
+}

@@ -1,0 +1,40 @@
+import '@vscode-elements/elements/dist/vscode-table/index.js';
+import '@vscode-elements/elements/dist/vscode-table-body/index.js';
+import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-table-row/index.js';
+import { formatFlops, formatShape } from '../../../src/ui/format';
+import { LayerRow } from '../../../src/ui/protocol/modelOverview';
+import { el } from '../dom';
+
+const COLUMNS: { title: string; width: string; cell: (l: LayerRow) => string }[] = [
+  { title: '#', width: '5%', cell: (l) => String(l.index) },
+  { title: 'Name', width: '24%', cell: (l) => l.name },
+  { title: 'Op', width: '11%', cell: (l) => l.op },
+  { title: 'Output shape', width: '14%', cell: (l) => formatShape(l.outputShape) },
+  { title: 'FLOPs', width: '12%', cell: (l) => formatFlops(l.flops) },
+  { title: 'Knob ids', width: '34%', cell: (l) => l.knobSummary },
+];
+
+/** The layers table: index, node name, op, per-sample output shape, FLOPs and the knob ids the layer takes. */
+export function layersTable(layers: LayerRow[]): HTMLElement {
+  const table = el('vscode-table', 'layers');
+  table.setAttribute('zebra', '');
+  table.setAttribute('bordered-columns', '');
+  table.setAttribute('resizable', '');
+  table.setAttribute('columns', JSON.stringify(COLUMNS.map((c) => c.width)));
+  const header = el('vscode-table-header');
+  header.slot = 'header';
+  header.append(...COLUMNS.map((c) => el('vscode-table-header-cell', undefined, c.title)));
+  const body = el('vscode-table-body');
+  body.slot = 'body';
+  for (const layer of layers) {
+    const row = el('vscode-table-row');
+    row.dataset.layer = String(layer.index);
+    row.append(...COLUMNS.map((c) => el('vscode-table-cell', undefined, c.cell(layer))));
+    body.append(row);
+  }
+  table.append(header, body);
+  return table;
+}
