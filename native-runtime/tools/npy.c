@@ -154,7 +154,7 @@ int npy_write_f32(const char *path, const float *data, const size_t *dims, int r
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        snprintf(err, err_size, "%s: cannot create: %s", tmp, strerror(errno));
+        snprintf(err, err_size, "%s: cannot create: %s", path, strerror(errno));
         return -1;
     }
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(len & 0xFF),

@@ -1,5 +1,8 @@
 /** Option parsers and the preprocessing options shared by the commands that read a data set. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { MobiproxError } from '../core/errors';
 import { Preprocessing } from '../core/data/preprocess';
 
 export function positiveInt(value: string): number {
@@ -42,4 +45,14 @@ export function addPreprocessingOptions(cmd: Command): Command {
 
 export function preprocessingFrom(o: { scale?: number; mean?: number[]; std?: number[]; standardize?: boolean; nhwc?: boolean }): Preprocessing {
   return { scale: o.scale, mean: o.mean, std: o.std, standardize: o.standardize, nhwc: o.nhwc };
+}
+
+/** Fails before any work is done when an output file's folder does not exist or is not writable. */
+export function checkWritableFolder(file: string, option: string): void {
+  const folder = path.dirname(path.resolve(file));
+  try {
+    fs.accessSync(folder, fs.constants.W_OK);
+  } catch {
+    throw new MobiproxError(`${option} ${file}: the folder ${folder} does not exist or is not writable.`, { file });
+  }
 }

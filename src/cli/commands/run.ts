@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { MobiproxError } from '../../core/errors';
 import { runModel } from '../../core/runtime/mpxrun';
 import { prepareData } from '../../core/runtime/prepare';
-import { addPreprocessingOptions, positiveInt, preprocessingFrom, threadCount } from '../options';
+import { addPreprocessingOptions, checkWritableFolder, positiveInt, preprocessingFrom, threadCount } from '../options';
 
 export function register(program: Command): void {
   addPreprocessingOptions(
@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (modelPath: string, o) => {
       if (o.config !== undefined && !o.configs) throw new MobiproxError('--config needs --configs <file>.');
+      if (o.saveOutputs) checkWritableFolder(o.saveOutputs, '--save-outputs');
       const data = prepareData({
         model: modelPath, input: o.input, labels: o.labels, limit: o.limit, preprocessing: preprocessingFrom(o),
       });
