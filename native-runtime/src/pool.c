@@ -14,48 +14,93 @@ typedef struct {
 } pool_job;
 
 /* First and one-past-last window index k with 0 <= start + k·dil < size. */
-static void window(int start, int dil, int k, int size, int *lo, int *hi)
+static inline void window(int start, int dil, int k, int size, int *lo, int *hi)
 {
-    *lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
-    *hi = size - 1 - start < 0 ? 0 : (size - 1 - start) / dil + 1;
-    if (*hi > k)
-        *hi = k;
+    if (dil == 1) {
+        *lo = start >= 0 ? 0 : -start;
+        *hi = size - start < k ? size - start : k;
+    } else {
+        *lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
+        *hi = size - 1 - start < 0 ? 0 : (size - 1 - start) / dil + 1;
+        if (*hi > k)
+            *hi = k;
+    }
     if (*lo > *hi)
         *lo = *hi;
 }
 
-static float window_value(const pool_job *job, const float *x, int oh, int ow)
+/* Window positions inside the padded input [−pad_begin, size + pad_end) (count_include_pad). */
+static inline int padded_count(int start, int dil, int k, int size, int pad_begin, int pad_end)
+{
+    int lo, hi;
+    window(start + pad_begin, dil, k, size + pad_begin + pad_end, &lo, &hi);
+    return hi - lo;
+}
+
+/* Max or average of the window rows [ilo, ihi) × columns [jlo, jhi) whose first element is x[at]. */
+static inline float reduce(const float *x, ptrdiff_t at, int W, int dh, int dw, int ilo, int ihi, int jlo, int jhi,
+                           int is_max, int half)
+{
+    float m = -INFINITY, sum = 0.0f;
+    for (int i = ilo; i < ihi; i++) {
+        const float *row = x + at + (ptrdiff_t)i * dh * W;
+        for (int j = jlo; j < jhi; j++) {
+            float v = row[j * dw];
+            m = v > m ? v : m;
+            sum += half ? mpx_half_round(v) : v;
+        }
+    }
+    return is_max ? m : sum; /* max: rounding is monotonic, the max of rounded values is the rounded max */
+}
+
+static void pool_plane(const pool_job *job, const float *x, float *y)
 {
     const mpx_pool_shape *s = job->s;
-    int h0 = oh * s->stride_h - s->pad_top, w0 = ow * s->stride_w - s->pad_left, ilo, ihi, jlo, jhi;
-    window(h0, s->dil_h, s->kh, s->H, &ilo, &ihi);
-    window(w0, s->dil_w, s->kw, s->W, &jlo, &jhi);
-    if (job->is_max) {
-        float m = -INFINITY;
-        for (int i = ilo; i < ihi; i++) {
-            const float *row = x + (size_t)(h0 + i * s->dil_h) * s->W + w0;
-            for (int j = jlo; j < jhi; j++)
-                m = row[j * s->dil_w] > m ? row[j * s->dil_w] : m;
+    const int H = s->H, W = s->W, Wo = s->Wo, kh = s->kh, kw = s->kw, dh = s->dil_h, dw = s->dil_w;
+    const int sw = s->stride_w, pl = s->pad_left, half = job->half, is_max = job->is_max;
+    /* outputs [a, b) of each row have their whole window inside the row: they are computed a window
+     * column at a time along the row, the others one by one */
+    int a = (pl + sw - 1) / sw, b = W - 1 - (kw - 1) * dw + pl < 0 ? 0 : (W - 1 - (kw - 1) * dw + pl) / sw + 1;
+    b = b < Wo ? b : Wo;
+    a = a < b ? a : b;
+    for (int oh = 0; oh < s->Ho; oh++) {
+        int h0 = oh * s->stride_h - s->pad_top, ilo, ihi;
+        window(h0, dh, kh, H, &ilo, &ihi);
+        int rows_padded = padded_count(h0, dh, kh, H, s->pad_top, s->pad_bottom);
+        float *out = y + (size_t)oh * Wo;
+        for (int ow = 0; ow < Wo; ow++) {
+            if (ow == a)
+                ow = b;
+            if (ow == Wo)
+                break;
+            int w0 = ow * sw - pl, jlo, jhi;
+            window(w0, dw, kw, W, &jlo, &jhi);
+            float v = reduce(x, (ptrdiff_t)h0 * W + w0, W, dh, dw, ilo, ihi, jlo, jhi, is_max, half);
+            if (!is_max) {
+                int count = s->count_include_pad ? rows_padded * padded_count(w0, dw, kw, W, pl, s->pad_right)
+                                                 : (ihi - ilo) * (jhi - jlo);
+                v = count > 0 ? v / (float)count : 0.0f;
+            }
+            out[ow] = half ? mpx_half_round(v) : v;
         }
-        return m; /* rounding is monotonic: max of rounded = rounded max */
+        for (int ow = a; ow < b; ow++)
+            out[ow] = is_max ? -INFINITY : 0.0f;
+        for (int i = ilo; i < ihi; i++)
+            for (int j = 0; j < kw; j++) {
+                const float *src = x + (ptrdiff_t)(h0 + i * dh) * W + j * dw - pl;
+                if (is_max)
+                    for (int ow = a; ow < b; ow++)
+                        out[ow] = src[ow * sw] > out[ow] ? src[ow * sw] : out[ow];
+                else
+                    for (int ow = a; ow < b; ow++)
+                        out[ow] += half ? mpx_half_round(src[ow * sw]) : src[ow * sw];
+            }
+        float count = (float)((s->count_include_pad ? rows_padded : ihi - ilo) * kw);
+        for (int ow = a; ow < b && !is_max; ow++)
+            out[ow] = count > 0 ? out[ow] / count : 0.0f;
+        for (int ow = a; ow < b && half; ow++)
+            out[ow] = mpx_half_round(out[ow]);
     }
-    float sum = 0.0f;
-    for (int i = ilo; i < ihi; i++) {
-        const float *row = x + (size_t)(h0 + i * s->dil_h) * s->W + w0;
-        for (int j = jlo; j < jhi; j++)
-            sum += job->half ? mpx_half_round(row[j * s->dil_w]) : row[j * s->dil_w];
-    }
-    int count;
-    if (s->count_include_pad) {
-        /* window positions inside [−pad, size + pad) */
-        int plo, phi, qlo, qhi;
-        window(h0 + s->pad_top, s->dil_h, s->kh, s->H + s->pad_top + s->pad_bottom, &plo, &phi);
-        window(w0 + s->pad_left, s->dil_w, s->kw, s->W + s->pad_left + s->pad_right, &qlo, &qhi);
-        count = (phi - plo) * (qhi - qlo);
-    } else {
-        count = (ihi - ilo) * (jhi - jlo);
-    }
-    return count > 0 ? sum / (float)count : 0.0f;
 }
 
 static void pool_range(void *ctx, int begin, int end, int thread)
@@ -63,21 +108,20 @@ static void pool_range(void *ctx, int begin, int end, int thread)
     (void)thread;
     pool_job *job = ctx;
     const mpx_pool_shape *s = job->s;
-    for (int plane = begin; plane < end; plane++) {
-        const float *x = job->x + (size_t)plane * s->H * s->W;
-        float *y = job->y + (size_t)plane * s->Ho * s->Wo;
-        for (int oh = 0; oh < s->Ho; oh++)
-            for (int ow = 0; ow < s->Wo; ow++) {
-                float v = window_value(job, x, oh, ow);
-                y[(size_t)oh * s->Wo + ow] = job->half ? mpx_half_round(v) : v;
-            }
-    }
+    for (int plane = begin; plane < end; plane++)
+        pool_plane(job, job->x + (size_t)plane * s->H * s->W, job->y + (size_t)plane * s->Ho * s->Wo);
 }
 
 static void run(const mpx_pool_shape *shape, mpx_pool *pool, const float *x, int planes, float *y, int half,
                 int is_max)
 {
-    pool_job job = {shape, x, y, half, is_max};
+    /* a column (W = 1, as 1-D and global pools are given) is the same data as a row: pool it as one,
+     * since the work is organised along rows */
+    mpx_pool_shape row = *shape;
+    if (shape->W == 1 && shape->kw == 1 && shape->Wo == 1 && shape->pad_left == 0 && shape->pad_right == 0)
+        row = (mpx_pool_shape){1, shape->H, 1, shape->Ho, 1, shape->kh, 1, shape->stride_h, 0, shape->pad_top, 0,
+                               shape->pad_bottom, 1, shape->dil_h, shape->count_include_pad};
+    pool_job job = {&row, x, y, half, is_max};
     int work = shape->Ho * shape->Wo * shape->kh * shape->kw;
     mpx_parallel_for(pool, planes, 16384 / (work + 1) + 1, pool_range, &job);
 }

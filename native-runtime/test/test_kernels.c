@@ -628,6 +628,10 @@ static void test_pooling(mpx_pool **pools)
         {9, 6, 4, 4, 3, 2, 2, 2, 0, 1, 1, 2, 2, 1, 1},
         {1, 20, 1, 10, 1, 3, 1, 2, 0, 1, 0, 1, 1, 1, 0}, /* 1-D */
         {5, 5, 1, 1, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 0},   /* global */
+        {12, 1, 7, 1, 3, 1, 2, 1, 1, 0, 2, 0, 1, 1, 1},  /* a column (1-D along H), padded */
+        {12, 1, 7, 1, 3, 1, 2, 1, 1, 0, 2, 0, 1, 1, 0},
+        {12, 1, 5, 1, 2, 1, 2, 1, 0, 0, 0, 0, 3, 1, 0},  /* a dilated column */
+        {30, 1, 1, 1, 30, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, /* global, as the runtime passes it */
     };
     int planes = 5;
     for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++)
