@@ -59,6 +59,19 @@ int mpx_infer(mpx_model *model, const float *input, int batch, float *output);
 /* Output `index` of the last mpx_infer call (batch * mpx_output_size floats), valid until the next call. */
 const float *mpx_output(const mpx_model *model, int index);
 
+/* Incremental re-runs for profiling many configurations on one batch. With activations kept, every
+ * intermediate tensor has its own storage, so after an inference of a batch, mpx_infer_from(first_op) can
+ * re-run only ops first_op.. on the same input and batch under another configuration: ops before first_op
+ * are not run and their results of the previous call are read. Keeping costs memory (all activations);
+ * changing the mode frees the activations. Returns 0, or -1 with the error set. */
+int mpx_keep_activations(mpx_model *model, int enabled);
+/* Like mpx_infer, starting at op first_op. first_op > 0 needs kept activations and a previous call with
+ * the same input and batch whose ops before first_op ran under the knobs they have now. */
+int mpx_infer_from(mpx_model *model, const float *input, int batch, int first_op, float *output);
+/* The first op whose knobs in configuration `index` differ from the exact ones (mpx_op_count when none):
+ * where an incremental re-run of that configuration may start after an exact inference. -1 for a bad index. */
+int mpx_config_first_op(const mpx_model *model, int index);
+
 /* Per-op timing for calibration: when enabled, each mpx_infer adds every op's wall time to a counter. */
 void mpx_set_op_timing(mpx_model *model, int enabled);
 int mpx_op_count(const mpx_model *model);

@@ -331,8 +331,19 @@ static double now_seconds(void) {
 }
 
 int mpx_infer(mpx_model *m, const float *input, int batch, float *output) {
+    return mpx_infer_from(m, input, batch, 0, output);
+}
+
+int mpx_infer_from(mpx_model *m, const float *input, int batch, int first_op, float *output) {
     if (!input) return mpx_fail(m, "mpx_infer: input is NULL");
     if (batch < 1) return mpx_fail(m, "mpx_infer: batch is %d, must be at least 1", batch);
+    if (first_op < 0 || first_op > m->n_ops)
+        return mpx_fail(m, "mpx_infer_from: first op %d is outside 0..%d", first_op, m->n_ops);
+    if (first_op > 0 && !m->keep_activations)
+        return mpx_fail(m, "mpx_infer_from: op %d needs kept activations (mpx_keep_activations)", first_op);
+    if (first_op > 0 && batch != m->last_batch)
+        return mpx_fail(m, "mpx_infer_from: batch %d differs from the previous inference's %d", batch,
+                        m->last_batch);
     if (batch > m->capacity && reserve_batch(m, batch)) return -1;
     m->input_data = input;
     const mpx_tensor *in = &m->tensors[m->input];
@@ -340,7 +351,7 @@ int mpx_infer(mpx_model *m, const float *input, int batch, float *output) {
         m->input_data = NULL;
         memcpy(mpx_tensor_data(m, m->input), input, sizeof(float) * in->count * (size_t)batch);
     }
-    for (int i = 0; i < m->n_ops; i++) {
+    for (int i = first_op; i < m->n_ops; i++) {
         const mpx_op *op = &m->ops[i];
         if (m->timing) {
             double start = now_seconds();
@@ -351,9 +362,36 @@ int mpx_infer(mpx_model *m, const float *input, int batch, float *output) {
         }
     }
     m->input_data = NULL;
+    m->last_batch = batch;
     if (output)
         memcpy(output, mpx_output(m, 0), sizeof(float) * m->tensors[m->outputs[0]].count * (size_t)batch);
     return 0;
+}
+
+int mpx_keep_activations(mpx_model *m, int enabled) {
+    if ((enabled != 0) == m->keep_activations) return 0;
+    m->keep_activations = enabled != 0;
+    free(m->arena);
+    m->arena = NULL;
+    m->capacity = 0;
+    m->last_batch = 0;
+    if (mpx_plan_memory(m) == 0) return 0;
+    m->keep_activations = !m->keep_activations; /* fall back to the plan that worked */
+    char why[MPX_ERROR_SIZE];
+    memcpy(why, m->error, sizeof why);
+    mpx_plan_memory(m);
+    memcpy(m->error, why, sizeof why);
+    return -1;
+}
+
+int mpx_config_first_op(const mpx_model *m, int index) {
+    if (index < 0 || index >= m->n_configs) return -1;
+    int first = m->n_ops;
+    const uint16_t *conf = m->configs[index].knobs;
+    for (int l = 0, s = 0; l < m->n_layers; l++)
+        for (int k = 0; k < m->layers[l].n_slots; k++, s++)
+            if (conf[s] != MPX_KNOB_FP32 && (int)m->layers[l].slots[k].op < first) first = (int)m->layers[l].slots[k].op;
+    return first;
 }
 
 const float *mpx_output(const mpx_model *m, int index) {

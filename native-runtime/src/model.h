@@ -108,6 +108,8 @@ struct mpx_model {
     void **next_plans;        /* scratch of mpx_set_config: n_ops */
     const float *input_data;  /* caller's input during mpx_infer */
     int timing;
+    int keep_activations;     /* no two activations share storage (incremental re-runs) */
+    int last_batch;           /* batch of the last inference, 0 before any */
 
     char error[MPX_ERROR_SIZE];
 };

@@ -30,6 +30,10 @@ static void extend_lifetimes(mpx_model *m, int *end) {
         if (x->kind == MPX_TENSOR_ACTIVATION && x->last_use > end[x->root]) end[x->root] = x->last_use;
     }
     for (int k = 0; k < m->n_outputs; k++) end[m->tensors[m->outputs[k]].root] = m->n_ops;
+    /* Kept activations: nothing dies, so a re-run from any op finds every earlier result intact. */
+    if (m->keep_activations)
+        for (int t = 0; t < m->n_tensors; t++)
+            if (m->tensors[t].kind == MPX_TENSOR_ACTIVATION && t != m->input) end[t] = m->n_ops;
 }
 
 static int pick_buffer(buffer *bufs, int *n, size_t need) {
@@ -53,6 +57,8 @@ static int pick_buffer(buffer *bufs, int *n, size_t need) {
 
 int mpx_plan_memory(mpx_model *m) {
     find_roots(m);
+    free(m->buffer_start);
+    m->buffer_start = NULL;
     int *end = malloc(sizeof(int) * (size_t)m->n_tensors);
     buffer *bufs = calloc((size_t)m->n_tensors + 1, sizeof *bufs);
     if (!end || !bufs) {

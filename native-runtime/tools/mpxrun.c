@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "energy.h"
@@ -24,9 +25,13 @@ static const char usage[] =
     "         [--threads T] [--limit N] [--warmup W] [--repeat R] [--save-outputs OUT.npy] [--op-times]\n"
     "         [--probabilities]\n"
     "  mpxrun profile MODEL.mpxm --input X.npy --labels Y.npy --configs FILE [--only 0,3,5] [--batch B]\n"
-    "         [--threads T] [--limit N] [--warmup W] [--repeat R] [--per-sample] [--probabilities]\n"
+    "         [--threads T] [--limit N] [--warmup W] [--repeat R] [--per-sample] [--probabilities] [--op-times]\n"
+    "         [--save-outputs-dir DIR] [--reuse-prefix]\n"
     "  mpxrun info MODEL.mpxm\n"
-    "opTimes are milliseconds per timed batch; --warmup batches (default 1) run before timing.\n";
+    "opTimes are milliseconds per timed batch; --warmup batches (default 1) run before timing.\n"
+    "profile --save-outputs-dir writes DIR/<index>.npy per configuration. --reuse-prefix runs each batch\n"
+    "exactly once, then every configuration from its first approximated op only (one pass, no warm-up;\n"
+    "latencies are of those re-run suffixes) and prints the records when all are done.\n";
 
 static void die(int code, const char *fmt, ...) {
     va_list ap;
@@ -39,8 +44,8 @@ static void die(int code, const char *fmt, ...) {
 }
 
 typedef struct {
-    const char *command, *model, *input, *labels, *configs, *config, *save, *only;
-    int batch, threads, limit, warmup, repeat, op_times, probabilities, per_sample;
+    const char *command, *model, *input, *labels, *configs, *config, *save, *only, *save_dir;
+    int batch, threads, limit, warmup, repeat, op_times, probabilities, per_sample, reuse_prefix;
 } options;
 
 static int parse_count(const char *option, const char *value, int min) {
@@ -63,10 +68,12 @@ static options parse_options(int argc, char **argv) {
         if (!strcmp(a, "--op-times")) o.op_times = 1;
         else if (!strcmp(a, "--probabilities")) o.probabilities = 1;
         else if (!strcmp(a, "--per-sample")) o.per_sample = 1;
+        else if (!strcmp(a, "--reuse-prefix")) o.reuse_prefix = 1;
         else flag = 0;
         if (flag) continue;
         static const char *const valued[] = {"--input", "--labels", "--configs", "--config", "--save-outputs",
-                                             "--only", "--batch", "--threads", "--limit", "--warmup", "--repeat"};
+                                             "--only", "--batch", "--threads", "--limit", "--warmup", "--repeat",
+                                             "--save-outputs-dir"};
         int known = 0;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(a, valued[k]);
         if (!known) die(EXIT_USAGE, "unknown option %s\n%s", a, usage);
@@ -78,6 +85,7 @@ static options parse_options(int argc, char **argv) {
         else if (!strcmp(a, "--config")) o.config = v;
         else if (!strcmp(a, "--save-outputs")) o.save = v;
         else if (!strcmp(a, "--only")) o.only = v;
+        else if (!strcmp(a, "--save-outputs-dir")) o.save_dir = v;
         else if (!strcmp(a, "--batch")) o.batch = parse_count(a, v, 1);
         else if (!strcmp(a, "--threads")) o.threads = parse_count(a, v, 0);
         else if (!strcmp(a, "--limit")) o.limit = parse_count(a, v, 1);
@@ -202,6 +210,30 @@ static void print_latency(const run_result *r, int samples, int repeat) {
     printf(",\"count\":%ld}", r->count);
 }
 
+static void print_op_times(const mpx_model *m, long batches) {
+    printf(",\"opTimes\":[");
+    for (int i = 0; i < mpx_op_count(m); i++) {
+        printf(i ? ",{\"name\":" : "{\"name\":");
+        json_string(mpx_op_name(m, i));
+        printf(",\"ms\":");
+        json_number(mpx_op_seconds(m, i) * 1e3 / (double)batches);
+        putchar('}');
+    }
+    putchar(']');
+}
+
+/* The outputs of configuration `index` as DIR/<index>.npy, written under a temporary name and renamed so
+ * that a reader never sees half a file. */
+static void save_outputs(mpx_model *m, const char *dir, int index, const float *outputs, int n) {
+    char path[4096], tmp[4200], err[512];
+    size_t dims[9] = {(size_t)n};
+    int rank = mpx_output_dims(m, 0, dims + 1, 8);
+    snprintf(path, sizeof path, "%s/%d.npy", dir, index);
+    snprintf(tmp, sizeof tmp, "%s/.%d.npy.%ld.tmp", dir, index, (long)getpid());
+    if (npy_write_f32(tmp, outputs, dims, rank + 1, err, sizeof err)) die(EXIT_RUNTIME, "--save-outputs-dir %s", err);
+    if (rename(tmp, path)) die(EXIT_RUNTIME, "--save-outputs-dir: cannot rename %s to %s: %s", tmp, path, strerror(errno));
+}
+
 static int argmax(const float *v, size_t n) {
     size_t best = 0;
     for (size_t i = 1; i < n; i++)
@@ -286,17 +318,7 @@ static int command_run(const options *o) {
         printf(",\"correct\":%d,", correct);
     }
     print_latency(&r, d.n, o->repeat);
-    if (o->op_times) {
-        printf(",\"opTimes\":[");
-        for (int i = 0; i < mpx_op_count(m); i++) {
-            printf(i ? ",{\"name\":" : "{\"name\":");
-            json_string(mpx_op_name(m, i));
-            printf(",\"ms\":");
-            json_number(mpx_op_seconds(m, i) * 1e3 / (double)r.count);
-            putchar('}');
-        }
-        putchar(']');
-    }
+    if (o->op_times) print_op_times(m, r.count);
     printf("}\n");
     free(r.outputs);
     npy_free(&d.x);
@@ -342,12 +364,13 @@ static void print_confidence_fields(const confidence_stats *s) {
     json_number(mean_of(s->sum_wrong, s->n_wrong));
 }
 
-static void profile_config(mpx_model *m, const options *o, const dataset *d, int index, float *outputs,
-                           confidence_stats *per_class) {
+/* One streamed record of configuration `index` from its outputs over the data and its timing. */
+static void print_profile_record(mpx_model *m, const options *o, const dataset *d, int index, const run_result *rr,
+                                 confidence_stats *per_class, int repeat) {
     size_t out = mpx_output_size(m, 0);
-    set_config(m, index);
-    run_result r = {.outputs = outputs};
-    run_pass(m, o, d, &r, 1);
+    const float *outputs = rr->outputs;
+    run_result r = *rr;
+    if (o->save_dir) save_outputs(m, o->save_dir, index, outputs, d->n);
     confidence_stats all = {0};
     memset(per_class, 0, sizeof *per_class * out);
     int correct = 0;
@@ -364,7 +387,8 @@ static void profile_config(mpx_model *m, const options *o, const dataset *d, int
     printf(",\"samples\":%d,\"accuracy\":", d->n);
     json_number(100.0 * correct / d->n);
     printf(",\"correct\":%d,", correct);
-    print_latency(&r, d->n, o->repeat);
+    print_latency(&r, d->n, repeat);
+    if (o->op_times) print_op_times(m, r.count);
     if (o->per_sample) {
         printf(",\"predictions\":[");
         for (int i = 0; i < d->n; i++) printf(i ? ",%d" : "%d", argmax(outputs + (size_t)i * out, out));
@@ -389,9 +413,74 @@ static void profile_config(mpx_model *m, const options *o, const dataset *d, int
     fflush(stdout);
 }
 
+static void profile_config(mpx_model *m, const options *o, const dataset *d, int index, float *outputs,
+                           confidence_stats *per_class) {
+    set_config(m, index);
+    run_result r = {.outputs = outputs};
+    run_pass(m, o, d, &r, 1);
+    print_profile_record(m, o, d, index, &r, per_class, o->repeat);
+}
+
+/* --reuse-prefix: batch by batch, the exact configuration once, then every selected configuration from its
+ * first approximated op, latest first, so that each re-run finds the exact results of the ops before it
+ * (no earlier re-run has touched them). */
+static void profile_incremental(mpx_model *m, const options *o, const dataset *d, const unsigned char *selected,
+                                confidence_stats *per_class) {
+    int count = mpx_config_count(m), n_sel = 0;
+    size_t in = mpx_input_size(m), out = mpx_output_size(m, 0);
+    if (mpx_keep_activations(m, 1)) die(EXIT_RUNTIME, "--reuse-prefix: %s", mpx_last_error(m));
+    int *order = malloc(sizeof(int) * (size_t)count), *first = malloc(sizeof(int) * (size_t)count);
+    run_result *results = calloc((size_t)count, sizeof *results);
+    if (!order || !first || !results) die(EXIT_RUNTIME, "out of memory");
+    for (int i = 0; i < count; i++)
+        if (selected[i]) {
+            order[n_sel++] = i;
+            first[i] = mpx_config_first_op(m, i);
+            results[i].outputs = alloc_outputs(m, d->n);
+        }
+    for (int a = 1; a < n_sel; a++) /* insertion sort by descending first op; stable */
+        for (int b = a; b > 0 && first[order[b - 1]] < first[order[b]]; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    const float *x = d->x.data;
+    for (int s = 0; s < d->n; s += o->batch) {
+        int b = d->n - s < o->batch ? d->n - s : o->batch;
+        set_config(m, 0);
+        infer(m, x + (size_t)s * in, b, NULL);
+        for (int k = 0; k < n_sel; k++) {
+            int i = order[k];
+            run_result *r = &results[i];
+            set_config(m, i);
+            double t0 = now_ms();
+            if (mpx_infer_from(m, x + (size_t)s * in, b, first[i], r->outputs + (size_t)s * out))
+                die(EXIT_RUNTIME, "inference failed: %s", mpx_last_error(m));
+            double ms = now_ms() - t0;
+            r->sum += ms;
+            r->sum_sq += ms * ms;
+            r->count++;
+        }
+    }
+    for (int k = 0; k < n_sel; k++) {
+        results[order[k]].joules = -1.0;
+        print_profile_record(m, o, d, order[k], &results[order[k]], per_class, 1);
+        free(results[order[k]].outputs);
+    }
+    free(order);
+    free(first);
+    free(results);
+}
+
 static int command_profile(const options *o) {
     if (!o->labels) die(EXIT_USAGE, "profile needs --labels Y.npy");
     if (!o->configs) die(EXIT_USAGE, "profile needs --configs FILE");
+    if (o->reuse_prefix && o->op_times) die(EXIT_USAGE, "--reuse-prefix times only re-run suffixes: it excludes --op-times");
+    if (o->save_dir) {
+        struct stat st;
+        if (stat(o->save_dir, &st) || !S_ISDIR(st.st_mode) || access(o->save_dir, W_OK))
+            die(EXIT_USAGE, "--save-outputs-dir %s: not a writable folder", o->save_dir);
+    }
     mpx_model *m = open_model(o);
     dataset d = {0};
     load_data(o, m, &d);
@@ -401,11 +490,16 @@ static int command_profile(const options *o) {
     confidence_stats *per_class = malloc(sizeof *per_class * mpx_output_size(m, 0));
     if (!selected || !per_class) die(EXIT_RUNTIME, "out of memory");
     parse_only(o->only, count, selected);
-    for (int i = 0; i < count; i++)
-        if (selected[i]) {
-            profile_config(m, o, &d, i, outputs, per_class);
-            done++;
-        }
+    if (o->reuse_prefix) {
+        profile_incremental(m, o, &d, selected, per_class);
+        for (int i = 0; i < count; i++) done += selected[i];
+    } else {
+        for (int i = 0; i < count; i++)
+            if (selected[i]) {
+                profile_config(m, o, &d, i, outputs, per_class);
+                done++;
+            }
+    }
     printf("{\"type\":\"done\",\"count\":%d}\n", done);
     fflush(stdout);
     free(selected);
