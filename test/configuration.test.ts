@@ -53,3 +53,25 @@ describe('configuration files (ApproxTuner/HPVM text)', () => {
     for (const [text, message] of bad) assert.throws(() => parseHpvm(text, 'c.txt'), message, message.source);
   });
 });
+
+describe('configuration files: missing confidence means', () => {
+  const text = `0.0
++++++
+conf1 1.5 1.0 90.0 1.0 0.8 0.9 0.4 0.7 0.7 nan
+1 gpu conv fp16 12
+-----
+`;
+
+  it('reads `nan` as a mean over no predictions (null) and writes null back as `nan`', () => {
+    const f = parseHpvm(text);
+    assert.deepEqual(f.configurations[0].confidence, [{ mean: 0.8, correct: 0.9, wrong: 0.4 }, { mean: 0.7, correct: 0.7, wrong: null }]);
+    const again = formatHpvm(f);
+    assert.match(again.split('\n')[2], / 0\.7 0\.7 nan$/);
+    assert.deepEqual(parseHpvm(again), f);
+  });
+
+  it('still refuses `nan` among the four figures of the header and any other word among the means', () => {
+    assert.throws(() => parseHpvm(text.replace('90.0', 'nan'), 'c.txt'), /c\.txt:3: 'nan' in the header of conf1 is not a number/);
+    assert.throws(() => parseHpvm(text.replace(' nan', ' null'), 'c.txt'), /c\.txt:3: 'null' in the header of conf1 is not a number/);
+  });
+});

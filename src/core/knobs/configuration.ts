@@ -8,8 +8,15 @@ import { isKnobId, knob } from './catalog';
 /** One slot of a layer line: the HPVM op name and the knob it takes. */
 export interface SlotKnob { op: string; knob: number }
 
-/** Mean softmax confidence over all predictions, the correct ones and the wrong ones. */
-export interface ConfidenceTriple { mean: number; correct: number; wrong: number }
+/**
+ * Mean softmax confidence over all predictions, the correct ones and the wrong ones; null for a mean over no
+ * predictions (a class never predicted, or never predicted wrongly), written `nan` in the text form — the
+ * token C's strtod reads too, so the native runtime accepts the same files.
+ */
+export interface ConfidenceTriple { mean: number | null; correct: number | null; wrong: number | null }
+
+/** The text form of a missing mean. */
+export const MISSING_MEAN = 'nan';
 
 export interface Configuration {
   name: string;
@@ -34,7 +41,7 @@ export function formatHpvm(file: ConfigurationFile): string {
   const out = [fmt(file.baselineTime)];
   for (const c of file.configurations) {
     out.push('+++++');
-    const triples = (c.confidence ?? []).flatMap((t) => [t.mean, t.correct, t.wrong].map(fmt));
+    const triples = (c.confidence ?? []).flatMap((t) => [t.mean, t.correct, t.wrong].map((v) => (v === null ? MISSING_MEAN : fmt(v))));
     out.push([c.name, fmt(c.speedup), fmt(c.energy), fmt(c.accuracy), fmt(c.qosLoss), ...triples].join(' '));
     c.layers.forEach((slots, i) => out.push(formatLayerLine(i + 1, slots)));
     out.push('-----');
@@ -63,13 +70,14 @@ export function parseHpvm(text: string, file = '<configurations>'): Configuratio
     const header = lines[++n]?.trim().split(/\s+/) ?? [];
     if (header.length < 5) throw fail(n, 'a configuration header is `name speedup energy accuracy qos_loss [confidence triples]`.');
     const [name, ...fields] = header;
-    const values = fields.map(Number);
-    const badField = values.findIndex((v) => !Number.isFinite(v));
+    // Only confidence means may be missing; the four figures before them must be numbers.
+    const values: (number | null)[] = fields.map((f, i) => (i >= 4 && f.toLowerCase() === MISSING_MEAN ? null : Number(f)));
+    const badField = values.findIndex((v) => v !== null && !Number.isFinite(v));
     if (badField >= 0) throw fail(n, `'${fields[badField]}' in the header of ${name} is not a number.`);
     const extra = values.slice(4);
     if (extra.length % 3 !== 0) throw fail(n, `${name} has ${extra.length} confidence values; they come in triples (mean correct wrong).`);
     const config: Configuration = {
-      name, speedup: values[0], energy: values[1], accuracy: values[2], qosLoss: values[3], layers: [],
+      name, speedup: values[0]!, energy: values[1]!, accuracy: values[2]!, qosLoss: values[3]!, layers: [],
     };
     if (extra.length > 0) {
       config.confidence = [];
