@@ -1,0 +1,177 @@
+/**
+ * A device that speaks adbd's TCP transport, so that `adb connect 127.0.0.1:PORT` attaches it to the real
+ * adb server (and through it to adbkit). No AUTH: the host's CNXN is answered with ours at once. Each
+ * OPEN starts a service on a stream of its own; see shellService.ts and syncService.ts.
+ */
+import { ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { MobiproxError } from '../../errors';
+import { AdbServer } from '../adbServer';
+import { requireEmulator } from './executables';
+import { Command, encodePacket, Packet, PacketReader, VERSION_SKIP_CHECKSUM } from './packet';
+import { abiList, connectionBanner, VIRTUAL_ABIS, VirtualAbi, virtualProperties } from './properties';
+import { Sandbox } from './sandbox';
+import { killGroup, runShell } from './shellService';
+import { AdbStream } from './stream';
+import { runSync } from './syncService';
+
+/** The largest payload we accept or send; adb agrees on the smaller of both sides' limits. */
+const MAX_PAYLOAD = 256 * 1024;
+/** What the reader tolerates before the CNXN exchange settles the limit. */
+const MAX_ACCEPTED = 1024 * 1024;
+
+export interface VirtualDeviceOptions {
+  abi: VirtualAbi;
+  /** TCP port on 127.0.0.1; by default a free one. */
+  port?: number;
+  /** The device's filesystem; by default a temporary folder, removed by stop(). */
+  root?: string;
+  /** When given, the device is attached to this adb server (`adb connect`) and detached by stop(). */
+  adb?: AdbServer;
+}
+
+export interface VirtualDevice {
+  /** The serial adb gives it: 127.0.0.1:PORT. */
+  serial: string;
+  port: number;
+  root: string;
+  abi: VirtualAbi;
+  /** Detaches from adb, kills every process the device started, closes its port, removes a temporary root. */
+  stop(): Promise<void>;
+}
+
+export async function startVirtualDevice(options: VirtualDeviceOptions): Promise<VirtualDevice> {
+  if (!VIRTUAL_ABIS.includes(options.abi)) {
+    throw new MobiproxError(`'${options.abi}' is not an ABI of the virtual device; use one of ${VIRTUAL_ABIS.join(', ')}.`, {
+      value: options.abi,
+    });
+  }
+  requireEmulator(options.abi);
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new MobiproxError(`Port ${options.port} is in use; choose another with --port.`, { value: options.port }) : e),
+    );
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const temporary = options.root === undefined;
+  const rootDir = options.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-virtual-'));
+  const properties = virtualProperties(options.abi, port);
+  let sandbox: Sandbox;
+  try {
+    sandbox = Sandbox.create(rootDir, properties);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  const running = new Set<ChildProcess>();
+  const sockets = new Set<net.Socket>();
+  const context: Context = { sandbox, abis: abiList(options.abi), banner: connectionBanner(properties), running };
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConnection(socket, context);
+  });
+  const serial = `127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (options.adb) await options.adb.disconnect(serial).catch(() => undefined);
+    for (const child of running) killGroup(child);
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (temporary) fs.rmSync(sandbox.root, { recursive: true, force: true });
+  };
+  if (options.adb) {
+    try {
+      await options.adb.connect(serial);
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  }
+  return { serial, port, root: sandbox.root, abi: options.abi, stop };
+}
+
+interface Context {
+  sandbox: Sandbox;
+  abis: string[];
+  banner: string;
+  running: Set<ChildProcess>;
+}
+
+function serveConnection(socket: net.Socket, context: Context): void {
+  socket.setNoDelay(true);
+  const reader = new PacketReader(() => MAX_ACCEPTED);
+  const streams = new Map<number, AdbStream>();
+  let maxPayload = MAX_PAYLOAD;
+  let nextId = 1;
+  const send = (p: Packet): void => {
+    if (!socket.destroyed) socket.write(encodePacket(p));
+  };
+  const empty = Buffer.alloc(0);
+
+  const handle = (p: Packet): void => {
+    switch (p.command) {
+      case Command.CNXN: {
+        const version = Math.min(p.arg0, VERSION_SKIP_CHECKSUM);
+        maxPayload = Math.min(p.arg1, MAX_PAYLOAD);
+        for (const s of streams.values()) s.close(false); // a new CNXN restarts the session
+        streams.clear();
+        send({ command: Command.CNXN, arg0: version, arg1: MAX_PAYLOAD, data: Buffer.from(context.banner) });
+        reader.version = version;
+        break;
+      }
+      case Command.OPEN: {
+        const service = p.data.toString('utf8').replace(/\0+$/, '');
+        const stream = new AdbStream(nextId++, p.arg0, send, maxPayload);
+        const start = serviceFor(service, context);
+        if (!start) {
+          send({ command: Command.CLSE, arg0: 0, arg1: p.arg0, data: empty });
+          break;
+        }
+        streams.set(stream.localId, stream);
+        stream.onClose(() => streams.delete(stream.localId));
+        send({ command: Command.OKAY, arg0: stream.localId, arg1: p.arg0, data: empty });
+        start(stream);
+        break;
+      }
+      case Command.OKAY:
+        streams.get(p.arg1)?.acknowledged();
+        break;
+      case Command.WRTE:
+        streams.get(p.arg1)?.received(p.data);
+        break;
+      case Command.CLSE:
+        streams.get(p.arg1)?.close(false);
+        break;
+      default:
+        // AUTH and anything newer: we never asked for them, so there is nothing to answer.
+        break;
+    }
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const p of reader.push(chunk)) handle(p);
+    } catch {
+      socket.destroy(); // a peer that breaks framing cannot be resynchronised
+    }
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    for (const s of [...streams.values()]) s.close(false);
+  });
+}
+
+function serviceFor(service: string, context: Context): ((stream: AdbStream) => void) | undefined {
+  for (const prefix of ['shell:', 'exec:']) {
+    if (service.startsWith(prefix) && service.length > prefix.length) {
+      return (stream) => runShell(stream, service.slice(prefix.length), context.sandbox, context.running);
+    }
+  }
+  if (service === 'sync:') return (stream) => runSync(stream, context.sandbox, context.abis);
+  return undefined;
+}
