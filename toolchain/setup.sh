@@ -7,6 +7,10 @@ packages=(
   python3-numpy               # .npy interoperability tests against NumPy itself
   chromium                    # the end-to-end suite's browser (test/e2e, driven by playwright-core)
   libkrb5-dev                 # gssapi.h for code-server's kerberos module, built at its npm install
+  adb                         # the real adb server that device tests and the virtual device talk to
+  qemu-user-static            # the virtual device runs arm64-v8a and armeabi-v7a programs under qemu-user
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross    # static arm64-v8a builds
+  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross  # static armeabi-v7a builds
 )
 missing=()
 for p in "${packages[@]}"; do
