@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
+import { readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
 import { MobiproxError } from '../../core/errors';
 import { runModel } from '../../core/runtime/mpxrun';
 import { prepareData } from '../../core/runtime/prepare';
@@ -13,7 +16,7 @@ export function register(program: Command): void {
       .option('--labels <y.npy>', 'class index per sample; reports accuracy')
       .option('--limit <n>', 'use only the first n samples', positiveInt),
   )
-    .option('--configs <file>', 'approximation configurations (ApproxTuner/HPVM text)')
+    .option('--configs <file>', 'approximation configurations: Mobiprox JSON (from tune) or ApproxTuner/HPVM text')
     .option('--config <name|index>', 'the configuration to run (default: 0, exact)')
     .option('--threads <n>', 'runtime threads (default: all cores)', threadCount)
     .option('--batch <b>', 'samples per inference', positiveInt, 1)
@@ -27,7 +30,7 @@ export function register(program: Command): void {
       });
       try {
         const r = await runModel(data.mpxmPath, data.inputPath, {
-          labels: data.labelsPath, configs: o.configs, config: o.config, threads: o.threads, batch: o.batch,
+          labels: data.labelsPath, configs: o.configs && hpvmConfigs(o.configs, data.workDir), config: o.config, threads: o.threads, batch: o.batch,
           saveOutputs: o.saveOutputs, probabilities: data.model.endsWithSoftmax,
         });
         if (o.json) {
@@ -50,4 +53,18 @@ export function register(program: Command): void {
         data.dispose();
       }
     });
+}
+
+/** The runtime reads HPVM text: a Mobiprox JSON set (it starts with '{') is converted into the work folder. */
+function hpvmConfigs(file: string, workDir: string): string {
+  let head = '';
+  try {
+    head = fs.readFileSync(file, 'utf8').trimStart().slice(0, 1);
+  } catch {
+    return file; // the runtime names the unreadable file
+  }
+  if (head !== '{') return file;
+  const converted = path.join(workDir, 'configs.txt');
+  fs.writeFileSync(converted, toHpvm(readConfigurationSet(file)));
+  return converted;
 }

@@ -55,6 +55,8 @@ export interface ConfigurationSet {
     layers: string[][];
   };
   baselineTime: number;
+  /** A tuning was cancelled: the configurations are the ones validated until then. */
+  partial?: boolean;
   /** conf0 (exact) first, then by increasing speedup. */
   configurations: ConfigurationRecord[];
 }

@@ -38,6 +38,7 @@ export interface ProfileRecord {
   confidences?: number[];
   confidence: ConfidenceStats & { perClass: ConfidenceStats[] };
   energyJoules: number | null;
+  opTimes?: { name: string; ms: number }[];
 }
 
 export interface ExecutionOptions {
@@ -62,6 +63,13 @@ export interface RunOptions extends ExecutionOptions {
 export interface ProfileOptions extends ExecutionOptions {
   only?: number[];
   perSample?: boolean;
+  /** Per-op milliseconds per batch in each record. */
+  opTimes?: boolean;
+  /** Writes each configuration's outputs to DIR/<index>.npy. */
+  saveOutputsDir?: string;
+  /** Runs each configuration only from its first approximated op (records arrive at the end; latencies are
+   * of the re-run suffixes). */
+  reusePrefix?: boolean;
 }
 
 /** The host build of mpxrun: $MOBIPROX_MPXRUN, else build/host/mpxrun of this package. */
@@ -112,6 +120,9 @@ export async function* profileModel(
   const args = ['profile', model, '--input', input, '--labels', labels, '--configs', configs, ...commonArgs(o)];
   if (o.only) args.push('--only', o.only.join(','));
   if (o.perSample) args.push('--per-sample');
+  if (o.opTimes) args.push('--op-times');
+  if (o.saveOutputsDir) args.push('--save-outputs-dir', o.saveOutputsDir);
+  if (o.reusePrefix) args.push('--reuse-prefix');
   const queue: ProfileRecord[] = [];
   let wake: (() => void) | undefined;
   let finished = false;

@@ -1,0 +1,107 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { PredictorKind, TuneProgress, tune } from '../../core/tuner/tune';
+import { addPreprocessingOptions, checkWritableFolder, finiteNumber, positiveInt, preprocessingFrom, threadCount } from '../options';
+
+const PHASES: Record<TuneProgress['phase'], string> = {
+  prepare: 'preparing data', calibrate: 'timing knobs', profile: 'single-knob profiles', search: 'searching',
+  validate: 'validating', test: 'test set', write: 'writing',
+};
+
+function predictor(value: string): PredictorKind {
+  if (value === 'p1' || value === 'p2' || value === 'empirical') return value;
+  throw new InvalidArgumentError(`'${value}' is not a predictor: p1, p2 or empirical.`);
+}
+
+function qosThreshold(value: string): number {
+  const v = finiteNumber(value);
+  if (v < 0 || v > 100) throw new InvalidArgumentError(`${value} is not a QoS loss in accuracy points (0 to 100).`);
+  return v;
+}
+
+export function register(program: Command): void {
+  addPreprocessingOptions(
+    program
+      .command('tune <model>')
+      .description('find per-layer approximations on the speed/accuracy Pareto frontier, validated on held-out data')
+      .requiredOption('--input <x.npy>', 'input samples, [N, ...]: tuning set first, then test set')
+      .requiredOption('--labels <y.npy>', 'class index per sample'),
+  )
+    .option('--tune-size <n>', 'tuning samples: the first n rows (default: all)', positiveInt)
+    .option('--test-size <m>', 'held-out test samples: the m rows after them (default: the rest)', positiveInt)
+    .option('--qos-threshold <points>', 'largest accuracy loss kept, in points', qosThreshold, 3)
+    .option('--predictor <p1|p2|empirical>', 'QoS predictor of the search', predictor, 'p1')
+    .option('--max-evals <k>', 'configurations validated (p1/p2, default 32) or run by the search (empirical, default 400)', positiveInt)
+    .option('--threads <n>', 'runtime threads per process; processes share out the cores (default 1)', threadCount)
+    .option('--batch <b>', 'samples per inference', positiveInt, 32)
+    .option('--cache-dir <dir>', 'where single-knob profiles and timings are kept (default ~/.cache/mobiprox)')
+    .requiredOption('--out <configs.json>', 'the configurations, Mobiprox JSON')
+    .option('--hpvm-out <confs.txt>', 'the configurations, ApproxTuner/HPVM text')
+    .action(async (modelPath: string, o) => {
+      checkWritableFolder(o.out, '--out');
+      if (o.hpvmOut) checkWritableFolder(o.hpvmOut, '--hpvm-out');
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      const progress = progressReporter();
+      try {
+        const r = await tune({
+          model: modelPath, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o), tuneSize: o.tuneSize,
+          testSize: o.testSize, qosThreshold: o.qosThreshold, predictor: o.predictor, maxEvals: o.maxEvals,
+          threads: o.threads, batch: o.batch, cacheDir: o.cacheDir, out: o.out, hpvmOut: o.hpvmOut,
+        }, { onProgress: progress.update, signal: controller.signal });
+        progress.stop();
+        const rows = r.set.configurations.map((c) => [
+          c.name, c.speedup.toFixed(3), c.accuracy.toFixed(2), c.qosLoss.toFixed(2),
+          c.host?.testAccuracy !== undefined ? c.host.testAccuracy.toFixed(2) : '-',
+          c.predicted ? c.predicted.speedup.toFixed(3) : '-', c.predicted ? c.predicted.qosLoss.toFixed(2) : '-',
+        ]);
+        const header = ['config', 'speedup', 'tune acc', 'loss', 'test acc', 'pred speedup', 'pred loss'];
+        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+        const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+        const s = r.stats;
+        process.stdout.write([
+          r.cancelled ? `cancelled: ${r.set.configurations.length - 1} configuration(s) validated so far` : '',
+          line(header), ...rows.map(line), '',
+          `${s.layers} layers; cost model: ${s.costModel}${s.costModelCached ? ' (cached)' : ''}; single-knob profiles: ` +
+            `${s.profiled} run, ${s.cached} cached; ${s.validated} validated${s.evaluations ? `; ${s.evaluations} searched` : ''}`,
+          `wrote ${o.out}${o.hpvmOut ? ` and ${o.hpvmOut}` : ''}`,
+        ].filter((l, i) => i > 0 || l).join('\n') + '\n');
+        if (r.cancelled) process.exitCode = 130;
+      } finally {
+        progress.stop();
+        process.removeListener('SIGINT', stop);
+      }
+    });
+}
+
+/** A progress bar on a terminal; one line per phase and per tenth of it otherwise (logs, CI). */
+function progressReporter(): { update(p: TuneProgress): void; stop(): void } {
+  let phase = '';
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar({ format: '{phase} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+    let started = false;
+    return {
+      update(p) {
+        if (!started) bar.start(p.total, p.done, { phase: PHASES[p.phase] }), (started = true);
+        bar.setTotal(p.total);
+        bar.update(p.done, { phase: PHASES[p.phase].padEnd(20) });
+      },
+      stop() {
+        if (started) bar.stop(), (started = false);
+      },
+    };
+  }
+  let lastTenth = -1;
+  return {
+    update(p) {
+      const tenth = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 0;
+      if (p.phase === phase && tenth === lastTenth) return;
+      if (p.phase !== phase) lastTenth = -1;
+      phase = p.phase;
+      lastTenth = tenth;
+      process.stderr.write(`${PHASES[p.phase]}: ${p.done}/${p.total}\n`);
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The cost model of DESIGN.md §3: a configuration's cost is the sum of its layers' costs under their knobs
+ * plus what no knob changes (reshapes, pads, …); speedup = exact cost / cost. The prior is FLOPs divided by
+ * the nominal speedup of each slot's knob; a short calibration run replaces it with per-layer, per-knob
+ * milliseconds measured by the host runtime (`--op-times`), cached per model, host CPU and runtime settings.
+ */
+import * as os from 'node:os';
+import { LayerInfo } from '../compile';
+import { EXACT_KNOB, HALF_KNOB, knob } from '../knobs/catalog';
+import { modelInfo } from '../runtime/mpxrun';
+import { sha256 } from './tuningData';
+import { DiskCache } from './cache';
+import { layerSlots } from './knobSpace';
+import { runChoices } from './runner';
+
+export interface CostModel {
+  source: 'nominal' | 'host';
+  /** Cost of everything outside the layers. */
+  fixed: number;
+  /** Per layer (0-based), cost under each knob it takes. */
+  layers: Record<number, number>[];
+}
+
+export function nominalCostModel(layers: readonly LayerInfo[]): CostModel {
+  return {
+    source: 'nominal',
+    fixed: 0,
+    layers: layers.map((l) => Object.fromEntries(l.knobs.map((k) => [k, layerSlots(l, k).reduce(
+      (sum, s, i) => sum + l.slots[i].flops / knob(s.knob).nominalSpeedup, 0)]))),
+  };
+}
+
+export function cost(model: CostModel, choice: readonly number[]): number {
+  return choice.reduce((sum, k, l) => sum + model.layers[l][k], model.fixed);
+}
+
+export function speedup(model: CostModel, choice: readonly number[]): number {
+  return cost(model, choice.map(() => EXACT_KNOB)) / cost(model, choice);
+}
+
+export interface CalibrationOptions {
+  mpxm: string;
+  set: { inputPath: string; labelsPath: string };
+  layers: readonly LayerInfo[];
+  modelSha256: string;
+  threads: number;
+  batch: number;
+  samples: number;
+  cache: DiskCache;
+  workDir: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Measures every knob on every layer that takes it: one configuration per knob id, applied to all those
+ * layers at once (each op's time is read separately). One process, so that timings do not contend.
+ */
+export async function calibrateCostModel(o: CalibrationOptions): Promise<{ model: CostModel; cached: boolean }> {
+  const key = `cost-${sha256(Buffer.from(JSON.stringify([o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples]))).slice(0, 24)}.json`;
+  const hit = o.cache.readJson<CostModel>(key);
+  if (hit && hit.layers?.length === o.layers.length) return { model: hit, cached: true };
+
+  const opsOf = layerOps(await modelInfo(o.mpxm), o.layers.length);
+  const knobIds = [...new Set(o.layers.flatMap((l) => l.knobs))].filter((k) => k !== EXACT_KNOB).sort((a, b) => a - b);
+  const choices = knobIds.map((k) => o.layers.map((l) => (l.knobs.includes(k) ? k : knob(k).half ? HALF_KNOB : EXACT_KNOB)));
+  const layerMs: Record<number, number>[] = o.layers.map(() => ({}));
+  let fixed = 0;
+  const msOf = (times: { ms: number }[], l: number) => opsOf[l].reduce((s, op) => s + times[op].ms, 0);
+  await runChoices(o.mpxm, o.set, o.layers, choices, {
+    processes: 1, threads: o.threads, batch: o.batch, limit: o.samples, opTimes: true, chunksPerProcess: 1, signal: o.signal,
+  }, ({ choice, record, baseline }) => {
+    const exactTimes = baseline.opTimes!;
+    const inLayers = new Set(opsOf.flat());
+    fixed = exactTimes.reduce((s, t, op) => s + (inLayers.has(op) ? 0 : t.ms), 0);
+    o.layers.forEach((l, i) => {
+      layerMs[i][EXACT_KNOB] = msOf(exactTimes, i);
+      if (l.knobs.includes(knobIds[choice])) layerMs[i][knobIds[choice]] = msOf(record.opTimes!, i);
+    });
+  }, o.workDir);
+  const model: CostModel = { source: 'host', fixed, layers: layerMs };
+  o.cache.writeJson(key, model);
+  return { model, cached: false };
+}
+
+/** Op indexes of each layer's slots, from `mpxrun info`. */
+function layerOps(info: unknown, count: number): number[][] {
+  const layers = (info as { layers: { slots: { opIndex: number }[] }[] }).layers;
+  if (!Array.isArray(layers) || layers.length !== count) throw new Error(`mpxrun info lists ${layers?.length} layers, the compiler ${count}.`);
+  return layers.map((l) => [...new Set(l.slots.map((s) => s.opIndex))]);
+}

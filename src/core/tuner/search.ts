@@ -1,0 +1,101 @@
+/**
+ * Search over the predictors. P2 is additive, so the exact Pareto dynamic program of frontierSearch gives
+ * the cheapest configuration for every predicted loss at once (no sweep of thresholds needed). P1 is not
+ * additive (outputs add, accuracy is scored after), so its candidates are the DP's, re-scored by P1, and then
+ * improved locally: each takes, layer by layer, the cheaper knob that P1 says costs no accuracy.
+ */
+import { LayerInfo } from '../compile';
+import { EXACT_KNOB } from '../knobs/catalog';
+import { CostModel, speedup } from './costModel';
+import { additiveFrontier } from './frontierSearch';
+import { choiceKey } from './knobSpace';
+import { nearFront } from './pareto';
+import { P1Predictor, P2Predictor } from './predictors';
+
+export interface Candidate {
+  choice: number[];
+  /** Predicted QoS loss (points) and speedup (cost model). */
+  loss: number;
+  speedup: number;
+}
+
+export interface SearchSpace {
+  layers: readonly LayerInfo[];
+  /** Knobs each layer may take (the exact one included). */
+  options: number[][];
+  costs: CostModel;
+}
+
+/** The predicted frontier up to `maxLoss`, with `extra` near-front points. */
+export function predictiveCandidates(
+  space: SearchSpace, p2: P2Predictor, maxLoss: number, p1?: P1Predictor, extra = 32,
+): Candidate[] {
+  const dpLayers = space.options.map((ks, l) =>
+    ks.map((k, i) => ({ option: i, cost: space.costs.layers[l][k], loss: -p2.delta(l, k) })));
+  const exactAccuracy = p2.accuracy(space.options.map(() => EXACT_KNOB));
+  const points = additiveFrontier(dpLayers, maxLoss).map((p) => {
+    const choice = p.choice.map((i, l) => space.options[l][i]);
+    return { choice, loss: p.loss, speedup: speedup(space.costs, choice) };
+  });
+  if (!p1) return nearFront(points, extra);
+  const rescored = points.map((p) => ({ ...p, loss: exactAccuracy - p1.accuracy(p.choice) }));
+  const improved = nearFront(rescored.filter((p) => p.loss <= maxLoss), extra)
+    .map((p) => improveLocally(space, p1, exactAccuracy, p));
+  return nearFront(dedupe([...rescored.filter((p) => p.loss <= maxLoss), ...improved]), extra);
+}
+
+/**
+ * Greedy descent under P1: repeatedly applies the single-layer knob change that lowers the cost most
+ * without raising the predicted loss above the candidate's.
+ */
+function improveLocally(space: SearchSpace, p1: P1Predictor, exactAccuracy: number, start: Candidate, maxSteps = 8): Candidate {
+  const choice = [...start.choice];
+  const sum = p1.outputs(choice);
+  let loss = start.loss;
+  for (let step = 0; step < maxSteps; step++) {
+    let best: { l: number; k: number; gain: number } | undefined;
+    for (let l = 0; l < choice.length; l++) {
+      const now = space.costs.layers[l][choice[l]];
+      for (const k of space.options[l]) {
+        const gain = now - space.costs.layers[l][k];
+        if (gain <= 0 || (best && gain <= best.gain)) continue;
+        p1.move(sum, l, choice[l], k);
+        const ok = exactAccuracy - p1.score(sum) <= loss;
+        p1.move(sum, l, k, choice[l]);
+        if (ok) best = { l, k, gain };
+      }
+    }
+    if (!best) break;
+    p1.move(sum, best.l, choice[best.l], best.k);
+    choice[best.l] = best.k;
+    loss = exactAccuracy - p1.score(sum);
+  }
+  return { choice, loss, speedup: speedup(space.costs, choice) };
+}
+
+function dedupe(points: Candidate[]): Candidate[] {
+  const seen = new Map<string, Candidate>();
+  for (const p of points) if (!seen.has(choiceKey(p.choice))) seen.set(choiceKey(p.choice), p);
+  return [...seen.values()];
+}
+
+/**
+ * Up to `count` points of a front spread over the loss range [0, maxLoss]: for evenly spaced loss levels,
+ * the fastest point within each level, skipping those in `exclude`.
+ */
+export function spreadByLoss(points: readonly Candidate[], count: number, maxLoss: number, exclude: Set<string>): Candidate[] {
+  const pool = points.filter((p) => p.loss <= maxLoss && !exclude.has(choiceKey(p.choice)));
+  const picked = new Map<string, Candidate>();
+  for (let t = 1; t <= count && picked.size < count; t++) {
+    const level = (maxLoss * t) / count;
+    let best: Candidate | undefined;
+    for (const p of pool) if (p.loss <= level && !picked.has(choiceKey(p.choice)) && (!best || p.speedup > best.speedup)) best = p;
+    if (best) picked.set(choiceKey(best.choice), best);
+  }
+  // Levels that found nothing new leave room for the rest of the front, fastest first.
+  for (const p of [...pool].sort((a, b) => b.speedup - a.speedup)) {
+    if (picked.size >= count) break;
+    if (!picked.has(choiceKey(p.choice))) picked.set(choiceKey(p.choice), p);
+  }
+  return [...picked.values()];
+}

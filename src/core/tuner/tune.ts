@@ -1,0 +1,290 @@
+/**
+ * One tuning, end to end (DESIGN.md §3), behind the one API the CLI and the extension share: cost model
+ * (calibrated on the host), single-knob profiles (cached), search over the chosen predictor, empirical
+ * validation of the candidates on the tuning set, Pareto frontier and thinning, evaluation on the held-out
+ * test set, and the configuration files. Progress is reported per phase; an AbortSignal stops the runtime
+ * processes, and a cancelled tuning still writes (atomically) every configuration validated until then.
+ */
+import * as os from 'node:os';
+import { EXACT_KNOB } from '../knobs/catalog';
+import {
+  CONFIGURATION_SET_FORMAT, ConfigurationRecord, ConfigurationSet, toHpvm, writeConfigurationSet,
+} from '../knobs/configurationSet';
+import { Preprocessing } from '../data/preprocess';
+import { writeFileAtomic } from '../fsutil';
+import { DiskCache, defaultCacheDir } from './cache';
+import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
+import { empiricalSearch } from './empiricalSearch';
+import { choiceKey, configurationLayers, exactChoice } from './knobSpace';
+import { paretoFront, thinFront } from './pareto';
+import { P1Predictor, P2Predictor } from './predictors';
+import { singleKnobProfiles } from './profiles';
+import { abortError, isAbort, runChoices } from './runner';
+import { Candidate, SearchSpace, predictiveCandidates, spreadByLoss } from './search';
+import { TuningData, prepareTuningData } from './tuningData';
+import { Measured, MeasuredRun, measureChoices } from './validation';
+
+export type PredictorKind = 'p1' | 'p2' | 'empirical';
+export type TunePhase = 'prepare' | 'calibrate' | 'profile' | 'search' | 'validate' | 'test' | 'write';
+
+export interface TuneProgress {
+  phase: TunePhase;
+  done: number;
+  total: number;
+}
+
+export interface TuneOptions {
+  model: string;
+  input: string;
+  labels: string;
+  preprocessing?: Preprocessing;
+  /** Tuning set: the first rows of the input (default all). */
+  tuneSize?: number;
+  /** Held-out test set: the rows after the tuning set (default all the rest). */
+  testSize?: number;
+  /** Largest QoS loss kept, accuracy points below the exact model on the tuning set (default 3). */
+  qosThreshold?: number;
+  predictor?: PredictorKind;
+  /** p1/p2: candidates validated (default 32); empirical: configurations its search runs (default 400). */
+  maxEvals?: number;
+  /** Runtime threads per process (default 1); processes run side by side on the remaining cores. */
+  threads?: number;
+  processes?: number;
+  batch?: number;
+  cacheDir?: string;
+  /** 'host' (default): per-layer, per-knob speedups measured here; 'nominal': the FLOPs prior. */
+  costModel?: 'host' | 'nominal';
+  /** Empirical search: stop starting generations after this many milliseconds of search. */
+  searchTimeMs?: number;
+  out?: string;
+  hpvmOut?: string;
+}
+
+export interface ValidatedPoint {
+  choice: number[];
+  predicted: Candidate;
+  tune: MeasuredRun;
+  test?: MeasuredRun;
+}
+
+export interface TuneStats {
+  layers: number;
+  /** Single-knob configurations the predictors need, run now and found in the cache. */
+  profiled: number;
+  cached: number;
+  costModel: CostModel['source'];
+  costModelCached: boolean;
+  /** Configurations run by the empirical search. */
+  evaluations: number;
+  validated: number;
+  phaseMs: Partial<Record<TunePhase, number>>;
+}
+
+export interface TuneResult {
+  set: ConfigurationSet;
+  /** Every validated candidate, the dropped ones included (for comparing searches). */
+  validated: ValidatedPoint[];
+  cancelled: boolean;
+  stats: TuneStats;
+}
+
+/** A knob is worth searching at a layer only when the cost model says it makes the layer faster. */
+const MIN_LAYER_GAIN = 0.98;
+
+export async function tune(
+  o: TuneOptions, ctl: { onProgress?: (p: TuneProgress) => void; signal?: AbortSignal } = {},
+): Promise<TuneResult> {
+  const signal = ctl.signal;
+  const stats: TuneStats = {
+    layers: 0, profiled: 0, cached: 0, costModel: 'nominal', costModelCached: false, evaluations: 0, validated: 0, phaseMs: {},
+  };
+  let phase: TunePhase = 'prepare';
+  let phaseStart = Date.now();
+  const report = (p: TunePhase, done: number, total: number) => {
+    if (p !== phase) {
+      stats.phaseMs[phase] = (stats.phaseMs[phase] ?? 0) + Date.now() - phaseStart;
+      phase = p;
+      phaseStart = Date.now();
+    }
+    ctl.onProgress?.({ phase: p, done, total });
+  };
+  if (signal?.aborted) throw abortError();
+  report('prepare', 0, 1);
+  const data = prepareTuningData(o);
+  const layers = data.model.layers;
+  stats.layers = layers.length;
+  const threshold = o.qosThreshold ?? 3;
+  const threads = o.threads ?? 1;
+  const runner = {
+    processes: o.processes ?? Math.max(1, Math.floor(os.cpus().length / threads)), threads, batch: o.batch ?? 32, signal,
+    probabilities: data.model.endsWithSoftmax,
+  };
+  const validated = new Map<string, ValidatedPoint>();
+  let exact: { tune?: Measured; test?: Measured } = {};
+  try {
+    report('prepare', 1, 1);
+    const cache = new DiskCache(o.cacheDir ?? defaultCacheDir());
+    report('calibrate', 0, 1);
+    let costs: CostModel;
+    if (o.costModel === 'nominal') {
+      costs = nominalCostModel(layers);
+    } else {
+      const calibrated = await calibrateCostModel({
+        mpxm: data.mpxmPath, set: data.tune, layers, modelSha256: data.modelSha256, threads, batch: runner.batch,
+        samples: Math.min(data.tune.samples, 64), cache, workDir: data.workDir, signal,
+      });
+      costs = calibrated.model;
+      stats.costModelCached = calibrated.cached;
+    }
+    stats.costModel = costs.source;
+    report('calibrate', 1, 1);
+    const space: SearchSpace = {
+      layers, costs,
+      options: layers.map((l, i) => l.knobs.filter((k) => k === EXACT_KNOB || costs.layers[i][k] < costs.layers[i][EXACT_KNOB] * MIN_LAYER_GAIN)),
+    };
+
+    const validate = async (candidates: Candidate[], total: number) => {
+      const fresh = candidates.filter((c) => !validated.has(choiceKey(c.choice)) && c.choice.some((k) => k !== EXACT_KNOB));
+      await measureChoices(data.mpxmPath, data.tune, layers, fresh.map((c) => c.choice), runner, data.workDir, (m) => {
+        exact.tune ??= m.baseline;
+        const c = fresh[m.choice];
+        validated.set(choiceKey(c.choice), { choice: c.choice, predicted: c, tune: m });
+        stats.validated = validated.size;
+        report('validate', validated.size, total);
+      });
+    };
+
+    if ((o.predictor ?? 'p1') === 'empirical') {
+      const budget = o.maxEvals ?? 400;
+      let exactAccuracy = NaN;
+      await runChoices(data.mpxmPath, data.tune, layers, [exactChoice(layers)], { ...runner, processes: 1, reusePrefix: true },
+        ({ baseline }) => (exactAccuracy = baseline.accuracy), data.workDir);
+      report('search', 0, budget);
+      const searchStart = Date.now();
+      const measured = await empiricalSearch(space, {
+        exactAccuracy, maxLoss: threshold, maxEvals: budget, generation: 4 * runner.processes * 2,
+        deadline: o.searchTimeMs === undefined ? undefined : searchStart + o.searchTimeMs,
+        measure: async (choices) => {
+          const accuracies = new Array<number>(choices.length);
+          await runChoices(data.mpxmPath, data.tune, layers, choices, { ...runner, reusePrefix: true, chunksPerProcess: 1 },
+            ({ choice, record }) => (accuracies[choice] = record.accuracy), data.workDir);
+          stats.evaluations += choices.length;
+          return accuracies;
+        },
+        onProgress: (done) => report('search', done, budget),
+      });
+      const toValidate = spreadByLoss(measured, 32, threshold, new Set());
+      report('validate', 0, toValidate.length);
+      await validate(toValidate, toValidate.length);
+    } else {
+      const pairs = space.options.flatMap((ks, layer) => ks.filter((k) => k !== EXACT_KNOB).map((k) => ({ layer, knob: k })));
+      report('profile', 0, pairs.length);
+      const profiles = await singleKnobProfiles({
+        mpxm: data.mpxmPath, set: data.tune, layers, pairs, modelSha256: data.modelSha256, dataSha256: data.dataSha256,
+        withOutputs: o.predictor !== 'p2', cache, runner, workDir: data.workDir,
+        onProgress: (done, total) => report('profile', done, total),
+      });
+      stats.profiled = profiles.profiled;
+      stats.cached = profiles.cached;
+      report('search', 0, 1);
+      const p2 = new P2Predictor(profiles);
+      const p1 = o.predictor === 'p2' ? undefined : new P1Predictor(profiles, data.tune.labels);
+      // Predictions past the threshold are searched too: the second round below may find them too pessimistic.
+      const candidates = predictiveCandidates(space, p2, 2 * threshold, p1);
+      report('search', 1, 1);
+      const budget = o.maxEvals ?? 32;
+      report('validate', 0, budget);
+      await validate(spreadByLoss(candidates, Math.ceil(budget / 2), threshold, new Set()), budget);
+      // Second round: rescale the predicted losses by how the first round's measurements compare to them.
+      const scale = lossScale([...validated.values()]);
+      await validate(spreadByLoss(candidates, budget - validated.size, threshold / scale, new Set(validated.keys())), budget);
+    }
+
+    const front = frontier([...validated.values()], threshold);
+    report('test', 0, front.length);
+    // Without any approximation to run, the exact configuration is still measured (as the one choice).
+    const measureSet = (set: { inputPath: string; labelsPath: string }, points: ValidatedPoint[], onRun: (m: MeasuredRun) => void) =>
+      measureChoices(data.mpxmPath, set, layers, points.length > 0 ? points.map((p) => p.choice) : [exactChoice(layers)],
+        runner, data.workDir, onRun);
+    if (!exact.tune) await measureSet(data.tune, [], (m) => (exact.tune = m.baseline));
+    if (data.test) {
+      let done = 0;
+      await measureSet(data.test, front, (m) => {
+        exact.test ??= m.baseline;
+        if (front.length > 0) front[m.choice].test = m;
+        report('test', ++done, front.length);
+      });
+    }
+    const set = writeResults(o, data, front, exact, false);
+    report('write', 1, 1);
+    return { set, validated: [...validated.values()], cancelled: false, stats };
+  } catch (e) {
+    if (!isAbort(e) || validated.size === 0) throw e;
+    const set = writeResults(o, data, frontier([...validated.values()], threshold), exact, true);
+    report('write', 1, 1);
+    return { set, validated: [...validated.values()], cancelled: true, stats };
+  } finally {
+    data.dispose();
+  }
+}
+
+/** Least-squares factor from predicted to measured loss over the candidates with a real predicted loss. */
+function lossScale(points: ValidatedPoint[]): number {
+  const informative = points.filter((p) => p.predicted.loss > 0.2);
+  if (informative.length < 2) return 1;
+  let num = 0;
+  let den = 0;
+  for (const p of informative) {
+    num += p.predicted.loss * lossOf(p);
+    den += p.predicted.loss * p.predicted.loss;
+  }
+  return Math.min(4, Math.max(0.25, num / den));
+}
+
+const lossOf = (p: ValidatedPoint): number => p.tune.baseline.accuracy - p.tune.accuracy;
+
+/** The validated points within the threshold on the Pareto frontier, thinned (DESIGN.md §3). */
+function frontier(points: ValidatedPoint[], threshold: number): ValidatedPoint[] {
+  const scored = points
+    .map((p) => ({ p, speedup: p.tune.speedup, loss: lossOf(p) }))
+    .filter((x) => x.loss <= threshold && x.p.choice.some((k) => k !== EXACT_KNOB));
+  const anchor: { p?: ValidatedPoint; speedup: number; loss: number } = { speedup: 1, loss: 0 };
+  return thinFront(paretoFront([anchor, ...scored])).flatMap((x) => (x.p ? [x.p] : []));
+}
+
+/** Geometric mean of the speedups measured on the tuning and the test set: two timings, less noise. */
+const measuredSpeedup = (p: ValidatedPoint): number => (p.test ? Math.sqrt(p.tune.speedup * p.test.speedup) : p.tune.speedup);
+
+function writeResults(
+  o: TuneOptions, data: TuningData, front: ValidatedPoint[], exact: { tune?: Measured; test?: Measured }, partial: boolean,
+): ConfigurationSet {
+  const layers = data.model.layers;
+  const exactTune = exact.tune!;
+  const record = (name: string, choice: number[], tune: Measured, speedup: number, test?: Measured, predicted?: Candidate): ConfigurationRecord => {
+    const qosLoss = exactTune.accuracy - tune.accuracy;
+    return {
+      name, speedup, energy: 1, accuracy: tune.accuracy, qosLoss, confidence: tune.confidence,
+      layers: configurationLayers(layers, choice),
+      ...(predicted ? { predicted: { speedup: predicted.speedup, qosLoss: predicted.loss, accuracy: exactTune.accuracy - predicted.loss } } : {}),
+      host: {
+        speedup, accuracy: tune.accuracy, qosLoss, ...(test ? { testAccuracy: test.accuracy } : {}),
+        latencyMsPerSample: tune.latencyMsPerSample, latencyMsPerBatch: tune.latencyMsPerBatch, confidence: tune.confidence,
+      },
+    };
+  };
+  const ordered = [...front].sort((a, b) => measuredSpeedup(a) - measuredSpeedup(b));
+  const set: ConfigurationSet = {
+    format: CONFIGURATION_SET_FORMAT,
+    version: 1,
+    model: { name: data.model.name, sha256: data.modelSha256, inputShape: data.model.inputShape, layers: layers.map((l) => l.slots.map((s) => s.op)) },
+    baselineTime: exactTune.latencyMsPerSample,
+    ...(partial ? { partial } : {}),
+    configurations: [
+      record('conf0', exactChoice(layers), exactTune, 1, exact.test),
+      ...ordered.map((p, i) => record(`conf${i + 1}`, p.choice, p.tune, measuredSpeedup(p), p.test, p.predicted)),
+    ],
+  };
+  if (o.out) writeConfigurationSet(o.out, set);
+  if (o.hpvmOut) writeFileAtomic(o.hpvmOut, toHpvm(set));
+  return set;
+}

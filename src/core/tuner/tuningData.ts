@@ -1,0 +1,93 @@
+/**
+ * The data a tuning runs on: the model compiled once, the input preprocessed once over the tuning and test
+ * rows together (so that a set's own statistics, --standardize, do not differ between the two), then split
+ * into a tuning set (the first rows) and a held-out test set (the next rows), as .npy files the runtime
+ * reads. The hashes key the on-disk caches: the model file, and the tuning set after preprocessing.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CompiledModel, compileModel } from '../compile';
+import { NdArray } from '../data/ndarray';
+import { encodeNpy, readNpy } from '../data/npy';
+import { Preprocessing, checkModelInput, preprocess } from '../data/preprocess';
+import { MobiproxError } from '../errors';
+import { checkLabels } from '../runtime/prepare';
+
+export interface SampleSet {
+  inputPath: string;
+  labelsPath: string;
+  labels: Int32Array;
+  samples: number;
+}
+
+export interface TuningData {
+  model: CompiledModel;
+  modelSha256: string;
+  mpxmPath: string;
+  tune: SampleSet;
+  /** Absent when the input has no rows beyond the tuning set. */
+  test?: SampleSet;
+  /** sha256 of the preprocessed tuning inputs and labels. */
+  dataSha256: string;
+  workDir: string;
+  dispose(): void;
+}
+
+export interface TuningDataSource {
+  model: string;
+  input: string;
+  labels: string;
+  preprocessing?: Preprocessing;
+  tuneSize?: number;
+  testSize?: number;
+}
+
+export function prepareTuningData(src: TuningDataSource): TuningData {
+  const modelBytes = fs.readFileSync(src.model);
+  const model = compileModel(modelBytes, { name: path.basename(src.model, path.extname(src.model)) });
+  const raw = readNpy(src.input);
+  const rows = raw.shape[0] ?? 0;
+  const tuneSize = Math.min(src.tuneSize ?? rows, rows);
+  if (tuneSize < 1) throw new MobiproxError(`${src.input} holds no samples to tune on.`, { file: src.input });
+  const testSize = Math.min(src.testSize ?? rows - tuneSize, rows - tuneSize);
+  const x = preprocess(takeRows(raw, 0, tuneSize + testSize), src.preprocessing ?? {}, src.input);
+  checkModelInput(x, model.inputShape, src.input);
+  const classes = model.outputShapes[0].reduce((a, b) => a * b, 1);
+  const y = checkLabels(readNpy(src.labels), tuneSize + testSize, classes, src.labels);
+
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-tune-'));
+  const dispose = () => fs.rmSync(workDir, { recursive: true, force: true });
+  try {
+    const mpxmPath = path.join(workDir, `${model.name}.mpxm`);
+    fs.writeFileSync(mpxmPath, model.mpxm);
+    const hash = createHash('sha256');
+    const write = (name: string, from: number, count: number): SampleSet => {
+      const inputBytes = encodeNpy(takeRows(x, from, count));
+      const labels = y.data.slice(from, from + count);
+      const labelBytes = encodeNpy({ dtype: 'int32', shape: [count], data: labels });
+      const inputPath = path.join(workDir, `${name}-x.npy`);
+      const labelsPath = path.join(workDir, `${name}-y.npy`);
+      fs.writeFileSync(inputPath, inputBytes);
+      fs.writeFileSync(labelsPath, labelBytes);
+      if (name === 'tune') hash.update(inputBytes).update(labelBytes);
+      return { inputPath, labelsPath, labels, samples: count };
+    };
+    const tune = write('tune', 0, tuneSize);
+    const test = testSize > 0 ? write('test', tuneSize, testSize) : undefined;
+    return {
+      model, modelSha256: sha256(modelBytes), mpxmPath, tune, test, dataSha256: hash.digest('hex'), workDir, dispose,
+    };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function takeRows<A extends NdArray>(a: A, from: number, count: number): A {
+  const per = a.data.length / Math.max(a.shape[0], 1);
+  return { dtype: a.dtype, shape: [count, ...a.shape.slice(1)], data: a.data.subarray(from * per, (from + count) * per) } as A;
+}
