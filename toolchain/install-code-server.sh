@@ -10,7 +10,8 @@ node_major=24
 cache=${MOBIPROX_E2E_CACHE:-$HOME/.cache/mobiprox-e2e}
 node_prefix=$cache/node-$node_major
 server_prefix=$cache/code-server-$version
-launcher=$server_prefix/node_modules/.bin/code-server
+# The package's bin runs whatever `node` is first on PATH; this launcher pins the Node 24 it was built for.
+launcher=$server_prefix/code-server
 
 if [ ! -f "$node_prefix/.installed" ]; then
   echo "install-code-server: node@$node_major into $node_prefix" >&2
@@ -45,4 +46,9 @@ if [ ! -f "$server_prefix/.installed" ]; then
   )
   touch "$server_prefix/.installed"
 fi
+cat > "$launcher" <<LAUNCHER
+#!/bin/sh
+exec "$node_bin/node" "$server_prefix/node_modules/code-server/out/node/entry.js" "\$@"
+LAUNCHER
+chmod +x "$launcher"
 echo "$launcher"

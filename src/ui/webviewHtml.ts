@@ -6,6 +6,8 @@ export interface WebviewPage {
   /** Files under out/webview/, loaded in order. */
   scripts: string[];
   styles: string[];
+  /** Loads plotly's basic bundle (global `Plotly`) before the scripts, with its stylesheet. */
+  plotly?: boolean;
 }
 
 /** The folder every webview resource is loaded from, and the only one the webviews may read. */
@@ -20,6 +22,8 @@ export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: WebviewPage): string {
   const nonce = randomBytes(16).toString('base64');
   const uri = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(extensionUri), file)).toString();
+  const styles = page.plotly ? ['plotly.css', ...page.styles] : page.styles;
+  const scripts = page.plotly ? ['plotly-basic.min.js', ...page.scripts] : page.scripts;
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
@@ -34,14 +38,18 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, p
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(page.title)}</title>
-${page.styles.map((s) => `<link rel="stylesheet" nonce="${nonce}" href="${uri(s)}">`).join('\n')}
+${page.plotly ? PLOTLY_NO_INLINE_STYLES : ''}
+${styles.map((s) => `<link rel="stylesheet" nonce="${nonce}" href="${uri(s)}">`).join('\n')}
 </head>
 <body>
 <main id="app" aria-busy="true"></main>
-${page.scripts.map((s) => `<script nonce="${nonce}" src="${uri(s)}"></script>`).join('\n')}
+${scripts.map((s) => `<script nonce="${nonce}" src="${uri(s)}"></script>`).join('\n')}
 </body>
 </html>`;
 }
+
+/** Plotly skips injecting inline <style> (forbidden here) when this element exists; plotly.css has its rules. */
+const PLOTLY_NO_INLINE_STYLES = '<meta id="plotly.js-style-global" class="no-inline-styles">';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -34,7 +34,7 @@ export function buildModelTree(model: CompiledModel): LayerNode[] {
     kind: 'layer',
     index: layer.index,
     label: `${layer.index} ${layer.op}`,
-    description: `${layer.name} · ${formatFlops(layer.flops)} · ${layer.knobs.length} knob${layer.knobs.length === 1 ? '' : 's'}`,
+    description: `${formatFlops(layer.flops)} · ${layer.knobs.length} knob${layer.knobs.length === 1 ? '' : 's'} · ${layer.name}`,
     tooltip:
       `${layer.name} (${layer.slots.map((s) => s.op).join(' + ')})\n` +
       `output ${formatShape(layer.outputShape)} per sample\n${formatFlops(layer.flops)} per sample (exact)`,
@@ -56,7 +56,7 @@ function knobNode(layer: LayerInfo, k: Knob): KnobNode {
     layer: layer.index,
     knob: k.id,
     label: `${k.id} ${k.name}`,
-    description: `${knobParameters(k)}${formatSpeedup(k.nominalSpeedup)} · ${formatFlops(flops)}`,
+    description: `${formatSpeedup(k.nominalSpeedup)} · ${formatFlops(flops)}${knobParameters(k)}`,
     tooltip:
       `${knobMeaning(k)}\nnominal speedup ${formatSpeedup(k.nominalSpeedup)} (cost model; measured speedups replace it)\n` +
       `layer ${formatFlops(flops)} per sample with this knob`,
@@ -66,8 +66,8 @@ function knobNode(layer: LayerInfo, k: Knob): KnobNode {
 }
 
 function knobParameters(k: Knob): string {
-  if (k.perforation) return `${k.perforation.direction} stride ${k.perforation.stride} offset ${k.perforation.offset} · `;
-  if (k.sampling) return `stride ${k.sampling.stride} offset ${k.sampling.offset} · `;
+  if (k.perforation) return ` · ${k.perforation.direction} stride ${k.perforation.stride} offset ${k.perforation.offset}`;
+  if (k.sampling) return ` · stride ${k.sampling.stride} offset ${k.sampling.offset}`;
   return '';
 }
 

@@ -41,7 +41,8 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
     webview.html = webviewHtml(webview, this.extensionUri, {
       title: `Model overview: ${document.loaded.file}`,
       styles: ['modelOverview.css'],
-      scripts: ['plotly-basic.min.js', 'modelOverview.js'],
+      scripts: ['modelOverview.js'],
+      plotly: true,
     });
     const message: HostMessage = overviewMessage(document.loaded);
     const subscriptions = [

@@ -9,12 +9,12 @@ import { LayerRow } from '../../../src/ui/protocol/modelOverview';
 import { el } from '../dom';
 
 const COLUMNS: { title: string; width: string; cell: (l: LayerRow) => string }[] = [
-  { title: '#', width: '5%', cell: (l) => String(l.index) },
-  { title: 'Name', width: '24%', cell: (l) => l.name },
-  { title: 'Op', width: '11%', cell: (l) => l.op },
-  { title: 'Output shape', width: '14%', cell: (l) => formatShape(l.outputShape) },
+  { title: '#', width: '4%', cell: (l) => String(l.index) },
+  { title: 'Name', width: '22%', cell: (l) => l.name },
+  { title: 'Op', width: '10%', cell: (l) => l.op },
+  { title: 'Output shape', width: '13%', cell: (l) => formatShape(l.outputShape) },
   { title: 'FLOPs', width: '12%', cell: (l) => formatFlops(l.flops) },
-  { title: 'Knob ids', width: '34%', cell: (l) => l.knobSummary },
+  { title: 'Knob ids', width: '39%', cell: (l) => l.knobSummary },
 ];
 
 /** The layers table: index, node name, op, per-sample output shape, FLOPs and the knob ids the layer takes. */
@@ -32,7 +32,14 @@ export function layersTable(layers: LayerRow[]): HTMLElement {
   for (const layer of layers) {
     const row = el('vscode-table-row');
     row.dataset.layer = String(layer.index);
-    row.append(...COLUMNS.map((c) => el('vscode-table-cell', undefined, c.cell(layer))));
+    row.append(
+      ...COLUMNS.map((c) => {
+        const text = c.cell(layer);
+        const cell = el('vscode-table-cell', undefined, text);
+        cell.title = text; // the whole text when the column is too narrow for it
+        return cell;
+      }),
+    );
     body.append(row);
   }
   table.append(header, body);

@@ -75,6 +75,12 @@ function failurePage(failure: ImportFailure): HTMLElement {
       ...(failure.node ? [el('p', 'node', `Node: ${failure.node}`)] : []),
       el('p', 'file', failure.file),
     ),
+    el(
+      'p',
+      'hint',
+      'Mobiprox opens ONNX models (opset 7 to 21) with one input. To see the file as it is, use ' +
+        '"Reopen Editor With…" and pick the Text Editor.',
+    ),
   );
 }
 

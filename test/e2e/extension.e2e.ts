@@ -1,0 +1,191 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BrowserContext, chromium, ConsoleMessage, Page } from 'playwright-core';
+import { compileModel } from '../../src/core/compile';
+import { CodeServer, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
+import { Workbench } from './support/workbench';
+
+/**
+ * The packaged extension in a real code-server, driven through Debian's Chromium as a user would: the
+ * Mobiprox container, the .onnx overview editor, the Model view, the Open Model command, an import error.
+ * Needs build/vsix/mobiprox.vsix (npm run package) and /usr/bin/chromium (toolchain/setup.sh).
+ */
+const REPO = path.resolve(__dirname, '../../..');
+const VSIX = path.join(REPO, 'build/vsix/mobiprox.vsix');
+const FIXTURE = path.join(REPO, 'test/e2e/fixtures/workspace');
+const ARTIFACTS = path.join(REPO, 'test-results/e2e');
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Evaluated in the overview page (plotly keeps the layout on the chart's element). */
+const CHART_IS_LOG_SCALE = "document.getElementById('flops-chart')?.layout?.yaxis?.type === 'log'";
+
+const timings: [string, number][] = [];
+async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const result = await work();
+  timings.push([what, Date.now() - started]);
+  return result;
+}
+
+describe('Mobiprox in code-server and Chromium (e2e)', function () {
+  let tmp: string;
+  let server: CodeServer | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let workbench: Workbench;
+  const webviewProblems: string[] = [];
+  const expectedLayers = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx')).layers.length;
+
+  const screenshot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(ARTIFACTS, name) });
+
+  before(async function () {
+    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run npm run package first.`);
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run bash toolchain/setup.sh first.`);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-e2e-'));
+    const dirs = {
+      userData: path.join(tmp, 'user-data'),
+      extensions: path.join(tmp, 'extensions'),
+      config: path.join(tmp, 'config.yaml'),
+      log: path.join(ARTIFACTS, 'code-server.log'),
+    };
+    fs.rmSync(dirs.log, { force: true });
+    const workspace = path.join(tmp, 'workspace');
+    fs.cpSync(FIXTURE, workspace, { recursive: true, dereference: true });
+
+    const launcher = await timed('install code-server (cached after the first run)', async () => installCodeServer());
+    await timed('install the .vsix', async () => installExtension(launcher, VSIX, dirs));
+    writeUserSettings(dirs.userData);
+    server = await timed('start code-server', () => startCodeServer(launcher, dirs));
+
+    context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    const consoleLog = fs.createWriteStream(path.join(ARTIFACTS, 'browser-console.log'));
+    page.on('console', (m: ConsoleMessage) => {
+      if (m.type() !== 'error' && m.type() !== 'warning') return;
+      const where = m.location().url;
+      consoleLog.write(`${m.type()}: ${m.text()} (${where})\n`);
+      // Violations of the webviews' CSP, or errors of their scripts, are failures of ours.
+      if (m.type() === 'error' && /webview/.test(where)) webviewProblems.push(`${m.text()} (${where})`);
+    });
+    workbench = new Workbench(page);
+    await timed('load the workbench', async () => {
+      await page.goto(`${server!.url}/?folder=${encodeURIComponent(workspace)}`);
+      await workbench.ready();
+      // The explorer has read the workspace: the fixture files are listed.
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'har-mobiprox.onnx' }).waitFor();
+    });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    await context?.close().catch(() => undefined);
+    await server?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (timings.length) {
+      console.log('\n  e2e timings');
+      for (const [what, ms] of timings) console.log(`    ${what.padEnd(58)} ${(ms / 1000).toFixed(2)} s`);
+    }
+  });
+
+  it('shows the Mobiprox container with its Model, Devices and Runs views', async () => {
+    const item = workbench.activityBarItem('Mobiprox');
+    await item.waitFor();
+    await item.click();
+    for (const view of ['Model', 'Devices', 'Runs']) await workbench.sideBarPane(view).waitFor();
+    await workbench.sideBarPane('Devices').getByText('Android devices connected over adb will appear here').waitFor();
+    await workbench.sideBarPane('Model').locator('.welcome-view-content').getByRole('button', { name: 'Open Model' }).waitFor();
+    await screenshot('01-mobiprox-views.png');
+  });
+
+  it('opens har-mobiprox.onnx in the overview editor, with every layer in the table and the chart', async () => {
+    const started = Date.now();
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('vscode-table-row');
+    await frame.locator('vscode-table-row').nth(expectedLayers - 1).waitFor();
+    timings.push(['open model (Quick Open) → layers table visible', Date.now() - started]);
+    assert.equal(await frame.locator('vscode-table-body vscode-table-row').count(), expectedLayers);
+    const firstRow = await frame.locator('vscode-table-row').first().locator('vscode-table-cell').allInnerTexts();
+    assert.equal(firstRow[0], '1');
+    await frame.locator('#flops-chart .bars .point').nth(expectedLayers - 1).waitFor({ state: 'attached' });
+    timings.push(['open model (Quick Open) → FLOPs chart drawn', Date.now() - started]);
+    assert.equal(await frame.locator('#flops-chart .bars .point').count(), expectedLayers);
+    await screenshot('02-model-overview.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('lists the same layers in the Model view, each with its knob options', async () => {
+    const model = workbench.sideBarPane('Model');
+    const layers = model.locator('.monaco-list-row[aria-level="1"]');
+    await layers.nth(expectedLayers - 1).waitFor();
+    assert.equal(await layers.count(), expectedLayers);
+    const conv = layers.filter({ hasText: /^\d+ conv/ }).first();
+    await conv.click();
+    const knobs = model.locator('.monaco-list-row[aria-level="2"]');
+    await knobs.first().waitFor();
+    assert.match(await knobs.first().innerText(), /11 fp32/);
+    assert.match(await model.locator('.monaco-list-row[aria-level="2"]', { hasText: '121 perf' }).innerText(), /×2\.00/);
+    await screenshot('03-model-view.png');
+  });
+
+  it('opens a model with Mobiprox: Open Model from the command palette', async () => {
+    await workbench.closeAllEditors();
+    const started = Date.now();
+    await workbench.runCommand('Mobiprox: Open Model');
+    await workbench.quickPickRow('har-mobiprox.onnx').waitFor();
+    await screenshot('04-open-model-pick.png');
+    await workbench.quickPickRow('har-mobiprox.onnx').click();
+    const frame = await workbench.webviewFrameWith('vscode-table-row');
+    await frame.locator('vscode-table-row').nth(expectedLayers - 1).waitFor();
+    timings.push(['open model (command) → layers table visible', Date.now() - started]);
+    assert.equal(await frame.locator('vscode-table-body vscode-table-row').count(), expectedLayers);
+    await screenshot('05-open-model-command.png');
+  });
+
+  it('shows the importer error as a readable message for a file that is not a model', async () => {
+    await workbench.quickOpen('not-a-model.onnx');
+    const frame = await workbench.webviewFrameWith('.failure');
+    const text = await frame.locator('.failure').innerText();
+    assert.match(text, /Mobiprox cannot show this model/);
+    assert.match(text, /not-a-model\.onnx is not an ONNX model/);
+    await screenshot('06-import-error.png');
+  });
+
+  it('restores the overview and its state (log scale) after the window reloads', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const before = await workbench.webviewFrameWith('vscode-table-row');
+    await before.locator('vscode-checkbox').click();
+    await before.waitForFunction(CHART_IS_LOG_SCALE);
+    await workbench.runCommand('Developer: Reload Window');
+    await workbench.ready();
+    const started = Date.now();
+    const frame = await workbench.webviewFrameWith('vscode-table-row', 120_000);
+    await frame.locator('vscode-table-row').nth(expectedLayers - 1).waitFor();
+    timings.push(['reload window → layers table visible again', Date.now() - started]);
+    await frame.waitForFunction(CHART_IS_LOG_SCALE);
+    assert.equal(await frame.locator('vscode-checkbox').evaluate((c) => (c as unknown as { checked: boolean }).checked), true);
+    await screenshot('07-after-reload-log-scale.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+});
