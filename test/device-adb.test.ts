@@ -139,3 +139,34 @@ describe('virtual device paths', () => {
     assert.throws(() => Sandbox.create(path.join(work, "it's root"), {}), /characters a shell would split/);
   });
 });
+
+describe("virtual device output paths", () => {
+  let work: string;
+  let sandbox: Sandbox;
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-view-test-'));
+    sandbox = Sandbox.create(path.join(work, 'root'), {});
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  async function view(chunks: string[]): Promise<string> {
+    const t = sandbox.deviceView();
+    const out: Buffer[] = [];
+    t.on('data', (c: Buffer) => out.push(c));
+    const ended = new Promise((resolve) => t.on('end', resolve));
+    for (const c of chunks) t.write(Buffer.from(c, 'latin1'));
+    t.end();
+    await ended;
+    return Buffer.concat(out).toString('latin1');
+  }
+
+  it('shows device paths wherever the root appears, across any chunk boundary', async () => {
+    const r = sandbox.root;
+    const text = `cannot open ${r}/data/local/tmp/x.npy\ncwd ${r}\nother ${r}x/kept\n${r}`;
+    const expected = 'cannot open /data/local/tmp/x.npy\ncwd /\nother ' + `${r}x/kept\n/`;
+    for (let cut = 0; cut <= text.length; cut++) {
+      assert.equal(await view([text.slice(0, cut), text.slice(cut)]), expected, `split at ${cut}`);
+    }
+    assert.equal(await view(text.split('')), expected, 'one byte at a time');
+  });
+});

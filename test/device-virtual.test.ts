@@ -166,6 +166,9 @@ describe('virtual device with the real adb server and adbkit', function () {
   it('runs `adb shell` commands and returns when they exit', async () => {
     const r = await adbCli(adb, ['-s', x86.serial, 'shell', 'echo out; echo err >&2; exit 3']);
     assert.equal(r.stdout, 'out\nerr\n');
+    const where = await adbCli(adb, ['-s', x86.serial, 'shell', 'cd /data/local/tmp && pwd && ls /data/local/tmp/none']);
+    assert.match(where.stdout, /^\/data\/local\/tmp\n.*'\/data\/local\/tmp\/none'.*No such file/s);
+    assert.ok(!where.stdout.includes(x86.root), where.stdout);
     // The command's exit ends the stream even while a background child still holds its output open.
     const started = Date.now();
     const bg = await adbCli(adb, ['-s', x86.serial, 'shell', 'sleep 4241.5 & echo started']);

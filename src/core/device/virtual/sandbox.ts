@@ -9,12 +9,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { Transform } from 'stream';
 import { MobiproxError } from '../../errors';
 
 const ANDROID_TOP_LEVEL = ['data', 'sdcard', 'storage', 'system', 'vendor', 'product', 'odm', 'apex', 'sys', 'mnt', 'cache'];
 
 /** Characters that mean the same inside and outside shell quotes, so the root can be spliced in anywhere. */
 const SHELL_SAFE_PATH = /^[A-Za-z0-9_./+@%,:-]+$/;
+
+/** A byte that would make the root's path part of a longer name (…/mobiprox-virtual-abc vs …-abcd). */
+const PATH_CHAR = /[A-Za-z0-9_.+@%,:-]/;
 
 const DEVICE_PATH_IN_COMMAND = new RegExp(
   `(^|[\\s'"=:;|&()<>\`])/(${ANDROID_TOP_LEVEL.join('|')})(?=[/\\s'"\`;|&()<>]|$)`,
@@ -67,6 +71,37 @@ export class Sandbox {
   /** A shell command line with its absolute Android paths moved into the root. */
   rewriteCommand(command: string): string {
     return command.replace(DEVICE_PATH_IN_COMMAND, (_, before: string, top: string) => `${before}${this.root}/${top}`);
+  }
+
+  /**
+   * The inverse of rewriteCommand for a command's output: the root's host path, wherever it appears, reads
+   * as the device path again (so `pwd`, `find` and error messages name /data/... as on a phone). The last
+   * few bytes of a chunk are held back until the next shows whether they begin the root's path.
+   */
+  deviceView(): Transform {
+    const root = this.root;
+    let held = '';
+    return new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        const text = held + chunk.toString('latin1');
+        let out = '';
+        let from = 0;
+        for (;;) {
+          const at = text.indexOf(root, from);
+          if (at < 0 || at + root.length === text.length) break; // the byte after it decides: wait for it
+          const next = text[at + root.length];
+          out += text.slice(from, at) + (next === '/' ? '' : PATH_CHAR.test(next) ? root : '/');
+          from = at + root.length;
+        }
+        let keep = Math.min(root.length, text.length - from);
+        while (keep > 0 && !root.startsWith(text.slice(text.length - keep))) keep--;
+        held = text.slice(text.length - keep);
+        done(null, Buffer.from(out + text.slice(from, text.length - keep), 'latin1'));
+      },
+      flush(done) {
+        done(null, Buffer.from(held === root ? '/' : held, 'latin1'));
+      },
+    });
   }
 
   /** A small, device-like environment: the device's /system/bin first, then the host's tools. */

@@ -169,7 +169,7 @@ function serveConnection(socket: net.Socket, context: Context): void {
 function serviceFor(service: string, context: Context): ((stream: AdbStream) => void) | undefined {
   for (const prefix of ['shell:', 'exec:']) {
     if (service.startsWith(prefix) && service.length > prefix.length) {
-      return (stream) => runShell(stream, service.slice(prefix.length), context.sandbox, context.running);
+      return (stream) => runShell(stream, service.slice(prefix.length), context.sandbox, context.running, prefix === 'exec:');
     }
   }
   if (service === 'sync:') return (stream) => runSync(stream, context.sandbox, context.abis);
