@@ -16,7 +16,7 @@ async function pickModel(): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 500);
   if (found.length === 0) return browse();
   const picks: ModelPick[] = found
-    .map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri }))
+    .map((uri) => ({ label: path.posix.basename(uri.path), description: vscode.workspace.asRelativePath(uri), uri }))
     .sort((a, b) => a.description.localeCompare(b.description));
   picks.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-opened) Browse…' });
   const pick = await vscode.window.showQuickPick(picks, {

@@ -14,6 +14,7 @@ class ModelDocument implements vscode.CustomDocument {
     readonly loaded: LoadedModel,
   ) {}
 
+  /** Nothing to release: the compiled model is plain data. */
   dispose(): void {}
 }
 

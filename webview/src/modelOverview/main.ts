@@ -29,11 +29,11 @@ function overviewPage(model: ModelOverview): HTMLElement {
   const chart = el('div', 'chart');
   chart.id = 'flops-chart';
   const logScale = el('vscode-checkbox');
-  logScale.setAttribute('label', 'Logarithmic scale');
-  if (state.logScale) logScale.setAttribute('checked', '');
+  logScale.label = 'Logarithmic scale';
+  logScale.checked = state.logScale;
   const draw = (): void => drawFlopsChart(chart, model.layers, state.logScale);
   logScale.addEventListener('change', () => {
-    state = { ...state, logScale: (logScale as unknown as { checked: boolean }).checked };
+    state = { ...state, logScale: logScale.checked };
     vscode.setState(state);
     draw();
   });
