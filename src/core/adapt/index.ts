@@ -10,3 +10,4 @@ export * from './strategies';
 export * from './calibration';
 export * from './trace';
 export * from './simulate';
+export * from './profiledSet';

@@ -1,0 +1,125 @@
+/**
+ * What adaptation reads from a profiled configuration set: relative costs and energies, the calibration
+ * (temperatures, calibrated confidence triples, the confidence strategy's thresholds) that `calibrate`
+ * writes into the set, and traces from its recorded per-sample outcomes or from fresh raw outputs.
+ * Figures come from the device when it measured them, else from the host.
+ */
+import { MobiproxError } from '../errors';
+import { ConfigurationRecord, ConfigurationSet, Measurement } from '../knobs/configurationSet';
+import { ConfigurationCalibration, calibratedOutputs } from './calibration';
+import { ConfidenceMeans, ConfidenceThresholds, confidenceThresholds } from './confidenceDriven';
+import { ConfigurationSet as StrategyConfigurations } from './strategies';
+import { Trace } from './trace';
+
+/** JSON has no infinity: a band that never triggers (+∞) is stored as null. */
+export interface StoredThresholds { lessBelow: (number | null)[][]; moreAbove: (number | null)[][] }
+
+export interface SetCalibration {
+  /** Softmax temperature per configuration, in the set's order. */
+  temperatures: number[];
+  /** Per configuration: NLL and expected calibration error (15 bins) before (T = 1) and after. */
+  fits: { temperature: number; nllBefore: number; nllAfter: number; eceBefore: number; eceAfter: number }[];
+  /** Calibrated confidence triples (all classes, then per predicted class) on the validation set. */
+  triples: ConfidenceMeans[][];
+  thresholds: StoredThresholds;
+  /** The validation set the temperatures were fitted on. */
+  validation: { input: string; samples: number };
+}
+
+/** A configuration set that `calibrate` may have extended with its calibration. */
+export type AdaptableSet = ConfigurationSet & { calibration?: SetCalibration };
+
+export function measurementOf(c: ConfigurationRecord): Measurement | undefined {
+  return c.device ?? c.host;
+}
+
+/** Latency per sample relative to the exact configuration, as measured; the speedup's inverse otherwise. */
+export function relativeCosts(set: ConfigurationSet): number[] {
+  const latency = set.configurations.map((c) => measurementOf(c)?.latencyMsPerSample);
+  if (latency.every((l) => l !== undefined && l > 0)) return latency.map((l) => l! / latency[0]!);
+  return set.configurations.map((c) => 1 / (measurementOf(c)?.speedup ?? c.speedup));
+}
+
+/** Energy per sample relative to the exact configuration, where the device's fuel gauge measured it. */
+export function relativeEnergies(set: ConfigurationSet): (number | undefined)[] | undefined {
+  const energy = set.configurations.map((c) => measurementOf(c)?.energyJoules ?? undefined);
+  const base = energy[0];
+  return base === undefined || !(base > 0) ? undefined : energy.map((e) => (e === undefined ? undefined : e / base));
+}
+
+export function temperaturesOf(set: AdaptableSet): number[] {
+  return set.calibration?.temperatures ?? set.configurations.map(() => 1);
+}
+
+/** Calibrated thresholds when the set was calibrated, else those of the profiled (T = 1) triples. */
+export function thresholdsOf(set: AdaptableSet): ConfidenceThresholds {
+  if (set.calibration) {
+    const inf = (rows: (number | null)[][]) => rows.map((r) => r.map((v) => (v === null ? Infinity : v)));
+    return { lessBelow: inf(set.calibration.thresholds.lessBelow), moreAbove: inf(set.calibration.thresholds.moreAbove) };
+  }
+  return confidenceThresholds(set.configurations.map((c) => measurementOf(c)?.confidence ?? c.confidence), set.configurations.map((c) => c.name));
+}
+
+/** What createStrategy needs; thresholds are left out when the set has no confidence statistics. */
+export function strategyConfigurations(set: AdaptableSet): StrategyConfigurations {
+  let thresholds: ConfidenceThresholds | undefined;
+  try {
+    thresholds = thresholdsOf(set);
+  } catch (e) {
+    if (!(e instanceof MobiproxError)) throw e;
+  }
+  return { count: set.configurations.length, thresholds, costs: relativeCosts(set) };
+}
+
+/** Stores a calibration (one per configuration, in the set's order) in the set. */
+export function withCalibration(set: ConfigurationSet, calibration: ConfigurationCalibration[], validation: SetCalibration['validation']): AdaptableSet {
+  if (calibration.length !== set.configurations.length) {
+    throw new MobiproxError(`A calibration of ${calibration.length} configurations does not fit a set of ${set.configurations.length}.`);
+  }
+  const thresholds = confidenceThresholds(calibration.map((c) => c.triples), set.configurations.map((c) => c.name));
+  const finite = (rows: number[][]) => rows.map((r) => r.map((v) => (Number.isFinite(v) ? v : null)));
+  return {
+    ...set,
+    calibration: {
+      temperatures: calibration.map((c) => c.fit.temperature),
+      fits: calibration.map((c) => ({ ...c.fit })),
+      triples: calibration.map((c) => c.triples),
+      thresholds: { lessBelow: finite(thresholds.lessBelow), moreAbove: finite(thresholds.moreAbove) },
+      validation,
+    },
+  };
+}
+
+/**
+ * The trace of the set's recorded per-sample outcomes (as profiled, at T = 1). A calibrated set's
+ * thresholds expect calibrated confidences, which need raw outputs: use traceFromOutputs then.
+ */
+export function traceFromRecords(set: AdaptableSet, labels: ArrayLike<number>, name = 'trace'): Trace {
+  if (set.calibration && set.calibration.temperatures.some((t) => t !== 1)) {
+    throw new MobiproxError('The set is calibrated but its recorded confidences are not: give the model so that the configurations run again and their outputs are calibrated.');
+  }
+  const predictions = set.configurations.map((c) => {
+    if (!c.samples) throw new MobiproxError(`${c.name} has no recorded per-sample outcomes; profile it per sample or give the model to run it.`, { value: c.name });
+    if (c.samples.predictions.length !== labels.length) {
+      throw new MobiproxError(`${c.name} has ${c.samples.predictions.length} recorded outcomes for ${labels.length} labels: the set was profiled on other data.`, { value: c.name });
+    }
+    return c.samples.predictions;
+  });
+  const confidences = set.configurations.map((c) => c.samples!.confidences);
+  return { name, labels, predictions, confidences, costs: relativeCosts(set), energies: relativeEnergies(set) };
+}
+
+/** The trace of fresh raw outputs per configuration, calibrated with the set's temperatures. */
+export function traceFromOutputs(set: AdaptableSet, logits: ArrayLike<number>[], labels: ArrayLike<number>, classes: number, name = 'trace'): Trace {
+  const temperatures = temperaturesOf(set);
+  const outputs = logits.map((l, k) => calibratedOutputs(l, classes, temperatures[k]));
+  outputs.forEach((o, k) => {
+    if (o.predictions.length !== labels.length) {
+      throw new MobiproxError(`${set.configurations[k].name} gave ${o.predictions.length} outputs for ${labels.length} labels.`);
+    }
+  });
+  return {
+    name, labels, predictions: outputs.map((o) => o.predictions), confidences: outputs.map((o) => o.confidences),
+    costs: relativeCosts(set), energies: relativeEnergies(set),
+  };
+}
