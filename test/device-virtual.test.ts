@@ -36,6 +36,11 @@ int main(int argc, char **argv) {
 const DIR = '/data/local/tmp/mobiprox test';
 const AWKWARD = `${DIR}/it's a "quoted" file.bin`;
 
+/** A sleep duration no other process on the machine has in its command line. */
+function mark(seconds: number): string {
+  return `${seconds}.${process.pid}`;
+}
+
 function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -171,10 +176,10 @@ describe('virtual device with the real adb server and adbkit', function () {
     assert.ok(!where.stdout.includes(x86.root), where.stdout);
     // The command's exit ends the stream even while a background child still holds its output open.
     const started = Date.now();
-    const bg = await adbCli(adb, ['-s', x86.serial, 'shell', 'sleep 4241.5 & echo started']);
+    const bg = await adbCli(adb, ['-s', x86.serial, 'shell', `sleep ${mark(4241)} & echo started`]);
     assert.equal(bg.stdout.trim(), 'started');
     assert.ok(Date.now() - started < 10000);
-    await waitFor(() => processesWith('4241.5').length === 0, 5000, 'the background sleep to be killed');
+    await waitFor(() => processesWith(mark(4241)).length === 0, 5000, 'the background sleep to be killed');
   });
 
   it('has no fuel gauge', async () => {
@@ -213,25 +218,25 @@ describe('virtual device with the real adb server and adbkit', function () {
   });
 
   it('kills the remote process group when adbkit closes the stream', async () => {
-    const stream = await adb.client.getDevice(x86.serial).shell('sleep 4242.5 & sleep 4243.5');
-    await waitFor(() => processesWith('4242.5').length > 0 && processesWith('4243.5').length > 0, 10000, 'the sleeps to start');
+    const stream = await adb.client.getDevice(x86.serial).shell(`sleep ${mark(4242)} & sleep ${mark(4243)}`);
+    await waitFor(() => processesWith(mark(4242)).length > 0 && processesWith(mark(4243)).length > 0, 10000, 'the sleeps to start');
     stream.end();
-    await waitFor(() => processesWith('424').length === 0, 10000, 'the sleeps to be killed');
+    await waitFor(() => processesWith(mark(4242)).length + processesWith(mark(4243)).length === 0, 10000, 'the sleeps to be killed');
   });
 
   it('kills the remote process when the adb client dies', async () => {
-    const client = spawn(adb.bin, ['-P', String(adb.port), '-s', x86.serial, 'shell', 'sleep 4244.5'], { stdio: 'ignore' });
-    await waitFor(() => processesWith('4244.5').some((pid) => pid !== client.pid), 10000, 'the remote sleep to start');
+    const client = spawn(adb.bin, ['-P', String(adb.port), '-s', x86.serial, 'shell', `sleep ${mark(4244)}`], { stdio: 'ignore' });
+    await waitFor(() => processesWith(mark(4244)).some((pid) => pid !== client.pid), 10000, 'the remote sleep to start');
     client.kill('SIGKILL');
-    await waitFor(() => processesWith('4244.5').length === 0, 10000, 'the remote sleep to be killed');
+    await waitFor(() => processesWith(mark(4244)).length === 0, 10000, 'the remote sleep to be killed');
   });
 
   it('kills what is still running when the device stops, and leaves adb', async () => {
     const extra = await startVirtualDevice({ abi: 'x86_64', adb });
-    const stream = await adb.client.getDevice(extra.serial).shell('sleep 4246.5');
-    await waitFor(() => processesWith('4246.5').length > 0, 10000, 'the sleep to start');
+    const stream = await adb.client.getDevice(extra.serial).shell(`sleep ${mark(4246)}`);
+    await waitFor(() => processesWith(mark(4246)).length > 0, 10000, 'the sleep to start');
     await extra.stop();
-    await waitFor(() => processesWith('4246.5').length === 0, 10000, 'the sleep to be killed');
+    await waitFor(() => processesWith(mark(4246)).length === 0, 10000, 'the sleep to be killed');
     stream.destroy();
     assert.ok(!fs.existsSync(extra.root), 'the temporary root is removed');
     const devices: Device[] = await adb.client.listDevices();
@@ -246,6 +251,19 @@ describe('virtual device with the real adb server and adbkit', function () {
       await waitFor(() => seen.some((l) => l.some((d) => d.serial === extra.serial && d.state === 'device' && d.abis[0] === 'x86_64')), 15000, 'the plug');
       await extra.stop();
       await waitFor(() => !seen[seen.length - 1].some((d) => d.serial === extra.serial), 15000, 'the unplug');
+    } finally {
+      tracking.stop();
+    }
+  });
+
+  it('reports an adb server that goes away while tracking', async () => {
+    const own = await privateAdbServer();
+    const errors: Error[] = [];
+    const tracking = await trackDevices(own.client, () => undefined, (e) => errors.push(e));
+    try {
+      await own.kill();
+      await waitFor(() => errors.length > 0, 15000, 'the error');
+      assert.match(errors[0].message, /adb server stopped reporting devices/);
     } finally {
       tracking.stop();
     }

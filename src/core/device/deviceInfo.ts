@@ -31,14 +31,21 @@ export async function listDevices(client: Client): Promise<DeviceInfo[]> {
   return Promise.all(devices.map((d) => describeDevice(client, d)));
 }
 
+/** A device that goes away while we ask keeps its serial and state and nothing else. */
 export async function describeDevice(client: Client, device: Device): Promise<DeviceInfo> {
   const info: DeviceInfo = { serial: device.id, state: device.type, abis: [] };
   if (device.type !== 'device') return info;
   const handle = client.getDevice(device.id);
-  const props: Record<string, string> = await handle.getProperties();
+  let props: Record<string, string>;
+  let battery: Battery;
+  try {
+    props = await handle.getProperties();
+    battery = parseBattery(await shellOutput(handle.shell('dumpsys battery')));
+  } catch {
+    return info;
+  }
   const abis = props['ro.product.cpu.abilist'] || props['ro.product.cpu.abi'] || '';
   const sdk = Number(props['ro.build.version.sdk']);
-  const battery = parseBattery(await shellOutput(handle.shell('dumpsys battery')));
   return {
     ...info,
     model: props['ro.product.model'] || undefined,
