@@ -136,7 +136,8 @@ static int parse_header(mpx_model *m, uint32_t *h, uint64_t *weights_size) {
     *weights_size = (uint64_t)le32(f + 40) | (uint64_t)le32(f + 44) << 32;
     if (h[2] < 1 || h[2] > MAX_TENSORS) return mpx_fail(m, "n_tensors is %" PRIu32 ", outside 1..1000000", h[2]);
     if (h[3] > MAX_OPS) return mpx_fail(m, "n_ops is %" PRIu32 ", more than 1000000", h[3]);
-    if (h[4] > h[3]) return mpx_fail(m, "n_layers is %" PRIu32 ", more than n_ops (%" PRIu32 ")", h[4], h[3]);
+    if (h[4] > 2ull * h[3])
+        return mpx_fail(m, "n_layers is %" PRIu32 ", more than twice n_ops (%" PRIu32 ")", h[4], h[3]);
     if (h[5] != 1) return mpx_fail(m, "n_inputs is %" PRIu32 ", version 1 has exactly 1 input", h[5]);
     if (h[6] < 1) return mpx_fail(m, "n_outputs is 0, a model needs at least 1 output");
     if (h[8] != 0) return mpx_fail(m, "reserved header field is %" PRIu32 ", must be 0", h[8]);
@@ -249,10 +250,12 @@ static int parse_op(cursor *c, const string_table *st, int index, mpx_op *op) {
                    : mpx_fail(m, "%s has %" PRIu32 " inputs, %s takes %d to %d", label, n_in, kind->name,
                               kind->min_in, kind->max_in);
     if (n_out != 1) return mpx_fail(m, "%s has %" PRIu32 " outputs, %s has 1", label, n_out, kind->name);
-    if (kind->n_iattr >= 0 && n_iattr != (uint32_t)kind->n_iattr)
+    /* ADD/SUB/MUL/DIV may leave out their fused activation: no attributes at all */
+    int without_act = type >= MPX_OP_ADD && type <= MPX_OP_DIV && n_iattr == 0 && n_fattr == 0;
+    if (!without_act && kind->n_iattr >= 0 && n_iattr != (uint32_t)kind->n_iattr)
         return mpx_fail(m, "%s has %" PRIu32 " integer attributes, %s has %d", label, n_iattr, kind->name,
                         kind->n_iattr);
-    if (n_fattr != (uint32_t)kind->n_fattr)
+    if (!without_act && n_fattr != (uint32_t)kind->n_fattr)
         return mpx_fail(m, "%s has %" PRIu32 " float attributes, %s has %d", label, n_fattr, kind->name,
                         kind->n_fattr);
     op->n_in = (int)n_in;
@@ -321,7 +324,12 @@ static int parse_layer(cursor *c, int index, mpx_layer *layer) {
 }
 
 /* Slot rules: a conv slot controls a CONV op itself, a CONV op itself is controlled only by a conv slot,
- * parts 1 and 2 exist only on CONV and DENSE, and no step is controlled twice. */
+ * part 1 exists only on CONV and DENSE, part 2 also on an ADD/SUB/MUL/DIV with a fused activation, and no
+ * step is controlled twice. */
+static int has_fused_act(const mpx_op *op) {
+    return op->type >= MPX_OP_ADD && op->type <= MPX_OP_DIV && op->n_iattr > 0 && op->iattr[0] != MPX_ACT_NONE;
+}
+
 static int check_slots(mpx_model *m) {
     uint8_t *seen = calloc((size_t)m->n_ops, 1);
     if (!seen && m->n_ops) return mpx_fail(m, "out of memory checking layers");
@@ -338,9 +346,10 @@ static int check_slots(mpx_model *m) {
                               mpx_slot_kind_name(slot->kind), slot->part, label, mpx_op_kind_of(op->type)->name,
                               is_conv_slot ? "a conv slot must control a CONV op itself (part 0)"
                                            : "a CONV op itself takes a conv or group_conv slot");
-            else if (slot->part != MPX_PART_OP && op->type != MPX_OP_CONV && op->type != MPX_OP_DENSE)
-                rc = mpx_fail(m, "layer %d slot %d controls part %d of %s (%s), only CONV and DENSE have fused parts",
-                              l + 1, s + 1, slot->part, label, mpx_op_kind_of(op->type)->name);
+            else if (slot->part != MPX_PART_OP && op->type != MPX_OP_CONV && op->type != MPX_OP_DENSE &&
+                     !(slot->part == MPX_PART_ACT && has_fused_act(op)))
+                rc = mpx_fail(m, "layer %d slot %d controls part %d of %s (%s), which has no such fused step", l + 1,
+                              s + 1, slot->part, label, mpx_op_kind_of(op->type)->name);
             else if (seen[slot->op] & (1u << slot->part))
                 rc = mpx_fail(m, "layer %d slot %d controls part %d of %s, which an earlier slot already controls",
                               l + 1, s + 1, slot->part, label);

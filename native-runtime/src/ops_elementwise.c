@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "epilogue.h"
 #include "model.h"
 
 #define GRAIN 16384 /* elements per parallel chunk: below this, waking threads costs more than it saves */
@@ -23,6 +24,7 @@ static int check_binary(mpx_model *m, mpx_op *op) {
     char label[160], sa[160], sb[160];
     mpx_op_label(m, (int)(op - m->ops), label, sizeof label);
     if (mpx_check_input(m, op, 0, -1) || mpx_check_input(m, op, 1, -1)) return -1;
+    if (op->n_iattr > 0 && mpx_check_attr(m, op, 0, "act", MPX_ACT_NONE, MPX_ACT_LEAKY_RELU)) return -1;
     const mpx_tensor *y = &m->tensors[op->out[0]];
     for (int64_t n = 2; n <= 3; n++) {
         int64_t a[MPX_MAX_RANK], b[MPX_MAX_RANK], out[MPX_MAX_RANK];
@@ -40,46 +42,136 @@ static int check_binary(mpx_model *m, mpx_op *op) {
     return 0;
 }
 
+/* ---- shared spans ----------------------------------------------------------------------------------- */
+#define SPAN 256 /* elements per step: the operands' binary16 copies and the result stay in L1 */
+
+static inline mpx_v4f load4(const float *p) {
+    mpx_v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store4(float *p, mpx_v4f v) { memcpy(p, &v, sizeof v); }
+
+static inline mpx_v4f select4(mpx_v4i mask, mpx_v4f yes, mpx_v4f no) {
+    return (mpx_v4f)((mask & (mpx_v4i)yes) | (~mask & (mpx_v4i)no));
+}
+
+/* y = act(x) for relu, clip and leaky relu (x may equal y). `rounded`: x holds binary16 values already. */
+static void act_span(const mpx_epilogue *e, const float *x, float *y, int n, int rounded) {
+    if (e->act_half) {
+        if (!rounded || x != y) mpx_round_half_copy(y, x, (size_t)n);
+        mpx_bias_act(e, y, n, NULL, 0, 1);
+        return;
+    }
+    const mpx_v4f zero = {0, 0, 0, 0}, lo = {e->act_a, e->act_a, e->act_a, e->act_a};
+    const mpx_v4f hi = {e->act_b, e->act_b, e->act_b, e->act_b};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        mpx_v4f v = load4(x + i);
+        if (e->act == MPX_ACT_RELU)
+            v = (mpx_v4f)((mpx_v4i)v & (mpx_v4i)(v > zero));
+        else if (e->act == MPX_ACT_CLIP)
+            v = select4(v < lo, lo, select4(v > hi, hi, v));
+        else if (e->act == MPX_ACT_LEAKY_RELU)
+            v = select4(v < zero, v * lo, v);
+        store4(y + i, v);
+    }
+    for (; i < n; i++) {
+        float v = x[i];
+        if (e->act == MPX_ACT_RELU)
+            v = v > 0.0f ? v : 0.0f;
+        else if (e->act == MPX_ACT_CLIP)
+            v = v < e->act_a ? e->act_a : v > e->act_b ? e->act_b : v;
+        else if (e->act == MPX_ACT_LEAKY_RELU)
+            v = v < 0.0f ? v * e->act_a : v;
+        y[i] = v;
+    }
+}
+
+/* ---- ADD/SUB/MUL/DIV with an optional fused activation --------------------------------------------- */
 typedef struct {
     int type, half, rank;
+    mpx_epilogue act; /* fused activation: act NONE when there is none */
     int64_t dims[MPX_MAX_RANK], sa[MPX_MAX_RANK], sb[MPX_MAX_RANK];
     const float *a, *b;
     float *y;
 } binary_job;
 
-static inline float binary_apply(int type, float a, float b) {
-    switch (type) {
-    case MPX_OP_ADD: return a + b;
-    case MPX_OP_SUB: return a - b;
-    case MPX_OP_MUL: return a * b;
-    default: return a / b;
+/* One operator per instantiation (always inlined with a constant type), so that the loops have no branch
+ * but the loop-invariant choice between a contiguous and a broadcast operand. */
+static inline __attribute__((always_inline)) void binary_loop(int type, const float *a, int step_a, const float *b,
+                                                             int step_b, float *y, int n) {
+    const mpx_v4f a0 = {a[0], a[0], a[0], a[0]}, b0 = {b[0], b[0], b[0], b[0]};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        mpx_v4f x = step_a ? load4(a + i) : a0, z = step_b ? load4(b + i) : b0;
+        store4(y + i, type == MPX_OP_ADD ? x + z : type == MPX_OP_SUB ? x - z : type == MPX_OP_MUL ? x * z : x / z);
+    }
+    for (; i < n; i++) {
+        float x = a[step_a ? i : 0], z = b[step_b ? i : 0];
+        y[i] = type == MPX_OP_ADD ? x + z : type == MPX_OP_SUB ? x - z : type == MPX_OP_MUL ? x * z : x / z;
     }
 }
 
-static void binary_rows(void *ctx, int begin, int end, int thread) {
+/* An operand of a span as a contiguous or a broadcast (step 0) array: strided ones are gathered into buf,
+ * binary16 ones are rounded into it. */
+static const float *span_operand(const float *p, int64_t stride, int n, int half, float *buf, int *step) {
+    *step = stride != 0;
+    if (stride == 0) {
+        if (!half) return p;
+        buf[0] = mpx_half_round(p[0]);
+        return buf;
+    }
+    if (stride != 1) {
+        for (int i = 0; i < n; i++) buf[i] = p[i * stride];
+        p = buf;
+    }
+    if (half) {
+        mpx_round_half_copy(buf, p, (size_t)n);
+        return buf;
+    }
+    return p;
+}
+
+/* y[0..n) = act(a[i·sa] op b[i·sb]), n <= SPAN. */
+static void binary_span(const binary_job *j, const float *a, int64_t sa, const float *b, int64_t sb, float *y, int n) {
+    float ta[SPAN], tb[SPAN];
+    int step_a, step_b;
+    a = span_operand(a, sa, n, j->half, ta, &step_a);
+    b = span_operand(b, sb, n, j->half, tb, &step_b);
+    switch (j->type) {
+    case MPX_OP_ADD: binary_loop(MPX_OP_ADD, a, step_a, b, step_b, y, n); break;
+    case MPX_OP_SUB: binary_loop(MPX_OP_SUB, a, step_a, b, step_b, y, n); break;
+    case MPX_OP_MUL: binary_loop(MPX_OP_MUL, a, step_a, b, step_b, y, n); break;
+    default: binary_loop(MPX_OP_DIV, a, step_a, b, step_b, y, n); break;
+    }
+    if (j->half) mpx_round_half_copy(y, y, (size_t)n);
+    if (j->act.act != MPX_ACT_NONE) act_span(&j->act, y, y, n, j->half);
+}
+
+/* Elements [begin·SPAN, end·SPAN) of the output, split at the rows of the innermost (merged) axis. */
+static void binary_range(void *ctx, int begin, int end, int thread) {
     const binary_job *j = ctx;
     (void)thread;
     int last = j->rank - 1;
     int64_t inner = j->dims[last], sa = j->sa[last], sb = j->sb[last];
-    for (int row = begin; row < end; row++) {
-        int64_t oa = 0, ob = 0, rest = row;
+    int64_t total = mpx_product(j->dims, j->rank);
+    int64_t e = (int64_t)begin * SPAN, e1 = (int64_t)end * SPAN < total ? (int64_t)end * SPAN : total;
+    while (e < e1) {
+        int64_t row = e / inner, col = e % inner, oa = 0, ob = 0, rest = row;
         for (int d = last - 1; d >= 0; d--) {
             int64_t i = rest % j->dims[d];
             rest /= j->dims[d];
             oa += i * j->sa[d];
             ob += i * j->sb[d];
         }
-        const float *a = j->a + oa, *b = j->b + ob;
-        float *y = j->y + (int64_t)row * inner;
-        if (j->half)
-            for (int64_t i = 0; i < inner; i++)
-                y[i] = mpx_round_half(binary_apply(j->type, mpx_round_half(a[i * sa]), mpx_round_half(b[i * sb])));
-        else if (sa == 1 && sb == 1)
-            for (int64_t i = 0; i < inner; i++) y[i] = binary_apply(j->type, a[i], b[i]);
-        else if (sa == 1 && sb == 0)
-            for (int64_t i = 0; i < inner; i++) y[i] = binary_apply(j->type, a[i], b[0]);
-        else
-            for (int64_t i = 0; i < inner; i++) y[i] = binary_apply(j->type, a[i * sa], b[i * sb]);
+        int64_t stop = e1 - e < inner - col ? e1 : e + inner - col;
+        for (; e < stop; col += SPAN) {
+            int n = stop - e < SPAN ? (int)(stop - e) : SPAN;
+            binary_span(j, j->a + oa + col * sa, sa, j->b + ob + col * sb, sb, j->y + e, n);
+            e += n;
+        }
     }
 }
 
@@ -94,6 +186,14 @@ static void operand_strides(const int64_t *dims, int r, const int64_t *out, int 
     }
 }
 
+/* The optional `act` attribute and its parameters, which a fp16 activation uses in binary16. */
+static mpx_epilogue fused_activation(const mpx_op *op) {
+    mpx_epilogue e = {0, op->n_iattr > 0 ? op->iattr[0] : MPX_ACT_NONE, op->knob[MPX_PART_ACT] == MPX_KNOB_FP16,
+                      op->n_fattr > 0 ? op->fattr[0] : 0.0f, op->n_fattr > 1 ? op->fattr[1] : 0.0f};
+    if (e.act_half) e.act_a = mpx_round_half(e.act_a), e.act_b = mpx_round_half(e.act_b);
+    return e;
+}
+
 static void run_binary(mpx_model *m, const mpx_op *op, int batch) {
     binary_job j = {.type = op->type, .half = mpx_op_half(op)};
     int64_t a[MPX_MAX_RANK], b[MPX_MAX_RANK], out[MPX_MAX_RANK], sa[MPX_MAX_RANK], sb[MPX_MAX_RANK];
@@ -105,7 +205,7 @@ static void run_binary(mpx_model *m, const mpx_op *op, int batch) {
     j.rank = 0;
     for (int i = 0; i < r; i++) {
         int k = j.rank - 1;
-        if (k >= 0 && sa[k] == sa[i] * out[i] && sb[k] == sb[i] * out[i]) {
+        if (k >= 0 && j.sa[k] == sa[i] * out[i] && j.sb[k] == sb[i] * out[i]) {
             j.dims[k] *= out[i];
             j.sa[k] = sa[i];
             j.sb[k] = sb[i];
@@ -120,9 +220,9 @@ static void run_binary(mpx_model *m, const mpx_op *op, int batch) {
     j.a = mpx_tensor_data(m, (int)op->in[0]);
     j.b = mpx_tensor_data(m, (int)op->in[1]);
     j.y = mpx_tensor_data(m, (int)op->out[0]);
-    int64_t inner = j.dims[j.rank - 1], rows = mpx_product(j.dims, j.rank) / inner;
-    int grain = inner >= GRAIN ? 1 : (int)(GRAIN / inner);
-    mpx_parallel_for(m->pool, (int)rows, grain, binary_rows, &j);
+    j.act = fused_activation(op);
+    int64_t spans = (mpx_product(j.dims, j.rank) + SPAN - 1) / SPAN;
+    mpx_parallel_for(m->pool, (int)spans, GRAIN / SPAN, binary_range, &j);
 }
 
 /* ---- AFFINE: y[n, c, ...] = x·scale[c] + shift[c] ---------------------------------------------------- */
@@ -186,43 +286,53 @@ static int check_unary(mpx_model *m, mpx_op *op) {
 
 typedef struct {
     int type, half;
-    float a, b;
+    mpx_epilogue act; /* RELU, CLIP, LEAKY_RELU as an activation; act NONE for SIGMOID and TANH */
     const float *x;
     float *y;
+    int64_t count;
 } unary_job;
 
-static inline float unary_apply(int type, float v, float a, float b) {
-    switch (type) {
-    case MPX_OP_RELU: return v > 0.0f ? v : 0.0f;
-    case MPX_OP_CLIP: return v < a ? a : v > b ? b : v;
-    case MPX_OP_LEAKY_RELU: return v >= 0.0f ? v : v * a;
-    case MPX_OP_SIGMOID: return 1.0f / (1.0f + expf(-v));
-    default: return tanhf(v);
-    }
-}
-
-static void unary_chunk(void *ctx, int begin, int end, int thread) {
+/* Elements [begin·SPAN, end·SPAN) (cut to the tensor). */
+static void unary_range(void *ctx, int begin, int end, int thread) {
     const unary_job *j = ctx;
     (void)thread;
-    if (j->half)
-        for (int i = begin; i < end; i++)
-            j->y[i] = mpx_round_half(unary_apply(j->type, mpx_round_half(j->x[i]), j->a, j->b));
+    int64_t e0 = (int64_t)begin * SPAN, e1 = (int64_t)end * SPAN < j->count ? (int64_t)end * SPAN : j->count;
+    const float *x = j->x + e0;
+    float *y = j->y + e0;
+    int n = (int)(e1 - e0);
+    if (j->act.act != MPX_ACT_NONE) {
+        act_span(&j->act, x, y, n, 0);
+        return;
+    }
+    if (j->half) {
+        mpx_round_half_copy(y, x, (size_t)n);
+        x = y;
+    }
+    if (j->type == MPX_OP_SIGMOID)
+        for (int i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
     else
-        for (int i = begin; i < end; i++) j->y[i] = unary_apply(j->type, j->x[i], j->a, j->b);
+        for (int i = 0; i < n; i++) y[i] = tanhf(x[i]);
+    if (j->half) mpx_round_half_copy(y, y, (size_t)n);
 }
 
 static void run_unary(mpx_model *m, const mpx_op *op, int batch) {
-    unary_job j = {op->type, mpx_op_half(op), op->n_fattr > 0 ? op->fattr[0] : 0.0f,
-                   op->n_fattr > 1 ? op->fattr[1] : 0.0f, mpx_tensor_data(m, (int)op->in[0]),
-                   mpx_tensor_data(m, (int)op->out[0])};
-    if (j.half) j.a = mpx_round_half(j.a), j.b = mpx_round_half(j.b);
-    mpx_parallel_for(m->pool, batch * (int)m->tensors[op->in[0]].count, GRAIN, unary_chunk, &j);
+    static const int act_of[MPX_OP_TYPE_COUNT] = {[MPX_OP_RELU] = MPX_ACT_RELU, [MPX_OP_CLIP] = MPX_ACT_CLIP,
+                                                  [MPX_OP_LEAKY_RELU] = MPX_ACT_LEAKY_RELU};
+    int half = mpx_op_half(op);
+    unary_job j = {op->type, half,
+                   {0, act_of[op->type], half, op->n_fattr > 0 ? op->fattr[0] : 0.0f,
+                    op->n_fattr > 1 ? op->fattr[1] : 0.0f},
+                   mpx_tensor_data(m, (int)op->in[0]), mpx_tensor_data(m, (int)op->out[0]),
+                   (int64_t)batch * (int64_t)m->tensors[op->in[0]].count};
+    if (half) j.act.act_a = mpx_round_half(j.act.act_a), j.act.act_b = mpx_round_half(j.act.act_b);
+    mpx_parallel_for(m->pool, (int)((j.count + SPAN - 1) / SPAN), GRAIN / SPAN, unary_range, &j);
 }
 
-const mpx_op_kind mpx_add_kind = {"ADD", 2, 2, 0, 0, check_binary, NULL, NULL, NULL, run_binary};
-const mpx_op_kind mpx_sub_kind = {"SUB", 2, 2, 0, 0, check_binary, NULL, NULL, NULL, run_binary};
-const mpx_op_kind mpx_mul_kind = {"MUL", 2, 2, 0, 0, check_binary, NULL, NULL, NULL, run_binary};
-const mpx_op_kind mpx_div_kind = {"DIV", 2, 2, 0, 0, check_binary, NULL, NULL, NULL, run_binary};
+/* `act` and its two parameters are optional (FORMAT.md): the loader accepts 0 and 0 as well. */
+const mpx_op_kind mpx_add_kind = {"ADD", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
+const mpx_op_kind mpx_sub_kind = {"SUB", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
+const mpx_op_kind mpx_mul_kind = {"MUL", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
+const mpx_op_kind mpx_div_kind = {"DIV", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
 const mpx_op_kind mpx_affine_kind = {"AFFINE", 3, 3, 0, 0, check_affine, NULL, NULL, NULL, run_affine};
 const mpx_op_kind mpx_relu_kind = {"RELU", 1, 1, 0, 0, check_unary, NULL, NULL, NULL, run_unary};
 const mpx_op_kind mpx_clip_kind = {"CLIP", 1, 1, 0, 2, check_unary, NULL, NULL, NULL, run_unary};

@@ -5,7 +5,9 @@ import { DATA_MOVEMENT, OpType, ProgramOp, Slot, SlotKind, SlotPart } from './pr
 /**
  * Groups ops into HPVM layers (configuration lines): a conv or mul followed, as far as the graph allows, by
  * its bias add, a relu or tanh, and a max or mean pool ([conv|mul][add][relu|tanh][pool_max|pool_mean]);
- * every other float op is a layer of its own. Data-movement ops belong to no layer. Node i is op i.
+ * every other float op is a layer of its own, including an activation fused into an element-wise op
+ * (its line controls part 2 of that op, right after the op's own line). Data-movement ops belong to no
+ * layer. Node i is op i.
  */
 export function formLayers(graph: Graph, ops: readonly ProgramOp[]): Slot[][] {
   const index = new Map(graph.nodes.map((n, i) => [n, i]));
@@ -17,13 +19,19 @@ export function formLayers(graph: Graph, ops: readonly ProgramOp[]): Slot[][] {
     const kind = slotKind(node, ops[i].type);
     const slots: Slot[] = [{ kind, part: SlotPart.Op, op: i, node: node.name }];
     layers.push(slots);
-    if (kind !== 'conv' && kind !== 'group_conv' && kind !== 'mul') return;
-    if (node.inputs[2]) slots.push({ kind: 'add', part: SlotPart.Bias, op: i, node: node.fused?.bias ?? node.name });
     const act = attrInt(node, 'act', 0);
-    if (act !== 0) {
-      const actKind: SlotKind = act === 1 ? 'relu' : act === 2 ? 'clip' : 'leaky_relu';
-      slots.push({ kind: actKind, part: SlotPart.Activation, op: i, node: node.fused?.activation ?? node.name });
+    const activation = (): Slot => ({
+      kind: act === 1 ? 'relu' : act === 2 ? 'clip' : 'leaky_relu',
+      part: SlotPart.Activation,
+      op: i,
+      node: node.fused?.activation ?? node.name,
+    });
+    if (kind !== 'conv' && kind !== 'group_conv' && kind !== 'mul') {
+      if (act !== 0) layers.push([activation()]);
+      return;
     }
+    if (node.inputs[2]) slots.push({ kind: 'add', part: SlotPart.Bias, op: i, node: node.fused?.bias ?? node.name });
+    if (act !== 0) slots.push(activation());
     let last = node;
     const follow = (accept: (n: Node) => SlotKind | undefined): boolean => {
       const { value, next } = followViews(graph, last.outputs[0]);

@@ -104,7 +104,11 @@ const UNARY: Record<string, OpType> = {
 };
 
 function opSpec(graph: Graph, node: Node, rank: number): OpSpec {
-  if (node.op in ELEMENTWISE) return { type: ELEMENTWISE[node.op], iattrs: [], fattrs: [], alignConstants: true };
+  if (node.op in ELEMENTWISE) {
+    // the fused activation is optional in the file: without one the op keeps its attribute-free record
+    const { act, fattrs } = activationAttrs(node);
+    return { type: ELEMENTWISE[node.op], iattrs: act ? [act] : [], fattrs: act ? fattrs : [], alignConstants: true };
+  }
   if (node.op in UNARY) return { type: UNARY[node.op], iattrs: [], fattrs: [] };
   if (node.op === 'MatMul') return { type: OpType.MATMUL, iattrs: [], fattrs: [], alignConstants: true };
   switch (node.op) {

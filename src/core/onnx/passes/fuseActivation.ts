@@ -2,7 +2,7 @@ import { Graph, Node, attrFloat } from '../graph';
 import { clipRange } from '../operands';
 import { followViews } from './reshapeChain';
 
-/** Activation codes of FORMAT.md's CONV and DENSE `act` attribute. */
+/** Activation codes of FORMAT.md's `act` attribute (CONV, DENSE, ADD, SUB, MUL, DIV). */
 export const enum Activation {
   None = 0,
   Relu = 1,
@@ -16,14 +16,19 @@ interface Act {
   b: number;
 }
 
+/** Ops whose `act` attribute applies an activation to their result. */
+const HOSTS = new Set(['Conv', 'mpx.Dense', 'Add', 'Sub', 'Mul', 'Div']);
+
 /**
- * Fuses a Relu, Clip or LeakyRelu that is the only reader of a Conv's or mpx.Dense's output (possibly
- * through views: elementwise functions commute with them) into the op's `act` attribute. A following Relu
- * or Clip composes with a fused Relu or Clip (exporters write ReLU6 as Relu → Clip(0, 6)).
+ * Fuses a Relu, Clip or LeakyRelu that is the only reader of the output of a Conv, an mpx.Dense or an
+ * element-wise Add/Sub/Mul/Div (possibly through views: elementwise functions commute with them) into the
+ * op's `act` attribute, so that the runtime applies it while the result is still in registers (a residual
+ * Add → Relu is one pass instead of two). A following Relu or Clip composes with a fused Relu or Clip
+ * (exporters write ReLU6 as Relu → Clip(0, 6)).
  */
 export function fuseActivation(graph: Graph): void {
   for (const node of [...graph.nodes]) {
-    if (node.op !== 'Conv' && node.op !== 'mpx.Dense') continue;
+    if (!HOSTS.has(node.op)) continue;
     for (;;) {
       const { value, next } = followViews(graph, node.outputs[0]);
       if (!next || next.inputs[0] !== value) break;
