@@ -156,6 +156,9 @@ describe('virtual device with the real adb server and adbkit', function () {
     const again = `${DIR}/big again.bin`;
     assert.equal((await adbCli(adb, ['-s', x86.serial, 'push', local, again])).code, 0);
     assert.ok((await adbkitPull(adb.client, x86.serial, again)).equals(content), 'adbkit pull differs from adb push');
+    // exec: is byte-exact: the file through `adb exec-out cat`.
+    const cat = spawn(adb.bin, ['-P', String(adb.port), '-s', x86.serial, 'exec-out', `cat ${shQuote(again)}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    assert.ok((await readAll(cat.stdout)).equals(content), 'exec-out cat differs');
   });
 
   it('refuses paths that climb out of its root', async () => {

@@ -1,7 +1,7 @@
 /**
  * One adb stream between a service of the virtual device and the host. Writes are split into WRTE packets
  * of at most the agreed payload size with one in flight until the host's OKAY (adb's flow control); data
- * from the host is handed to the service, which acknowledges each WRTE once it has taken it.
+ * from the host is handed to the service and acknowledged at once.
  */
 import { Command, Packet } from './packet';
 

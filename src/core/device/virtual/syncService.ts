@@ -60,7 +60,8 @@ function fail(reason: string): Buffer {
 }
 
 /** lstat fields as sync reports them; the size of a launcher is that of the program behind it. */
-function statWords(file: string): [number, number, number] {
+function statWords(file: string | undefined): [number, number, number] {
+  if (file === undefined) return [0, 0, 0];
   try {
     const st = fs.lstatSync(file);
     const size = st.isFile() ? fs.statSync(contentPath(file)).size : st.size;
@@ -95,7 +96,7 @@ async function serve(stream: AdbStream, input: Input, sandbox: Sandbox, abis: st
     const request = arg.toString('utf8');
     switch (id) {
       case 'STAT':
-        await stream.write(message('STAT', ...statWords(mapped(sandbox, request) ?? '')));
+        await stream.write(message('STAT', ...statWords(mapped(sandbox, request))));
         break;
       case 'LIST':
         await list(stream, sandbox, request);

@@ -66,6 +66,7 @@ export async function startVirtualDevice(options: VirtualDeviceOptions): Promise
     sandbox = Sandbox.create(rootDir, properties);
   } catch (e) {
     server.close();
+    if (temporary) fs.rmSync(rootDir, { recursive: true, force: true });
     throw e;
   }
   const running = new Set<ChildProcess>();
