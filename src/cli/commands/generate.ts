@@ -1,0 +1,29 @@
+import * as path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { AdaptableSet } from '../../core/adapt/profiledSet';
+import { generateSources, writeSources } from '../../core/codegen/generate';
+import { Lang } from '../../core/codegen/literals';
+import { readConfigurationSet } from '../../core/knobs/configurationSet';
+import { addStrategyOptions, describeStrategy, strategyFrom } from '../strategyOptions';
+
+function lang(value: string): Lang {
+  if (value !== 'kotlin' && value !== 'java') throw new InvalidArgumentError(`'${value}' is not a language: use kotlin or java.`);
+  return value;
+}
+
+export function register(program: Command): void {
+  addStrategyOptions(
+    program
+      .command('generate')
+      .description('generate the adaptation engine, the runtime wrapper and a usage snippet for an app (Kotlin or Java)')
+      .requiredOption('--configs <profiled.json>', 'profiled (and preferably calibrated) configuration set')
+      .requiredOption('--package <name>', 'package of the generated classes, e.g. com.example.har')
+      .requiredOption('--out <dir>', 'source root to write into (files are placed by package)')
+      .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang),
+  ).action((o) => {
+    const set = readConfigurationSet(o.configs) as AdaptableSet;
+    const spec = strategyFrom(o);
+    const files = generateSources(set, spec, { lang: o.lang, package: o.package, source: path.basename(o.configs), strategyText: describeStrategy(spec) });
+    for (const f of writeSources(o.out, files)) process.stdout.write(`${f}\n`);
+  });
+}
