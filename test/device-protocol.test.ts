@@ -119,7 +119,9 @@ describe('virtual device transport', () => {
     assert.match(banner, /^device::/);
     for (const key of ['ro.product.name', 'ro.product.model', 'ro.product.device']) assert.match(banner, new RegExp(`${key}=[^;]+`));
     const features = /features=([^;]*)/.exec(banner)?.[1].split(',') ?? [];
-    assert.ok(!features.includes('shell_v2') && !features.includes('stat_v2'), `features ${features}`);
+    // It must speak whatever it announces: the shell protocol yes, the version 2 sync requests no.
+    assert.ok(features.includes('shell_v2'), `features ${features}`);
+    assert.ok(!features.includes('stat_v2') && !features.includes('ls_v2'), `features ${features}`);
   });
 
   it('keeps one WRTE in flight, within the host payload limit, until the host says OKAY', async () => {
@@ -162,5 +164,47 @@ describe('virtual device transport', () => {
     host.send({ command: OPEN, arg0: 11, arg1: 0, data: Buffer.from('shell:echo hi\0') }, 12345);
     assert.equal(await host.next(), undefined);
     assert.ok(host.closed, 'the connection is still open');
+  });
+
+  it('frames stdin, stdout, stderr and the exit status with the shell protocol', async () => {
+    const host = await connect();
+    await host.handshake(0x01000001, 256 * 1024);
+    host.send({ command: OPEN, arg0: 13, arg1: 0, data: Buffer.from('shell,v2,raw:cat; echo oops >&2; exit 5\0') });
+    const okay = await host.next();
+    assert.equal(okay?.command, OKAY);
+    const deviceId = okay!.arg0;
+    const shellPacket = (id: number, body: string): Buffer => {
+      const b = Buffer.alloc(5 + Buffer.byteLength(body));
+      b[0] = id;
+      b.writeUInt32LE(Buffer.byteLength(body), 1);
+      b.write(body, 5);
+      return b;
+    };
+    // stdin in two WRTEs that split a packet, then close-stdin so that cat ends
+    const input = Buffer.concat([shellPacket(0, 'hello '), shellPacket(0, 'world'), shellPacket(4, '')]);
+    for (const part of [input.subarray(0, 8), input.subarray(8)]) {
+      host.send({ command: WRTE, arg0: 13, arg1: deviceId, data: part });
+      assert.equal((await host.next())?.command, OKAY);
+    }
+    let received = Buffer.alloc(0);
+    for (;;) {
+      const m = await host.next();
+      assert.ok(m, 'the device stopped talking');
+      if (m.command === CLSE) break;
+      assert.equal(m.command, WRTE);
+      received = Buffer.concat([received, m.data]);
+      host.send({ command: OKAY, arg0: 13, arg1: deviceId, data: Buffer.alloc(0) });
+    }
+    const streams: Record<number, string> = { 1: '', 2: '' };
+    let exit: number | undefined;
+    for (let at = 0; at < received.length; ) {
+      const id = received[at];
+      const length = received.readUInt32LE(at + 1);
+      const body = received.subarray(at + 5, at + 5 + length);
+      if (id === 3) exit = body[0];
+      else streams[id] += body.toString('utf8');
+      at += 5 + length;
+    }
+    assert.deepEqual([streams[1], streams[2], exit], ['hello world', 'oops\n', 5]);
   });
 });

@@ -171,12 +171,16 @@ describe('virtual device with the real adb server and adbkit', function () {
     assert.equal(received, 0);
   });
 
-  it('runs `adb shell` commands and returns when they exit', async () => {
+  it('runs `adb shell` commands with their exit status and returns when they exit', async () => {
+    // shell_v2: separate stdout and stderr, and the exit status reaches adb's own.
     const r = await adbCli(adb, ['-s', x86.serial, 'shell', 'echo out; echo err >&2; exit 3']);
-    assert.equal(r.stdout, 'out\nerr\n');
+    assert.deepEqual([r.stdout, r.stderr, r.code], ['out\n', 'err\n', 3]);
+    // adbkit speaks the plain shell: service: one merged stream.
+    assert.equal(await adbkitShell(adb.client, x86.serial, 'echo out; echo err >&2; exit 3'), 'out\nerr\n');
     const where = await adbCli(adb, ['-s', x86.serial, 'shell', 'cd /data/local/tmp && pwd && ls /data/local/tmp/none']);
-    assert.match(where.stdout, /^\/data\/local\/tmp\n.*'\/data\/local\/tmp\/none'.*No such file/s);
-    assert.ok(!where.stdout.includes(x86.root), where.stdout);
+    assert.equal(where.stdout, '/data/local/tmp\n');
+    assert.match(where.stderr, /'\/data\/local\/tmp\/none'.*No such file/);
+    assert.ok(!where.stderr.includes(x86.root), where.stderr);
     // The command's exit ends the stream even while a background child still holds its output open.
     const started = Date.now();
     const bg = await adbCli(adb, ['-s', x86.serial, 'shell', `sleep ${mark(4241)} & echo started`]);

@@ -15,7 +15,7 @@ export interface AdbServerOptions {
   port?: number;
 }
 
-export const DEFAULT_ADB_PORT = 5037;
+const DEFAULT_ADB_PORT = 5037;
 
 export class AdbServer {
   readonly client: Client;

@@ -30,7 +30,7 @@ const HOST_MACHINE: Record<string, number> = { x64: 62, ia32: 3, arm64: 183, arm
 
 const LAUNCHER_MARK = '# mobiprox-virtual-elf ';
 
-export function qemuFor(abi: string): string | undefined {
+function qemuFor(abi: string): string | undefined {
   const entry = Object.entries(MACHINES).find(([, m]) => m.abis.includes(abi));
   if (!entry || Number(entry[0]) === HOST_MACHINE[process.arch]) return undefined;
   return entry[1].qemu;

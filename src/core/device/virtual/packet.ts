@@ -24,13 +24,13 @@ const HEADER = 24;
 export const VERSION_SKIP_CHECKSUM = 0x01000001;
 
 /** adb's "checksum" is the byte sum of the data, not a CRC. */
-export function checksum(data: Buffer): number {
+function checksum(data: Buffer): number {
   let sum = 0;
   for (let i = 0; i < data.length; i++) sum += data[i];
   return sum >>> 0;
 }
 
-export function commandName(command: number): string {
+function commandName(command: number): string {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(command >>> 0);
   return b.toString('latin1');

@@ -30,11 +30,11 @@ export function virtualProperties(abi: VirtualAbi, port: number): Record<string,
 }
 
 /**
- * adbd's CNXN banner. The features are the ones this device implements: with fixed_push_mkdir adb leaves
- * creating a pushed file's folders to SEND; without shell_v2, stat_v2 and ls_v2 adb speaks the plain
- * `shell:` service and the version 1 sync requests.
+ * adbd's CNXN banner. The features are the ones this device implements: with shell_v2 `adb shell` frames
+ * stdout, stderr and the exit status; with fixed_push_mkdir adb leaves creating a pushed file's folders to
+ * SEND; without stat_v2 and ls_v2 it uses the version 1 sync requests.
  */
 export function connectionBanner(props: Record<string, string>): string {
   const fields = ['ro.product.name', 'ro.product.model', 'ro.product.device'].map((k) => `${k}=${props[k]}`);
-  return `device::${fields.join(';')};features=fixed_push_mkdir`;
+  return `device::${fields.join(';')};features=shell_v2,fixed_push_mkdir`;
 }

@@ -168,10 +168,15 @@ function serveConnection(socket: net.Socket, context: Context): void {
 }
 
 function serviceFor(service: string, context: Context): ((stream: AdbStream) => void) | undefined {
-  for (const prefix of ['shell:', 'exec:']) {
-    if (service.startsWith(prefix) && service.length > prefix.length) {
-      return (stream) => runShell(stream, service.slice(prefix.length), context.sandbox, context.running, prefix === 'exec:');
-    }
+  // shell[,option...]:command — adb asks for the shell protocol with the option v2 (and pty/raw, TERM=...;
+  // without a pty every command runs raw). A bare interactive shell is not offered.
+  const shell = /^shell(,[^:]*)?:([\s\S]+)$/.exec(service);
+  if (shell) {
+    const kind = (shell[1] ?? '').split(',').includes('v2') ? 'shell-v2' : 'shell';
+    return (stream) => runShell(stream, shell[2], context.sandbox, context.running, kind);
+  }
+  if (service.startsWith('exec:') && service.length > 'exec:'.length) {
+    return (stream) => runShell(stream, service.slice('exec:'.length), context.sandbox, context.running, 'exec');
   }
   if (service === 'sync:') return (stream) => runSync(stream, context.sandbox, context.abis);
   return undefined;
