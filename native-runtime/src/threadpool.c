@@ -1,16 +1,20 @@
 /* Persistent worker threads. A job is published by bumping a generation counter; workers spin briefly
  * before sleeping on a condition variable, because inference issues jobs back to back and a sleeping
- * worker costs tens of microseconds to wake. The caller runs chunk 0 itself. Not reentrant: a range
- * function must not call mpx_parallel_for on the same pool. */
+ * worker costs tens of microseconds to wake. Chunks are claimed, not assigned: the caller and every awake
+ * worker take the next unclaimed chunk until none is left, so a worker that the OS has descheduled (the
+ * cores are often shared) delays the job by at most the chunk it holds, and the caller waits only for
+ * chunks already claimed. Not reentrant: a range function must not call mpx_parallel_for on the same pool. */
 #define _POSIX_C_SOURCE 200809L
 #include "kernels.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define SPIN_ITERATIONS 2000 /* tens of microseconds: longer spins starve the awaited thread when cores are shared */
+#define CHUNKS_PER_THREAD 4  /* enough for a thread that arrives late to leave it to the others */
 
 struct mpx_pool {
     int threads;
@@ -20,9 +24,13 @@ struct mpx_pool {
     /* the current job, written by the caller before the generation is bumped */
     mpx_range_fn fn;
     void *ctx;
-    int n, chunks;
+    int n;
+    atomic_int chunks;
     atomic_uint generation;
-    atomic_int pending; /* workers that have not finished the current job */
+    /* generation << 32 | next chunk to claim: a claim names its job, so that a worker still finishing
+     * with an old job can never take a chunk of a newer one */
+    _Atomic uint64_t next;
+    atomic_int unfinished; /* chunks of the current job not yet done */
     atomic_int stop;
 };
 
@@ -40,13 +48,29 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static void run_chunk(mpx_pool *pool, int chunk)
+/* Runs chunks of job `generation` on behalf of `thread` until none is left to claim. */
+static void run_chunks(mpx_pool *pool, unsigned generation, int thread)
 {
-    if (chunk >= pool->chunks)
-        return;
-    int begin = (int)((long long)pool->n * chunk / pool->chunks);
-    int end = (int)((long long)pool->n * (chunk + 1) / pool->chunks);
-    pool->fn(pool->ctx, begin, end, chunk);
+    uint64_t v = atomic_load_explicit(&pool->next, memory_order_acquire);
+    for (;;) {
+        uint32_t chunk = (uint32_t)v;
+        /* a count of the next job (acquired) means the counter was closed first: the exchange fails */
+        int chunks = atomic_load_explicit(&pool->chunks, memory_order_acquire);
+        if ((unsigned)(v >> 32) != generation || chunk >= (uint32_t)chunks)
+            return;
+        if (!atomic_compare_exchange_weak_explicit(&pool->next, &v, v + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        int begin = (int)((long long)pool->n * chunk / chunks);
+        int end = (int)((long long)pool->n * (chunk + 1) / chunks);
+        pool->fn(pool->ctx, begin, end, thread);
+        if (atomic_fetch_sub_explicit(&pool->unfinished, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&pool->mutex);
+            pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->mutex);
+        }
+        v = atomic_load_explicit(&pool->next, memory_order_acquire);
+    }
 }
 
 static void *worker_main(void *p)
@@ -70,12 +94,7 @@ static void *worker_main(void *p)
         seen = g;
         if (atomic_load(&pool->stop))
             return NULL;
-        run_chunk(pool, arg.index);
-        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&pool->mutex);
-            pthread_cond_signal(&pool->done);
-            pthread_mutex_unlock(&pool->mutex);
-        }
+        run_chunks(pool, g, arg.index);
     }
 }
 
@@ -101,7 +120,9 @@ mpx_pool *mpx_pool_create(int threads)
         return NULL;
     pool->threads = threads;
     atomic_init(&pool->generation, 0);
-    atomic_init(&pool->pending, 0);
+    atomic_init(&pool->next, 0);
+    atomic_init(&pool->chunks, 0);
+    atomic_init(&pool->unfinished, 0);
     atomic_init(&pool->stop, 0);
     if (threads == 1)
         return pool;
@@ -159,31 +180,36 @@ void mpx_parallel_for(mpx_pool *pool, int n, int grain, mpx_range_fn fn, void *c
     if (grain < 1)
         grain = 1;
     int chunks = n / grain;
-    if (pool && chunks > pool->threads)
-        chunks = pool->threads;
-    if (!pool || chunks <= 1) {
+    if (pool && chunks > pool->threads * CHUNKS_PER_THREAD)
+        chunks = pool->threads * CHUNKS_PER_THREAD;
+    if (!pool || pool->threads == 1 || chunks <= 1) {
         fn(ctx, 0, n, 0);
         return;
     }
+    /* Close the previous job's counter before its fields change: a worker still looking at it must
+     * not claim a chunk past its end with the new job's count. */
+    unsigned g = atomic_load_explicit(&pool->generation, memory_order_relaxed) + 1;
+    atomic_store_explicit(&pool->next, (uint64_t)g << 32 | UINT32_MAX, memory_order_relaxed);
+    atomic_store_explicit(&pool->chunks, chunks, memory_order_release);
     pool->fn = fn;
     pool->ctx = ctx;
     pool->n = n;
-    pool->chunks = chunks;
-    atomic_store_explicit(&pool->pending, pool->threads - 1, memory_order_relaxed);
+    atomic_store_explicit(&pool->unfinished, chunks, memory_order_relaxed);
+    atomic_store_explicit(&pool->next, (uint64_t)g << 32, memory_order_release);
     pthread_mutex_lock(&pool->mutex);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    atomic_store_explicit(&pool->generation, g, memory_order_release);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
 
-    run_chunk(pool, 0);
+    run_chunks(pool, g, 0);
 
-    for (int spin = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) != 0; spin++) {
+    for (int spin = 0; atomic_load_explicit(&pool->unfinished, memory_order_acquire) != 0; spin++) {
         if (spin < SPIN_ITERATIONS) {
             cpu_relax();
             continue;
         }
         pthread_mutex_lock(&pool->mutex);
-        while (atomic_load(&pool->pending) != 0)
+        while (atomic_load(&pool->unfinished) != 0)
             pthread_cond_wait(&pool->done, &pool->mutex);
         pthread_mutex_unlock(&pool->mutex);
         break;
