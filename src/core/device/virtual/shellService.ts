@@ -22,7 +22,7 @@ const STDOUT = 1;
 const STDERR = 2;
 const EXIT = 3;
 const CLOSE_STDIN = 4;
-/** adb's shell protocol buffer holds 4 KiB packets on older hosts; stay within it. */
+/** Packets within adb's smallest payload (MAX_PAYLOAD_V1, 4 KiB), which any host's shell buffer holds. */
 const MAX_FRAME_DATA = 4096 - 5;
 
 function frame(id: number, data: Buffer): Buffer {
