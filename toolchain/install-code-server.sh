@@ -5,6 +5,9 @@
 #   MOBIPROX_E2E_CACHE   cache folder (default ~/.cache/mobiprox-e2e)
 #   CODE_SERVER_VERSION  default 4.139.1 (VS Code 1.139)
 set -euo pipefail
+# Run from an npm script, npm's own settings are in the environment (npm_config_user_agent names the outer
+# Node 20, which code-server's postinstall rejects): the installs below must see only their own.
+while read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_')
 version=${CODE_SERVER_VERSION:-4.139.1}
 node_major=24
 cache=${MOBIPROX_E2E_CACHE:-$HOME/.cache/mobiprox-e2e}
