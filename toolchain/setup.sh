@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
   cmake make gcc g++          # host runtime
   openjdk-17-jdk-headless     # javac and jni.h for the JNI wrapper
+  kotlin                      # kotlinc 1.3: the generated Kotlin is compiled by the tests
   python3-numpy               # .npy interoperability tests against NumPy itself
   chromium                    # the end-to-end suite's browser (test/e2e, driven by playwright-core)
   libkrb5-dev                 # gssapi.h for code-server's kerberos module, built at its npm install

@@ -175,8 +175,16 @@ if(ANDROID)
   # 16 KB page alignment, required of native libraries by recent Android versions.
   target_link_options(mobiprox PRIVATE "-Wl,-z,max-page-size=16384")
 else()
-  # Host builds (tests): the JDK provides jni.h.
-  find_package(JNI REQUIRED COMPONENTS JVM)
+  # Host builds (tests): the JDK provides jni.h. FindJNI does not look where javac lives without JAVA_HOME.
+  if(NOT JAVA_HOME AND NOT DEFINED ENV{JAVA_HOME})
+    find_program(MPX_JAVAC javac)
+    if(MPX_JAVAC)
+      get_filename_component(MPX_JAVAC_REAL \${MPX_JAVAC} REALPATH)
+      get_filename_component(MPX_JDK_BIN \${MPX_JAVAC_REAL} DIRECTORY)
+      get_filename_component(JAVA_HOME \${MPX_JDK_BIN} DIRECTORY)
+    endif()
+  endif()
+  find_package(JNI REQUIRED)
   target_include_directories(mobiprox PRIVATE \${JNI_INCLUDE_DIRS})
 endif()
 `;

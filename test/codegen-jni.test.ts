@@ -1,0 +1,170 @@
+/**
+ * The generated wrapper over the real native runtime: the host JNI library (build/host/libmobiprox_jni.so)
+ * loaded from Java runs the project's HAR model exactly as mpxrun does, exact and approximated; and the
+ * bundle's CMakeLists builds libmobiprox.so for the host, which the bundle's own classes then load and run.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AdaptableSet } from '../src/core/adapt/profiledSet';
+import { writeBundle } from '../src/core/codegen/bundle';
+import { generateSources, writeSources } from '../src/core/codegen/generate';
+import { CompiledModel, compileModel } from '../src/core/compile';
+import { readNpy } from '../src/core/data/npy';
+import { Configuration, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
+import { CONFIGURATION_SET_FORMAT } from '../src/core/knobs/configurationSet';
+import { runModel } from '../src/core/runtime/mpxrun';
+import { REPO_ROOT, requireRuntime } from './support/engine';
+import { javaFiles, run, which } from './support/jvm';
+
+const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
+const INPUT = path.join(REPO_ROOT, 'media/data/har-test-x.npy');
+const JNI_LIBRARY = path.join(REPO_ROOT, 'build/host/libmobiprox_jni.so');
+const SAMPLES = 64;
+
+/** Runs every configuration over raw float32 input, one sample per inference, and writes raw float32 outputs. */
+const RUNNER = `
+import java.io.*;
+import java.nio.*;
+import java.nio.file.*;
+
+public final class RunAll {
+    public static void main(String[] args) throws Exception {
+        String library = args[0];
+        if (!library.isEmpty()) System.load(library);
+        String configs = new String(Files.readAllBytes(Paths.get(args[2])), "UTF-8");
+        FloatBuffer in = ByteBuffer.wrap(Files.readAllBytes(Paths.get(args[3]))).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        try (gen.jni.MobiproxModel model = new gen.jni.MobiproxModel(args[1], configs, 1)) {
+            int n = in.remaining() / model.inputSize();
+            ByteBuffer out = ByteBuffer.allocate(4 * n * model.outputSize() * model.configurationCount()).order(ByteOrder.LITTLE_ENDIAN);
+            float[] sample = new float[model.inputSize()];
+            for (int k = 0; k < model.configurationCount(); k++) {
+                model.setConfiguration(k);
+                if (model.getConfiguration() != k) throw new IllegalStateException("configuration " + k + " not set");
+                in.rewind();
+                for (int s = 0; s < n; s++) {
+                    in.get(sample);
+                    for (float v : model.infer(sample)) out.putFloat(v);
+                }
+            }
+            Files.write(Paths.get(args[4]), out.array());
+            System.out.println(model.configurationCount() + " " + model.configurationName(1));
+        }
+    }
+}
+`;
+
+describe('code generation: the wrapper over the JNI runtime, and the bundle\'s native build', function () {
+  this.timeout(600_000);
+  let dir: string;
+  let model: CompiledModel;
+  let configsText: string;
+  let inputRaw: string;
+  let expected: Float32Array[];
+
+  before(async function () {
+    requireRuntime(this);
+    if (!which('javac') || !fs.existsSync(JNI_LIBRARY)) {
+      if (process.env.CI) assert.fail(`javac or ${JNI_LIBRARY} is missing in CI`);
+      console.warn(`      skipped: needs javac and ${JNI_LIBRARY} (npm run build:native with a JDK).`);
+      this.skip();
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-jni-'));
+    model = compileModel(MODEL, { name: 'har-mobiprox' });
+    fs.writeFileSync(path.join(dir, 'har.mpxm'), model.mpxm);
+    const slots = model.layers.map((l) => l.slots.map((s) => s.op));
+    const perforated: Configuration = {
+      ...exactConfiguration(slots), name: 'perf',
+      layers: model.layers.map((l) => l.slots.map((s, j) => ({ op: s.op, knob: j === 0 && l.op === 'conv' ? 121 : 11 }))),
+    };
+    configsText = formatHpvm({ baselineTime: 0, configurations: [exactConfiguration(slots), perforated] });
+    fs.writeFileSync(path.join(dir, 'configs.txt'), configsText);
+    const x = readNpy(INPUT);
+    const per = x.data.length / x.shape[0];
+    inputRaw = path.join(dir, 'input.f32');
+    fs.writeFileSync(inputRaw, Buffer.from((x.data as Float32Array).slice(0, SAMPLES * per).buffer));
+    expected = [];
+    for (const k of [0, 1]) {
+      const out = path.join(dir, `mpxrun-${k}.npy`);
+      await runModel(path.join(dir, 'har.mpxm'), INPUT, { configs: path.join(dir, 'configs.txt'), config: k, limit: SAMPLES, batch: 1, threads: 1, saveOutputs: out });
+      expected.push(readNpy(out).data as Float32Array);
+    }
+    assert.notDeepEqual(expected[0], expected[1], 'the perforated configuration must change the outputs for this test to mean anything');
+  });
+
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+  function compileRunner(src: string, classes: string): void {
+    fs.writeFileSync(path.join(src, 'RunAll.java'), RUNNER);
+    run('javac', ['-d', classes, ...javaFiles(src)]);
+  }
+
+  function check(outputs: string, stdout: string): void {
+    assert.equal(stdout.trim(), '2 perf');
+    const got = new Float32Array(new Uint8Array(fs.readFileSync(outputs)).buffer);
+    const n = expected[0].length;
+    assert.equal(got.length, 2 * n);
+    [0, 1].forEach((k) => assert.deepEqual(got.subarray(k * n, (k + 1) * n), expected[k], `configuration ${k} differs from mpxrun`));
+  }
+
+  it('the generated Java wrapper over build/host/libmobiprox_jni.so gives mpxrun\'s outputs, bit for bit', () => {
+    const src = path.join(dir, 'jni-src');
+    const classes = path.join(dir, 'jni-classes');
+    writeSources(src, generateSources(minimalSet(model), { kind: 'naive' }, { lang: 'java', package: 'gen.jni', source: 's', strategyText: 'naive' }));
+    compileRunner(src, classes);
+    const outputs = path.join(dir, 'jni.f32');
+    const stdout = run('java', [`-Djava.library.path=${path.dirname(JNI_LIBRARY)}`, '-cp', classes, 'RunAll', JNI_LIBRARY,
+      path.join(dir, 'har.mpxm'), path.join(dir, 'configs.txt'), inputRaw, outputs]);
+    check(outputs, stdout);
+  });
+
+  it('the bundle\'s CMakeLists builds libmobiprox.so on the host, and the bundle\'s classes run it like mpxrun', function () {
+    if (!which('cmake')) this.skip();
+    const bundle = path.join(dir, 'bundle');
+    const r = writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, {
+      lang: 'java', package: 'gen.jni', strategyText: 'naive', source: 's', ndk: null,
+    });
+    for (const f of ['build.gradle', 'src/main/AndroidManifest.xml', 'src/main/cpp/CMakeLists.txt', 'src/main/assets/har-mobiprox.mpxm',
+      'src/main/assets/har-mobiprox.configs.txt', 'src/main/java/gen/jni/MobiproxAdaptation.java', 'src/main/java/com/mobiprox/MobiproxRuntime.java', 'README.md']) {
+      assert.ok(r.files.includes(f), `${f} is missing from the bundle`);
+    }
+    assert.deepEqual(r.prebuilt, []);
+    assert.ok(fs.readFileSync(path.join(bundle, 'src/main/assets/har-mobiprox.mpxm')).equals(model.mpxm));
+    // A host project that includes the bundle's native part, as an app's CMake would.
+    const host = path.join(dir, 'host');
+    fs.mkdirSync(host);
+    fs.writeFileSync(path.join(host, 'CMakeLists.txt'), `cmake_minimum_required(VERSION 3.16)\nproject(host C)\nadd_subdirectory(${JSON.stringify(path.join(bundle, 'src/main/cpp'))} mobiprox)\n`);
+    run('cmake', ['-S', host, '-B', path.join(host, 'build'), '-DCMAKE_BUILD_TYPE=Release']);
+    run('cmake', ['--build', path.join(host, 'build'), '-j2']);
+    const library = path.join(host, 'build/mobiprox/libmobiprox.so');
+    assert.ok(fs.existsSync(library), 'libmobiprox.so was not built');
+
+    const classes = path.join(dir, 'bundle-classes');
+    compileRunner(path.join(bundle, 'src/main/java'), classes);
+    const outputs = path.join(dir, 'bundle.f32');
+    // The bundle's binding loads "mobiprox" by name, from java.library.path, as Android does from jniLibs.
+    const stdout = run('java', [`-Djava.library.path=${path.dirname(library)}`, '-cp', classes, 'RunAll', '',
+      path.join(bundle, 'src/main/assets/har-mobiprox.mpxm'), path.join(dir, 'configs.txt'), inputRaw, outputs]);
+    check(outputs, stdout);
+  });
+
+  it('refuses to replace a folder that is not a bundle', () => {
+    const other = path.join(dir, 'not-a-bundle');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'keep.txt'), 'mine');
+    assert.throws(() => writeBundle(model, minimalSet(model), { kind: 'naive' }, other, { lang: 'kotlin', package: 'p', strategyText: 't', source: 's', ndk: null }),
+      /not-a-bundle exists and is not a Mobiprox bundle/);
+    assert.equal(fs.readFileSync(path.join(other, 'keep.txt'), 'utf8'), 'mine');
+  });
+});
+
+/** The exact configuration only: enough for the wrapper, which does not depend on the strategy. */
+function minimalSet(model: CompiledModel): AdaptableSet {
+  const exact = exactConfiguration(model.layers.map((l) => l.slots.map((s) => s.op)));
+  return {
+    format: CONFIGURATION_SET_FORMAT, version: 1, baselineTime: 0,
+    model: { name: model.name, sha256: '', inputShape: model.inputShape, layers: exact.layers.map((l) => l.map((s) => s.op)) },
+    configurations: [{ ...exact, host: { speedup: 1, accuracy: 0, qosLoss: 0, latencyMsPerSample: 1 } }],
+  };
+}
