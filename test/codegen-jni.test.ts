@@ -149,6 +149,37 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
     check(outputs, stdout);
   });
 
+  it('with an NDK, prebuilds jniLibs/<abi>/libmobiprox.so for the three ABIs (a stand-in NDK over the cross compilers)', function () {
+    const compilers = { 'arm64-v8a': 'aarch64-linux-gnu-gcc', 'armeabi-v7a': 'arm-linux-gnueabihf-gcc', x86_64: 'gcc' };
+    if (!which('cmake') || Object.values(compilers).some((c) => !which(c))) {
+      console.warn('      skipped: needs cmake, aarch64-linux-gnu-gcc and arm-linux-gnueabihf-gcc.');
+      this.skip();
+    }
+    // What the bundle asks of an NDK is its CMake toolchain file, which reads ANDROID_ABI and sets ANDROID.
+    const ndk = path.join(dir, 'fake-ndk');
+    const jdk = path.dirname(path.dirname(fs.realpathSync(which('javac')!)));
+    fs.mkdirSync(path.join(ndk, 'build/cmake'), { recursive: true });
+    fs.writeFileSync(path.join(ndk, 'build/cmake/android.toolchain.cmake'), [
+      'set(ANDROID TRUE)', 'set(CMAKE_SYSTEM_NAME Linux)',
+      'if(ANDROID_ABI STREQUAL "arm64-v8a")', '  set(CMAKE_SYSTEM_PROCESSOR aarch64)', `  set(CMAKE_C_COMPILER ${compilers['arm64-v8a']})`,
+      'elseif(ANDROID_ABI STREQUAL "armeabi-v7a")', '  set(CMAKE_SYSTEM_PROCESSOR armv7-a)', `  set(CMAKE_C_COMPILER ${compilers['armeabi-v7a']})`,
+      'else()', '  set(CMAKE_SYSTEM_PROCESSOR x86_64)', '  set(CMAKE_C_COMPILER gcc)', 'endif()',
+      `include_directories(SYSTEM ${jdk}/include ${jdk}/include/linux)`, '',
+    ].join('\n'));
+    const bundle = path.join(dir, 'bundle-ndk');
+    const r = writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, { lang: 'kotlin', package: 'gen.ndk', strategyText: 'naive', source: 's', ndk });
+    assert.deepEqual(r.prebuilt, ['arm64-v8a', 'armeabi-v7a', 'x86_64']);
+    const machine: Record<string, number> = { 'arm64-v8a': 183, 'armeabi-v7a': 40, x86_64: 62 }; // ELF e_machine: AArch64, ARM, x86-64
+    for (const abi of r.prebuilt) {
+      const elf = fs.readFileSync(path.join(bundle, `src/main/jniLibs/${abi}/libmobiprox.so`));
+      assert.equal(elf.subarray(0, 4).toString('latin1'), '\x7fELF');
+      assert.equal(elf.readUInt16LE(16), 3, `${abi}: not a shared object`);
+      assert.equal(elf.readUInt16LE(18), machine[abi], `${abi}: wrong machine`);
+      assert.ok(elf.includes('Java_com_mobiprox_MobiproxRuntime_infer'), `${abi}: the JNI functions are missing`);
+    }
+    assert.match(fs.readFileSync(path.join(bundle, 'README.md'), 'utf8'), /prebuilt `libmobiprox\.so` for arm64-v8a, armeabi-v7a, x86_64/);
+  });
+
   it('refuses to replace a folder that is not a bundle', () => {
     const other = path.join(dir, 'not-a-bundle');
     fs.mkdirSync(other);
