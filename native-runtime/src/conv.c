@@ -33,6 +33,8 @@ struct mpx_conv_plan {
     int *col_start;         /* input column of each computed output column's window (direct kernel) */
     int n_rows, n_cols;
     int perforated;
+    int fused;              /* GEMM path whose bias and relu the kernel applies as it stores (float32, exact) */
+    float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
     int *offsets;           /* per tap: offset in the padded group input from a window's first element */
     int n_pixels;           /* computed outputs, n_rows · n_cols */
@@ -76,6 +78,7 @@ void mpx_conv_plan_destroy(mpx_conv_plan *plan)
     free(plan->taps);
     free(plan->weights);
     free(plan->bias);
+    free(plan->panel_bias);
     free(plan->rows);
     free(plan->cols);
     free(plan->col_start);
@@ -152,6 +155,17 @@ static int prepare_indirect(mpx_conv_plan *p)
     return 0;
 }
 
+static int prepare_panel_bias(mpx_conv_plan *p)
+{
+    int cnr = mpx_gemm_arch_get()->cnr, padded = mpx_round_up(p->Mg, cnr);
+    p->panel_bias = calloc((size_t)p->s.group * padded, sizeof *p->panel_bias);
+    if (!p->panel_bias)
+        return -1;
+    for (int g = 0; g < p->s.group; g++)
+        memcpy(p->panel_bias + (size_t)g * padded, p->bias + (size_t)g * p->Mg, (size_t)p->Mg * sizeof *p->bias);
+    return 0;
+}
+
 mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W, const float *B,
                                     const mpx_conv_mode *mode)
 {
@@ -196,6 +210,10 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
             p->bias[m] = mode->bias_half ? mpx_round_half(B[m]) : B[m];
     }
     if (!p->direct && prepare_indirect(p) != 0)
+        goto fail;
+    p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
+               (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU);
+    if (p->fused && B && prepare_panel_bias(p) != 0)
         goto fail;
     return p;
 fail:
@@ -349,10 +367,13 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
     float *tile = ws + input_floats(p);
     float *y = job->y + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
     const float *pixel[16];
+    int relu = p->fused && p->mode.act == MPX_ACT_RELU;
+    const float *bias = p->panel_bias ? p->panel_bias + (size_t)g * mpx_round_up(p->Mg, cnr) : NULL;
     for (int b0 = q0; b0 < q1; b0 += PIXEL_BLOCK * cmr) {
         int b1 = b0 + PIXEL_BLOCK * cmr < q1 ? b0 + PIXEL_BLOCK * cmr : q1;
         for (int m0 = 0; m0 < p->Mg; m0 += cnr) {
             const float *w = p->weights + g * p->group_floats + (size_t)(m0 / cnr) * p->n_taps * cnr;
+            const float *b = bias ? bias + m0 : NULL;
             int channels = p->Mg - m0 < cnr ? p->Mg - m0 : cnr;
             for (int t0 = b0; t0 < b1; t0 += cmr) {
                 int count = b1 - t0 < cmr ? b1 - t0 : cmr;
@@ -360,11 +381,12 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                     pixel[i] = x + p->pixel_in[t0 + (i < count ? i : count - 1)];
                 const int *po = p->pixel_out + t0;
                 if (channels == cnr && count == cmr && po[cmr - 1] - po[0] == cmr - 1) {
-                    /* consecutive outputs: the kernel stores them itself; finish_range rounds them */
-                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, NULL, y + m0 * plane + po[0], plane);
+                    /* consecutive outputs: the kernel stores them itself (with bias and relu when fused);
+                     * finish_range rounds them */
+                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + po[0], plane);
                     continue;
                 }
-                arch->conv_kernel(p->n_taps, p->offsets, pixel, w, tile, NULL, 0);
+                arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, tile, NULL, 0);
                 if (half)
                     mpx_round_half_copy(tile, tile, (size_t)cmr * cnr);
                 for (int j = 0; j < channels; j++) {
@@ -498,6 +520,6 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
     job.chunk_pixels = (tiles + job.chunks - 1) / job.chunks * cmr;
     job.chunks = (plan->n_pixels + job.chunk_pixels - 1) / job.chunk_pixels;
     mpx_parallel_for(pool, items * job.chunks, 1, indirect_range, &job);
-    if (plan->perforated || plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half)
+    if (!plan->fused && (plan->perforated || plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half))
         mpx_parallel_for(pool, batch * plan->s.M, 1, finish_range, &job);
 }

@@ -12,6 +12,7 @@
 #define NC 512 /* columns of B per cache block in mpx_sgemm: KC×NC floats stay in L2 */
 
 typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
 #if defined(__aarch64__)
 #define PORTABLE_MR 8 /* 32 vector registers: 16 accumulators */
@@ -70,8 +71,8 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
             c[j] = accumulate ? c[j] + tile[i][j] : tile[i][j];
 }
 
-static void conv_kernel_portable(int K, const int *off, const float *const *pixel, const float *w, float *tile,
-                                 float *out, size_t ldo)
+static void conv_kernel_portable(int K, const int *off, const float *const *pixel, const float *w,
+                                 const float *bias, int relu, float *tile, float *out, size_t ldo)
 {
     v4f lo[PORTABLE_MR], hi[PORTABLE_MR];
     for (int i = 0; i < PORTABLE_MR; i++)
@@ -87,6 +88,17 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
             hi[i] += ai * b1;
         }
         w += PORTABLE_NR;
+    }
+    const v4f zero = {0, 0, 0, 0};
+    for (int i = 0; i < PORTABLE_MR && (bias || relu); i++) {
+        if (bias) {
+            lo[i] += load4(bias);
+            hi[i] += load4(bias + 4);
+        }
+        if (relu) {
+            lo[i] = (v4f)((v4i)lo[i] & (v4i)(lo[i] > zero));
+            hi[i] = (v4f)((v4i)hi[i] & (v4i)(hi[i] > zero));
+        }
     }
     float local[PORTABLE_MR * PORTABLE_NR];
     float *t = out ? local : tile;

@@ -18,10 +18,12 @@ typedef void (*mpx_micro_kernel)(int kc, const float *a, const float *b, float *
 /* Indirect convolution kernel: r[i][j] = Σ_k pixel[i][off[k]] · w[k·cnr + j] for cmr output pixels i and
  * cnr output channels j. pixel[i] points at the first input element of pixel i's window; off[k] is filter
  * element k's offset from there. The pixels broadcast from the input itself, so no im2col matrix is
- * built; w is a panel of pre-packed weights. The result goes to tile[i·cnr + j], or, when out is not
- * NULL (pixels consecutive in the output, all cnr channels real), to out[j·ldo + i]. */
-typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w, float *tile,
-                                float *out, size_t ldo);
+ * built; w is a panel of pre-packed weights. With `bias` (cnr floats) the kernel adds bias[j], then with
+ * `relu` it replaces r by max(r, 0), in float32 as the separate epilogue would (mpx_bias_act): the output
+ * is then written once. The result goes to tile[i·cnr + j], or, when out is not NULL (pixels consecutive
+ * in the output, all cnr channels real), to out[j·ldo + i]. */
+typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w,
+                                const float *bias, int relu, float *tile, float *out, size_t ldo);
 
 typedef struct {
     int mr, nr, mc; /* mc: rows of A per cache block, a multiple of mr */
@@ -38,8 +40,8 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
                            int n);
 #define MPX_AVX2_MR 4
 #define MPX_AVX2_NR 24
-void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile,
-                          float *out, size_t ldo);
+void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
+                          int relu, float *tile, float *out, size_t ldo);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
 #endif

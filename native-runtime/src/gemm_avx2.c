@@ -81,8 +81,8 @@ static inline void store_transposed(__m256 r0, __m256 r1, __m256 r2, __m256 r3, 
     }
 }
 
-void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, float *tile,
-                          float *out, size_t ldo)
+void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
+                          int relu, float *tile, float *out, size_t ldo)
 {
     const float *p0 = pixel[0], *p1 = pixel[1], *p2 = pixel[2], *p3 = pixel[3], *p4 = pixel[4], *p5 = pixel[5];
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps();
@@ -111,6 +111,20 @@ void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, cons
         c50 = _mm256_fmadd_ps(a, b0, c50);
         c51 = _mm256_fmadd_ps(a, b1, c51);
         w += 16;
+    }
+    if (bias) {
+        __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
+        c00 = _mm256_add_ps(c00, b0), c01 = _mm256_add_ps(c01, b1), c10 = _mm256_add_ps(c10, b0);
+        c11 = _mm256_add_ps(c11, b1), c20 = _mm256_add_ps(c20, b0), c21 = _mm256_add_ps(c21, b1);
+        c30 = _mm256_add_ps(c30, b0), c31 = _mm256_add_ps(c31, b1), c40 = _mm256_add_ps(c40, b0);
+        c41 = _mm256_add_ps(c41, b1), c50 = _mm256_add_ps(c50, b0), c51 = _mm256_add_ps(c51, b1);
+    }
+    if (relu) { /* max(r, 0) returns its second operand for NaN and -0: 0, as r > 0 ? r : 0 does */
+        __m256 z = _mm256_setzero_ps();
+        c00 = _mm256_max_ps(c00, z), c01 = _mm256_max_ps(c01, z), c10 = _mm256_max_ps(c10, z);
+        c11 = _mm256_max_ps(c11, z), c20 = _mm256_max_ps(c20, z), c21 = _mm256_max_ps(c21, z);
+        c30 = _mm256_max_ps(c30, z), c31 = _mm256_max_ps(c31, z), c40 = _mm256_max_ps(c40, z);
+        c41 = _mm256_max_ps(c41, z), c50 = _mm256_max_ps(c50, z), c51 = _mm256_max_ps(c51, z);
     }
     if (out) {
         store_transposed(c00, c10, c20, c30, c40, c50, out, ldo);
