@@ -1,14 +1,15 @@
 /**
  * Generated engines against the reference: every strategy is generated in Java and in Kotlin (each into its
- * own package, so that one javac and one kotlinc run compile them all), and a Java harness replays recorded
- * traces through them. Each must choose exactly the configuration sequence the TypeScript simulator chooses.
+ * own package, so that one javac and one kotlinc run compile them all), and Java harnesses replay recorded
+ * traces through them: recorded predictions and confidences through next(), and raw model outputs through
+ * observe(). Each must choose exactly the configuration sequence the TypeScript simulator chooses.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createStrategy, simulate, StrategySpec, Trace } from '../src/core/adapt';
-import { AdaptableSet, strategyConfigurations } from '../src/core/adapt/profiledSet';
+import { calibrateConfigurations, createStrategy, simulate, StrategySpec, Trace } from '../src/core/adapt';
+import { AdaptableSet, strategyConfigurations, traceFromOutputs, withCalibration } from '../src/core/adapt/profiledSet';
 import { generateSources, writeSources } from '../src/core/codegen/generate';
 import { Lang } from '../src/core/codegen/literals';
 import { ConfigurationRecord } from '../src/core/knobs/configurationSet';
@@ -79,11 +80,40 @@ function traceFile(trace: Trace, file: string): void {
   fs.writeFileSync(file, lines.join('\n') + '\n');
 }
 
+/** Raw outputs per configuration (flat [samples × classes], float32), more often right at lower indices. */
+function rawOutputs(rng: Random, labels: number[], probabilities: boolean): Float32Array[] {
+  return COSTS.map((_, k) => {
+    const out = new Float32Array(labels.length * CLASSES);
+    labels.forEach((y, t) => {
+      for (let j = 0; j < CLASSES; j++) out[t * CLASSES + j] = rng.normal() * 1.5 + (j === y ? 2.5 - 0.4 * k : 0);
+      if (probabilities) {
+        const row = out.subarray(t * CLASSES, (t + 1) * CLASSES);
+        const sum = row.reduce((a, v) => a + Math.exp(v), 0);
+        row.forEach((v, j) => (row[j] = Math.exp(v) / sum));
+      }
+    });
+    return out;
+  });
+}
+
+/** The observe() variants: a set calibrated on separate outputs; a budget strategy reads both bands and costs. */
+const OBSERVED: [string, StrategySpec, boolean][] = [
+  ['observe', { kind: 'budget', budget: 0.65 }, false],
+  ['observeprob', { kind: 'confidence', growth: 'exponential' }, true],
+];
+
 describe('code generation: generated engines make the simulator\'s decisions', function () {
   this.timeout(600_000);
   const rng = new Random(20261122);
   const set = profiledSet(rng);
   const traces = [recordedTrace(rng, 700, 'a'), recordedTrace(rng, 450, 'b')];
+  const calibrationLabels = Array.from({ length: 600 }, () => rng.int(0, CLASSES - 1));
+  const observed = traces[0];
+  const observedOutputs = [false, true].map((probabilities) => rawOutputs(rng, Array.from(observed.labels), probabilities));
+  /** Softmax models are calibrated on log-probabilities, as hostProfile's outputs are. */
+  const logOf = (outputs: Float32Array[], probabilities: boolean) => (probabilities ? outputs.map((o) => o.map(Math.log)) : outputs);
+  const calibrated = [false, true].map((probabilities) => withCalibration(set, calibrateConfigurations(
+    logOf(rawOutputs(rng, calibrationLabels, probabilities), probabilities), calibrationLabels, CLASSES), { input: 'synthetic', samples: calibrationLabels.length }));
   let dir: string;
 
   before(function () {
@@ -94,6 +124,12 @@ describe('code generation: generated engines make the simulator\'s decisions', f
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-codegen-'));
     fs.copyFileSync(path.join(REPO_ROOT, 'test/support/java/ReplayHarness.java'), path.join(dir, 'ReplayHarness.java'));
     traces.forEach((t) => traceFile(t, path.join(dir, `${t.name}.trace`)));
+    fs.copyFileSync(path.join(REPO_ROOT, 'test/support/java/ObserveHarness.java'), path.join(dir, 'ObserveHarness.java'));
+    observedOutputs.forEach((outputs, p) => {
+      const lines = [`${COSTS.length} ${observed.labels.length} ${CLASSES}`];
+      for (let t = 0; t < observed.labels.length; t++) lines.push(outputs.flatMap((o) => Array.from(o.subarray(t * CLASSES, (t + 1) * CLASSES), String)).join(' '));
+      fs.writeFileSync(path.join(dir, `outputs${p}.trace`), lines.join('\n') + '\n');
+    });
   });
 
   after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
@@ -106,6 +142,9 @@ describe('code generation: generated engines make the simulator\'s decisions', f
     for (const [name, spec] of SPECS) {
       writeSources(src, generateSources(set, spec, { lang, package: `gen.${name}`, source: 'synthetic.json', strategyText: name }));
     }
+    OBSERVED.forEach(([name, spec, probabilities], p) => {
+      writeSources(src, generateSources(calibrated[p], spec, { lang, package: `gen.${name}`, source: 'synthetic.json', strategyText: name, probabilities }));
+    });
     return src;
   }
 
@@ -117,6 +156,14 @@ describe('code generation: generated engines make the simulator\'s decisions', f
         assert.equal(lines[i], want, `${name} on trace ${trace.name} departs from the simulator`);
       });
     }
+    // observe(): argmax and calibrated confidence computed by the engine from raw outputs, as traceFromOutputs does.
+    OBSERVED.forEach(([name, spec, probabilities], p) => {
+      const trace = traceFromOutputs(calibrated[p], logOf(observedOutputs[p], probabilities), observed.labels, CLASSES);
+      const want = Array.from(simulate(trace, createStrategy(spec, strategyConfigurations(calibrated[p]))).timeline.index).join(' ');
+      assert.ok(new Set(want.split(' ')).size >= 2, `${name} never moved`);
+      const got = run('java', ['-cp', classpath, 'ObserveHarness', path.join(dir, `outputs${p}.trace`), `gen.${name}.MobiproxAdaptation`]).trimEnd();
+      assert.equal(got, want, `${name}: observe() departs from the simulator`);
+    });
   }
 
   it('the reference decisions move through every configuration (the replay can tell strategies apart)', () => {
@@ -130,7 +177,7 @@ describe('code generation: generated engines make the simulator\'s decisions', f
   it('Java: compiles (javac -Xlint:all -Werror) and replays every strategy exactly', () => {
     const src = generateAll('java');
     const classes = path.join(dir, 'java-classes');
-    run('javac', ['-Xlint:all', '-Werror', '-d', classes, ...javaFiles(src), path.join(dir, 'ReplayHarness.java')]);
+    run('javac', ['-Xlint:all', '-Werror', '-d', classes, ...javaFiles(src), path.join(dir, 'ReplayHarness.java'), path.join(dir, 'ObserveHarness.java')]);
     replay(classes);
   });
 
@@ -145,7 +192,7 @@ describe('code generation: generated engines make the simulator\'s decisions', f
     const classes = path.join(dir, 'kotlin-classes');
     const kt = fs.readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.kt')).map((f) => path.join(src, f));
     run('kotlinc', ['-Werror', '-d', classes, ...kt, ...javaFiles(src)]);
-    run('javac', ['-d', classes, ...javaFiles(src), path.join(dir, 'ReplayHarness.java')]);
+    run('javac', ['-d', classes, ...javaFiles(src), path.join(dir, 'ReplayHarness.java'), path.join(dir, 'ObserveHarness.java')]);
     replay(`${classes}${path.delimiter}${stdlib}`);
   });
 

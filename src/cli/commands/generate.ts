@@ -19,11 +19,13 @@ export function register(program: Command): void {
       .requiredOption('--configs <profiled.json>', 'profiled (and preferably calibrated) configuration set')
       .requiredOption('--package <name>', 'package of the generated classes, e.g. com.example.har')
       .requiredOption('--out <dir>', 'source root to write into (files are placed by package)')
-      .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang),
+      .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang)
+      .option('--probabilities', 'the model ends in Softmax: its outputs are probabilities, not logits'),
   ).action((o) => {
     const set = readConfigurationSet(o.configs) as AdaptableSet;
     const spec = strategyFrom(o);
-    const files = generateSources(set, spec, { lang: o.lang, package: o.package, source: path.basename(o.configs), strategyText: describeStrategy(spec) });
+    const files = generateSources(set, spec, { lang: o.lang, package: o.package, source: path.basename(o.configs), strategyText: describeStrategy(spec), probabilities: !!o.probabilities,
+    });
     for (const f of writeSources(o.out, files)) process.stdout.write(`${f}\n`);
   });
 }

@@ -57,7 +57,7 @@ export function writeBundle(model: CompiledModel, set: AdaptableSet, spec: Strat
   const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}-`));
   try {
     const files: GeneratedFile[] = [
-      ...generateSources(set, spec, { ...o, library: LIBRARY, modelAsset, configsAsset })
+      ...generateSources(set, spec, { ...o, library: LIBRARY, modelAsset, configsAsset, probabilities: model.endsWithSoftmax })
         .filter((f) => f.path !== 'USAGE.md')
         .map((f) => ({ ...f, path: `src/main/java/${f.path}` })),
       { path: 'build.gradle', content: gradle(o) },

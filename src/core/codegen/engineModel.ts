@@ -14,9 +14,11 @@ export interface EngineModel {
   spec: StrategySpec;
   thresholds?: ConfidenceThresholds;
   costs?: number[];
+  /** The model ends in Softmax: observe() takes the logarithm of its outputs before temperature scaling. */
+  probabilities: boolean;
 }
 
-export function engineModel(set: AdaptableSet, spec: StrategySpec): EngineModel {
+export function engineModel(set: AdaptableSet, spec: StrategySpec, probabilities = false): EngineModel {
   const configs = strategyConfigurations(set);
   createStrategy(spec, configs);
   const uses = (s: StrategySpec, kind: StrategySpec['kind']): boolean => s.kind === kind || (s.kind === 'rules' && uses(s.inner, kind));
@@ -27,6 +29,7 @@ export function engineModel(set: AdaptableSet, spec: StrategySpec): EngineModel 
     spec,
     thresholds: uses(spec, 'confidence') || uses(spec, 'budget') ? configs.thresholds : undefined,
     costs: uses(spec, 'budget') ? relativeCosts(set) : undefined,
+    probabilities,
   };
 }
 

@@ -374,7 +374,10 @@ ${tables.join('\n')}
     /** Feeds the raw output of the inference just run at index(): its argmax and softmax(output / T[index]). */
     public int observe(float[] output) {
         int prediction = argmax(output);
-        return strategy.next(prediction, confidence(output, prediction, TEMPERATURES[strategy.index()]));
+${m.probabilities ? `        // The model ends in Softmax: calibration scaled the log-probabilities, as float32.
+        float[] logits = new float[output.length];
+        for (int j = 0; j < output.length; j++) logits[j] = (float) Math.log(output[j]);
+        return strategy.next(prediction, confidence(logits, prediction, TEMPERATURES[strategy.index()]));` : `        return strategy.next(prediction, confidence(output, prediction, TEMPERATURES[strategy.index()]));`}
     }
 
     /** Allows only configurations min..max from now on. */

@@ -297,7 +297,10 @@ class MobiproxAdaptation {
     /** Feeds the raw output of the inference just run at index(): its argmax and softmax(output / T[index]). */
     fun observe(output: FloatArray): Int {
         val prediction = argmax(output)
-        return strategy.next(prediction, confidence(output, prediction, TEMPERATURES[strategy.index()]))
+${m.probabilities ? `        // The model ends in Softmax: calibration scaled the log-probabilities, as float32.
+        val logits = FloatArray(output.size)
+        for (j in 0 until output.size) logits[j] = Math.log(output[j].toDouble()).toFloat()
+        return strategy.next(prediction, confidence(logits, prediction, TEMPERATURES[strategy.index()]))` : `        return strategy.next(prediction, confidence(output, prediction, TEMPERATURES[strategy.index()]))`}
     }
 
     /** Allows only configurations min..max from now on. */
