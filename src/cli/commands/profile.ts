@@ -1,0 +1,116 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { AdbServer } from '../../core/device/adbServer';
+import { configurationSetFor } from '../../core/device/deviceMeasurements';
+import { DeviceProfileProgress, profileOnDevice } from '../../core/device/profile';
+import { MobiproxError } from '../../core/errors';
+import { writeFileAtomic } from '../../core/fsutil';
+import { parseHpvm } from '../../core/knobs/configuration';
+import { ConfigurationSet, readConfigurationSet, toHpvm, writeConfigurationSet } from '../../core/knobs/configurationSet';
+import { PreparedData, prepareData } from '../../core/runtime/prepare';
+import { addPreprocessingOptions, checkWritableFolder, positiveInt, preprocessingFrom, threadCount } from '../options';
+
+export function register(program: Command): void {
+  addPreprocessingOptions(
+    program
+      .command('profile <model>')
+      .description('measure configurations on an Android device over adb: accuracy, latency, energy, per-sample confidences')
+      .requiredOption('--configs <file>', 'the configurations: Mobiprox JSON (from tune) or ApproxTuner/HPVM text')
+      .requiredOption('--input <x.npy>', 'input samples, [N, ...]')
+      .requiredOption('--labels <y.npy>', 'class index per sample')
+      .option('--limit <n>', 'use only the first n samples', positiveInt),
+  )
+    .option('--device <serial>', 'the device (default: the only one attached)')
+    .option('--batch <b>', 'samples per inference', positiveInt, 1)
+    .option('--threads <n>', "runtime threads on the device (default: all its cores)", threadCount)
+    .option('--repeat <r>', 'timed passes over the data per configuration', positiveInt, 1)
+    .option('--resume', 'keep the records of an interrupted run (--records) and measure only the rest')
+    .option('--records <log.jsonl>', 'the record log, one JSON line per measured configuration (default: <out>.records.jsonl)')
+    .option('--run <name>', 'folder name under /data/local/tmp/mobiprox on the device (default: model name and time)')
+    .option('--keep-remote', "leave the run's folder on the device")
+    .option('--adb <path>', 'the adb executable (default: ANDROID_HOME, ANDROID_SDK_ROOT, then PATH)')
+    .requiredOption('--out <profiled.json>', 'the configurations with their device measurements, Mobiprox JSON')
+    .option('--hpvm-out <confs.txt>', 'the same as ApproxTuner/HPVM text, with device speedups and confidence triples')
+    .action(async (modelPath: string, o) => {
+      checkWritableFolder(o.out, '--out');
+      if (o.hpvmOut) checkWritableFolder(o.hpvmOut, '--hpvm-out');
+      const adb = AdbServer.locate({ adb: o.adb });
+      const data = prepareData({ model: modelPath, input: o.input, labels: o.labels, limit: o.limit, preprocessing: preprocessingFrom(o) });
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      const progress = progressReporter();
+      try {
+        const recordsFile = o.records ?? `${o.out}.records.jsonl`;
+        const r = await profileOnDevice({
+          adb, serial: o.device, data, set: readSet(o.configs, modelPath, data), recordsFile, resume: o.resume,
+          run: o.run, keepRemote: o.keepRemote, batch: o.batch, threads: o.threads, repeat: o.repeat,
+        }, { onProgress: progress.update, signal: controller.signal });
+        progress.stop();
+        writeConfigurationSet(o.out, r.set);
+        if (o.hpvmOut) writeFileAtomic(o.hpvmOut, toHpvm(r.set));
+        const rows = r.set.configurations.map((c) => {
+          const d = c.device!;
+          return [
+            c.name, d.speedup.toFixed(3), d.accuracy.toFixed(2), d.qosLoss.toFixed(2),
+            `${d.latencyMsPerBatch!.mean.toFixed(3)} ± ${d.latencyMsPerBatch!.std.toFixed(3)}`,
+            d.energyJoules === null || d.energyJoules === undefined ? '-' : (d.energyJoules * 1e3).toFixed(3),
+          ];
+        });
+        const header = ['config', 'speedup', 'accuracy', 'loss', 'ms/batch', 'mJ/sample'];
+        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+        const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+        const energy = r.records[0].energyJoules === null ? '; energy: no readable fuel gauge' : '';
+        process.stdout.write([
+          `${r.device.serial}${r.device.model ? ` (${r.device.model})` : ''}, ${r.device.abi}, ${data.samples} samples in batches of ${o.batch}` +
+            `${r.resumed ? `; ${r.resumed} configuration(s) resumed from ${recordsFile}` : ''}${energy}`,
+          line(header), ...rows.map(line), '',
+          `wrote ${o.out}${o.hpvmOut ? ` and ${o.hpvmOut}` : ''}; records in ${recordsFile}`,
+        ].join('\n') + '\n');
+      } finally {
+        progress.stop();
+        process.removeListener('SIGINT', stop);
+        data.dispose();
+      }
+    });
+}
+
+/** A Mobiprox JSON set (it starts with '{'), which must belong to this model, or HPVM text. */
+function readSet(file: string, modelPath: string, data: PreparedData): ConfigurationSet {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MobiproxError(`Cannot read the configurations ${file}: ${(e as Error).message}`, { file });
+  }
+  if (!text.trimStart().startsWith('{')) return configurationSetFor(modelPath, data, parseHpvm(text, file).configurations);
+  const set = readConfigurationSet(file);
+  const sha = crypto.createHash('sha256').update(fs.readFileSync(modelPath)).digest('hex');
+  if (set.model.sha256 && set.model.sha256 !== sha) {
+    throw new MobiproxError(`${file} holds configurations of another model than ${modelPath} (sha256 differs).`, { file });
+  }
+  return set;
+}
+
+/** A progress bar on a terminal; one line per configuration otherwise (logs, CI). */
+function progressReporter(): { update(p: DeviceProfileProgress): void; stop(): void } {
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar({ format: 'profiling [{bar}] {value}/{total} {message}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+    let started = false;
+    return {
+      update(p) {
+        if (!started) bar.start(p.total, p.completed, { message: p.message }), (started = true);
+        bar.update(p.completed, { message: p.message.slice(0, 60) });
+      },
+      stop() {
+        if (started) bar.stop(), (started = false);
+      },
+    };
+  }
+  return {
+    update: (p) => void process.stderr.write(`[${p.completed}/${p.total}] ${p.message}\n`),
+    stop() {},
+  };
+}

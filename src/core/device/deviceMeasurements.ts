@@ -1,0 +1,67 @@
+/**
+ * Merges the records a device streamed into the configuration set: per configuration a `device`
+ * measurement (speedup against the device's own exact configuration, accuracy and QoS loss, latency,
+ * energy when the fuel gauge was readable, confidence triples) and the per-sample outcomes. The host and
+ * predicted figures stay as they were; the set's order (by index) is the one the records refer to.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { MobiproxError } from '../errors';
+import { Configuration, exactConfiguration } from '../knobs/configuration';
+import { ConfigurationSet, CONFIGURATION_SET_FORMAT, DeviceMeasurement } from '../knobs/configurationSet';
+import { ProfileRecord } from '../runtime/mpxrun';
+import { PreparedData } from '../runtime/prepare';
+
+export interface ProfiledDevice {
+  serial: string;
+  model?: string;
+  abi: string;
+}
+
+/** A set for configurations read from HPVM text, the exact configuration first (added when missing). */
+export function configurationSetFor(onnxPath: string, data: PreparedData, configurations: Configuration[]): ConfigurationSet {
+  const layers = data.model.layers.map((l) => l.slots.map((s) => s.op));
+  const exact = configurations[0]?.layers.every((slots) => slots.every((s) => s.knob === 11));
+  return {
+    format: CONFIGURATION_SET_FORMAT,
+    version: 1,
+    model: {
+      name: data.model.name,
+      sha256: crypto.createHash('sha256').update(fs.readFileSync(onnxPath)).digest('hex'),
+      inputShape: data.model.inputShape,
+      layers,
+    },
+    baselineTime: 0,
+    configurations: exact ? configurations : [exactConfiguration(layers), ...configurations],
+  };
+}
+
+/** `records[i]` is configuration i's; every configuration must have one. `repeat`: timed passes per record. */
+export function withDeviceMeasurements(
+  set: ConfigurationSet, records: ProfileRecord[], device: ProfiledDevice, repeat = 1,
+): ConfigurationSet {
+  const missing = set.configurations.findIndex((_, i) => records[i]?.index !== i);
+  if (missing >= 0) throw new MobiproxError(`No device record for ${set.configurations[missing].name} (index ${missing}).`);
+  const base = records[0];
+  return {
+    ...set,
+    configurations: set.configurations.map((c, i) => {
+      const r = records[i];
+      const measured: DeviceMeasurement = {
+        serial: device.serial,
+        ...(device.model === undefined ? {} : { model: device.model }),
+        abi: device.abi,
+        speedup: base.latencyMsPerSample / r.latencyMsPerSample,
+        accuracy: r.accuracy,
+        qosLoss: base.accuracy - r.accuracy,
+        latencyMsPerSample: r.latencyMsPerSample,
+        latencyMsPerBatch: r.latencyMsPerBatch,
+        // mpxrun measures the whole timed run; the set keeps joules per sample.
+        energyJoules: r.energyJoules === null ? null : r.energyJoules / (r.samples * repeat),
+        confidence: [{ mean: r.confidence.mean, correct: r.confidence.correct, wrong: r.confidence.wrong }, ...r.confidence.perClass],
+      };
+      const samples = r.predictions && r.confidences ? { predictions: r.predictions, confidences: r.confidences } : c.samples;
+      return { ...c, device: measured, ...(samples ? { samples } : {}) };
+    }),
+  };
+}

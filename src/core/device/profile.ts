@@ -1,0 +1,188 @@
+/**
+ * Profiling configurations on a device (DESIGN.md §5): the runtime for the device's ABI, the compiled
+ * model, the prepared data and the configurations go to /data/local/tmp/mobiprox/<run>/; `mpxrun profile`
+ * runs there and streams one record per configuration, each appended to the local record log the moment
+ * it arrives. A cancel kills the remote process; a disconnect leaves every completed record in the log,
+ * and `resume` runs only the configurations the log lacks. The records are merged into the set.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MobiproxError } from '../errors';
+import { ConfigurationSet, toHpvm } from '../knobs/configurationSet';
+import { ProfileRecord } from '../runtime/mpxrun';
+import { PreparedData } from '../runtime/prepare';
+import { AdbServer } from './adbServer';
+import { DeviceInfo, listDevices } from './deviceInfo';
+import { ProfiledDevice, withDeviceMeasurements } from './deviceMeasurements';
+import { runtimeForAbis } from './deviceRuntime';
+import { DeviceClient, pushFile, shellOutput } from './deviceTransfer';
+import { RecordStore, RunHeader } from './recordStore';
+import { DeviceLostError, runRemote } from './remoteProcess';
+import { remoteRun, RemoteRun, shQuote } from './remotePaths';
+
+export interface DeviceProfileOptions {
+  adb: AdbServer;
+  /** The device; by default the only one attached. */
+  serial?: string;
+  /** The model, compiled, and the data set, preprocessed, with labels. */
+  data: PreparedData;
+  /** The configurations to measure; the records are merged into it. */
+  set: ConfigurationSet;
+  /** The local record log (JSON lines). */
+  recordsFile: string;
+  /** Keep the records of `recordsFile` and run only the configurations it lacks. */
+  resume?: boolean;
+  /** The run's folder name under /data/local/tmp/mobiprox (default: model name and a time stamp). */
+  run?: string;
+  /** Leave the run's folder on the device (default: removed at the end). */
+  keepRemote?: boolean;
+  batch?: number;
+  threads?: number;
+  /** Untimed batches before each configuration's timed pass (default 1). */
+  warmup?: number;
+  /** Timed passes over the data per configuration (default 1). */
+  repeat?: number;
+}
+
+export interface DeviceProfileProgress {
+  /** Configurations with a record, of `total`. */
+  completed: number;
+  total: number;
+  message: string;
+  record?: ProfileRecord;
+}
+
+export interface DeviceProfileControl {
+  onProgress?: (progress: DeviceProfileProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface DeviceProfile {
+  set: ConfigurationSet;
+  /** In configuration order. */
+  records: ProfileRecord[];
+  device: ProfiledDevice;
+  /** Records taken from the log of an earlier, interrupted run. */
+  resumed: number;
+  /** Wall time of the remote mpxrun (push and set-up excluded), ms; 0 when nothing was left to run. */
+  remoteMs: number;
+}
+
+export async function profileOnDevice(o: DeviceProfileOptions, control: DeviceProfileControl = {}): Promise<DeviceProfile> {
+  const { data, set } = o;
+  const { signal } = control;
+  if (!data.labelsPath) throw new MobiproxError('Profiling on a device needs labels for the data set.');
+  const total = set.configurations.length;
+  const progress = (completed: number, message: string, record?: ProfileRecord) =>
+    control.onProgress?.({ completed, total, message, record });
+
+  await o.adb.start();
+  const info = await chooseDevice(o.adb, o.serial);
+  const device = o.adb.client.getDevice(info.serial);
+  const runtime = await runtimeForAbis(info.abis, signal);
+  const profiled: ProfiledDevice = { serial: info.serial, ...(info.model ? { model: info.model } : {}), abi: runtime.abi };
+
+  const configsText = toHpvm(set);
+  const configsPath = path.join(data.workDir, 'configurations.txt');
+  fs.writeFileSync(configsPath, configsText);
+  const warmup = o.warmup ?? 1;
+  const repeat = o.repeat ?? 1;
+  const header: RunHeader = {
+    type: 'run', serial: info.serial, deviceModel: info.model, abi: runtime.abi,
+    modelSha256: sha256(fs.readFileSync(data.mpxmPath)),
+    dataSha256: sha256(fs.readFileSync(data.inputPath), fs.readFileSync(data.labelsPath)),
+    configurationsSha256: sha256(Buffer.from(configsText)),
+    configurations: total, samples: data.samples, batch: o.batch ?? 1, threads: o.threads, warmup, repeat,
+  };
+  const store = RecordStore.open(o.recordsFile, header, !!o.resume);
+  const resumed = store.records.size;
+  let remoteMs = 0;
+  try {
+    const missing = set.configurations.map((_, i) => i).filter((i) => !store.records.has(i));
+    if (resumed > 0) progress(resumed, `resuming: ${resumed} of ${total} configurations already measured`);
+    if (missing.length > 0) {
+      const run = remoteRun(o.run ?? `${data.model.name}-${Date.now().toString(36)}`, {
+        model: data.mpxmPath, input: data.inputPath, labels: data.labelsPath,
+      });
+      try {
+        progress(store.records.size, `pushing the ${runtime.abi} runtime, model and data to ${info.serial}:${run.dir}`);
+        await pushRun(device, run, { runtime: runtime.binary, model: data.mpxmPath, input: data.inputPath, labels: data.labelsPath, configs: configsPath });
+        const argv = [
+          run.runtime, 'profile', run.model, '--input', run.input, '--labels', run.labels, '--configs', run.configs,
+          '--per-sample', '--batch', String(header.batch), '--warmup', String(warmup), '--repeat', String(repeat),
+        ];
+        if (o.threads !== undefined) argv.push('--threads', String(o.threads));
+        if (missing.length < total) argv.push('--only', missing.join(','));
+        if (data.model.endsWithSoftmax) argv.push('--probabilities');
+        const started = Date.now();
+        const exit = await runRemote(device, argv, run.pidFile, (line) => {
+          if (!line.startsWith('{')) return false;
+          const record = JSON.parse(line) as ProfileRecord | { type: 'done' };
+          if (record.type === 'config') {
+            store.append(record);
+            progress(store.records.size, `${record.name}: ${record.accuracy.toFixed(2)} %, ${record.latencyMsPerSample.toFixed(4)} ms/sample`, record);
+          }
+          return true;
+        }, signal);
+        remoteMs = Date.now() - started;
+        if (exit.status !== 0) {
+          const said = exit.otherLines.join('\n').replace(/^mpxrun: /, '') || `exit status ${exit.status}`;
+          throw new MobiproxError(`mpxrun failed on ${info.serial}: ${said}`, { value: info.serial });
+        }
+      } catch (e) {
+        if (e instanceof DeviceLostError) {
+          throw new MobiproxError(
+            `${e.message} ${store.records.size} of ${total} configurations are kept in ${o.recordsFile}; ` +
+              'reconnect the device and rerun with --resume to measure the rest.',
+            { file: o.recordsFile },
+          );
+        }
+        throw e;
+      } finally {
+        if (!o.keepRemote) await shellOutput(device, `rm -rf ${shQuote(run.dir)}`).catch(() => undefined);
+      }
+    }
+  } finally {
+    store.close();
+  }
+  const records = set.configurations.map((_, i) => store.records.get(i)!);
+  const missing = records.findIndex((r) => r === undefined);
+  if (missing >= 0) throw new MobiproxError(`${info.serial} reported no record for ${set.configurations[missing].name}.`);
+  return { set: withDeviceMeasurements(set, records, profiled, repeat), records, device: profiled, resumed, remoteMs };
+}
+
+/** The device with `serial`, or the only online one. */
+export async function chooseDevice(adb: AdbServer, serial?: string): Promise<DeviceInfo> {
+  const devices = await listDevices(adb.client);
+  if (serial !== undefined) {
+    const found = devices.find((d) => d.serial === serial);
+    if (!found) {
+      throw new MobiproxError(`No device ${serial} is attached (adb sees: ${devices.map((d) => d.serial).join(', ') || 'none'}).`, { value: serial });
+    }
+    if (found.state !== 'device') throw new MobiproxError(`${serial} is ${found.state}, not ready: check the device's USB debugging prompt.`, { value: serial });
+    return found;
+  }
+  const online = devices.filter((d) => d.state === 'device');
+  if (online.length === 1) return online[0];
+  if (online.length === 0) {
+    throw new MobiproxError('No device is attached: plug one in with USB debugging on, or start one with `mobiprox device virtual`.');
+  }
+  throw new MobiproxError(`${online.length} devices are attached (${online.map((d) => d.serial).join(', ')}): choose one with --device.`);
+}
+
+async function pushRun(device: DeviceClient, run: RemoteRun, local: { runtime: string; model: string; input: string; labels: string; configs: string }): Promise<void> {
+  const made = await shellOutput(device, `mkdir -p ${shQuote(run.dir)} && echo ok`);
+  if (made.trim() !== 'ok') throw new MobiproxError(`Cannot create ${run.dir} on ${device.serial}: ${made.trim()}`, { value: run.dir });
+  await pushFile(device, local.runtime, run.runtime, 0o755);
+  await pushFile(device, local.model, run.model);
+  await pushFile(device, local.input, run.input);
+  await pushFile(device, local.labels, run.labels);
+  await pushFile(device, local.configs, run.configs);
+}
+
+function sha256(...parts: Buffer[]): string {
+  const hash = crypto.createHash('sha256');
+  for (const p of parts) hash.update(p);
+  return hash.digest('hex');
+}

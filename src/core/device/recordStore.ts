@@ -1,0 +1,102 @@
+/**
+ * The local log of a profiling run: JSON lines, a header describing the run, then one line per completed
+ * configuration, each written and fsync'd the moment the device reports it, so a record once received
+ * survives a disconnect, a cancel or a crash of this process. A rerun with resume reads it back and runs
+ * only the configurations it lacks; a half-written last line (the process died mid-write) is dropped.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MobiproxError } from '../errors';
+import { ProfileRecord } from '../runtime/mpxrun';
+
+/** What must match for records to be resumed: the same device, runtime, model, data and configurations. */
+export interface RunHeader {
+  type: 'run';
+  serial: string;
+  deviceModel?: string;
+  abi: string;
+  /** sha256 of the compiled model, the pushed input, labels and configuration text. */
+  modelSha256: string;
+  dataSha256: string;
+  configurationsSha256: string;
+  configurations: number;
+  samples: number;
+  batch: number;
+  threads?: number;
+  warmup: number;
+  repeat: number;
+}
+
+const MATCHED: (keyof RunHeader)[] = [
+  'serial', 'abi', 'modelSha256', 'dataSha256', 'configurationsSha256', 'configurations', 'samples', 'batch', 'threads', 'warmup', 'repeat',
+];
+
+export class RecordStore {
+  private constructor(
+    readonly file: string,
+    private fd: number,
+    /** Completed records by configuration index. */
+    readonly records: Map<number, ProfileRecord>,
+  ) {}
+
+  /**
+   * Opens the log of a run. With `resume`, an existing log of the same run keeps its records and one of
+   * another run is refused; without, any existing log is replaced.
+   */
+  static open(file: string, header: RunHeader, resume: boolean): RecordStore {
+    const records = new Map<number, ProfileRecord>();
+    if (resume && fs.existsSync(file)) {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const complete = lines.slice(0, -1); // the text after the last newline was cut off mid-write
+      const found = complete.length > 0 ? parseLine(complete[0], file, 1) : undefined;
+      if (found?.type === 'run') {
+        const differs = MATCHED.filter((k) => JSON.stringify(found[k]) !== JSON.stringify(header[k]));
+        if (differs.length > 0) {
+          throw new MobiproxError(
+            `${file} holds records of another run (${differs.map((k) => `${k} ${JSON.stringify(found[k])} ≠ ${JSON.stringify(header[k])}`).join(', ')}); ` +
+              'profile without --resume to start over, or give the same device, model, data and options.',
+            { file },
+          );
+        }
+        complete.slice(1).forEach((line, i) => {
+          const r = parseLine(line, file, i + 2);
+          if (r?.type === 'config') records.set(r.index, r);
+        });
+        // Rewrite without the cut-off tail so that appends start on a line of their own.
+        fs.writeFileSync(file, complete.map((l) => l + '\n').join(''));
+      } else if (complete.length > 0) {
+        throw new MobiproxError(`${file} is not a Mobiprox profiling log (its first line is not a run header).`, { file });
+      }
+    }
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const fresh = !resume || !fs.existsSync(file) || fs.statSync(file).size === 0;
+    const fd = fs.openSync(file, fresh ? 'w' : 'a');
+    const store = new RecordStore(file, fd, records);
+    if (fresh) store.write(header);
+    return store;
+  }
+
+  append(record: ProfileRecord): void {
+    this.write(record);
+    this.records.set(record.index, record);
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private write(line: object): void {
+    fs.writeSync(this.fd, JSON.stringify(line) + '\n');
+    fs.fsyncSync(this.fd);
+  }
+}
+
+function parseLine(line: string, file: string, n: number): RunHeader | ProfileRecord | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    return JSON.parse(line) as RunHeader | ProfileRecord;
+  } catch {
+    throw new MobiproxError(`${file}:${n} is not a JSON record; the log is damaged: profile without --resume to start over.`, { file });
+  }
+}
