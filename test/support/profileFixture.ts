@@ -53,7 +53,7 @@ export function knobConfigurations(model: CompiledModel, count: number): Configu
   for (let c = 1; c < count; c++) {
     const target = approximable[c % approximable.length];
     const knobs = target.knobs.filter((k) => k > 12);
-    const choice = knobs[Math.floor(c / approximable.length) * 7 % knobs.length];
+    const choice = knobs[(c * 5) % knobs.length];
     const half = c % 2 === 1;
     configs.push({
       name: `conf${c}`, speedup: 1, energy: 1, accuracy: 0, qosLoss: 0,
