@@ -1,9 +1,10 @@
 /**
  * Profiles configurations on the host runtime into the project's configuration set: per configuration the
  * accuracy, confidence triples and per-sample outcomes (one pass with --per-sample), its raw outputs (for
- * calibration), and its latency as the median over several timing passes. Each timing pass runs every
- * configuration in one mpxrun process, so that all configurations of a pass share the machine's state;
- * the median over passes discards the passes another process disturbed.
+ * calibration), its latency as the median over several timing passes, and its speedup as the median over
+ * passes of the exact configuration's latency over its own. Each timing pass runs every configuration in
+ * one mpxrun process, so that all configurations of a pass share the machine's state; the medians discard
+ * the passes another process disturbed.
  * This stands in for the device profiler wherever a phone is absent: the figures are the host's.
  */
 import * as crypto from 'node:crypto';
@@ -64,13 +65,16 @@ export async function profileOnHost(
     o.onProgress?.(`timing pass ${round + 1}/${rounds}`);
   }
   const latency = latencies.map(median);
+  // The speedup pairs each configuration with the exact one of the same pass: the load of a shared machine
+  // drifts between passes, and a ratio within one pass cancels most of it.
+  const speedup = latencies.map((l) => 1 / median(l.map((v, pass) => v / latencies[0][pass])));
   const baseAccuracy = records[0].accuracy;
   const measured: ConfigurationRecord[] = list.map((c, k) => {
     const r = records[k];
     return {
       ...c,
       host: {
-        speedup: latency[0] / latency[k],
+        speedup: speedup[k],
         accuracy: r.accuracy,
         qosLoss: baseAccuracy - r.accuracy,
         latencyMsPerSample: latency[k],

@@ -33,11 +33,15 @@ export function measurementOf(c: ConfigurationRecord): Measurement | undefined {
   return c.device ?? c.host;
 }
 
-/** Latency per sample relative to the exact configuration, as measured; the speedup's inverse otherwise. */
+/**
+ * Cost per sample relative to the exact configuration: the inverse of the measured speedup (the profiler's
+ * ratio to the exact configuration's latency), else of the tuner's.
+ */
 export function relativeCosts(set: ConfigurationSet): number[] {
-  const latency = set.configurations.map((c) => measurementOf(c)?.latencyMsPerSample);
-  if (latency.every((l) => l !== undefined && l > 0)) return latency.map((l) => l! / latency[0]!);
-  return set.configurations.map((c) => 1 / (measurementOf(c)?.speedup ?? c.speedup));
+  const costs = set.configurations.map((c) => 1 / (measurementOf(c)?.speedup ?? c.speedup));
+  const bad = costs.findIndex((v) => !(v > 0) || !Number.isFinite(v));
+  if (bad >= 0) throw new MobiproxError(`${set.configurations[bad].name} has no usable speedup (${1 / costs[bad]}); profile it again.`, { value: set.configurations[bad].name });
+  return costs.map((v) => v / costs[0]);
 }
 
 /** Energy per sample relative to the exact configuration, where the device's fuel gauge measured it. */
