@@ -98,19 +98,22 @@ typedef struct {
     float *y;
 } binary_job;
 
-/* One operator per instantiation (always inlined with a constant type), so that the loops have no branch
- * but the loop-invariant choice between a contiguous and a broadcast operand. */
-static inline __attribute__((always_inline)) void binary_loop(int type, const float *a, int step_a, const float *b,
-                                                             int step_b, float *y, int n) {
-    const mpx_v4f a0 = {a[0], a[0], a[0], a[0]}, b0 = {b[0], b[0], b[0], b[0]};
+/* One operator per instantiation (always inlined with a constant type and relu), so that the loops have
+ * no branch but the loop-invariant choice between a contiguous and a broadcast operand. `relu`: the fused
+ * float32 relu, applied in registers. */
+static inline __attribute__((always_inline)) void binary_loop(int type, int relu, const float *a, int step_a,
+                                                             const float *b, int step_b, float *y, int n) {
+    const mpx_v4f a0 = {a[0], a[0], a[0], a[0]}, b0 = {b[0], b[0], b[0], b[0]}, zero = {0, 0, 0, 0};
     int i = 0;
     for (; i + 4 <= n; i += 4) {
         mpx_v4f x = step_a ? load4(a + i) : a0, z = step_b ? load4(b + i) : b0;
-        store4(y + i, type == MPX_OP_ADD ? x + z : type == MPX_OP_SUB ? x - z : type == MPX_OP_MUL ? x * z : x / z);
+        mpx_v4f v = type == MPX_OP_ADD ? x + z : type == MPX_OP_SUB ? x - z : type == MPX_OP_MUL ? x * z : x / z;
+        store4(y + i, relu ? (mpx_v4f)((mpx_v4i)v & (mpx_v4i)(v > zero)) : v);
     }
     for (; i < n; i++) {
         float x = a[step_a ? i : 0], z = b[step_b ? i : 0];
-        y[i] = type == MPX_OP_ADD ? x + z : type == MPX_OP_SUB ? x - z : type == MPX_OP_MUL ? x * z : x / z;
+        float v = type == MPX_OP_ADD ? x + z : type == MPX_OP_SUB ? x - z : type == MPX_OP_MUL ? x * z : x / z;
+        y[i] = relu && !(v > 0.0f) ? 0.0f : v;
     }
 }
 
@@ -140,11 +143,16 @@ static void binary_span(const binary_job *j, const float *a, int64_t sa, const f
     int step_a, step_b;
     a = span_operand(a, sa, n, j->half, ta, &step_a);
     b = span_operand(b, sb, n, j->half, tb, &step_b);
+    /* the residual add + relu of float32 networks in one loop; anything else as two steps on y in L1 */
+    if (j->type == MPX_OP_ADD && !j->half && j->act.act == MPX_ACT_RELU && !j->act.act_half) {
+        binary_loop(MPX_OP_ADD, 1, a, step_a, b, step_b, y, n);
+        return;
+    }
     switch (j->type) {
-    case MPX_OP_ADD: binary_loop(MPX_OP_ADD, a, step_a, b, step_b, y, n); break;
-    case MPX_OP_SUB: binary_loop(MPX_OP_SUB, a, step_a, b, step_b, y, n); break;
-    case MPX_OP_MUL: binary_loop(MPX_OP_MUL, a, step_a, b, step_b, y, n); break;
-    default: binary_loop(MPX_OP_DIV, a, step_a, b, step_b, y, n); break;
+    case MPX_OP_ADD: binary_loop(MPX_OP_ADD, 0, a, step_a, b, step_b, y, n); break;
+    case MPX_OP_SUB: binary_loop(MPX_OP_SUB, 0, a, step_a, b, step_b, y, n); break;
+    case MPX_OP_MUL: binary_loop(MPX_OP_MUL, 0, a, step_a, b, step_b, y, n); break;
+    default: binary_loop(MPX_OP_DIV, 0, a, step_a, b, step_b, y, n); break;
     }
     if (j->half) mpx_round_half_copy(y, y, (size_t)n);
     if (j->act.act != MPX_ACT_NONE) act_span(&j->act, y, y, n, j->half);
