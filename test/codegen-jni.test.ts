@@ -76,6 +76,8 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
     const slots = model.layers.map((l) => l.slots.map((s) => s.op));
     const perforated: Configuration = {
       ...exactConfiguration(slots), name: 'perf',
+      // A mean over no predictions is written `nan`: the runtime must read it as the TypeScript side does.
+      confidence: [{ mean: 0.9, correct: 0.95, wrong: null }],
       layers: model.layers.map((l) => l.slots.map((s, j) => ({ op: s.op, knob: j === 0 && l.op === 'conv' ? 121 : 11 }))),
     };
     configsText = formatHpvm({ baselineTime: 0, configurations: [exactConfiguration(slots), perforated] });
