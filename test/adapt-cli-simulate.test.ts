@@ -20,7 +20,7 @@ const MODEL = path.join(MEDIA, 'models/har-mobiprox.onnx');
 const X = path.join(MEDIA, 'data/har-test-x.npy');
 const Y = path.join(MEDIA, 'data/har-test-y.npy');
 const SUBJECTS = path.join(MEDIA, 'data/har-test-subject.npy');
-const CLI = path.join(__dirname, 'support/adaptCli.js');
+const CLI = path.join(__dirname, '../src/cli/main.js');
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO_ROOT });

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { AdbServer } from '../src/core/device/adbServer';
 import { adbCli, CliResult, compileStatic, freePort, missingTool, privateAdbServer, waitFor } from './support/adbFixture';
 
-const DRIVER = path.join(__dirname, 'support', 'deviceCommands.js');
+const DRIVER = path.join(__dirname, '../src/cli/main.js');
 
 describe('device commands', function () {
   this.timeout(120000);

@@ -2,9 +2,11 @@
 /** The `mobiprox` command: a thin driver of src/core, like the VS Code extension. */
 import { Command } from 'commander';
 import { MobiproxError } from '../core/errors';
+import * as bundle from './commands/bundle';
 import * as calibrate from './commands/calibrate';
 import * as device from './commands/device';
 import * as devices from './commands/devices';
+import * as generate from './commands/generate';
 import * as inspect from './commands/inspect';
 import * as run from './commands/run';
 import * as simulate from './commands/simulate';
@@ -16,7 +18,9 @@ const program = new Command()
   .version(require('../../../package.json').version)
   .showHelpAfterError();
 
-for (const command of [inspect, run, tune, devices, device, simulate, calibrate]) command.register(program);
+for (const command of [inspect, run, tune, devices, device, simulate, calibrate, generate, bundle]) {
+  command.register(program);
+}
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // A MobiproxError is the user's to fix: say it plainly. Anything else is our bug: keep the stack.
