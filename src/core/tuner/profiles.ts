@@ -77,7 +77,7 @@ export async function singleKnobProfiles(r: ProfileRequest): Promise<ProfileSet>
       const choices = missing.length > 0
         ? missing.map((p) => singleKnobChoice(r.layers, p.layer, p.knob)) : [exactChoice(r.layers)];
       await runChoices(r.mpxm, r.set, r.layers, choices,
-        { ...r.runner, reusePrefix: true, saveOutputsDir: r.withOutputs ? scratch : undefined },
+        { chunksPerProcess: 8, ...r.runner, reusePrefix: true, saveOutputsDir: r.withOutputs ? scratch : undefined },
         ({ choice, record, baseline }) => {
           if (!exactKept) keep('exact', 0, baseline.accuracy, baseline.correct), (exactKept = true);
           if (missing.length === 0) return;

@@ -21,7 +21,7 @@ import { P1Predictor, P2Predictor } from './predictors';
 import { singleKnobProfiles } from './profiles';
 import { abortError, isAbort, runChoices } from './runner';
 import { Candidate, SearchSpace, predictiveCandidates, spreadByLoss } from './search';
-import { TuningData, prepareTuningData } from './tuningData';
+import { SampleSet, TuningData, prepareTuningData, sha256 } from './tuningData';
 import { Measured, MeasuredRun, measureChoices } from './validation';
 
 export type PredictorKind = 'p1' | 'p2' | 'empirical';
@@ -77,6 +77,8 @@ export interface TuneStats {
   /** Configurations run by the empirical search. */
   evaluations: number;
   validated: number;
+  /** Validation and test runs actually run (the rest came from the cache). */
+  measured: number;
   phaseMs: Partial<Record<TunePhase, number>>;
 }
 
@@ -96,10 +98,14 @@ export async function tune(
 ): Promise<TuneResult> {
   const signal = ctl.signal;
   const stats: TuneStats = {
-    layers: 0, profiled: 0, cached: 0, costModel: 'nominal', costModelCached: false, evaluations: 0, validated: 0, phaseMs: {},
+    layers: 0, profiled: 0, cached: 0, costModel: 'nominal', costModelCached: false, evaluations: 0, validated: 0, measured: 0, phaseMs: {},
   };
   let phase: TunePhase = 'prepare';
   let phaseStart = Date.now();
+  // Cached work completes without the runtime noticing an abort: check between the steps as well.
+  const checkAbort = () => {
+    if (signal?.aborted) throw abortError();
+  };
   const report = (p: TunePhase, done: number, total: number) => {
     if (p !== phase) {
       stats.phaseMs[phase] = (stats.phaseMs[phase] ?? 0) + Date.now() - phaseStart;
@@ -137,21 +143,24 @@ export async function tune(
       stats.costModelCached = calibrated.cached;
     }
     stats.costModel = costs.source;
+    checkAbort();
     report('calibrate', 1, 1);
     const space: SearchSpace = {
       layers, costs,
       options: layers.map((l, i) => l.knobs.filter((k) => k === EXACT_KNOB || costs.layers[i][k] < costs.layers[i][EXACT_KNOB] * MIN_LAYER_GAIN)),
     };
 
+    const host = sha256(Buffer.from(JSON.stringify([os.cpus()[0]?.model, threads, runner.batch]))).slice(0, 12);
+    const remember = (set: SampleSet) => ({ cache, key: `m1-${data.modelSha256.slice(0, 16)}-${set.sha256.slice(0, 16)}-${host}` });
     const validate = async (candidates: Candidate[], total: number) => {
       const fresh = candidates.filter((c) => !validated.has(choiceKey(c.choice)) && c.choice.some((k) => k !== EXACT_KNOB));
-      await measureChoices(data.mpxmPath, data.tune, layers, fresh.map((c) => c.choice), runner, data.workDir, (m) => {
+      stats.measured += await measureChoices(data.mpxmPath, data.tune, layers, fresh.map((c) => c.choice), runner, data.workDir, (m) => {
         exact.tune ??= m.baseline;
         const c = fresh[m.choice];
         validated.set(choiceKey(c.choice), { choice: c.choice, predicted: c, tune: m });
         stats.validated = validated.size;
         report('validate', validated.size, total);
-      });
+      }, remember(data.tune));
     };
 
     if ((o.predictor ?? 'p1') === 'empirical') {
@@ -178,7 +187,6 @@ export async function tune(
       await validate(toValidate, toValidate.length);
     } else {
       const pairs = space.options.flatMap((ks, layer) => ks.filter((k) => k !== EXACT_KNOB).map((k) => ({ layer, knob: k })));
-      report('profile', 0, pairs.length);
       const profiles = await singleKnobProfiles({
         mpxm: data.mpxmPath, set: data.tune, layers, pairs, modelSha256: data.modelSha256, dataSha256: data.dataSha256,
         withOutputs: o.predictor !== 'p2', cache, runner, workDir: data.workDir,
@@ -191,21 +199,25 @@ export async function tune(
       const p1 = o.predictor === 'p2' ? undefined : new P1Predictor(profiles, data.tune.labels);
       // Predictions past the threshold are searched too: the second round below may find them too pessimistic.
       const candidates = predictiveCandidates(space, p2, 2 * threshold, p1);
+      checkAbort();
       report('search', 1, 1);
       const budget = o.maxEvals ?? 32;
       report('validate', 0, budget);
       await validate(spreadByLoss(candidates, Math.ceil(budget / 2), threshold, new Set()), budget);
+      checkAbort();
       // Second round: rescale the predicted losses by how the first round's measurements compare to them.
       const scale = lossScale([...validated.values()]);
       await validate(spreadByLoss(candidates, budget - validated.size, threshold / scale, new Set(validated.keys())), budget);
     }
 
+    checkAbort();
     const front = frontier([...validated.values()], threshold);
     report('test', 0, front.length);
     // Without any approximation to run, the exact configuration is still measured (as the one choice).
-    const measureSet = (set: { inputPath: string; labelsPath: string }, points: ValidatedPoint[], onRun: (m: MeasuredRun) => void) =>
-      measureChoices(data.mpxmPath, set, layers, points.length > 0 ? points.map((p) => p.choice) : [exactChoice(layers)],
-        runner, data.workDir, onRun);
+    const measureSet = async (set: SampleSet, points: ValidatedPoint[], onRun: (m: MeasuredRun) => void) => {
+      stats.measured += await measureChoices(data.mpxmPath, set, layers,
+        points.length > 0 ? points.map((p) => p.choice) : [exactChoice(layers)], runner, data.workDir, onRun, remember(set));
+    };
     if (!exact.tune) await measureSet(data.tune, [], (m) => (exact.tune = m.baseline));
     if (data.test) {
       let done = 0;
@@ -215,6 +227,7 @@ export async function tune(
         report('test', ++done, front.length);
       });
     }
+    checkAbort();
     const set = writeResults(o, data, front, exact, false);
     report('write', 1, 1);
     return { set, validated: [...validated.values()], cancelled: false, stats };

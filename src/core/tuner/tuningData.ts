@@ -20,6 +20,8 @@ export interface SampleSet {
   labelsPath: string;
   labels: Int32Array;
   samples: number;
+  /** sha256 of the preprocessed inputs and the labels. */
+  sha256: string;
 }
 
 export interface TuningData {
@@ -29,7 +31,7 @@ export interface TuningData {
   tune: SampleSet;
   /** Absent when the input has no rows beyond the tuning set. */
   test?: SampleSet;
-  /** sha256 of the preprocessed tuning inputs and labels. */
+  /** The tuning set's sha256. */
   dataSha256: string;
   workDir: string;
   dispose(): void;
@@ -62,7 +64,6 @@ export function prepareTuningData(src: TuningDataSource): TuningData {
   try {
     const mpxmPath = path.join(workDir, `${model.name}.mpxm`);
     fs.writeFileSync(mpxmPath, model.mpxm);
-    const hash = createHash('sha256');
     const write = (name: string, from: number, count: number): SampleSet => {
       const inputBytes = encodeNpy(takeRows(x, from, count));
       const labels = y.data.slice(from, from + count);
@@ -71,13 +72,13 @@ export function prepareTuningData(src: TuningDataSource): TuningData {
       const labelsPath = path.join(workDir, `${name}-y.npy`);
       fs.writeFileSync(inputPath, inputBytes);
       fs.writeFileSync(labelsPath, labelBytes);
-      if (name === 'tune') hash.update(inputBytes).update(labelBytes);
-      return { inputPath, labelsPath, labels, samples: count };
+      const hash = createHash('sha256').update(inputBytes).update(labelBytes).digest('hex');
+      return { inputPath, labelsPath, labels, samples: count, sha256: hash };
     };
     const tune = write('tune', 0, tuneSize);
     const test = testSize > 0 ? write('test', tuneSize, testSize) : undefined;
     return {
-      model, modelSha256: sha256(modelBytes), mpxmPath, tune, test, dataSha256: hash.digest('hex'), workDir, dispose,
+      model, modelSha256: sha256(modelBytes), mpxmPath, tune, test, dataSha256: tune.sha256, workDir, dispose,
     };
   } catch (e) {
     dispose();

@@ -1,12 +1,16 @@
 /**
  * Empirical measurement of chosen configurations: full runs (no prefix reuse) on a sample set, so that the
  * accuracy and the latency are those a user of the configuration gets. The speedup is the exact
- * configuration's latency over the configuration's, both timed by the same runtime process.
+ * configuration's latency over the configuration's, both timed by the same runtime process. Measurements
+ * may be remembered on disk, so that rerunning a tuning does not run its candidates again.
  */
 import { LayerInfo } from '../compile';
 import { ConfidenceTriple } from '../knobs/configuration';
 import { ConfidenceStats, LatencyStats, ProfileRecord } from '../runtime/mpxrun';
+import { DiskCache } from './cache';
+import { choiceKey } from './knobSpace';
 import { RunnerOptions, runChoices } from './runner';
+import { sha256 } from './tuningData';
 
 export interface Measured {
   accuracy: number;
@@ -23,15 +27,34 @@ export interface MeasuredRun extends Measured {
   baseline: Measured;
 }
 
+/** Where measurements are remembered: a cache and the key of the model, sample set, host and settings. */
+export interface MeasurementCache {
+  cache: DiskCache;
+  key: string;
+}
+
+/**
+ * Measures the choices, delivering each as it completes; with a cache, a choice measured before (same
+ * model, set, host and runtime settings) is delivered from it without running. Returns how many ran.
+ */
 export async function measureChoices(
   mpxm: string, set: { inputPath: string; labelsPath: string }, layers: readonly LayerInfo[],
   choices: readonly (readonly number[])[], runner: Omit<RunnerOptions, 'reusePrefix'>, workDir: string,
-  onMeasured: (m: MeasuredRun) => void,
-): Promise<void> {
-  await runChoices(mpxm, set, layers, choices, runner, ({ choice, record, baseline }) => {
-    const base = measured(baseline, baseline);
-    onMeasured({ choice, ...measured(record, baseline), baseline: base });
+  onMeasured: (m: MeasuredRun) => void, remember?: MeasurementCache,
+): Promise<number> {
+  const name = (choice: readonly number[]) => `${remember!.key}-${sha256(Buffer.from(choiceKey(choice))).slice(0, 24)}.json`;
+  const missing: number[] = [];
+  choices.forEach((choice, i) => {
+    const hit = remember?.cache.readJson<MeasuredRun>(name(choice));
+    if (hit) onMeasured({ ...hit, choice: i });
+    else missing.push(i);
+  });
+  await runChoices(mpxm, set, layers, missing.map((i) => choices[i]), runner, ({ choice, record, baseline }) => {
+    const m: MeasuredRun = { choice: missing[choice], ...measured(record, baseline), baseline: measured(baseline, baseline) };
+    remember?.cache.writeJson(name(choices[m.choice]), m);
+    onMeasured(m);
   }, workDir);
+  return missing.length;
 }
 
 function measured(r: ProfileRecord, baseline: ProfileRecord): Measured {
