@@ -1,4 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { compileModel } from '../src/core/compile';
 import { lowerGraph } from '../src/core/compile/lower';
 import { OpType } from '../src/core/compile/program';
@@ -6,6 +10,7 @@ import { loadOnnx } from '../src/core/onnx/load';
 import { runImportPasses } from '../src/core/onnx/passes';
 import { fuseActivation } from '../src/core/onnx/passes/fuseActivation';
 import { roundHalf } from './support/binary16';
+import { locateMpxrun } from '../src/core/runtime/mpxrun';
 import { EngineCase, requireRuntime } from './support/engine';
 import { importUntil, ops } from './support/importer';
 import { knobName } from './support/knobReference';
@@ -117,6 +122,37 @@ describe('activations fused into element-wise ops', () => {
         engine.dispose();
       }
     });
+  });
+
+  it('the loader accepts an activation slot on an element-wise op only where the op has an activation', function () {
+    requireRuntime(this);
+    const engine = EngineCase.compile(residual('Add', 'Relu'), 'slots');
+    try {
+      const info = (file: string) => {
+        try {
+          return { ok: true, text: execFileSync(locateMpxrun(), ['info', file], { stdio: 'pipe' }).toString() };
+        } catch (e) {
+          return { ok: false, text: String((e as { stderr?: Buffer }).stderr) };
+        }
+      };
+      const good = info(engine.mpxmPath);
+      assert.ok(good.ok, good.text);
+      assert.deepEqual(JSON.parse(good.text).layers.map((l: { slots: { op: string }[] }) => l.slots.map((s) => s.op)), [['tanh'], ['add'], ['relu']]);
+      // the last layer record: one slot, relu (5), part 2, op 1 (the ADD); point it at op 0 (the TANH)
+      const bytes = Buffer.from(engine.model.mpxm);
+      const record = Buffer.from([1, 0, 0, 0, 5, 2, 0, 0, 1, 0, 0, 0]);
+      const at = bytes.indexOf(record);
+      assert.ok(at > 0 && bytes.indexOf(record, at + 1) < 0, 'the relu layer record is found once');
+      bytes.writeUInt32LE(0, at + 8);
+      bytes.writeUInt32LE(zlib.crc32(bytes.subarray(0, bytes.length - 4)), bytes.length - 4);
+      const bad = path.join(engine.dir, 'bad.mpxm');
+      fs.writeFileSync(bad, bytes);
+      const rejected = info(bad);
+      assert.ok(!rejected.ok);
+      assert.match(rejected.text, /layer 3 slot 1 controls part 2 of op 0 .*TANH.*no such fused step/);
+    } finally {
+      engine.dispose();
+    }
   });
 
   it('compiles the residual Add + Relu of resnet-style blocks into one ADD op', () => {
