@@ -5,7 +5,7 @@
  * (completed records kept, --resume measures only the rest, no remote process left) and a cancel.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -158,6 +158,14 @@ describe('profiling on the virtual device', function () {
       assert.deepEqual(r.set.configurations.map((c) => c.device!.accuracy), host);
       assert.ok(r.records.every((rec) => rec.energyJoules === null && rec.samples === limit));
       assert.deepEqual(remoteRuns(vd), [], 'the run folder is removed at the end');
+      // The same binary runs on an ARMv8.0 core without FP16 arithmetic (Cortex-A53) with the same result.
+      const configIndex = 1;
+      const a53 = spawnSync('qemu-aarch64-static', [
+        '-cpu', 'cortex-a53', runtimePath('arm64-v8a'), 'run', small.mpxmPath, '--input', small.inputPath, '--labels', small.labelsPath!,
+        '--configs', configsFile, '--config', String(configIndex), '--batch', '16', ...(small.model.endsWithSoftmax ? ['--probabilities'] : []),
+      ], { encoding: 'utf8' });
+      assert.equal(a53.status, 0, a53.stderr);
+      assert.equal(JSON.parse(a53.stdout).accuracy, r.records[configIndex].accuracy);
     } finally {
       small.dispose();
     }
