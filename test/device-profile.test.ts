@@ -23,7 +23,7 @@ import { PreparedData, prepareData } from '../src/core/runtime/prepare';
 import { CliResult, missingTool, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
 import { hpvmText, knobConfigurations, profileSubject } from './support/profileFixture';
 
-const DRIVER = path.join(__dirname, 'support', 'profileCommand.js');
+const DRIVER = path.join(__dirname, '../src/cli/main.js');
 const subject = profileSubject();
 
 /** Accuracy of each configuration as `mobiprox run` measures it on the host (same prepared data). */
