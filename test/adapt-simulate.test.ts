@@ -109,7 +109,7 @@ describe('adaptation: trace simulation', () => {
 describe('adaptation: traces from profiled records', () => {
   const record = (index: number, latency: number, energy: number | null, predictions: number[], confidences: number[]): ProfileRecord => ({
     type: 'config', index, name: `conf${index}`, samples: predictions.length, accuracy: 0, correct: 0,
-    latencyMsPerSample: latency, latencyMsPerBatch: { mean: latency, std: 0, count: 1 }, predictions, confidences,
+    latencyMsPerSample: latency, latencyMsPerSampleMedian: latency, latencyMsPerBatch: { mean: latency, std: 0, count: 1 }, predictions, confidences,
     confidence: { mean: null, correct: null, wrong: null, perClass: [] }, energyJoules: energy,
   });
 

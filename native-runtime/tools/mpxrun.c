@@ -161,9 +161,35 @@ static long long label_of(const dataset *d, int i) {
 typedef struct {
     double sum, sum_sq, total;  /* milliseconds per timed batch */
     long count;
+    double *per_sample;         /* milliseconds per sample of each timed batch, for the median */
+    long capacity;
     float *outputs;             /* n × output size */
     double joules;              /* < 0: not measured */
 } run_result;
+
+static void add_batch_time(run_result *r, double ms, int batch) {
+    if (r->count == r->capacity) {
+        r->capacity = r->capacity ? 2 * r->capacity : 64;
+        r->per_sample = realloc(r->per_sample, sizeof(double) * (size_t)r->capacity);
+        if (!r->per_sample) die(EXIT_RUNTIME, "out of memory");
+    }
+    r->per_sample[r->count++] = ms / batch;
+    r->sum += ms;
+    r->sum_sq += ms * ms;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median batch's time per sample: a batch that another process preempted does not move it. */
+static double median_per_sample(run_result *r) {
+    if (r->count == 0) return NAN;
+    qsort(r->per_sample, (size_t)r->count, sizeof(double), compare_doubles);
+    long mid = r->count / 2;
+    return r->count % 2 ? r->per_sample[mid] : (r->per_sample[mid - 1] + r->per_sample[mid]) / 2;
+}
 
 static double now_ms(void) {
     struct timespec ts;
@@ -189,20 +215,19 @@ static void run_pass(mpx_model *m, const options *o, const dataset *d, run_resul
             int b = d->n - s < o->batch ? d->n - s : o->batch;
             double t0 = now_ms();
             infer(m, x + (size_t)s * in, b, r->outputs + (size_t)s * out);
-            double ms = now_ms() - t0;
-            r->sum += ms;
-            r->sum_sq += ms * ms;
-            r->count++;
+            add_batch_time(r, now_ms() - t0, b);
         }
     r->joules = meter ? energy_stop(meter) : -1.0;
     mpx_set_op_timing(m, 0);
 }
 
-static void print_latency(const run_result *r, int samples, int repeat) {
+static void print_latency(run_result *r, int samples, int repeat) {
     double mean = r->sum / (double)r->count;
     double var = r->count > 1 ? (r->sum_sq - r->sum * mean) / (double)(r->count - 1) : 0.0;
     printf("\"latencyMsPerSample\":");
     json_number(r->sum / ((double)samples * repeat));
+    printf(",\"latencyMsPerSampleMedian\":");
+    json_number(median_per_sample(r));
     printf(",\"latencyMsPerBatch\":{\"mean\":");
     json_number(mean);
     printf(",\"std\":");
@@ -321,6 +346,7 @@ static int command_run(const options *o) {
     if (o->op_times) print_op_times(m, r.count);
     printf("}\n");
     free(r.outputs);
+    free(r.per_sample);
     npy_free(&d.x);
     npy_free(&d.y);
     mpx_destroy(m);
@@ -365,7 +391,7 @@ static void print_confidence_fields(const confidence_stats *s) {
 }
 
 /* One streamed record of configuration `index` from its outputs over the data and its timing. */
-static void print_profile_record(mpx_model *m, const options *o, const dataset *d, int index, const run_result *rr,
+static void print_profile_record(mpx_model *m, const options *o, const dataset *d, int index, run_result *rr,
                                  confidence_stats *per_class, int repeat) {
     size_t out = mpx_output_size(m, 0);
     const float *outputs = rr->outputs;
@@ -419,6 +445,7 @@ static void profile_config(mpx_model *m, const options *o, const dataset *d, int
     run_result r = {.outputs = outputs};
     run_pass(m, o, d, &r, 1);
     print_profile_record(m, o, d, index, &r, per_class, o->repeat);
+    free(r.per_sample);
 }
 
 /* --reuse-prefix: batch by batch, the exact configuration once, then every selected configuration from its
@@ -456,16 +483,14 @@ static void profile_incremental(mpx_model *m, const options *o, const dataset *d
             double t0 = now_ms();
             if (mpx_infer_from(m, x + (size_t)s * in, b, first[i], r->outputs + (size_t)s * out))
                 die(EXIT_RUNTIME, "inference failed: %s", mpx_last_error(m));
-            double ms = now_ms() - t0;
-            r->sum += ms;
-            r->sum_sq += ms * ms;
-            r->count++;
+            add_batch_time(r, now_ms() - t0, b);
         }
     }
     for (int k = 0; k < n_sel; k++) {
         results[order[k]].joules = -1.0;
         print_profile_record(m, o, d, order[k], &results[order[k]], per_class, 1);
         free(results[order[k]].outputs);
+        free(results[order[k]].per_sample);
     }
     free(order);
     free(first);

@@ -14,7 +14,7 @@ import { readNpy } from '../data/npy';
 import { MobiproxError } from '../errors';
 import { Configuration, exactConfiguration, formatHpvm } from '../knobs/configuration';
 import { ConfigurationRecord, ConfigurationSet, CONFIGURATION_SET_FORMAT } from '../knobs/configurationSet';
-import { ExecutionOptions, ProfileRecord, profileModel, runModel } from '../runtime/mpxrun';
+import { ExecutionOptions, ProfileRecord, profileModel, runModel, typicalLatency } from '../runtime/mpxrun';
 import { PreparedData } from '../runtime/prepare';
 
 export interface HostProfileOptions extends Pick<ExecutionOptions, 'threads' | 'batch' | 'signal'> {
@@ -61,7 +61,7 @@ export async function profileOnHost(
   for (let round = 0; round < rounds; round++) {
     for await (const r of profileModel(data.mpxmPath, data.inputPath, data.labelsPath, configsPath, {
       ...run, limit: o.timingLimit, warmup: o.warmup ?? 1,
-    })) latencies[r.index].push(r.latencyMsPerSample);
+    })) latencies[r.index].push(typicalLatency(r));
     o.onProgress?.(`timing pass ${round + 1}/${rounds}`);
   }
   const latency = latencies.map(median);

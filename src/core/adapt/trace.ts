@@ -4,7 +4,7 @@
  * (simulate.ts) only looks up the entries of the configurations it chose.
  */
 import { MobiproxError } from '../errors';
-import { ProfileRecord } from '../runtime/mpxrun';
+import { ProfileRecord, typicalLatency } from '../runtime/mpxrun';
 import { calibratedOutputs } from './calibration';
 import { DeviceContext } from './contextRules';
 
@@ -15,7 +15,7 @@ export interface Trace {
   predictions: ArrayLike<number>[];
   /** confidences[k][t]: its calibrated confidence. */
   confidences: ArrayLike<number>[];
-  /** Relative cost of each configuration: mean latency over the exact configuration's (costs[0] = 1). */
+  /** Relative cost of each configuration: typical latency over the exact configuration's (costs[0] = 1). */
   costs: number[];
   /** Relative energy of each configuration where measured. */
   energies?: (number | undefined)[];
@@ -67,7 +67,7 @@ export function traceFromProfile(records: ProfileRecord[], labels: ArrayLike<num
     }
   });
   const exact = sorted[0];
-  const costs = sorted.map((r) => r.latencyMsPerSample / exact.latencyMsPerSample);
+  const costs = sorted.map((r) => typicalLatency(r) / typicalLatency(exact));
   const perSample = (r: ProfileRecord) => (r.energyJoules === null ? undefined : r.energyJoules / r.samples);
   const exactEnergy = perSample(exact);
   const energies = exactEnergy === undefined ? undefined : sorted.map((r) => {

@@ -1,7 +1,7 @@
 /**
  * Merges the records a device streamed into the configuration set: per configuration a `device`
- * measurement (speedup against the device's own exact configuration, accuracy and QoS loss, latency,
- * energy when the fuel gauge was readable, confidence triples) and the per-sample outcomes. The host and
+ * measurement (speedup against the device's own exact configuration, by the median batch; accuracy and QoS
+ * loss, latency, energy when the fuel gauge was readable, confidence triples) and the per-sample outcomes. The host and
  * predicted figures stay as they were; the set's order (by index) is the one the records refer to.
  */
 import * as crypto from 'node:crypto';
@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { MobiproxError } from '../errors';
 import { Configuration, exactConfiguration } from '../knobs/configuration';
 import { ConfigurationSet, CONFIGURATION_SET_FORMAT, DeviceMeasurement } from '../knobs/configurationSet';
-import { ProfileRecord } from '../runtime/mpxrun';
+import { ProfileRecord, typicalLatency } from '../runtime/mpxrun';
 import { PreparedData } from '../runtime/prepare';
 
 export interface ProfiledDevice {
@@ -51,10 +51,10 @@ export function withDeviceMeasurements(
         serial: device.serial,
         ...(device.model === undefined ? {} : { model: device.model }),
         abi: device.abi,
-        speedup: base.latencyMsPerSample / r.latencyMsPerSample,
+        speedup: typicalLatency(base) / typicalLatency(r),
         accuracy: r.accuracy,
         qosLoss: base.accuracy - r.accuracy,
-        latencyMsPerSample: r.latencyMsPerSample,
+        latencyMsPerSample: typicalLatency(r),
         latencyMsPerBatch: r.latencyMsPerBatch,
         // mpxrun measures the whole timed run; the set keeps joules per sample.
         energyJoules: r.energyJoules === null ? null : r.energyJoules / (r.samples * repeat),

@@ -19,6 +19,7 @@ export interface RunRecord {
   accuracy?: number;
   correct?: number;
   latencyMsPerSample: number;
+  latencyMsPerSampleMedian?: number;
   latencyMsPerBatch: LatencyStats;
   opTimes?: { name: string; ms: number }[];
 }
@@ -33,6 +34,8 @@ export interface ProfileRecord {
   accuracy: number;
   correct: number;
   latencyMsPerSample: number;
+  /** The median batch's time per sample: robust to batches that other work on the machine slowed. */
+  latencyMsPerSampleMedian?: number;
   latencyMsPerBatch: LatencyStats;
   predictions?: number[];
   confidences?: number[];
@@ -40,6 +43,13 @@ export interface ProfileRecord {
   energyJoules: number | null;
   opTimes?: { name: string; ms: number }[];
 }
+
+/**
+ * A record's time per sample for comparing configurations: the median batch's, robust to preemption (records
+ * of runtimes that predate it have only the mean).
+ */
+export const typicalLatency = (r: { latencyMsPerSample: number; latencyMsPerSampleMedian?: number }): number =>
+  r.latencyMsPerSampleMedian ?? r.latencyMsPerSample;
 
 export interface ExecutionOptions {
   batch?: number;
