@@ -11,6 +11,12 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 0.`);
+  return n;
+}
+
 /** Runtime threads: beyond a few per core they only cost memory and time, so refuse absurd counts. */
 export const MAX_THREADS = 256;
 

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { PredictorKind, TuneProgress, tune } from '../../core/tuner/tune';
-import { addPreprocessingOptions, checkWritableFolder, finiteNumber, positiveInt, preprocessingFrom, threadCount } from '../options';
+import { addPreprocessingOptions, checkWritableFolder, finiteNumber, nonNegativeInt, positiveInt, preprocessingFrom, threadCount } from '../options';
 
 const PHASES: Record<TuneProgress['phase'], string> = {
   prepare: 'preparing data', calibrate: 'timing knobs', profile: 'single-knob profiles', search: 'searching',
@@ -29,6 +29,7 @@ export function register(program: Command): void {
   )
     .option('--tune-size <n>', 'tuning samples: the first n rows (default: all)', positiveInt)
     .option('--test-size <m>', 'held-out test samples: the m rows after them (default: the rest)', positiveInt)
+    .option('--shuffle <seed>', 'take the tuning and test rows in a seeded random order (for files ordered by class or subject)', nonNegativeInt)
     .option('--qos-threshold <points>', 'largest accuracy loss kept, in points', qosThreshold, 3)
     .option('--predictor <p1|p2|empirical>', 'QoS predictor of the search', predictor, 'p1')
     .option('--max-evals <k>', 'configurations validated (p1/p2, default 32) or run by the search (empirical, default 400)', positiveInt)
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       try {
         const r = await tune({
           model: modelPath, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o), tuneSize: o.tuneSize,
-          testSize: o.testSize, qosThreshold: o.qosThreshold, predictor: o.predictor, maxEvals: o.maxEvals,
+          testSize: o.testSize, shuffleSeed: o.shuffle, qosThreshold: o.qosThreshold, predictor: o.predictor, maxEvals: o.maxEvals,
           threads: o.threads, batch: o.batch, cacheDir: o.cacheDir, out: o.out, hpvmOut: o.hpvmOut,
         }, { onProgress: progress.update, signal: controller.signal });
         progress.stop();

@@ -2,7 +2,7 @@
  * The data a tuning runs on: the model compiled once, the input preprocessed once over the tuning and test
  * rows together (so that a set's own statistics, --standardize, do not differ between the two), then split
  * into a tuning set (the first rows) and a held-out test set (the next rows), as .npy files the runtime
- * reads. The hashes key the on-disk caches: the model file, and the tuning set after preprocessing.
+ * reads; with a shuffle seed, "first" and "next" are taken in a seeded random order of the rows instead. The hashes key the on-disk caches: the model file, and the tuning set after preprocessing.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -12,6 +12,7 @@ import { CompiledModel, compileModel } from '../compile';
 import { NdArray } from '../data/ndarray';
 import { encodeNpy, readNpy } from '../data/npy';
 import { Preprocessing, checkModelInput, preprocess } from '../data/preprocess';
+import { gatherRows, seededPermutation } from '../data/rowOrder';
 import { MobiproxError } from '../errors';
 import { checkLabels } from '../runtime/prepare';
 
@@ -44,6 +45,8 @@ export interface TuningDataSource {
   preprocessing?: Preprocessing;
   tuneSize?: number;
   testSize?: number;
+  /** Take the rows in the seeded random order of this seed instead of file order. */
+  shuffleSeed?: number;
 }
 
 export function prepareTuningData(src: TuningDataSource): TuningData {
@@ -51,13 +54,18 @@ export function prepareTuningData(src: TuningDataSource): TuningData {
   const model = compileModel(modelBytes, { name: path.basename(src.model, path.extname(src.model)) });
   const raw = readNpy(src.input);
   const rows = raw.shape[0] ?? 0;
+  const order = src.shuffleSeed === undefined ? undefined : seededPermutation(rows, src.shuffleSeed);
   const tuneSize = Math.min(src.tuneSize ?? rows, rows);
   if (tuneSize < 1) throw new MobiproxError(`${src.input} holds no samples to tune on.`, { file: src.input });
   const testSize = Math.min(src.testSize ?? rows - tuneSize, rows - tuneSize);
-  const x = preprocess(takeRows(raw, 0, tuneSize + testSize), src.preprocessing ?? {}, src.input);
+  const used = tuneSize + testSize;
+  const pick = <A extends NdArray>(a: A): A => (order ? gatherRows(a, order.subarray(0, used)) : takeRows(a, 0, used));
+  const x = preprocess(pick(raw), src.preprocessing ?? {}, src.input);
   checkModelInput(x, model.inputShape, src.input);
   const classes = model.outputShapes[0].reduce((a, b) => a * b, 1);
-  const y = checkLabels(readNpy(src.labels), tuneSize + testSize, classes, src.labels);
+  // Shuffled labels are checked in file order first, so that an error names the file's sample index.
+  const labels = readNpy(src.labels);
+  const y = order ? pick(checkLabels(labels, rows, classes, src.labels)) : checkLabels(labels, used, classes, src.labels);
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-tune-'));
   const dispose = () => fs.rmSync(workDir, { recursive: true, force: true });
