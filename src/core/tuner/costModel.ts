@@ -2,7 +2,8 @@
  * The cost model of DESIGN.md §3: a configuration's cost is the sum of its layers' costs under their knobs
  * plus what no knob changes (reshapes, pads, …); speedup = exact cost / cost. The prior is FLOPs divided by
  * the nominal speedup of each slot's knob; a short calibration run replaces it with per-layer, per-knob
- * milliseconds measured by the host runtime (`--op-times`), cached per model, host CPU and runtime settings.
+ * milliseconds measured by the host runtime (`--op-times`) over a few passes, cached per model, host CPU and
+ * runtime settings.
  */
 import * as os from 'node:os';
 import { LayerInfo } from '../compile';
@@ -46,6 +47,8 @@ export interface CalibrationOptions {
   threads: number;
   batch: number;
   samples: number;
+  /** Timing passes over all knobs (default 5). */
+  rounds?: number;
   cache: DiskCache;
   workDir: string;
   signal?: AbortSignal;
@@ -53,34 +56,48 @@ export interface CalibrationOptions {
 
 /**
  * Measures every knob on every layer that takes it: one configuration per knob id, applied to all those
- * layers at once (each op's time is read separately). One process, so that timings do not contend.
+ * layers at once (each op's time is read separately). One process, so that timings do not contend. A layer's
+ * cost under a knob is its least time over `rounds` passes: other work on the machine only ever adds time
+ * (a preempted batch can take a hundred times the op's own), so the minimum is the op's own cost.
  */
 export async function calibrateCostModel(o: CalibrationOptions): Promise<{ model: CostModel; cached: boolean }> {
-  const key = `cost-${sha256(Buffer.from(JSON.stringify([o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples]))).slice(0, 24)}.json`;
+  const rounds = o.rounds ?? CALIBRATION_ROUNDS;
+  const key = `cost2-${sha256(Buffer.from(JSON.stringify([o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples, rounds]))).slice(0, 24)}.json`;
   const hit = o.cache.readJson<CostModel>(key);
   if (hit && hit.layers?.length === o.layers.length) return { model: hit, cached: true };
 
   const opsOf = layerOps(await modelInfo(o.mpxm), o.layers.length);
+  const inLayers = new Set(opsOf.flat());
   const knobIds = [...new Set(o.layers.flatMap((l) => l.knobs))].filter((k) => k !== EXACT_KNOB).sort((a, b) => a - b);
   const choices = knobIds.map((k) => o.layers.map((l) => (l.knobs.includes(k) ? k : knob(k).half ? HALF_KNOB : EXACT_KNOB)));
-  const layerMs: Record<number, number>[] = o.layers.map(() => ({}));
-  let fixed = 0;
+  const exactMs: number[][] = o.layers.map(() => []);
+  const knobMs: Record<number, number[]>[] = o.layers.map(() => ({}));
+  const fixedMs: number[] = [];
   const msOf = (times: { ms: number }[], l: number) => opsOf[l].reduce((s, op) => s + times[op].ms, 0);
-  await runChoices(o.mpxm, o.set, o.layers, choices, {
-    processes: 1, threads: o.threads, batch: o.batch, limit: o.samples, opTimes: true, chunksPerProcess: 1, signal: o.signal,
-  }, ({ choice, record, baseline }) => {
-    const exactTimes = baseline.opTimes!;
-    const inLayers = new Set(opsOf.flat());
-    fixed = exactTimes.reduce((s, t, op) => s + (inLayers.has(op) ? 0 : t.ms), 0);
-    o.layers.forEach((l, i) => {
-      layerMs[i][EXACT_KNOB] = msOf(exactTimes, i);
-      if (l.knobs.includes(knobIds[choice])) layerMs[i][knobIds[choice]] = msOf(record.opTimes!, i);
-    });
-  }, o.workDir);
-  const model: CostModel = { source: 'host', fixed, layers: layerMs };
+  for (let round = 0; round < rounds; round++) {
+    await runChoices(o.mpxm, o.set, o.layers, choices, {
+      processes: 1, threads: o.threads, batch: o.batch, limit: o.samples, opTimes: true, chunksPerProcess: 1, signal: o.signal,
+    }, ({ choice, record, baseline }) => {
+      const exactTimes = baseline.opTimes!;
+      if (choice === 0) {
+        fixedMs.push(exactTimes.reduce((s, t, op) => s + (inLayers.has(op) ? 0 : t.ms), 0));
+        o.layers.forEach((_, i) => exactMs[i].push(msOf(exactTimes, i)));
+      }
+      o.layers.forEach((l, i) => {
+        if (l.knobs.includes(knobIds[choice])) (knobMs[i][knobIds[choice]] ??= []).push(msOf(record.opTimes!, i));
+      });
+    }, o.workDir);
+  }
+  const layers = o.layers.map((_, i) => ({
+    [EXACT_KNOB]: Math.min(...exactMs[i]), ...Object.fromEntries(Object.entries(knobMs[i]).map(([k, ms]) => [k, Math.min(...ms)])),
+  }));
+  const model: CostModel = { source: 'host', fixed: Math.min(...fixedMs), layers };
   o.cache.writeJson(key, model);
   return { model, cached: false };
 }
+
+/** Calibration passes: enough that every op has at least one pass that nothing else on the machine slowed. */
+const CALIBRATION_ROUNDS = 5;
 
 /** Op indexes of each layer's slots, from `mpxrun info`. */
 function layerOps(info: unknown, count: number): number[][] {

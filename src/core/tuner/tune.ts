@@ -42,6 +42,8 @@ export interface TuneOptions {
   tuneSize?: number;
   /** Held-out test set: the rows after the tuning set (default all the rest). */
   testSize?: number;
+  /** Take the tuning and test rows in this seed's random order instead of file order. */
+  shuffleSeed?: number;
   /** Largest QoS loss kept, accuracy points below the exact model on the tuning set (default 3). */
   qosThreshold?: number;
   predictor?: PredictorKind;
@@ -137,7 +139,7 @@ export async function tune(
     } else {
       const calibrated = await calibrateCostModel({
         mpxm: data.mpxmPath, set: data.tune, layers, modelSha256: data.modelSha256, threads, batch: runner.batch,
-        samples: Math.min(data.tune.samples, 64), cache, workDir: data.workDir, signal,
+        samples: Math.min(data.tune.samples, 128), cache, workDir: data.workDir, signal,
       });
       costs = calibrated.model;
       stats.costModelCached = calibrated.cached;
@@ -151,16 +153,17 @@ export async function tune(
     };
 
     const host = sha256(Buffer.from(JSON.stringify([os.cpus()[0]?.model, threads, runner.batch]))).slice(0, 12);
-    const remember = (set: SampleSet) => ({ cache, key: `m1-${data.modelSha256.slice(0, 16)}-${set.sha256.slice(0, 16)}-${host}` });
+    const remember = (set: SampleSet) => ({ cache, key: `m2-${data.modelSha256.slice(0, 16)}-${set.sha256.slice(0, 16)}-${host}` });
     const validate = async (candidates: Candidate[], total: number) => {
       const fresh = candidates.filter((c) => !validated.has(choiceKey(c.choice)) && c.choice.some((k) => k !== EXACT_KNOB));
+      const before = validated.size;
       stats.measured += await measureChoices(data.mpxmPath, data.tune, layers, fresh.map((c) => c.choice), runner, data.workDir, (m) => {
         exact.tune ??= m.baseline;
         const c = fresh[m.choice];
         validated.set(choiceKey(c.choice), { choice: c.choice, predicted: c, tune: m });
         stats.validated = validated.size;
         report('validate', validated.size, total);
-      }, remember(data.tune));
+      }, remember(data.tune), undefined, (done, runs) => report('validate', before + Math.floor((done / runs) * fresh.length), total));
     };
 
     if ((o.predictor ?? 'p1') === 'empirical') {
