@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { CostModel } from '../src/core/tuner/costModel';
 import { additiveFrontier, LayerOption } from '../src/core/tuner/frontierSearch';
+import { paretoFront } from '../src/core/tuner/pareto';
+import { P2Predictor } from '../src/core/tuner/predictors';
+import { Profile, profileKey } from '../src/core/tuner/profiles';
+import { predictiveCandidates } from '../src/core/tuner/search';
 
 /** All assignments, for checking the dynamic program on problems small enough to enumerate. */
 function bruteForce(layers: LayerOption[][], maxLoss: number): { cost: number; loss: number }[] {
@@ -47,5 +52,32 @@ describe('additive frontier search', () => {
     assert.ok(front.every((p) => p.loss <= 3));
     const cheapest = Math.min(...front.map((p) => p.cost));
     assert.ok(cheapest < 20 * 10, 'finds configurations cheaper than all-exact');
+  });
+});
+
+describe('predictive candidates', () => {
+  // Four layers; knob 231 is the cheapest on each and gains accuracy on the tuning set, the others lose.
+  const knobs = [11, 121, 123, 231];
+  const deltas: Record<number, number> = { 121: -0.8, 123: -1.5, 231: +0.5 };
+  const costs: CostModel = { source: 'nominal', fixed: 0, layers: [0, 1, 2, 3].map(() => ({ 11: 10, 121: 6, 123: 5, 231: 4 })) };
+  const single = new Map<string, Profile>();
+  for (let l = 0; l < 4; l++) for (const k of knobs.slice(1)) single.set(profileKey(l, k), { accuracy: 90 + deltas[k] + l * 0.1, correct: 0 });
+  const p2 = new P2Predictor({ exact: { accuracy: 90, correct: 0 }, single, profiled: 0, cached: 0 });
+  const space = { layers: [], costs, options: [0, 1, 2, 3].map(() => knobs) };
+
+  it('looks beyond a front that gains dominate: near-front neighbours within the loss bound', () => {
+    const candidates = predictiveCandidates(space, p2, 3, undefined, 16);
+    const front = paretoFront(candidates);
+    assert.equal(front.length, 1, 'the all-231 configuration is faster and more accurate than any other');
+    assert.deepEqual(front[0].choice, [231, 231, 231, 231]);
+    assert.equal(candidates.length, 17, 'the front and 16 points nearest to it');
+    for (const c of candidates) {
+      assert.ok(c.loss <= 3);
+      const loss = 90 - p2.accuracy(c.choice);
+      assert.ok(Math.abs(c.loss - loss) < 1e-9, `${c.choice} is scored by P2`);
+    }
+    const differing = (c: { choice: number[] }) => c.choice.filter((k) => k !== 231).length;
+    assert.ok(candidates.some((c) => differing(c) === 1), 'one-knob neighbours of the front are among them');
+    assert.ok(candidates.some((c) => differing(c) === 2), 'and two-knob ones');
   });
 });

@@ -1,8 +1,11 @@
 /**
  * Search over the predictors. P2 is additive, so the exact Pareto dynamic program of frontierSearch gives
- * the cheapest configuration for every predicted loss at once (no sweep of thresholds needed). P1 is not
- * additive (outputs add, accuracy is scored after), so its candidates are the DP's, re-scored by P1, and then
- * improved locally: each takes, layer by layer, the cheaper knob that P1 says costs no accuracy.
+ * the cheapest configuration for every predicted loss at once (no sweep of thresholds needed). The front
+ * alone can be a handful of points (when cheap knobs also happen to gain accuracy on the tuning set, they
+ * dominate everything slower), so the configurations one and two knobs away from it join the pool, and the points
+ * nearest to the front are kept: predictions err, and validation decides. P1 is not additive (outputs add,
+ * accuracy is scored after), so its candidates are the pool's, re-scored by P1, and then improved locally:
+ * each takes, layer by layer, the cheaper knob that P1 says costs no accuracy.
  */
 import { LayerInfo } from '../compile';
 import { EXACT_KNOB } from '../knobs/catalog';
@@ -26,22 +29,41 @@ export interface SearchSpace {
   costs: CostModel;
 }
 
-/** The predicted frontier up to `maxLoss`, with `extra` near-front points. */
+/** The predicted frontier up to `maxLoss` and its neighbourhood, at most `extra` points beyond the front. */
 export function predictiveCandidates(
   space: SearchSpace, p2: P2Predictor, maxLoss: number, p1?: P1Predictor, extra = 32,
 ): Candidate[] {
   const dpLayers = space.options.map((ks, l) =>
     ks.map((k, i) => ({ option: i, cost: space.costs.layers[l][k], loss: -p2.delta(l, k) })));
   const exactAccuracy = p2.accuracy(space.options.map(() => EXACT_KNOB));
-  const points = additiveFrontier(dpLayers, maxLoss).map((p) => {
+  const front = additiveFrontier(dpLayers, maxLoss).map((p) => {
     const choice = p.choice.map((i, l) => space.options[l][i]);
     return { choice, loss: p.loss, speedup: speedup(space.costs, choice) };
   });
-  if (!p1) return nearFront(points, extra);
-  const rescored = points.map((p) => ({ ...p, loss: exactAccuracy - p1.accuracy(p.choice) }));
-  const improved = nearFront(rescored.filter((p) => p.loss <= maxLoss), extra)
-    .map((p) => improveLocally(space, p1, exactAccuracy, p));
-  return nearFront(dedupe([...rescored.filter((p) => p.loss <= maxLoss), ...improved]), extra);
+  let pool: Candidate[] = front;
+  for (let hop = 0; hop < NEIGHBOUR_HOPS; hop++) {
+    const seeds = spreadByLoss(nearFront(pool, NEIGHBOURED), NEIGHBOURED, maxLoss, new Set());
+    pool = dedupe([...pool, ...neighbours(space, p2, exactAccuracy, seeds)]).filter((p) => p.loss <= maxLoss);
+  }
+  if (!p1) return nearFront(pool, extra);
+  const rescored = nearFront(pool, 4 * extra)
+    .map((p) => ({ ...p, loss: exactAccuracy - p1.accuracy(p.choice) }))
+    .filter((p) => p.loss <= maxLoss);
+  const improved = nearFront(rescored, extra).map((p) => improveLocally(space, p1, exactAccuracy, p));
+  return nearFront(dedupe([...rescored, ...improved]), extra);
+}
+
+/** Points whose one-knob neighbourhoods are searched per hop (spread over the loss range), and hops. */
+const NEIGHBOURED = 48;
+const NEIGHBOUR_HOPS = 2;
+
+/** Every configuration that differs from one of `points` in a single layer's knob, scored by P2. */
+function neighbours(space: SearchSpace, p2: P2Predictor, exactAccuracy: number, points: readonly Candidate[]): Candidate[] {
+  return points.flatMap((p) => space.options.flatMap((ks, l) => ks.filter((k) => k !== p.choice[l]).map((k) => {
+    const choice = [...p.choice];
+    choice[l] = k;
+    return { choice, loss: exactAccuracy - p2.accuracy(choice), speedup: speedup(space.costs, choice) };
+  })));
 }
 
 /**
