@@ -1,15 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import {
-  calibrateConfigurations, calibratedOutputs, ConfigurationCalibration, confidenceTriples, expectedCalibrationError,
-  negativeLogLikelihood,
-} from '../../core/adapt';
-import { classCount, configurationOutputs } from '../../core/adapt/hostProfile';
-import { AdaptableSet, withCalibration } from '../../core/adapt/profiledSet';
-import { readNpy } from '../../core/data/npy';
-import { readConfigurationSet, toHpvm, writeConfigurationSet } from '../../core/knobs/configurationSet';
-import { prepareData } from '../../core/runtime/prepare';
+import { calibrateProfile } from '../../core/adapt/calibrateProfile';
+import { readConfigurationSet, writeConfigurationSet } from '../../core/knobs/configurationSet';
 import { addPreprocessingOptions, preprocessingFrom, threadCount } from '../options';
 
 function temperature(value: string): number | 'auto' {
@@ -17,22 +8,6 @@ function temperature(value: string): number | 'auto' {
   const t = Number(value);
   if (!(t > 0) || !Number.isFinite(t)) throw new InvalidArgumentError(`'${value}' is not a temperature: a positive number or 'auto'.`);
   return t;
-}
-
-/** Calibration at a given T (no fit): the same report, so that a user can compare a T of their own. */
-function atTemperature(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number, t: number): ConfigurationCalibration {
-  const before = calibratedOutputs(logits, classes, 1);
-  const after = calibratedOutputs(logits, classes, t);
-  return {
-    fit: {
-      temperature: t,
-      nllBefore: negativeLogLikelihood(logits, labels, classes, 1),
-      nllAfter: negativeLogLikelihood(logits, labels, classes, t),
-      eceBefore: expectedCalibrationError(before.predictions, before.confidences, labels),
-      eceAfter: expectedCalibrationError(after.predictions, after.confidences, labels),
-    },
-    triples: confidenceTriples(after.predictions, after.confidences, labels, classes),
-  };
 }
 
 export function register(program: Command): void {
@@ -50,22 +25,10 @@ export function register(program: Command): void {
     .option('--threads <n>', 'runtime threads (default 1)', threadCount, 1)
     .option('--json', 'print one JSON object')
     .action(async (o) => {
-      const set = readConfigurationSet(o.profile) as AdaptableSet;
-      const data = prepareData({ model: o.model, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o) });
-      let calibrated: AdaptableSet;
-      try {
-        const configsPath = path.join(data.workDir, 'configurations.txt');
-        fs.writeFileSync(configsPath, toHpvm(set));
-        const logits = await configurationOutputs(data, configsPath, set.configurations.length, { threads: o.threads });
-        const labels = readNpy(data.labelsPath!).data as Int32Array;
-        const classes = classCount(data);
-        const calibration = o.temperature === 'auto'
-          ? calibrateConfigurations(logits, labels, classes)
-          : logits.map((l) => atTemperature(l, labels, classes, o.temperature as number));
-        calibrated = withCalibration(set, calibration, { input: path.resolve(o.input), samples: data.samples });
-      } finally {
-        data.dispose();
-      }
+      const set = readConfigurationSet(o.profile);
+      const calibrated = await calibrateProfile({
+        set, model: o.model, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o), temperature: o.temperature, threads: o.threads,
+      });
       const out = o.out ?? o.profile;
       writeConfigurationSet(out, calibrated);
       const c = calibrated.calibration!;

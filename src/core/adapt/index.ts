@@ -11,3 +11,4 @@ export * from './calibration';
 export * from './trace';
 export * from './simulate';
 export * from './profiledSet';
+export * from './calibrateProfile';
