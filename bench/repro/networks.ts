@@ -1,0 +1,52 @@
+/**
+ * The networks of the reproduction and the data each stage of the pipeline runs on. Every set is a file
+ * of ../shared or a slice of one that the pipeline writes (rows are picked by index, so that the tuning,
+ * device and calibration sets of a network never overlap unless said so).
+ */
+import * as path from 'node:path';
+import { Preprocessing } from '../../src/core/data/preprocess';
+
+/** Rows of an .npy pair: a range in file order, or the first `count` of a seeded shuffle after `skip`. */
+export interface Rows {
+  input: string;
+  labels: string;
+  /** Group id per row (e.g. the subject), for one trace per group. */
+  groups?: string;
+  from?: number;
+  count?: number;
+  /** Take rows in this seed's shuffled order (skipping the first `from` of that order). */
+  shuffleSeed?: number;
+}
+
+export interface Network {
+  name: string;
+  title: string;
+  model: string;
+  preprocessing: Preprocessing;
+  /** Tuning: the first `tuneSize` rows tune, the next `testSize` are held out. */
+  tune: Rows & { tuneSize: number; testSize: number };
+  /** Profiled on the device: the trace data when the network adapts. */
+  device: Rows;
+  /** Adaptation: temperature calibration data; the device rows are the traces. */
+  calibration?: Rows;
+}
+
+export function networks(shared: string): Network[] {
+  const har = (f: string) => path.join(shared, 'datasets/uci-har', f);
+  const cifar = (f: string) => path.join(shared, 'datasets/cifar10', f);
+  return [
+    {
+      name: 'har-cnn', title: 'HAR CNN (UCI-HAR)', model: path.join(shared, 'models/har-cnn.onnx'), preprocessing: { standardize: true },
+      // Tuned on the training subjects, traced on the 9 test subjects (as the paper's Table 4).
+      tune: { input: har('train_x.npy'), labels: har('train_y.npy'), shuffleSeed: 1, tuneSize: 1000, testSize: 1000 },
+      calibration: { input: har('train_x.npy'), labels: har('train_y.npy'), shuffleSeed: 1, from: 2000, count: 1500 },
+      device: { input: har('test_x.npy'), labels: har('test_y.npy'), groups: har('test_subject.npy') },
+    },
+    {
+      name: 'resnet20', title: 'ResNet-20 (CIFAR-10)', model: path.join(shared, 'models/resnet20_cifar10.onnx'),
+      preprocessing: { nhwc: true, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+      tune: { input: cifar('test_x.npy'), labels: cifar('test_y.npy'), tuneSize: 1000, testSize: 1000 },
+      device: { input: cifar('test_x.npy'), labels: cifar('test_y.npy'), from: 2000, count: 1000 },
+    },
+  ];
+}
