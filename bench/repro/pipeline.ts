@@ -131,12 +131,12 @@ function materialize(rows: Rows, dir: string, name: string): { input: string; la
   const order = rows.shuffleSeed === undefined ? Uint32Array.from({ length: n }, (_, i) => i) : seededPermutation(n, rows.shuffleSeed);
   const from = rows.from ?? 0;
   const picked = order.subarray(from, Math.min(n, from + (rows.count ?? n)));
-  const write = (file: string, suffix: string) => {
+  const write = (a: NdArray, suffix: string) => {
     const out = path.join(dir, `${name}-${suffix}.npy`);
-    fs.writeFileSync(out, encodeNpy(gatherRows(readNpy(file) as NdArray, picked)));
+    fs.writeFileSync(out, encodeNpy(gatherRows(a, picked)));
     return out;
   };
   return {
-    input: write(rows.input, 'x'), labels: write(rows.labels, 'y'), ...(rows.groups ? { groups: write(rows.groups, 'groups') } : {}),
+    input: write(x, 'x'), labels: write(readNpy(rows.labels), 'y'), ...(rows.groups ? { groups: write(readNpy(rows.groups), 'groups') } : {}),
   };
 }
