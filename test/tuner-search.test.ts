@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { CostModel } from '../src/core/tuner/costModel';
 import { additiveFrontier, LayerOption } from '../src/core/tuner/frontierSearch';
 import { paretoFront } from '../src/core/tuner/pareto';
-import { P2Predictor } from '../src/core/tuner/predictors';
+import { P1Predictor, P2Predictor } from '../src/core/tuner/predictors';
 import { Profile, profileKey } from '../src/core/tuner/profiles';
 import { predictiveCandidates } from '../src/core/tuner/search';
 
@@ -73,11 +73,46 @@ describe('predictive candidates', () => {
     assert.equal(candidates.length, 17, 'the front and 16 points nearest to it');
     for (const c of candidates) {
       assert.ok(c.loss <= 3);
-      const loss = 90 - p2.accuracy(c.choice);
-      assert.ok(Math.abs(c.loss - loss) < 1e-9, `${c.choice} is scored by P2`);
+      // P2 with the gains left out: each layer's knob counts its accuracy drop only.
+      const loss = c.choice.reduce((sum, k, l) => sum + Math.max(0, -p2.delta(l, k)), 0);
+      assert.ok(Math.abs(c.loss - loss) < 1e-9, `${c.choice} is scored by P2's drops`);
     }
     const differing = (c: { choice: number[] }) => c.choice.filter((k) => k !== 231).length;
     assert.ok(candidates.some((c) => differing(c) === 1), 'one-knob neighbours of the front are among them');
     assert.ok(candidates.some((c) => differing(c) === 2), 'and two-knob ones');
+  });
+});
+
+describe('predictive candidates under P1', () => {
+  // Ten samples of two classes, all of class 0 with margins 0.55, 0.65, … 1.45. Knob 121 moves 0.1 of every
+  // margin to class 1, knob 123 moves 0.25: alone, neither flips a sample, so P2 sees no loss at all; together
+  // they compound, and the all-123 configuration P2 likes best gets every sample wrong.
+  const samples = 10;
+  const exact = new Float32Array(2 * samples);
+  for (let s = 0; s < samples; s++) exact[2 * s] = 0.55 + 0.1 * s;
+  const shifted = (d: number) => exact.map((v, i) => (i % 2 === 0 ? v - d : v + d));
+  const labels = new Int32Array(samples);
+  const single = new Map<string, Profile>();
+  for (let l = 0; l < 4; l++) {
+    single.set(profileKey(l, 121), { accuracy: 100, correct: samples, outputs: shifted(0.1) });
+    single.set(profileKey(l, 123), { accuracy: 100, correct: samples, outputs: shifted(0.25) });
+  }
+  const profiles = { exact: { accuracy: 100, correct: samples, outputs: exact }, single, profiled: 0, cached: 0 };
+  const p1 = new P1Predictor(profiles, labels);
+  const p2 = new P2Predictor(profiles);
+  const costs: CostModel = { source: 'nominal', fixed: 0, layers: [0, 1, 2, 3].map(() => ({ 11: 10, 121: 6, 123: 5 })) };
+  const space = { layers: [], costs, options: [0, 1, 2, 3].map(() => [11, 121, 123]) };
+
+  it('finds approximations within the bound where P2\'s favourites all fail, each scored by P1', () => {
+    assert.equal(100 - p1.accuracy([123, 123, 123, 123]), 100, 'the premise: knobs compound under P1');
+    const candidates = predictiveCandidates(space, p2, 30, p1);
+    assert.ok(candidates.length > 0);
+    for (const c of candidates) {
+      assert.ok(Math.abs(c.loss - (100 - p1.accuracy(c.choice))) < 1e-9, `${c.choice} is scored by P1`);
+      assert.ok(c.loss <= 30, `${c.choice} within the bound`);
+    }
+    const fastest = Math.max(...candidates.map((c) => c.speedup));
+    // Three samples may flip: knobs 123 + 121 on two layers (a shift of 0.35) fit, a third knob does not.
+    assert.ok(fastest >= 40 / 31 - 1e-9, `fastest ${fastest.toFixed(3)}: two layers approximated`);
   });
 });

@@ -49,6 +49,15 @@ export class P1Predictor implements QosPredictor {
     for (let i = 0; i < sum.length; i++) sum[i] += (add ? add[i] : this.exact[i]) - (sub ? sub[i] : this.exact[i]);
   }
 
+  /** Squared distance of a single-knob output tensor from the exact one (0 for the exact knob). */
+  distortion(l: number, k: number): number {
+    if (k === EXACT_KNOB) return 0;
+    const single = this.profiles.single.get(profileKey(l, k))!.outputs!;
+    let d = 0;
+    for (let i = 0; i < single.length; i++) d += (single[i] - this.exact[i]) ** 2;
+    return d;
+  }
+
   score(sum: Float64Array): number {
     const c = this.classes;
     let correct = 0;
