@@ -70,7 +70,8 @@ export class DeviceTracker implements vscode.Disposable {
         first();
       },
     );
-    await arrived;
+    // adb answers at once; a list that does not come leaves the view empty rather than a command waiting.
+    await Promise.race([arrived, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   }
 
   private report(devices: DeviceInfo[], problem: string | undefined): void {
