@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { AdbServer } from '../../core/device/adbServer';
-import { DeviceInfo } from '../../core/device/deviceInfo';
+import { DeviceInfo, listDevices } from '../../core/device/deviceInfo';
 import { DeviceTracking, trackDevices } from '../../core/device/deviceTracker';
 
 /**
@@ -37,7 +37,7 @@ export class DeviceTracker implements vscode.Disposable {
     return this.server;
   }
 
-  /** Starts tracking if it is not running; resolves once the first device list arrived. */
+  /** Starts tracking if it is not running; resolves once the device list is known. */
   ensureStarted(): Promise<void> {
     this.starting ??= this.start().catch((e: Error) => {
       this.starting = undefined;
@@ -55,23 +55,22 @@ export class DeviceTracker implements vscode.Disposable {
 
   private async start(): Promise<void> {
     const adb = await this.adb();
-    let first: () => void = () => undefined;
-    const arrived = new Promise<void>((resolve) => (first = resolve));
+    let heard = false;
     this.tracking = await trackDevices(
       adb.client,
       (devices) => {
+        heard = true;
         this.report(devices, undefined);
-        first();
       },
       (error) => {
         this.tracking = undefined;
         this.starting = undefined;
         this.report([], error.message);
-        first();
       },
     );
-    // adb answers at once; a list that does not come leaves the view empty rather than a command waiting.
-    await Promise.race([arrived, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    // adb's tracker is silent until the list first changes when no device is attached: ask once as well.
+    const initial = await listDevices(adb.client);
+    if (!heard) this.report(initial, undefined);
   }
 
   private report(devices: DeviceInfo[], problem: string | undefined): void {

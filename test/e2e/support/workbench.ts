@@ -45,6 +45,16 @@ export class Workbench {
     await this.page.locator('.editor-group-container .tab').first().waitFor({ state: 'detached' });
   }
 
+  /** A notification toast whose text matches. */
+  notification(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
+  }
+
+  /** An editor tab, by its label. */
+  editorTab(label: string): Locator {
+    return this.page.locator('.editor-group-container .tab', { hasText: label });
+  }
+
   activityBarItem(label: string): Locator {
     return this.page.locator(`.part.activitybar .action-label[aria-label^="${label}"]`);
   }

@@ -46,7 +46,8 @@ export function drawParetoChart(target: HTMLElement, series: ParetoSeries[], sel
       y: s.points.map((p) => p.speedup),
       customdata: s.points.map((p) => [p.name, p.accuracy, p.knobSummary]),
       hovertemplate:
-        '<b>%{customdata[0]}</b><br>speedup ×%{y:.3f}<br>QoS loss %{x:.2f} points<br>accuracy %{customdata[1]:.2f} %' +
+        // No <b> or <i>: plotly styles them with style attributes, which the page's CSP refuses.
+        '%{customdata[0]}<br>speedup ×%{y:.3f}<br>QoS loss %{x:.2f} points<br>accuracy %{customdata[1]:.2f} %' +
         `<br>knobs %{customdata[2]}<extra>${s.label}</extra>`,
       marker: { color: colour, size: 9, symbol: s.kind === 'predicted' ? 'diamond-open' : 'circle' },
       meta: { role: 'points', kind: s.kind } satisfies TraceMeta,
