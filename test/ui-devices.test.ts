@@ -31,7 +31,7 @@ describe('Devices view model', () => {
     const [plain] = deviceNodes([info], new Set());
     assert.equal(plain.contextValue, 'device');
     assert.equal(plain.serial, device!.serial);
-    assert.ok(plain.label.includes(info.model!), plain.label);
+    assert.equal(plain.label, info.model, 'a model that names its maker is not prefixed with it again');
     assert.ok(plain.description.startsWith('x86_64 · Android '), plain.description);
     if (info.batteryLevel !== undefined) assert.match(plain.description, new RegExp(`battery ${info.batteryLevel} %`));
     const [virtual] = deviceNodes([info], new Set([device!.serial]));
@@ -50,5 +50,7 @@ describe('Devices view model', () => {
       ['R58M', 'R58M', 'unauthorized', 'unavailable'],
     ]);
     assert.match(nodes[1].tooltip, /Accept the USB debugging prompt/);
+    const [pixel] = deviceNodes([{ serial: 'P', state: 'device', manufacturer: 'Google', model: 'Pixel 7', abis: ['arm64-v8a'], androidVersion: '14', sdk: 34, batteryLevel: 80, charging: true }], new Set());
+    assert.deepEqual([pixel.label, pixel.description], ['Google Pixel 7', 'arm64-v8a · Android 14 (SDK 34) · battery 80 % charging']);
   });
 });

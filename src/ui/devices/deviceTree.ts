@@ -27,7 +27,7 @@ export function deviceNodes(devices: readonly DeviceInfo[], virtualSerials: Read
             d.batteryLevel !== undefined ? `battery ${d.batteryLevel} %${d.charging ? ' charging' : ''}` : undefined,
           ]
         : [d.state];
-      const name = [d.manufacturer, d.model].filter(Boolean).join(' ') || d.serial;
+      const name = deviceName(d);
       return {
         serial: d.serial,
         label: virtual ? `${name} (virtual)` : name,
@@ -43,4 +43,11 @@ export function deviceNodes(devices: readonly DeviceInfo[], virtualSerials: Read
         contextValue: virtual ? 'virtualDevice' : usable ? 'device' : 'unavailable',
       };
     });
+}
+
+/** "Google Pixel 7"; a model that already names its maker ("Mobiprox Virtual x86_64") is not prefixed twice. */
+function deviceName(d: DeviceInfo): string {
+  if (!d.model) return d.manufacturer ?? d.serial;
+  if (!d.manufacturer || d.model.toLowerCase().startsWith(d.manufacturer.toLowerCase())) return d.model;
+  return `${d.manufacturer} ${d.model}`;
 }
