@@ -49,7 +49,7 @@ export function drawTimelineChart(target: HTMLElement, configurations: TimelineC
       font: { color: foreground, family: themeColor('--vscode-font-family', 'sans-serif'), size: 12 },
       margin: { l: 72, r: 16, t: 8, b: 44 },
       grid: { rows: 2, columns: 1, pattern: 'independent', roworder: 'top to bottom' },
-      xaxis: { title: { text: 'sample' }, gridcolor: grid, matches: 'x2' },
+      xaxis: { gridcolor: grid, matches: 'x2' },
       yaxis: {
         title: { text: 'configuration' },
         tickvals: names.map((_, k) => k),
@@ -57,9 +57,9 @@ export function drawTimelineChart(target: HTMLElement, configurations: TimelineC
         gridcolor: grid,
         domain: [0.45, 1],
       },
-      xaxis2: { anchor: 'y2', gridcolor: grid },
+      xaxis2: { title: { text: 'sample' }, anchor: 'y2', gridcolor: grid },
       yaxis2: { title: { text: 'saved' }, gridcolor: grid, zerolinecolor: grid, domain: [0, 0.35] },
-      legend: { orientation: 'h', y: -0.15 },
+      legend: { orientation: 'h', y: -0.2 },
       hovermode: 'closest',
       hoverlabel: {
         bgcolor: themeColor('--vscode-editorHoverWidget-background', '#252526'),
