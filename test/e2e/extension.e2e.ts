@@ -343,4 +343,27 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.editorTab('MobiproxAdaptation.kt').first().waitFor();
     await screenshot('15-android-bundle.png');
   });
+
+  it('restores the Pareto panel, its selection and knob table after the window reloads', async () => {
+    await workbench.closeAllEditors();
+    await workbench.runCommand('Mobiprox: Show Pareto Plot');
+    const before = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace .point');
+    const points = await paretoPoints(before);
+    const hostPoints = before.locator('#pareto-chart .scatterlayer .trace').nth(3).locator('.point');
+    const box = (await hostPoints.last().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await before.locator('#detail vscode-table-row').first().waitFor();
+    const selection = await before.locator('.selected-names').innerText();
+    await workbench.runCommand('Developer: Reload Window');
+    await workbench.ready();
+    const started = Date.now();
+    const frame = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace .point', 120_000);
+    timings.push(['reload window → Pareto plot drawn again', Date.now() - started]);
+    assert.deepEqual(await paretoPoints(frame), points);
+    assert.equal(await frame.locator('.selected-names').innerText(), selection);
+    assert.equal(await frame.locator('#detail vscode-table-body vscode-table-row').count(), expectedLayers);
+    await screenshot('16-pareto-after-reload.png');
+    assert.deepEqual(webviewProblems, []);
+  });
 });

@@ -76,8 +76,14 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
     this.shown.set(panel, message);
     const received = panel.webview.onDidReceiveMessage((m: unknown) => {
       if (!isWebviewMessage(m)) return;
-      if (m.type === 'ready') void panel.webview.postMessage(this.shown.get(panel));
-      else this.onAction(m.type, m.file, m.names);
+      if (m.type === 'ready') {
+        const shown = this.shown.get(panel)!;
+        void panel.webview.postMessage(shown);
+        // A knob table asked for is opened once: a page reloaded later keeps the one the user chose since.
+        this.shown.set(panel, { type: 'show', view: shown.view });
+      } else {
+        this.onAction(m.type, m.file, m.names);
+      }
     });
     panel.onDidDispose(() => {
       received.dispose();
