@@ -239,7 +239,9 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.runCommand('Mobiprox: Tune Model');
     await workbench.quickPickRow('har-test-x.npy').click();
     await workbench.quickPickRow('har-test-y.npy').click();
-    await workbench.notification('Tuning har-mobiprox').waitFor();
+    // While it runs: the notification with its Cancel button, and the run in the Runs view.
+    await workbench.notification('Tuning har-mobiprox').getByRole('button', { name: 'Cancel' }).waitFor();
+    await workbench.sideBarPane('Runs').getByText('running…').waitFor();
     await screenshot('08-tuning-progress.png');
     const done = workbench.notification(/Tuned har-mobiprox: \d+ configurations/);
     await done.waitFor({ timeout: 300_000 });
@@ -273,6 +275,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.match(await frame.locator('.selected-names').innerText(), /^Selected: conf\d+$/);
     await screenshot('10-pareto-plot.png');
     assert.deepEqual(webviewProblems, []);
+    await workbench.leaveWebview();
   });
 
   it('starts a virtual device and lists it in the Devices view', async () => {
