@@ -69,7 +69,8 @@ export function activate(context: vscode.ExtensionContext): void {
     command('mobiprox.startVirtualDevice', (args?) => startVirtualDevice(ctx, args)),
     command('mobiprox.stopVirtualDevice', (target?) => stopVirtualDevice(ctx, target)),
     command('mobiprox.refreshDevices', () => devices.refresh()),
-    command('mobiprox.insertSnippet', (args?) => insertSnippet(args)),
+    // The snippet names the assets of the model in view, as Build Android Bundle names them.
+    command('mobiprox.insertSnippet', (args?) => insertSnippet({ model: args?.model ?? modelName(lastModel) })),
   );
   log.info(`Mobiprox ${context.extension.packageJSON.version} activated`);
 }
@@ -77,6 +78,11 @@ export function activate(context: vscode.ExtensionContext): void {
 /** The devices this window started stop with it, not with the machine. */
 export async function deactivate(): Promise<void> {
   await virtualDevices?.stopAll();
+}
+
+function modelName(lastModel: LastOpenedModel): string | undefined {
+  const loaded = lastModel.value;
+  return loaded && 'model' in loaded ? loaded.model.name : undefined;
 }
 
 /** From the explorer's context menu a command gets the file's Uri: that is the model. */

@@ -347,6 +347,20 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('15-android-bundle.png');
   });
 
+  it('inserts the usage snippet into a Kotlin file, naming the model assets', async () => {
+    await workbench.editorTab('MobiproxModel.kt').first().click();
+    await workbench.runCommand('Mobiprox: Insert Usage Snippet');
+    await workbench.runCommand('File: Save');
+    const source = path.join(workspace, 'har-mobiprox-android', 'src', 'main', 'java', 'com', 'example', 'mobiprox', 'MobiproxModel.kt');
+    // The save lands on disk a moment after the command.
+    const deadline = Date.now() + 10_000;
+    while (!fs.readFileSync(source, 'utf8').includes('fun classify(') && Date.now() < deadline) await page.waitForTimeout(100);
+    const text = fs.readFileSync(source, 'utf8');
+    assert.match(text, /val model = MobiproxModel\(asset\(context, "har-mobiprox\.mpxm"\)\.path, asset\(context, "har-mobiprox\.configs\.txt"\)/);
+    assert.match(text, /fun classify\(window: FloatArray\): Int \{/);
+    await screenshot('16-usage-snippet.png');
+  });
+
   it('restores the Pareto panel, its selection and knob table after the window reloads', async () => {
     await workbench.closeAllEditors();
     await workbench.runCommand('Mobiprox: Show Pareto Plot');
@@ -366,7 +380,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(await paretoPoints(frame), points);
     assert.equal(await frame.locator('.selected-names').innerText(), selection);
     assert.equal(await frame.locator('#detail vscode-table-body vscode-table-row').count(), expectedLayers);
-    await screenshot('16-pareto-after-reload.png');
+    await screenshot('17-pareto-after-reload.png');
     assert.deepEqual(webviewProblems, []);
   });
 });
