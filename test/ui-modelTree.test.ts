@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { compileModel, CompiledModel } from '../src/core/compile';
 import { formatFlops, formatShape, formatSpeedup } from '../src/ui/format';
+import { composedLayers, summarizeComposition, toggleKnob } from '../src/ui/model/composition';
 import { buildModelTree } from '../src/ui/model/modelTree';
 import { OnnxBuilder } from './support/onnxBuilder';
 
@@ -93,5 +94,32 @@ describe('UI number formatting', () => {
     assert.equal(formatShape([32, 1, 64]), '32×1×64');
     assert.equal(formatShape([]), 'scalar');
     assert.equal(formatSpeedup(2.25), '×2.25');
+  });
+});
+
+describe('Composing a configuration in the Model view', () => {
+  const har = compileModel(HAR);
+  const conv = har.layers.find((l) => l.op === 'conv')!;
+
+  it('marks the chosen knob per layer, exact by default, and sums the cost model over the layers', () => {
+    let choice = toggleKnob(new Map(), conv.index, 121);
+    const tree = buildModelTree(har, choice);
+    const knobs = tree[conv.index - 1].knobs;
+    assert.deepEqual(knobs.filter((k) => k.chosen).map((k) => k.knob), [121]);
+    for (const layer of tree.filter((l) => l.index !== conv.index)) {
+      assert.deepEqual(layer.knobs.filter((k) => k.chosen).map((k) => k.knob), layer.knobs.length ? [11] : []);
+    }
+    const s = summarizeComposition(har, choice);
+    const saved = conv.slots[0].flops / 2; // perforation 121 halves the main op's FLOPs
+    assert.equal(s.approximated, 1);
+    assert.ok(Math.abs(s.flops - (har.totalFlops - saved)) < 1e-6);
+    assert.ok(Math.abs(s.nominalSpeedup - har.totalFlops / (har.totalFlops - saved)) < 1e-12);
+    const layers = composedLayers(har, choice);
+    assert.deepEqual(layers[conv.index - 1].map((x) => x.knob), [121, ...conv.slots.slice(1).map(() => 11)]);
+
+    choice = toggleKnob(choice, conv.index, 121);
+    assert.equal(choice.size, 0, 'choosing it again goes back to exact');
+    assert.equal(summarizeComposition(har, choice).nominalSpeedup, 1);
+    assert.equal(toggleKnob(toggleKnob(new Map(), conv.index, 12), conv.index, 11).size, 0, 'choosing exact clears');
   });
 });

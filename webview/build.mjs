@@ -10,7 +10,7 @@ import * as vm from 'node:vm';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'out', 'webview');
 const require = createRequire(import.meta.url);
-const pages = ['modelOverview'];
+const pages = ['modelOverview', 'pareto', 'timeline'];
 
 await mkdir(outdir, { recursive: true });
 await esbuild.build({

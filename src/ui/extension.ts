@@ -1,26 +1,91 @@
 import * as vscode from 'vscode';
+import { CommandContext } from './commandContext';
+import { buildBundle } from './commands/buildBundle';
+import { generateCode } from './commands/generateCode';
+import { insertSnippet, snippetCompletions } from './commands/insertSnippet';
 import { openModel } from './commands/openModel';
+import { profileOnDevice } from './commands/profileOnDevice';
+import { showParetoPlot } from './commands/showParetoPlot';
+import { simulateStrategy } from './commands/simulateStrategy';
+import { tuneModel } from './commands/tuneModel';
+import { startVirtualDevice, stopVirtualDevice } from './commands/virtualDevice';
+import { DeviceTracker } from './devices/deviceTracker';
+import { createDevicesView } from './devices/devicesView';
+import { VirtualDevices } from './devices/virtualDevices';
 import { LastOpenedModel } from './model/lastOpenedModel';
 import { createModelView } from './model/modelTreeProvider';
 import { MODEL_OVERVIEW_VIEW_TYPE, ModelOverviewEditorProvider } from './modelOverview/modelOverviewEditor';
-import { createEmptyTreeView } from './views/emptyTreeView';
+import { PARETO_VIEW_TYPE, ParetoPanels } from './pareto/paretoPanels';
+import { RunEntry, RunLog } from './runs/runLog';
+import { createRunsView } from './runs/runsView';
+import { readSettings } from './settings';
+import { restoreExecutableBits } from './shippedRuntime';
+import { TIMELINE_VIEW_TYPE, TimelinePanels } from './timeline/timelinePanels';
 
-/** Wires the views, the .onnx editor and the commands; VS Code disposes them all with the subscriptions. */
+let virtualDevices: VirtualDevices | undefined;
+
+/** Wires the views, editors, panels and commands; VS Code disposes them all with the subscriptions. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mobiprox', { log: true });
+  for (const file of restoreExecutableBits(context.extensionPath)) log.info(`made ${file} executable`);
   const lastModel = new LastOpenedModel();
+  const devices = new DeviceTracker(() => readSettings().adbPath);
+  virtualDevices = new VirtualDevices(devices);
+  const runs = new RunLog({
+    load: () => context.workspaceState.get<RunEntry[]>('mobiprox.runs', []),
+    save: (all) => void context.workspaceState.update('mobiprox.runs', all),
+  });
+  const ctx: CommandContext = { extensionUri: context.extensionUri, log, runs, lastModel, devices, virtualDevices };
+  const pareto = new ParetoPanels(context.extensionUri, log, (action, configs, names) =>
+    void vscode.commands.executeCommand(action === 'profile' ? 'mobiprox.profileOnDevice' : 'mobiprox.buildBundle', { configs, names }),
+  );
+  const timeline = new TimelinePanels(context.extensionUri);
+  const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
+
   context.subscriptions.push(
     log,
     lastModel,
+    devices,
+    virtualDevices,
+    pareto,
     createModelView(lastModel),
-    createEmptyTreeView('mobiprox.devices'),
-    createEmptyTreeView('mobiprox.runs'),
+    createDevicesView(devices, virtualDevices),
+    createRunsView(runs),
+    snippetCompletions(),
     vscode.window.registerCustomEditorProvider(
       MODEL_OVERVIEW_VIEW_TYPE,
       new ModelOverviewEditorProvider(context.extensionUri, lastModel, log),
       { supportsMultipleEditorsPerDocument: true },
     ),
-    vscode.commands.registerCommand('mobiprox.openModel', (uri?: vscode.Uri) => openModel(uri)),
+    vscode.window.registerWebviewPanelSerializer(PARETO_VIEW_TYPE, pareto),
+    vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, timeline),
+    command('mobiprox.openModel', (uri?: vscode.Uri) => openModel(uri)),
+    command('mobiprox.tuneModel', (args?) => tuneModel(ctx, uriArgument(args))),
+    command('mobiprox.profileOnDevice', (args?) => profileOnDevice(ctx, uriArgument(args))),
+    command('mobiprox.showParetoPlot', (args?) => showParetoPlot(ctx, pareto, args)),
+    command('mobiprox.simulateStrategy', (args?) => simulateStrategy(ctx, timeline, args)),
+    command('mobiprox.generateCode', (args?) => generateCode(ctx, args)),
+    command('mobiprox.buildBundle', (args?) => buildBundle(ctx, uriArgument(args))),
+    command('mobiprox.startVirtualDevice', (args?) => startVirtualDevice(ctx, args)),
+    command('mobiprox.stopVirtualDevice', (target?) => stopVirtualDevice(ctx, target)),
+    command('mobiprox.refreshDevices', () => devices.refresh()),
+    // The snippet names the assets of the model in view, as Build Android Bundle names them.
+    command('mobiprox.insertSnippet', (args?) => insertSnippet({ model: args?.model ?? modelName(lastModel) })),
   );
   log.info(`Mobiprox ${context.extension.packageJSON.version} activated`);
+}
+
+/** The devices this window started stop with it, not with the machine. */
+export async function deactivate(): Promise<void> {
+  await virtualDevices?.stopAll();
+}
+
+function modelName(lastModel: LastOpenedModel): string | undefined {
+  const loaded = lastModel.value;
+  return loaded && 'model' in loaded ? loaded.model.name : undefined;
+}
+
+/** From the explorer's context menu a command gets the file's Uri: that is the model. */
+function uriArgument<T extends { model?: string }>(args: T | vscode.Uri | undefined): T | undefined {
+  return args instanceof vscode.Uri ? ({ model: args.fsPath } as T) : args;
 }

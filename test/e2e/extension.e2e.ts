@@ -2,15 +2,20 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BrowserContext, chromium, ConsoleMessage, Page } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import * as net from 'node:net';
+import { BrowserContext, chromium, ConsoleMessage, Frame, Page } from 'playwright-core';
 import { compileModel } from '../../src/core/compile';
+import { readConfigurationSet } from '../../src/core/knobs/configurationSet';
 import { CodeServer, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
 import { Workbench } from './support/workbench';
 
 /**
  * The packaged extension in a real code-server, driven through Debian's Chromium as a user would: the
- * Mobiprox container, the .onnx overview editor, the Model view, the Open Model command, an import error.
- * Needs build/vsix/mobiprox.vsix (npm run package) and /usr/bin/chromium (toolchain/setup.sh).
+ * Mobiprox container, the .onnx overview editor, the Model view, the Open Model command, an import error,
+ * then the main job: Tune Model on a small set (the fixture's settings keep it to seconds), the Pareto plot
+ * of its result, a virtual device in the Devices view, and the generated adaptation code.
+ * Needs build/vsix/mobiprox.vsix (npm run package), /usr/bin/chromium and adb (toolchain/setup.sh).
  */
 const REPO = path.resolve(__dirname, '../../..');
 const VSIX = path.join(REPO, 'build/vsix/mobiprox.vsix');
@@ -27,6 +32,29 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Points per series of the Pareto chart, read from the data plotly holds on the chart's element. */
+async function paretoPoints(frame: Frame): Promise<Record<string, number>> {
+  // A string, evaluated in the page (this file is compiled without the DOM's types).
+  return frame.evaluate(`(() => {
+    const counts = {};
+    for (const t of document.getElementById('pareto-chart').data ?? []) {
+      if (t.meta?.role === 'points' && t.meta.kind) counts[t.meta.kind] = t.x.length;
+    }
+    return counts;
+  })()`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Evaluated in the overview page (plotly keeps the layout on the chart's element). */
 const CHART_IS_LOG_SCALE = "document.getElementById('flops-chart')?.layout?.yaxis?.type === 'log'";
@@ -45,6 +73,9 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
   let context: BrowserContext | undefined;
   let page: Page;
   let workbench: Workbench;
+  let workspace: string;
+  /** The extension's own adb server, so that the test leaves the machine's (port 5037) alone. */
+  let adbPort: number;
   const webviewProblems: string[] = [];
   const expectedLayers = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx')).layers.length;
 
@@ -54,6 +85,8 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run npm run package first.`);
     assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run bash toolchain/setup.sh first.`);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
+    // Screenshots of an earlier run would pass for this one's.
+    for (const f of fs.readdirSync(ARTIFACTS)) if (f.endsWith('.png')) fs.rmSync(path.join(ARTIFACTS, f));
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-e2e-'));
     const dirs = {
       userData: path.join(tmp, 'user-data'),
@@ -62,13 +95,16 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
       log: path.join(ARTIFACTS, 'code-server.log'),
     };
     fs.rmSync(dirs.log, { force: true });
-    const workspace = path.join(tmp, 'workspace');
+    workspace = path.join(tmp, 'workspace');
     fs.cpSync(FIXTURE, workspace, { recursive: true, dereference: true });
 
     const launcher = await timed('install code-server (cached after the first run)', async () => installCodeServer());
     await timed('install the .vsix', async () => installExtension(launcher, VSIX, dirs));
     writeUserSettings(dirs.userData);
-    server = await timed('start code-server', () => startCodeServer(launcher, dirs));
+    adbPort = await freePort();
+    // A fresh tuning cache: the tuning runs (and shows its progress) rather than replaying an earlier run.
+    const env = { ANDROID_ADB_SERVER_PORT: String(adbPort), MOBIPROX_CACHE: path.join(tmp, 'cache') };
+    server = await timed('start code-server', () => startCodeServer(launcher, dirs, env));
 
     context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
       executablePath: CHROMIUM,
@@ -102,6 +138,13 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
   after(async function () {
     await context?.close().catch(() => undefined);
     await server?.stop();
+    if (adbPort) {
+      try {
+        execFileSync('adb', ['-P', String(adbPort), 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // No server was started on it.
+      }
+    }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     if (timings.length) {
       console.log('\n  e2e timings');
@@ -186,6 +229,158 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await frame.waitForFunction(CHART_IS_LOG_SCALE);
     assert.equal(await frame.locator('vscode-checkbox').evaluate((c) => (c as unknown as { checked: boolean }).checked), true);
     await screenshot('07-after-reload-log-scale.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('tunes har-mobiprox with Tune Model: progress in a notification, then the result', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    await workbench.webviewFrameWith('vscode-table-row');
+    const started = Date.now();
+    await workbench.runCommand('Mobiprox: Tune Model');
+    await workbench.quickPickRow('har-test-x.npy').click();
+    await workbench.quickPickRow('har-test-y.npy').click();
+    // While it runs: the notification with its Cancel button, and the run in the Runs view.
+    await workbench.notification('Tuning har-mobiprox').getByRole('button', { name: 'Cancel' }).waitFor();
+    await workbench.sideBarPane('Runs').getByText('running…').waitFor();
+    await screenshot('08-tuning-progress.png');
+    const done = workbench.notification(/Tuned har-mobiprox: \d+ configurations/);
+    await done.waitFor({ timeout: 300_000 });
+    timings.push(['Tune Model (64 tuning, 64 test windows) → completion notice', Date.now() - started]);
+    const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
+    assert.match(await done.innerText(), new RegExp(`Tuned har-mobiprox: ${set.configurations.length} configurations`));
+    assert.ok(set.configurations.length >= 2, 'the tuning kept an approximated configuration');
+    await workbench.sideBarPane('Runs').getByText('Tuning har-mobiprox').waitFor();
+    await screenshot('09-tuning-done.png');
+  });
+
+  it('shows the Pareto plot of the tuning: one point per configuration and series, a knob table on click', async () => {
+    const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
+    const started = Date.now();
+    await workbench.runCommand('Mobiprox: Show Pareto Plot');
+    const frame = await workbench.webviewFrameWith('#pareto-chart');
+    await frame.locator('#pareto-chart .scatterlayer .trace .point').first().waitFor();
+    timings.push(['Show Pareto Plot → first render', Date.now() - started]);
+    const points = await paretoPoints(frame);
+    // Every configuration is host-measured; the predicted series has the approximated ones and the exact one.
+    assert.equal(points.host, set.configurations.length);
+    assert.equal(points.predicted, set.configurations.filter((c) => c.predicted).length + 1);
+    assert.equal(points.device, undefined, 'nothing was profiled on a device yet');
+    // Clicking a host point shows that configuration's knob per layer and selects it.
+    const hostPoints = frame.locator('#pareto-chart .scatterlayer .trace').nth(3).locator('.point');
+    const box = (await hostPoints.last().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await frame.locator('#detail vscode-table-row').nth(expectedLayers - 1).waitFor();
+    assert.equal(await frame.locator('#detail vscode-table-body vscode-table-row').count(), expectedLayers);
+    assert.match(await frame.locator('.selected-names').innerText(), /^Selected: conf\d+$/);
+    await screenshot('10-pareto-plot.png');
+    assert.deepEqual(webviewProblems, []);
+    await workbench.leaveWebview();
+  });
+
+  it('starts a virtual device and lists it in the Devices view', async () => {
+    const started = Date.now();
+    await workbench.runCommand('Mobiprox: Start Virtual Device');
+    await workbench.quickPickRow('x86_64').click();
+    const row = workbench.sideBarPane('Devices').locator('.monaco-list-row', { hasText: '(virtual)' });
+    await row.waitFor({ timeout: 60_000 });
+    timings.push(['Start Virtual Device → listed in the Devices view', Date.now() - started]);
+    assert.match(await row.innerText(), /x86_64/);
+    await screenshot('11-virtual-device.png');
+  });
+
+  it('profiles the selected configuration on the virtual device from the Pareto panel', async () => {
+    const frame = await workbench.webviewFrameWith('#pareto-chart');
+    const selected = (await frame.locator('.selected-names').innerText()).replace('Selected: ', '');
+    const started = Date.now();
+    await frame.locator('vscode-button', { hasText: 'Profile on Device' }).click();
+    await workbench.quickPickRow('har-test-x.npy').click();
+    await workbench.quickPickRow('har-test-y.npy').click();
+    const done = workbench.notification(/Profiled har-mobiprox on 127\.0\.0\.1:\d+: 2 configurations/);
+    await done.waitFor({ timeout: 300_000 });
+    timings.push(['Profile on Device (2 configurations) → completion notice', Date.now() - started]);
+    const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
+    assert.deepEqual(profiled.configurations.map((c) => c.name), ['conf0', selected]);
+    await done.getByRole('button', { name: 'Show Pareto Plot' }).click();
+    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(6)');
+    assert.equal((await paretoPoints(plot)).device, 2);
+    await screenshot('12-pareto-with-device.png');
+  });
+
+  it('generates the Kotlin adaptation engine and opens it beside', async () => {
+    await workbench.runCommand('Mobiprox: Generate Adaptation Code');
+    await workbench.quickPickRow('Confidence-driven').click();
+    await workbench.editorTab('MobiproxAdaptation.kt').waitFor();
+    await workbench.editorTab('MobiproxModel.kt').waitFor();
+    const engine = path.join(workspace, 'har-mobiprox-kotlin', 'com', 'example', 'mobiprox', 'MobiproxAdaptation.kt');
+    assert.match(fs.readFileSync(engine, 'utf8'), /Generated by mobiprox from har-mobiprox\.profiled\.json/);
+    await screenshot('13-generated-code.png');
+  });
+
+  it('simulates a strategy over the profiled set and shows its timeline', async () => {
+    const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
+    await workbench.runCommand('Mobiprox: Simulate Strategy');
+    await workbench.quickPickRow('har-mobiprox.profiled.json').click();
+    await workbench.quickPickRow('har-test-y.npy').click();
+    await workbench.quickPickRow('Naive').click();
+    const frame = await workbench.webviewFrameWith('#timeline-chart .scatterlayer .trace');
+    // One choice per profiled sample, one saving per sample.
+    const samples = profiled.configurations[0].samples!.predictions.length;
+    const lengths = await frame.evaluate(`document.getElementById('timeline-chart').data.map((t) => t.x.length)`);
+    assert.equal((lengths as number[])[0], samples);
+    assert.equal((lengths as number[])[2], samples);
+    assert.match(await frame.locator('.summary').innerText(), new RegExp(`^${samples} samples · accuracy`));
+    await screenshot('14-strategy-timeline.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('builds the Android bundle and opens its generated sources beside', async () => {
+    // A webview that finishes loading takes the focus, which closes a quick pick opened meanwhile.
+    await workbench.closeAllEditors();
+    await workbench.runCommand('Mobiprox: Build Android Bundle');
+    await workbench.quickPickRow('Confidence-driven').click();
+    const done = workbench.notification(/Wrote the Android module har-mobiprox-android/);
+    await done.waitFor({ timeout: 120_000 });
+    const module = path.join(workspace, 'har-mobiprox-android');
+    assert.ok(fs.existsSync(path.join(module, 'build.gradle')) || fs.existsSync(path.join(module, 'build.gradle.kts')), 'a Gradle module');
+    await workbench.editorTab('MobiproxAdaptation.kt').first().waitFor();
+    await screenshot('15-android-bundle.png');
+  });
+
+  it('inserts the usage snippet into a Kotlin file, naming the model assets', async () => {
+    await workbench.editorTab('MobiproxModel.kt').first().click();
+    await workbench.runCommand('Mobiprox: Insert Usage Snippet');
+    await workbench.runCommand('File: Save');
+    const source = path.join(workspace, 'har-mobiprox-android', 'src', 'main', 'java', 'com', 'example', 'mobiprox', 'MobiproxModel.kt');
+    // The save lands on disk a moment after the command.
+    const deadline = Date.now() + 10_000;
+    while (!fs.readFileSync(source, 'utf8').includes('fun classify(') && Date.now() < deadline) await page.waitForTimeout(100);
+    const text = fs.readFileSync(source, 'utf8');
+    assert.match(text, /val model = MobiproxModel\(asset\(context, "har-mobiprox\.mpxm"\)\.path, asset\(context, "har-mobiprox\.configs\.txt"\)/);
+    assert.match(text, /fun classify\(window: FloatArray\): Int \{/);
+    await screenshot('16-usage-snippet.png');
+  });
+
+  it('restores the Pareto panel, its selection and knob table after the window reloads', async () => {
+    await workbench.closeAllEditors();
+    await workbench.runCommand('Mobiprox: Show Pareto Plot');
+    const before = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace .point');
+    const points = await paretoPoints(before);
+    const hostPoints = before.locator('#pareto-chart .scatterlayer .trace').nth(3).locator('.point');
+    const box = (await hostPoints.last().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await before.locator('#detail vscode-table-row').first().waitFor();
+    const selection = await before.locator('.selected-names').innerText();
+    await workbench.runCommand('Developer: Reload Window');
+    await workbench.ready();
+    const started = Date.now();
+    const frame = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace .point', 120_000);
+    timings.push(['reload window → Pareto plot drawn again', Date.now() - started]);
+    assert.deepEqual(await paretoPoints(frame), points);
+    assert.equal(await frame.locator('.selected-names').innerText(), selection);
+    assert.equal(await frame.locator('#detail vscode-table-body vscode-table-row').count(), expectedLayers);
+    await screenshot('17-pareto-after-reload.png');
     assert.deepEqual(webviewProblems, []);
   });
 });

@@ -18,6 +18,8 @@ export interface KnobNode {
   /** Cost-model FLOPs of the layer when its main op takes this knob. */
   flops: number;
   nominalSpeedup: number;
+  /** The knob chosen for this layer in the composed configuration (exact when none was chosen). */
+  chosen: boolean;
 }
 
 export interface LayerNode {
@@ -29,7 +31,7 @@ export interface LayerNode {
   knobs: KnobNode[];
 }
 
-export function buildModelTree(model: CompiledModel): LayerNode[] {
+export function buildModelTree(model: CompiledModel, choice: ReadonlyMap<number, number> = new Map()): LayerNode[] {
   return model.layers.map((layer) => ({
     kind: 'layer',
     index: layer.index,
@@ -38,7 +40,7 @@ export function buildModelTree(model: CompiledModel): LayerNode[] {
     tooltip:
       `${layer.name} (${layer.slots.map((s) => s.op).join(' + ')})\n` +
       `output ${formatShape(layer.outputShape)} per sample\n${formatFlops(layer.flops)} per sample (exact)`,
-    knobs: layer.knobs.map((id) => knobNode(layer, knob(id))),
+    knobs: layer.knobs.map((id) => knobNode(layer, knob(id), (choice.get(layer.index) ?? EXACT_KNOB) === id)),
   }));
 }
 
@@ -49,7 +51,7 @@ export function layerFlopsWithKnob(layer: LayerInfo, k: Knob): number {
   return main.flops / k.nominalSpeedup + fused.reduce((s, x) => s + x.flops, 0);
 }
 
-function knobNode(layer: LayerInfo, k: Knob): KnobNode {
+function knobNode(layer: LayerInfo, k: Knob, chosen: boolean): KnobNode {
   const flops = layerFlopsWithKnob(layer, k);
   return {
     kind: 'knob',
@@ -62,6 +64,7 @@ function knobNode(layer: LayerInfo, k: Knob): KnobNode {
       `layer ${formatFlops(flops)} per sample with this knob`,
     flops,
     nominalSpeedup: k.nominalSpeedup,
+    chosen,
   };
 }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { formatFlops } from '../format';
+import { formatFlops, formatSpeedup } from '../format';
+import { KnobChoice, summarizeComposition, toggleKnob } from './composition';
 import { LastOpenedModel } from './lastOpenedModel';
 import { buildModelTree, KnobNode, LayerNode } from './modelTree';
 
@@ -30,7 +31,12 @@ class ModelTreeProvider implements vscode.TreeDataProvider<Node> {
     item.description = node.description;
     item.tooltip = node.tooltip;
     item.contextValue = node.kind;
-    item.iconPath = new vscode.ThemeIcon(node.kind === 'layer' ? 'layers' : 'symbol-numeric');
+    if (node.kind === 'layer') {
+      item.iconPath = new vscode.ThemeIcon('layers');
+    } else {
+      item.iconPath = new vscode.ThemeIcon(node.chosen ? 'pass-filled' : 'circle-large-outline');
+      item.command = { command: 'mobiprox.chooseKnob', title: 'Choose Knob', arguments: [node.layer, node.knob] };
+    }
     return item;
   }
 
@@ -39,22 +45,39 @@ class ModelTreeProvider implements vscode.TreeDataProvider<Node> {
   }
 }
 
+/** The Model view; clicking a knob composes a configuration (one knob per layer), summarised in the view's message. */
 export function createModelView(lastModel: LastOpenedModel): vscode.Disposable {
   const provider = new ModelTreeProvider();
   const view = vscode.window.createTreeView('mobiprox.model', { treeDataProvider: provider, showCollapseAll: true });
+  let choice: KnobChoice = new Map();
   const update = (): void => {
     const loaded = lastModel.value;
     if (!loaded) return;
+    view.description = loaded.file;
     if ('model' in loaded) {
-      provider.show(buildModelTree(loaded.model));
-      view.description = loaded.file;
-      view.message = `${loaded.model.name}: ${loaded.model.layers.length} layers, ${formatFlops(loaded.model.totalFlops)} per sample`;
+      const m = loaded.model;
+      provider.show(buildModelTree(m, choice));
+      const summary = `${m.name}: ${m.layers.length} layers, ${formatFlops(m.totalFlops)} per sample`;
+      const c = summarizeComposition(m, choice);
+      view.message = c.approximated
+        ? `${summary}. Composed: ${c.approximated} layer${c.approximated === 1 ? '' : 's'} approximated, ${formatFlops(c.flops)}, ${formatSpeedup(c.nominalSpeedup)} nominal.`
+        : summary;
     } else {
       provider.show([]);
-      view.description = loaded.file;
       view.message = loaded.failure.message;
     }
   };
   update();
-  return vscode.Disposable.from(provider, view, lastModel.onDidChange(update));
+  return vscode.Disposable.from(
+    provider,
+    view,
+    lastModel.onDidChange(() => {
+      choice = new Map();
+      update();
+    }),
+    vscode.commands.registerCommand('mobiprox.chooseKnob', (layer: number, knobId: number) => {
+      choice = toggleKnob(choice, layer, knobId);
+      update();
+    }),
+  );
 }

@@ -32,7 +32,7 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
 
   async openCustomDocument(uri: vscode.Uri): Promise<ModelDocument> {
     const document = new ModelDocument(uri, await loadModelAt(uri, this.log));
-    this.lastModel.set(document.loaded);
+    this.lastModel.set(document.loaded, document.uri);
     return document;
   }
 
@@ -52,7 +52,7 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
       }),
       // The Model view follows the overview the user is looking at.
       panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.active) this.lastModel.set(document.loaded);
+        if (e.webviewPanel.active) this.lastModel.set(document.loaded, document.uri);
       }),
     ];
     panel.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));

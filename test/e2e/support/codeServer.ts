@@ -57,7 +57,8 @@ export function writeUserSettings(userData: string): void {
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 }
 
-export async function startCodeServer(launcher: string, dirs: CodeServerDirs): Promise<CodeServer> {
+/** `env`: extra environment of code-server and so of the extension host (e.g. a private adb server port). */
+export async function startCodeServer(launcher: string, dirs: CodeServerDirs, env: NodeJS.ProcessEnv = {}): Promise<CodeServer> {
   const port = await freePort();
   const log = fs.openSync(dirs.log, 'a');
   const child = spawn(
@@ -79,7 +80,7 @@ export async function startCodeServer(launcher: string, dirs: CodeServerDirs): P
       '--disable-getting-started-override',
     ],
     // Its own process group, so that stopping it also stops the extension host and helpers it starts.
-    { detached: true, stdio: ['ignore', log, log] },
+    { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...env } },
   );
   fs.closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

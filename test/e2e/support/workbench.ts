@@ -45,6 +45,25 @@ export class Workbench {
     await this.page.locator('.editor-group-container .tab').first().waitFor({ state: 'detached' });
   }
 
+  /**
+   * Moves the focus out of a webview the test clicked in. A webview reports its focus to the workbench
+   * late; arriving after a quick pick opened, it would close the pick.
+   */
+  async leaveWebview(): Promise<void> {
+    await this.page.waitForTimeout(500);
+    await this.runCommand('View: Focus into Primary Side Bar');
+  }
+
+  /** A notification toast whose text matches. */
+  notification(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
+  }
+
+  /** An editor tab, by its label. */
+  editorTab(label: string): Locator {
+    return this.page.locator('.editor-group-container .tab', { hasText: label });
+  }
+
   activityBarItem(label: string): Locator {
     return this.page.locator(`.part.activitybar .action-label[aria-label^="${label}"]`);
   }

@@ -1,0 +1,86 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { profileOnDevice as profile } from '../../core/device/profile';
+import { writeConfigurationSet } from '../../core/knobs/configurationSet';
+import { prepareData } from '../../core/runtime/prepare';
+import { CommandContext } from '../commandContext';
+import { withCancellableProgress } from '../longWork';
+import { selectConfigurations } from '../pareto/selectConfigurations';
+import { pickConfigurationSet, pickNpyFile } from '../picks';
+import { profileProgressStep } from '../progressText';
+import { profiledSetPath } from '../runs/outputPaths';
+import { readSettings } from '../settings';
+import { isCancellation, showError } from '../showError';
+import { modelArgument } from './modelArgument';
+import { pickDevice } from './pickDevice';
+import { readSetOfModel } from './setOfModel';
+
+export interface ProfileArgs {
+  model?: string;
+  configs?: string;
+  /** Only these configurations (and the exact one); default all. */
+  names?: string[];
+  input?: string;
+  labels?: string;
+  /** Only the first n samples. */
+  limit?: number;
+  device?: string;
+  out?: string;
+}
+
+const TITLE = 'Mobiprox: Profile on Device';
+
+/** Mobiprox: Profile on Device. Resolves to the profiled set written, undefined when nothing was. */
+export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {}): Promise<string | undefined> {
+  try {
+    const configs = args.configs ?? ctx.runs.latestResult()?.configs ?? (await pickConfigurationSet(TITLE));
+    if (!configs) return undefined;
+    const model = await modelArgument(ctx, args.model, TITLE);
+    if (!model) return undefined;
+    const input = args.input ?? (await pickNpyFile(TITLE, 'Input samples [N, …] to profile on'));
+    if (!input) return undefined;
+    const labels = args.labels ?? (await pickNpyFile(TITLE, 'Labels: one class index per sample'));
+    if (!labels) return undefined;
+    const serial = args.device ?? (await pickDevice(ctx, TITLE));
+    if (!serial) return undefined;
+    const set = selectConfigurations(readSetOfModel(configs, model), args.names);
+    const out = args.out ?? profiledSetPath(configs);
+    return await run(ctx, { model, set, input, labels, limit: args.limit, serial, out });
+  } catch (e) {
+    await showError(ctx.log, 'Profiling', e);
+    return undefined;
+  }
+}
+
+async function run(
+  ctx: CommandContext,
+  o: { model: string; set: ReturnType<typeof readSetOfModel>; input: string; labels: string; limit?: number; serial: string; out: string },
+): Promise<string | undefined> {
+  const name = path.basename(o.model, path.extname(o.model));
+  const entry = ctx.runs.start({ kind: 'profiling', model: o.model, configs: o.out, device: o.serial });
+  const data = prepareData({ model: o.model, input: o.input, labels: o.labels, limit: o.limit });
+  try {
+    const adb = await ctx.devices.adb();
+    const result = await withCancellableProgress(`Profiling ${name} on ${o.serial}`, (report, signal) =>
+      profile(
+        { adb, serial: o.serial, data, set: o.set, recordsFile: `${o.out}.records.jsonl`, threads: readSettings().threads },
+        { onProgress: (p) => report(profileProgressStep(p)), signal },
+      ),
+    );
+    writeConfigurationSet(o.out, result.set);
+    ctx.runs.finish(entry.id, { status: 'done', set: result.set });
+    ctx.log.info(`profiled ${result.set.configurations.length} configurations of ${name} on ${o.serial} (${result.device.abi}); wrote ${o.out}`);
+    void vscode.window
+      .showInformationMessage(`Profiled ${name} on ${o.serial}: ${result.set.configurations.length} configurations.`, 'Show Pareto Plot')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('mobiprox.showParetoPlot', { configs: o.out });
+      });
+    return o.out;
+  } catch (e) {
+    ctx.runs.finish(entry.id, { status: isCancellation(e) ? 'cancelled' : 'failed', error: (e as Error).message });
+    if (!isCancellation(e)) throw e;
+    return undefined;
+  } finally {
+    data.dispose();
+  }
+}

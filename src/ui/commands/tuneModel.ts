@@ -1,0 +1,74 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { PredictorKind, tune } from '../../core/tuner/tune';
+import { CommandContext } from '../commandContext';
+import { formatSpeedup } from '../format';
+import { withCancellableProgress } from '../longWork';
+import { modelArgument } from './modelArgument';
+import { pickNpyFile } from '../picks';
+import { tuneProgressStep } from '../progressText';
+import { tunedSetPath } from '../runs/outputPaths';
+import { readSettings } from '../settings';
+import { isCancellation, showError } from '../showError';
+
+/** Arguments of mobiprox.tuneModel; what is left out comes from the settings, the model in view or a pick. */
+export interface TuneModelArgs {
+  model?: string;
+  input?: string;
+  labels?: string;
+  tuneSize?: number;
+  testSize?: number;
+  maxEvals?: number;
+  qosThreshold?: number;
+  predictor?: PredictorKind;
+  out?: string;
+}
+
+const TITLE = 'Mobiprox: Tune Model';
+
+/** Mobiprox: Tune Model. Resolves to the configuration set written, undefined when nothing was. */
+export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): Promise<string | undefined> {
+  const model = await modelArgument(ctx, args.model, TITLE);
+  if (!model) return undefined;
+  const input = args.input ?? (await pickNpyFile(TITLE, 'Input samples [N, …]: the tuning set first, then the test set'));
+  if (!input) return undefined;
+  const labels = args.labels ?? (await pickNpyFile(TITLE, 'Labels: one class index per sample'));
+  if (!labels) return undefined;
+  const s = readSettings();
+  const out = args.out ?? tunedSetPath(model);
+  const name = path.basename(model, path.extname(model));
+  const run = ctx.runs.start({ kind: 'tuning', model, configs: out });
+  ctx.log.info(`tuning ${model} on ${input} → ${out}`);
+  try {
+    const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) =>
+      tune(
+        {
+          model, input, labels, out,
+          tuneSize: args.tuneSize ?? s.tuning.tuneSize,
+          testSize: args.testSize ?? s.tuning.testSize,
+          shuffleSeed: s.tuning.shuffleSeed,
+          maxEvals: args.maxEvals ?? s.tuning.maxEvals,
+          qosThreshold: args.qosThreshold ?? s.tuning.qosThreshold,
+          predictor: args.predictor ?? s.tuning.predictor,
+          threads: s.threads,
+        },
+        { onProgress: (p) => report(tuneProgressStep(p)), signal },
+      ),
+    );
+    const configs = result.set.configurations;
+    ctx.runs.finish(run.id, { status: result.cancelled ? 'cancelled' : 'done', set: result.set });
+    const best = configs.reduce((b, c) => (c.speedup > b.speedup ? c : b));
+    const summary =
+      `${result.cancelled ? 'Tuning cancelled' : 'Tuned'} ${name}: ${configs.length} configurations, ` +
+      `up to ${formatSpeedup(best.speedup)} at ${best.qosLoss.toFixed(2)} points of loss.`;
+    ctx.log.info(`${summary} (${result.stats.validated} validated; wrote ${out})`);
+    void vscode.window.showInformationMessage(summary, 'Show Pareto Plot').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('mobiprox.showParetoPlot', { configs: out });
+    });
+    return out;
+  } catch (e) {
+    ctx.runs.finish(run.id, { status: isCancellation(e) ? 'cancelled' : 'failed', error: (e as Error).message });
+    if (!isCancellation(e)) await showError(ctx.log, `Tuning ${name}`, e);
+    return undefined;
+  }
+}

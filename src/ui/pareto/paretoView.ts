@@ -1,0 +1,64 @@
+import { ConfigurationRecord, ConfigurationSet, Measurement } from '../../core/knobs/configurationSet';
+import { EXACT_KNOB, knob } from '../../core/knobs/catalog';
+import { paretoFront } from '../../core/tuner/pareto';
+import { ConfigurationDetail, ParetoPoint, ParetoSeries, ParetoView, SeriesKind } from '../protocol/pareto';
+
+const SERIES: { kind: SeriesKind; label: string; of: (c: ConfigurationRecord) => Pick<Measurement, 'speedup' | 'qosLoss' | 'accuracy'> | undefined }[] = [
+  { kind: 'predicted', label: 'Cost model (predicted)', of: (c) => c.predicted },
+  { kind: 'host', label: 'Host-measured', of: (c) => c.host },
+  { kind: 'device', label: 'Device-measured', of: (c) => c.device },
+];
+
+/**
+ * What the Pareto panel shows of a configuration set: one series per source of figures the set has (the
+ * tuner's prediction, the host's validation, a device's profile), each with its own frontier, and each
+ * configuration's knob per layer. The exact configuration has no prediction, so the predicted series starts
+ * from it at (×1, 0).
+ */
+export function paretoView(set: ConfigurationSet, file: string, label = file): ParetoView {
+  const series: ParetoSeries[] = [];
+  for (const s of SERIES) {
+    const points: ParetoPoint[] = [];
+    for (const c of set.configurations) {
+      const m = s.of(c) ?? (s.kind === 'predicted' && isExact(c) ? c : undefined);
+      if (m) points.push({ name: c.name, speedup: m.speedup, qosLoss: m.qosLoss, accuracy: m.accuracy, knobSummary: knobSummary(c) });
+    }
+    // A series of the exact configuration alone says nothing: the set was not measured that way.
+    if (points.length < 2) continue;
+    const frontier = paretoFront(points.map((p) => ({ name: p.name, speedup: p.speedup, loss: p.qosLoss }))).map((p) => p.name);
+    series.push({ kind: s.kind, label: s.label, points, frontier });
+  }
+  return {
+    file,
+    label,
+    model: set.model.name,
+    partial: !!set.partial,
+    series,
+    configurations: set.configurations.map((c) => configurationDetail(set, c)),
+  };
+}
+
+function isExact(c: ConfigurationRecord): boolean {
+  return c.layers.every((slots) => slots.every((s) => s.knob === EXACT_KNOB));
+}
+
+/** The approximated layers' main knobs, "2:perf 121, 4:fp16 12"; "exact" when there are none. */
+export function knobSummary(c: ConfigurationRecord): string {
+  const parts = c.layers.flatMap((slots, i) => (slots[0] && slots[0].knob !== EXACT_KNOB ? [`${i + 1}:${knob(slots[0].knob).name} ${slots[0].knob}`] : []));
+  return parts.length === 0 ? 'exact' : parts.join(', ');
+}
+
+function configurationDetail(set: ConfigurationSet, c: ConfigurationRecord): ConfigurationDetail {
+  return {
+    name: c.name,
+    layers: c.layers.map((slots, i) => {
+      const main = slots[0];
+      return {
+        layer: i + 1,
+        ops: (set.model.layers[i] ?? slots.map((s) => s.op)).join(' + '),
+        knob: main ? `${main.knob} ${knob(main.knob).name}` : '',
+        approximated: slots.some((s) => s.knob !== EXACT_KNOB),
+      };
+    }),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Messages between the extension host and the Pareto panel (speedup against QoS loss of a configuration set).
+ * Both sides import this file; types and a message guard only, so the webview bundle pulls in nothing else.
+ */
+
+/** Where a series' figures come from: the tuner's cost model and QoS predictor, a host run, a device run. */
+export type SeriesKind = 'predicted' | 'host' | 'device';
+
+export interface ParetoPoint {
+  /** The configuration's name (conf0 is the exact one). */
+  name: string;
+  speedup: number;
+  /** Accuracy points below the exact configuration. */
+  qosLoss: number;
+  accuracy: number;
+  /** The approximated layers, compactly: "2:perf 121, 4:fp16 12" or "exact". */
+  knobSummary: string;
+}
+
+export interface ParetoSeries {
+  kind: SeriesKind;
+  label: string;
+  points: ParetoPoint[];
+  /** Names of the points on this series' frontier, by increasing loss (and speedup). */
+  frontier: string[];
+}
+
+/** One layer of a configuration, for the table shown when a point is clicked. */
+export interface LayerKnobRow {
+  layer: number;
+  /** Ops of the layer's slots, "conv + add + relu". */
+  ops: string;
+  /** The main op's knob id and name, "121 perf". */
+  knob: string;
+  approximated: boolean;
+}
+
+export interface ConfigurationDetail {
+  name: string;
+  layers: LayerKnobRow[];
+}
+
+export interface ParetoView {
+  /** The configuration set's file (absolute): what actions and a restored panel read. */
+  file: string;
+  /** The same as the user knows it (workspace-relative when possible). */
+  label: string;
+  model: string;
+  /** A tuning that was cancelled wrote only the configurations validated until then. */
+  partial: boolean;
+  series: ParetoSeries[];
+  configurations: ConfigurationDetail[];
+}
+
+/** `detail`: a configuration to show the knob table of (e.g. clicked in the Runs view). */
+export type HostMessage = { type: 'show'; view: ParetoView; detail?: string };
+
+export type PointAction = 'profile' | 'bundle';
+
+export type WebviewMessage =
+  /** The page listens: the host (re)sends the view. */
+  | { type: 'ready' }
+  /** The user asks to profile or to bundle the selected configurations. */
+  | { type: PointAction; file: string; names: string[] };
+
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as { type?: unknown; file?: unknown; names?: unknown };
+  if (m.type === 'ready') return true;
+  return (
+    (m.type === 'profile' || m.type === 'bundle') &&
+    typeof m.file === 'string' &&
+    Array.isArray(m.names) &&
+    m.names.every((n) => typeof n === 'string')
+  );
+}
+
+/** What the page keeps across reloads; the serializer reopens the panel from `view.file`. */
+export interface ParetoState {
+  view?: ParetoView;
+  /** Names of the selected configurations. */
+  selected: string[];
+  /** The configuration whose knob table is shown. */
+  detail?: string;
+}
