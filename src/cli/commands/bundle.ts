@@ -8,7 +8,8 @@ import { Lang } from '../../core/codegen/literals';
 import { compileModel } from '../../core/compile';
 import { MobiproxError } from '../../core/errors';
 import { readConfigurationSet } from '../../core/knobs/configurationSet';
-import { addStrategyOptions, describeStrategy, strategyFrom } from '../strategyOptions';
+import { describeStrategy } from '../../core/adapt/strategies';
+import { addStrategyOptions, strategyFrom } from '../strategyOptions';
 
 function lang(value: string): Lang {
   if (value !== 'kotlin' && value !== 'java') throw new InvalidArgumentError(`'${value}' is not a language: use kotlin or java.`);

@@ -4,7 +4,8 @@ import { AdaptableSet } from '../../core/adapt/profiledSet';
 import { generateSources, writeSources } from '../../core/codegen/generate';
 import { Lang } from '../../core/codegen/literals';
 import { readConfigurationSet } from '../../core/knobs/configurationSet';
-import { addStrategyOptions, describeStrategy, strategyFrom } from '../strategyOptions';
+import { describeStrategy } from '../../core/adapt/strategies';
+import { addStrategyOptions, strategyFrom } from '../strategyOptions';
 
 function lang(value: string): Lang {
   if (value !== 'kotlin' && value !== 'java') throw new InvalidArgumentError(`'${value}' is not a language: use kotlin or java.`);

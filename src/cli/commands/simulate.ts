@@ -13,7 +13,8 @@ import { MobiproxError } from '../../core/errors';
 import { readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
 import { prepareData } from '../../core/runtime/prepare';
 import { addPreprocessingOptions, preprocessingFrom, threadCount } from '../options';
-import { addStrategyOptions, describeStrategy, strategyFrom } from '../strategyOptions';
+import { describeStrategy } from '../../core/adapt/strategies';
+import { addStrategyOptions, strategyFrom } from '../strategyOptions';
 
 /** `--battery START[:END]`: the level at the first and last sample of each trace, linear in between. */
 function batteryRange(value: string): [number, number] {

@@ -50,3 +50,15 @@ export function createStrategy(spec: StrategySpec, configs: ConfigurationSet): A
     default: throw new MobiproxError(`Unknown strategy '${(spec as { kind: string }).kind}'; use fixed, naive, state, confidence, budget or rules.`, { value: spec });
   }
 }
+
+/** A one-line description of a strategy, for tables and generated comments. */
+export function describeStrategy(s: StrategySpec): string {
+  switch (s.kind) {
+    case 'fixed': return `fixed at ${s.index}`;
+    case 'naive': return `naive, ${s.growth ?? 'linear'}`;
+    case 'state': return `state-driven, ${s.growth ?? 'linear'}, N=${s.window ?? 3}, V_L=${s.voteLimit ?? 2}`;
+    case 'confidence': return `confidence-driven, ${s.growth ?? 'linear'}`;
+    case 'budget': return `budget ${s.budget}, slack ${s.slack ?? 2}`;
+    case 'rules': return `${s.rules.length} context rule(s) over ${describeStrategy(s.inner)}`;
+  }
+}

@@ -4,7 +4,7 @@ import { StrategySpec } from '../../core/adapt';
 import { writeBundle } from '../../core/codegen/bundle';
 import { Lang } from '../../core/codegen/literals';
 import { compileModel } from '../../core/compile';
-import { describeStrategy } from '../../cli/strategyOptions';
+import { describeStrategy } from '../../core/adapt/strategies';
 import { CommandContext } from '../commandContext';
 import { withCancellableProgress } from '../longWork';
 import { mainSources, openBeside } from '../openBeside';

@@ -5,7 +5,7 @@ import { AdaptableSet } from '../../core/adapt/profiledSet';
 import { generateSources, writeSources } from '../../core/codegen/generate';
 import { Lang } from '../../core/codegen/literals';
 import { readConfigurationSet } from '../../core/knobs/configurationSet';
-import { describeStrategy } from '../../cli/strategyOptions';
+import { describeStrategy } from '../../core/adapt/strategies';
 import { CommandContext } from '../commandContext';
 import { mainSources, openBeside } from '../openBeside';
 import { pickConfigurationSet } from '../picks';

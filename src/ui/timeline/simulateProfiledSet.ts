@@ -5,7 +5,7 @@ import { toNumbers } from '../../core/data/ndarray';
 import { readNpy } from '../../core/data/npy';
 import { MobiproxError } from '../../core/errors';
 import { readConfigurationSet } from '../../core/knobs/configurationSet';
-import { describeStrategy } from '../../cli/strategyOptions';
+import { describeStrategy } from '../../core/adapt/strategies';
 import { TimelineView } from '../protocol/timeline';
 import { timelineView } from './timelineView';
 
