@@ -395,7 +395,7 @@ static inline __attribute__((always_inline)) void cols_fast(float *restrict d, c
 }
 
 /* expand_plane for float32 bias and none or relu: each output written once. */
-static void expand_plane_fast(const mpx_conv_plan *p, const float *src, float *out, float bias, int relu)
+MPX_MULTIVERSION static void expand_plane_fast(const mpx_conv_plan *p, const float *src, float *out, float bias, int relu)
 {
     const mpx_knob *k = &p->mode.knob;
     int Ho = p->s.Ho, Wo = p->s.Wo, nc = p->n_cols;
@@ -579,13 +579,19 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
     }
 }
 
+static void finish_range(void *ctx, int begin, int end, int thread);
+
 static void indirect_range(void *ctx, int begin, int end, int thread)
 {
     conv_job *job = ctx;
     float *ws = job->workspace + (size_t)thread * thread_floats(job->p);
-    int cached = -1;
-    for (int unit = begin; unit < end; unit++)
+    int cached = -1, Mg = job->p->Mg;
+    for (int unit = begin; unit < end; unit++) {
         indirect_unit(job, unit, ws, &cached);
+        /* a unit that computed a whole (sample, group) expands it at once, while it is in cache */
+        if (job->p->compact && job->chunks == 1)
+            finish_range(job, unit * Mg, (unit + 1) * Mg, thread);
+    }
 }
 
 /* Indirect path, second pass: fill the skipped positions, then bias and activation. */
@@ -708,6 +714,7 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
     job.chunk_pixels = (tiles + job.chunks - 1) / job.chunks * cmr;
     job.chunks = (plan->n_pixels + job.chunk_pixels - 1) / job.chunk_pixels;
     mpx_parallel_for(pool, items * job.chunks, 1, indirect_range, &job);
-    if (!plan->fused && (plan->perforated || plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half))
+    if (plan->compact ? job.chunks > 1
+                      : !plan->fused && (plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half))
         mpx_parallel_for(pool, batch * plan->s.M, 1, finish_range, &job);
 }
