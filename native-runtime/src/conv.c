@@ -556,10 +556,17 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                 for (int i = 0; i < cmr; i++) /* a partial tile repeats its last pixel */
                     pixel[i] = x + p->pixel_in[t0 + (i < count ? i : count - 1)];
                 int first = p->compact ? t0 : p->pixel_out[t0];
-                if (channels == cnr && count == cmr && (p->compact || p->pixel_out[t0 + cmr - 1] - first == cmr - 1)) {
-                    /* consecutive outputs: the kernel stores them itself (with bias and relu when fused);
-                     * finish_range rounds them */
-                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + first, plane);
+                if (count == cmr && (p->compact || p->pixel_out[t0 + cmr - 1] - first == cmr - 1)) {
+                    /* consecutive outputs: the kernel stores them itself (with bias and relu when fused),
+                     * through a channel-major tile when the panel has padding channels; finish_range
+                     * rounds them */
+                    if (channels == cnr) {
+                        arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + first, plane);
+                        continue;
+                    }
+                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, tile, (size_t)cmr);
+                    for (int j = 0; j < channels; j++)
+                        memcpy(y + (m0 + j) * plane + first, tile + (size_t)j * cmr, (size_t)cmr * sizeof *tile);
                     continue;
                 }
                 arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, tile, NULL, 0);
