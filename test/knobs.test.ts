@@ -393,6 +393,9 @@ const HALF_CASES: HalfCase[] = [
   { name: 'AveragePool 3×3, pads 1', input: [3, 6, 5], slots: ['pool_mean'], build: (b, x) => ({
     output: b.node('AveragePool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })[0], expected: (v) => poolHalf(v, HALF_SAMPLES * 3, 6, 5, 3, 3, 1, 1, 'mean'),
   }) },
+  { name: 'AveragePool 2×2 stride 2 (windows tile the plane)', input: [3, 6, 8], slots: ['pool_mean'], build: (b, x) => ({
+    output: b.node('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2] })[0], expected: (v) => poolHalf(v, HALF_SAMPLES * 3, 6, 8, 2, 2, 2, 0, 'mean'),
+  }) },
   { name: 'GlobalAveragePool', input: [3, 5, 4], slots: ['pool_mean'], build: (b, x) => ({
     output: b.node('GlobalAveragePool', [x])[0], expected: (v) => poolHalf(v, HALF_SAMPLES * 3, 5, 4, 5, 4, 1, 0, 'mean'),
   }) },

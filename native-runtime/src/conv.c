@@ -2,7 +2,9 @@
  * The main path is an indirect GEMM: the input of a group is copied once into a zero-padded buffer, and
  * the micro-kernel multiplies pre-packed weights [K × channels] by "im2col columns" it reads straight
  * from that buffer through a list of output pixels and a list of filter-element offsets. Perforation
- * shortens the pixel list (only computed outputs) and then fills the skipped ones; filter sampling
+ * shortens the pixel list (only computed outputs): the kernel writes them densely into a compact
+ * buffer, and one pass per output row places them, fills the skipped ones and applies bias and
+ * activation while the row is in L1; filter sampling
  * shortens the offset list (the reduction dimension K); binary16 rounds the padded input, the prepared
  * weights and the result, accumulating in float32. Depthwise convolutions (a GEMM of fewer than 4
  * channels per group) use a direct kernel instead. */
@@ -33,6 +35,7 @@ struct mpx_conv_plan {
     int *col_start;         /* input column of each computed output column's window (direct kernel) */
     int n_rows, n_cols;
     int perforated;
+    int compact;            /* perforated GEMM path: results go to a compact [M][n_pixels] buffer first */
     int fused;              /* GEMM path whose bias and relu the kernel applies as it stores (float32, exact) */
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
@@ -211,6 +214,7 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     }
     if (!p->direct && prepare_indirect(p) != 0)
         goto fail;
+    p->compact = !p->direct && p->perforated;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
                (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU);
     if (p->fused && B && prepare_panel_bias(p) != 0)
@@ -243,12 +247,17 @@ static size_t thread_floats(const mpx_conv_plan *p)
     return input_floats(p) + aligned_floats(p->direct ? (size_t)p->s.Wo : (size_t)arch->cmr * arch->cnr);
 }
 
+/* Shared by all threads: the compact results of a perforated convolution, [batch][M][n_pixels]. */
+static size_t compact_floats(const mpx_conv_plan *p, int batch)
+{
+    return p->compact ? aligned_floats((size_t)batch * p->s.M * p->n_pixels) : 0;
+}
+
 size_t mpx_conv_workspace(const mpx_conv_plan *plan, int batch, int threads)
 {
-    (void)batch;
     if (threads < 1)
         threads = 1;
-    return (thread_floats(plan) * (size_t)threads + 16) * sizeof(float);
+    return (compact_floats(plan, batch) + thread_floats(plan) * (size_t)threads + 16) * sizeof(float);
 }
 
 /* ---- epilogue: interpolation of skipped rows/columns, bias, activation ------------------------- */
@@ -286,6 +295,24 @@ static void mean_rows(float *d, const float *a, const float *b, int n, int half)
         mpx_round_half_copy(d, d, (size_t)n);
 }
 
+/* Rules 1-4 of DESIGN.md §2 along one output row of column perforation. */
+static void fill_cols(const mpx_knob *k, float *d, int Wo)
+{
+    int c = k->offset;
+    if (c == 0) {
+        d[0] = d[1];
+        c += k->stride;
+    }
+    if (k->half)
+        for (; c < Wo - 1; c += k->stride)
+            d[c] = mean2(d[c - 1], d[c + 1], 1);
+    else
+        for (; c < Wo - 1; c += k->stride)
+            d[c] = mean2(d[c - 1], d[c + 1], 0);
+    if (c == Wo - 1)
+        d[c] = d[c - 1];
+}
+
 /* Rules 1-4 of DESIGN.md §2 on one output plane whose computed positions are already final. */
 static void interpolate(const mpx_conv_plan *p, float *plane)
 {
@@ -302,22 +329,140 @@ static void interpolate(const mpx_conv_plan *p, float *plane)
                 mean_rows(d, d - Wo, d + Wo, Wo, half);
         }
     } else if (k->kind == MPX_KNOB_PERF_COLS) {
-        for (int r = 0; r < Ho; r++) {
-            float *d = plane + (size_t)r * Wo;
-            int c = k->offset;
-            if (c == 0) {
-                d[0] = d[1];
-                c += k->stride;
-            }
-            if (half)
-                for (; c < Wo - 1; c += k->stride)
-                    d[c] = mean2(d[c - 1], d[c + 1], 1);
-            else
-                for (; c < Wo - 1; c += k->stride)
-                    d[c] = mean2(d[c - 1], d[c + 1], 0);
-            if (c == Wo - 1)
-                d[c] = d[c - 1];
+        for (int r = 0; r < Ho; r++)
+            fill_cols(k, plane + (size_t)r * Wo, Wo);
+    }
+}
+
+/* The float32 epilogue of mpx_bias_act_fast on one value. */
+static inline float bias_relu(float v, float bias, int relu)
+{
+    v += bias;
+    if (!relu)
+        return v;
+    uint32_t u; /* a mask rather than a branch, which the signs of real data would mispredict */
+    memcpy(&u, &v, sizeof u);
+    u &= -(uint32_t)(v > 0.0f);
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* d = act(a + bias), or act(mean(a, b) + bias) when b: one output row of row perforation. */
+static inline __attribute__((always_inline)) void row_fast(float *restrict d, const float *restrict a,
+                                                           const float *restrict b, int n, float bias, int relu)
+{
+    if (b)
+        for (int i = 0; i < n; i++)
+            d[i] = bias_relu((a[i] + b[i]) * 0.5f, bias, relu);
+    else
+        for (int i = 0; i < n; i++)
+            d[i] = bias_relu(a[i], bias, relu);
+}
+
+/* One output row of column perforation from its computed values s, rules 1-4 then act(v + bias). Stride
+ * 2 pairs each computed value with its skipped neighbour, a loop the compiler vectorizes. */
+static inline __attribute__((always_inline)) void cols_fast(float *restrict d, const float *restrict s,
+                                                            const int *cols, int Wo, int x, int o, float bias,
+                                                            int relu)
+{
+    int n = Wo - (Wo > o ? (Wo - o + x - 1) / x : 0); /* computed values */
+    if (x == 2 && o == 1) {                           /* computed 0, 2, 4, … */
+        for (int k = 0; k < n - 1; k++) {
+            d[2 * k] = bias_relu(s[k], bias, relu);
+            d[2 * k + 1] = bias_relu((s[k] + s[k + 1]) * 0.5f, bias, relu);
         }
+        d[2 * n - 2] = bias_relu(s[n - 1], bias, relu);
+        if (Wo == 2 * n)
+            d[Wo - 1] = d[Wo - 2];
+        return;
+    }
+    if (x == 2) { /* computed 1, 3, 5, … */
+        d[0] = bias_relu(s[0], bias, relu);
+        d[1] = d[0];
+        for (int k = 1; k < n; k++) {
+            d[2 * k] = bias_relu((s[k - 1] + s[k]) * 0.5f, bias, relu);
+            d[2 * k + 1] = bias_relu(s[k], bias, relu);
+        }
+        if (Wo == 2 * n + 1)
+            d[Wo - 1] = d[Wo - 2];
+        return;
+    }
+    /* other strides: place the computed values, fill the skipped ones, then the vectorized epilogue */
+    for (int j = 0; j < n; j++)
+        d[cols[j]] = s[j];
+    fill_cols(&(mpx_knob){MPX_KNOB_PERF_COLS, x, o, 0}, d, Wo);
+    mpx_bias_act_fast(d, Wo, bias, relu ? MPX_ACT_RELU : MPX_ACT_NONE);
+}
+
+/* expand_plane for float32 bias and none or relu: each output written once. */
+MPX_MULTIVERSION static void expand_plane_fast(const mpx_conv_plan *p, const float *src, float *out, float bias, int relu)
+{
+    const mpx_knob *k = &p->mode.knob;
+    int Ho = p->s.Ho, Wo = p->s.Wo, nc = p->n_cols;
+    if (k->kind == MPX_KNOB_PERF_ROWS) {
+        int next = 0;
+        for (int r = 0; r < Ho; r++) {
+            float *d = out + (size_t)r * Wo;
+            const float *a, *b = NULL;
+            if (next < p->n_rows && p->rows[next] == r)
+                a = src + (size_t)next++ * Wo;
+            else if (r == Ho - 1)
+                a = src + (size_t)(next - 1) * Wo;
+            else if (r == 0)
+                a = src;
+            else
+                a = src + (size_t)(next - 1) * Wo, b = src + (size_t)next * Wo;
+            if (relu)
+                row_fast(d, a, b, Wo, bias, 1);
+            else
+                row_fast(d, a, b, Wo, bias, 0);
+        }
+        return;
+    }
+    for (int r = 0; r < Ho; r++)
+        if (relu)
+            cols_fast(out + (size_t)r * Wo, src + (size_t)r * nc, p->cols, Wo, k->stride, k->offset, bias, 1);
+        else
+            cols_fast(out + (size_t)r * Wo, src + (size_t)r * nc, p->cols, Wo, k->stride, k->offset, bias, 0);
+}
+
+/* Perforated GEMM path: output plane `out` of channel m from its compact results `src` (n_rows ×
+ * n_cols, binary16 values already when half), a row at a time: place, fill the skipped positions
+ * (rules 1-4), then bias and activation while the row is in L1. Every source is a computed row, so the
+ * rows already finished never feed a later one. */
+static void expand_plane(const mpx_conv_plan *p, const float *src, float *out, int m)
+{
+    const mpx_knob *k = &p->mode.knob;
+    int Ho = p->s.Ho, Wo = p->s.Wo, half = k->half, nc = p->n_cols;
+    size_t row = (size_t)Wo * sizeof *out;
+    const mpx_conv_mode *md = &p->mode;
+    if (!half && !md->bias_half && !md->act_half && (md->act == MPX_ACT_NONE || md->act == MPX_ACT_RELU)) {
+        expand_plane_fast(p, src, out, p->bias ? p->bias[m] : 0.0f, md->act == MPX_ACT_RELU);
+        return;
+    }
+    if (k->kind == MPX_KNOB_PERF_ROWS) {
+        int next = 0; /* compact index of the next computed row */
+        for (int r = 0; r < Ho; r++) {
+            float *d = out + (size_t)r * Wo;
+            if (next < p->n_rows && p->rows[next] == r)
+                memcpy(d, src + (size_t)next++ * Wo, row);
+            else if (r == Ho - 1)
+                memcpy(d, src + (size_t)(next - 1) * Wo, row);
+            else if (r == 0)
+                memcpy(d, src, row);
+            else
+                mean_rows(d, src + (size_t)(next - 1) * Wo, src + (size_t)next * Wo, Wo, half);
+            bias_act(p, d, Wo, m, half);
+        }
+        return;
+    }
+    for (int r = 0; r < Ho; r++) {
+        float *d = out + (size_t)r * Wo;
+        const float *s = src + (size_t)r * nc;
+        for (int j = 0; j < nc; j++)
+            d[p->cols[j]] = s[j];
+        fill_cols(k, d, Wo);
+        bias_act(p, d, Wo, m, half);
     }
 }
 
@@ -327,7 +472,8 @@ typedef struct {
     const mpx_conv_plan *p;
     const float *x;
     float *y;
-    float *workspace;
+    float *workspace; /* per-thread areas */
+    float *compact;   /* perforated GEMM path: [batch][M][n_pixels] */
     int chunks;       /* pixel chunks per (sample, group) */
     int chunk_pixels; /* pixels per chunk, a multiple of the kernel's cmr */
 } conv_job;
@@ -391,10 +537,11 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
     int cmr = arch->cmr, cnr = arch->cnr, half = p->mode.knob.half;
     int chunk = unit % job->chunks, ng = unit / job->chunks, g = ng % s->group, n = ng / s->group;
     int q0 = chunk * job->chunk_pixels, q1 = q0 + job->chunk_pixels < p->n_pixels ? q0 + job->chunk_pixels : p->n_pixels;
-    size_t plane = (size_t)s->Ho * s->Wo;
+    /* compact: the results of computed pixel q go to position q of a plane of n_pixels */
+    size_t plane = p->compact ? (size_t)p->n_pixels : (size_t)s->Ho * s->Wo;
     const float *x = padded_input(job, n, g, ws, cached);
     float *tile = ws + input_floats(p);
-    float *y = job->y + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
+    float *y = (p->compact ? job->compact : job->y) + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
     const float *pixel[16];
     int relu = p->fused && p->mode.act == MPX_ACT_RELU;
     const float *bias = p->panel_bias ? p->panel_bias + (size_t)g * mpx_round_up(p->Mg, cnr) : NULL;
@@ -408,33 +555,50 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                 int count = b1 - t0 < cmr ? b1 - t0 : cmr;
                 for (int i = 0; i < cmr; i++) /* a partial tile repeats its last pixel */
                     pixel[i] = x + p->pixel_in[t0 + (i < count ? i : count - 1)];
-                const int *po = p->pixel_out + t0;
-                if (channels == cnr && count == cmr && po[cmr - 1] - po[0] == cmr - 1) {
-                    /* consecutive outputs: the kernel stores them itself (with bias and relu when fused);
-                     * finish_range rounds them */
-                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + po[0], plane);
+                int first = p->compact ? t0 : p->pixel_out[t0];
+                if (count == cmr && (p->compact || p->pixel_out[t0 + cmr - 1] - first == cmr - 1)) {
+                    /* consecutive outputs: the kernel stores them itself (with bias and relu when fused),
+                     * through a channel-major tile when the panel has padding channels; finish_range
+                     * rounds them */
+                    if (channels == cnr) {
+                        arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + first, plane);
+                        continue;
+                    }
+                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, tile, (size_t)cmr);
+                    for (int j = 0; j < channels; j++)
+                        memcpy(y + (m0 + j) * plane + first, tile + (size_t)j * cmr, (size_t)cmr * sizeof *tile);
                     continue;
                 }
                 arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, tile, NULL, 0);
-                if (half)
+                if (half && !p->compact)
                     mpx_round_half_copy(tile, tile, (size_t)cmr * cnr);
                 for (int j = 0; j < channels; j++) {
                     float *out = y + (m0 + j) * plane;
-                    for (int i = 0; i < count; i++)
-                        out[po[i]] = tile[i * cnr + j];
+                    if (p->compact)
+                        for (int i = 0; i < count; i++)
+                            out[t0 + i] = tile[i * cnr + j];
+                    else
+                        for (int i = 0; i < count; i++)
+                            out[p->pixel_out[t0 + i]] = tile[i * cnr + j];
                 }
             }
         }
     }
 }
 
+static void finish_range(void *ctx, int begin, int end, int thread);
+
 static void indirect_range(void *ctx, int begin, int end, int thread)
 {
     conv_job *job = ctx;
     float *ws = job->workspace + (size_t)thread * thread_floats(job->p);
-    int cached = -1;
-    for (int unit = begin; unit < end; unit++)
+    int cached = -1, Mg = job->p->Mg;
+    for (int unit = begin; unit < end; unit++) {
         indirect_unit(job, unit, ws, &cached);
+        /* a unit that computed a whole (sample, group) expands it at once, while it is in cache */
+        if (job->p->compact && job->chunks == 1)
+            finish_range(job, unit * Mg, (unit + 1) * Mg, thread);
+    }
 }
 
 /* Indirect path, second pass: fill the skipped positions, then bias and activation. */
@@ -451,6 +615,13 @@ static void finish_range(void *ctx, int begin, int end, int thread)
     int half = md->knob.half && (p->perforated || !bias_rounds), all_cols = p->n_cols == p->s.Wo;
     for (int i = begin; i < end; i++) {
         float *out = job->y + (size_t)i * plane;
+        if (p->compact) {
+            float *src = job->compact + (size_t)i * p->n_pixels;
+            if (half)
+                mpx_round_half_copy(src, src, (size_t)p->n_pixels);
+            expand_plane(p, src, out, i % p->s.M);
+            continue;
+        }
         for (int r = 0; half && r < p->n_rows; r++) {
             float *row = out + (size_t)p->rows[r] * p->s.Wo;
             if (all_cols)
@@ -531,7 +702,8 @@ static void direct_range(void *ctx, int begin, int end, int thread)
 void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int batch, float *y,
                   void *workspace)
 {
-    conv_job job = {plan, x, y, (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63), 1, 0};
+    float *ws = (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
+    conv_job job = {plan, x, y, ws + compact_floats(plan, batch), ws, 1, 0};
     if (plan->direct) {
         mpx_parallel_for(pool, batch * plan->s.M, 1, direct_range, &job);
         return;
@@ -549,6 +721,7 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
     job.chunk_pixels = (tiles + job.chunks - 1) / job.chunks * cmr;
     job.chunks = (plan->n_pixels + job.chunk_pixels - 1) / job.chunk_pixels;
     mpx_parallel_for(pool, items * job.chunks, 1, indirect_range, &job);
-    if (!plan->fused && (plan->perforated || plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half))
+    if (plan->compact ? job.chunks > 1
+                      : !plan->fused && (plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half))
         mpx_parallel_for(pool, batch * plan->s.M, 1, finish_range, &job);
 }

@@ -126,6 +126,14 @@ static void choose_arch(void)
     if (!(portable && portable[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         chosen_arch = (mpx_gemm_arch){MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
                                       MPX_AVX2_CMR, MPX_AVX2_CNR, mpx_conv_kernel_avx2};
+    /* MPX_NO_AVX512=1 keeps the AVX2 convolution kernel (tests, comparisons) */
+    const char *no512 = getenv("MPX_NO_AVX512");
+    if (chosen_arch.conv_kernel == mpx_conv_kernel_avx2 && !(no512 && no512[0] == '1') &&
+        __builtin_cpu_supports("avx512f")) {
+        chosen_arch.cmr = MPX_AVX512_CMR;
+        chosen_arch.cnr = MPX_AVX512_CNR;
+        chosen_arch.conv_kernel = mpx_conv_kernel_avx512;
+    }
 #endif
 }
 

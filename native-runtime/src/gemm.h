@@ -44,6 +44,10 @@ void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, cons
                           int relu, float *tile, float *out, size_t ldo);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
+void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
+                            int relu, float *tile, float *out, size_t ldo);
+#define MPX_AVX512_CMR 8
+#define MPX_AVX512_CNR 16
 #endif
 
 static inline int mpx_round_up(int x, int to)

@@ -9,11 +9,6 @@
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
 
 #define SPLAT8(x) {x, x, x, x, x, x, x, x}
 
@@ -36,7 +31,7 @@ static inline void round8(v8f *v) /* by pointer: a 32-byte vector argument would
     *v = (v8f)((over & (exp_mask | sign)) | (~over & r));
 }
 
-MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n)
+MPX_MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -49,7 +44,7 @@ MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n)
         dst[i] = mpx_half_round(src[i]);
 }
 
-MULTIVERSION void mpx_half_bias_relu(float *v, size_t n, float b, int round_in, int relu)
+MPX_MULTIVERSION void mpx_half_bias_relu(float *v, size_t n, float b, int round_in, int relu)
 {
     const v8f bb = SPLAT8(b), zero = SPLAT8(0.0f);
     size_t i = 0;

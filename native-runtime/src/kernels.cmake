@@ -6,14 +6,16 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/half.c
     ${MPX_KERNEL_DIR}/gemm.c
     ${MPX_KERNEL_DIR}/gemm_avx2.c
+    ${MPX_KERNEL_DIR}/gemm_avx512.c
     ${MPX_KERNEL_DIR}/knob.c
     ${MPX_KERNEL_DIR}/conv.c
     ${MPX_KERNEL_DIR}/dense.c
     ${MPX_KERNEL_DIR}/pool.c)
 
 # The micro-kernels are written for fused multiply-add; ISO C modes otherwise forbid contracting
-# a*b+c. The AVX2 kernel is chosen at run time, so only its own file is built for AVX2.
+# a*b+c. The AVX2 and AVX-512 kernels are chosen at run time, so only their own files are built for them.
 set_source_files_properties(${MPX_KERNEL_DIR}/gemm.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=fast")
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+  set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx512.c PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx2;-mfma")
 endif()

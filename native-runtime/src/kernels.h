@@ -6,6 +6,13 @@
 
 #include <stddef.h>
 
+/* Loops that run over whole outputs: on x86-64 also compiled for AVX2 and chosen at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MPX_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define MPX_MULTIVERSION
+#endif
+
 /* ---- thread pool --------------------------------------------------------------------------------- */
 typedef struct mpx_pool mpx_pool;
 mpx_pool *mpx_pool_create(int threads); /* threads <= 0: one per online CPU; NULL on failure */
