@@ -54,6 +54,8 @@ const SHAPES: KnobShape[] = [
   { label: '1-D convolution, kernel 4, stride 2, pads 1/2', oneD: true, geometry: geometry({ C: 3, H: 1, W: 21, M: 4, kh: 1, kw: 4, strideW: 2, padLeft: 1, padRight: 2 }), bias: true, act: { kind: 'relu' } },
   { label: 'conv, relu and 2×2 max pool in one layer', geometry: geometry({ C: 3, H: 8, W: 8, M: 4, kh: 3, kw: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }), bias: true, act: { kind: 'relu' }, pool: true },
   { label: 'strides 3 and 2 beyond a 2×3 kernel, pads beyond it', geometry: geometry({ C: 2, H: 10, W: 11, M: 3, kh: 2, kw: 3, strideH: 3, strideW: 2, padTop: 3, padLeft: 0, padBottom: 1, padRight: 4 }), bias: true, act: { kind: 'relu' } },
+  { label: '20 channels: a whole kernel panel and a ragged one', geometry: geometry({ C: 5, H: 12, W: 13, M: 20, kh: 3, kw: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }), bias: true, act: { kind: 'relu' } },
+  { label: '1-D convolution as har-cnn has them: kernel 2, pad right 1, 18 channels', oneD: true, geometry: geometry({ C: 9, H: 1, W: 40, M: 18, kh: 1, kw: 2, padRight: 1 }), bias: true, act: { kind: 'relu' } },
   { label: 'depthwise 1×1 (sampling does not apply)', geometry: geometry({ C: 3, H: 5, W: 5, M: 3, kh: 1, kw: 1, group: 3 }), bias: true, act: { kind: 'relu' } },
 ];
 
@@ -202,64 +204,76 @@ function assertWithinBound(got: Float32Array, ref: Float64Array, bound: Float64A
   );
 }
 
+/** Each kernel the runtime can choose on x86-64 (gemm.c): the fastest the CPU has, then the fallbacks. */
+const KERNELS: [string, Record<string, string>][] = [
+  ['the fastest kernel', {}],
+  ['the AVX2 kernel (MPX_NO_AVX512=1)', { MPX_NO_AVX512: '1' }],
+  ['the portable kernel (MPX_PORTABLE_KERNELS=1)', { MPX_PORTABLE_KERNELS: '1' }],
+];
+
 describe('approximation knobs against the reference (DESIGN.md §2)', function () {
   this.timeout(180_000);
 
-  SHAPES.forEach((s, shapeIndex) => {
-    describe(s.label, () => {
-      let data: ShapeData;
-      let engine: EngineCase;
-      let input: string;
+  KERNELS.forEach(([kernel, env], kernelIndex) => describe(kernel, () => {
+    before(() => Object.assign(process.env, env));
+    after(() => Object.keys(env).forEach((k) => delete process.env[k]));
 
-      before(() => {
-        data = buildShape(s, 1000 + shapeIndex);
-        engine = EngineCase.compile(data.onnx, `knobs${shapeIndex}`);
-        input = engine.writeInput(data.x, s.oneD ? [N, data.g.C, data.g.W] : [N, data.g.C, data.g.H, data.g.W]);
-      });
+    SHAPES.forEach((s, shapeIndex) => {
+      describe(s.label, () => {
+        let data: ShapeData;
+        let engine: EngineCase;
+        let input: string;
 
-      after(() => engine?.dispose());
+        before(() => {
+          data = buildShape(s, 1000 + shapeIndex);
+          engine = EngineCase.compile(data.onnx, `knobs${kernelIndex}-${shapeIndex}`);
+          input = engine.writeInput(data.x, s.oneD ? [N, data.g.C, data.g.W] : [N, data.g.C, data.g.H, data.g.W]);
+        });
 
-      it('lists exactly the knobs that apply, in the slot order of DESIGN.md §4', () => {
-        const layer = convLayer(engine.model);
-        const applicable = ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id));
-        assert.deepEqual([...layer.knobs].sort((a, b) => a - b), applicable);
-        const slotOps = layer.slots.map((x) => x.op);
-        const actSlot = { none: [], relu: ['relu'], clip: ['clip'], leaky: ['leaky_relu'] }[s.act.kind];
-        assert.deepEqual(slotOps, [
-          data.g.group > 1 ? 'group_conv' : 'conv', ...(s.bias ? ['add'] : []), ...actSlot, ...(s.pool ? ['pool_max'] : []),
-        ]);
-        if (s.oneD) {
-          assert.ok(!layer.knobs.some((id) => decodeKnob(id).kind === 'rows'), 'a 1-D convolution lists row perforation');
-          assert.ok(layer.knobs.includes(121) && layer.knobs.includes(134), 'a 1-D convolution lacks column perforation');
-        }
-      });
+        after(() => engine?.dispose());
 
-      it('computes every applicable knob as the reference does', async function () {
-        requireRuntime(this);
-        const list = variants(ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id))).map((v) => ({
-          ...v,
-          knobs: { conv: v.knobs.conv, bias: s.bias ? v.knobs.bias : undefined, act: s.act.kind === 'none' && !s.pool ? undefined : v.knobs.act },
-        }));
-        const text = configurationText(engine.model.layers, list);
-        const failures: string[] = [];
-        for (const [i, v] of list.entries()) {
-          // Alternate the thread count and batch size so that both the split and the tail are exercised.
-          const run = await engine.run(input, { configText: text, config: v.name, threads: 1 + (i % 2), batch: 1 + ((i >> 1) % 2) });
-          assert.equal(run.record.config, v.name);
-          // The first configuration (k11) is exact, so it is index 0 and no conf0 is inserted before it.
-          assert.equal(run.record.configIndex, i, `${v.name} has index ${run.record.configIndex}`);
-          const ref = expected(s, data, v.knobs);
-          try {
-            if (usesHalf(v.knobs)) assertWithinBound(run.outputs, ref.y, ref.errorBound, v.name);
-            else assertClose(run.outputs, ref.y, 1e-4, v.name);
-          } catch (e) {
-            failures.push((e as Error).message);
+        it('lists exactly the knobs that apply, in the slot order of DESIGN.md §4', () => {
+          const layer = convLayer(engine.model);
+          const applicable = ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id));
+          assert.deepEqual([...layer.knobs].sort((a, b) => a - b), applicable);
+          const slotOps = layer.slots.map((x) => x.op);
+          const actSlot = { none: [], relu: ['relu'], clip: ['clip'], leaky: ['leaky_relu'] }[s.act.kind];
+          assert.deepEqual(slotOps, [
+            data.g.group > 1 ? 'group_conv' : 'conv', ...(s.bias ? ['add'] : []), ...actSlot, ...(s.pool ? ['pool_max'] : []),
+          ]);
+          if (s.oneD) {
+            assert.ok(!layer.knobs.some((id) => decodeKnob(id).kind === 'rows'), 'a 1-D convolution lists row perforation');
+            assert.ok(layer.knobs.includes(121) && layer.knobs.includes(134), 'a 1-D convolution lacks column perforation');
           }
-        }
-        assert.ok(failures.length === 0, `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
+        });
+
+        it('computes every applicable knob as the reference does', async function () {
+          requireRuntime(this);
+          const list = variants(ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id))).map((v) => ({
+            ...v,
+            knobs: { conv: v.knobs.conv, bias: s.bias ? v.knobs.bias : undefined, act: s.act.kind === 'none' && !s.pool ? undefined : v.knobs.act },
+          }));
+          const text = configurationText(engine.model.layers, list);
+          const failures: string[] = [];
+          for (const [i, v] of list.entries()) {
+            // Alternate the thread count and batch size so that both the split and the tail are exercised.
+            const run = await engine.run(input, { configText: text, config: v.name, threads: 1 + (i % 2), batch: 1 + ((i >> 1) % 2) });
+            assert.equal(run.record.config, v.name);
+            // The first configuration (k11) is exact, so it is index 0 and no conf0 is inserted before it.
+            assert.equal(run.record.configIndex, i, `${v.name} has index ${run.record.configIndex}`);
+            const ref = expected(s, data, v.knobs);
+            try {
+              if (usesHalf(v.knobs)) assertWithinBound(run.outputs, ref.y, ref.errorBound, v.name);
+              else assertClose(run.outputs, ref.y, 1e-4, v.name);
+            } catch (e) {
+              failures.push((e as Error).message);
+            }
+          }
+          assert.ok(failures.length === 0, `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
+        });
       });
     });
-  });
+  }));
 
   describe('the reference itself, on cases worked by hand from DESIGN.md §2', () => {
     it('refills skipped rows by rules 1–4', () => {
@@ -507,8 +521,10 @@ function randomShapes(count: number, seed: number): KnobShape[] {
   return shapes;
 }
 
-describe('knobs on random convolution geometries', function () {
+KERNELS.forEach(([kernel, env]) => describe(`knobs on random convolution geometries, ${kernel}`, function () {
   this.timeout(120_000);
+  before(() => Object.assign(process.env, env));
+  after(() => Object.keys(env).forEach((k) => delete process.env[k]));
 
   randomShapes(12, 2024).forEach((s, index) => {
     it(s.label, async function () {
@@ -545,4 +561,4 @@ describe('knobs on random convolution geometries', function () {
       }
     });
   });
-});
+}));
