@@ -29,11 +29,17 @@ export interface NoisyTraceOptions {
 
 export const DEFAULT_TRACE: NoisyTraceOptions = { utterances: 160, seed: 0, snrHigh: 40, snrLow: 0 };
 
+/** trace.json: how the trace was made and which clip is which row. */
+export interface TraceDescription extends NoisyTraceOptions {
+  utteranceList: { file: string; label: number; snrDb: number }[];
+  [about: string]: unknown;
+}
+
 export interface NoisyTrace {
   x: NdArray<Float32Array>;
   y: NdArray<Int32Array>;
   snr: NdArray<Float32Array>;
-  description: object;
+  description: TraceDescription;
 }
 
 const SIGNAL_RMS_FLOOR = 1e-4;
