@@ -93,7 +93,7 @@ export function buildNoisyTrace(dataRoot: string, o: NoisyTraceOptions, onUttera
     snr: { dtype: 'float32', shape: [o.utterances], data: Float32Array.from(snr) },
     description: {
       trace: 'keyword utterances of held-out (test-split) speakers in white noise following a day-like SNR profile',
-      data: path.resolve(dataRoot),
+      data: dataRoot,
       ...o,
       snrProfile: 'SNR_i = snrHigh - (snrHigh - snrLow) * (1 - cos(2*pi*i/(n-1))) / 2 dB, SNR = clip RMS / noise RMS',
       noise: `white Gaussian, mulberry32(seed ^ 0x9e3779b9) by Box-Muller; clip RMS floored at ${SIGNAL_RMS_FLOOR}`,
