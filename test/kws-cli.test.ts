@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { datasetClips } from '../src/core/audio/speechCommands';
 import { readNpy } from '../src/core/data/npy';
 import { REPO_ROOT, SHARED, requireShared } from './support/engine';
 import { toneSamples, wavBytes } from './support/wavFile';
@@ -90,5 +91,10 @@ describe('mobiprox kws (CLI)', function () {
     const snr = Array.from(readNpy(file('t1/snr.npy')).data as Float32Array);
     assert.equal(snr[0], 40);
     assert.ok(Math.min(...snr) < 5, `the middle is not loud: ${snr}`);
+
+    // The held-out clips that are not in the trace, e.g. to tune on.
+    const r = await cli(['kws', 'features', DATA, '--split', 'test', '--exclude-trace', file('t1/trace.json'), '--out', file('rest-x.npy'), '--labels', file('rest-y.npy')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readNpy(file('rest-y.npy')).shape[0], datasetClips(DATA, 'test').length - 12);
   });
 });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { clipFeatures } from '../../core/audio/features';
-import { DEFAULT_TRACE, buildNoisyTrace } from '../../core/audio/noisyTrace';
+import { DEFAULT_TRACE, TraceDescription, buildNoisyTrace } from '../../core/audio/noisyTrace';
 import { Clip, SPLITS, Split, datasetClips, isDatasetRoot, labelOf } from '../../core/audio/speechCommands';
 import { writeNpy } from '../../core/data/npy';
 import { MobiproxError } from '../../core/errors';
@@ -18,10 +18,12 @@ export function register(program: Command): void {
     .requiredOption('--out <x.npy>', 'features file')
     .option('--labels <y.npy>', 'also write class indices (int32), from each clip\'s class folder')
     .addOption(new Option('--split <split>', 'of a Speech Commands root: only this speaker split').choices(SPLITS))
-    .action((paths: string[], o: { out: string; labels?: string; split?: Split }) => {
+    .option('--exclude-trace <trace.json>', "leave out the clips of a trace (from 'kws trace'), e.g. to tune on the other held-out clips")
+    .action((paths: string[], o: { out: string; labels?: string; split?: Split; excludeTrace?: string }) => {
       checkWritableFolder(o.out, '--out');
       if (o.labels) checkWritableFolder(o.labels, '--labels');
-      const clips = paths.flatMap((p) => clipsAt(p, o.split));
+      const excluded = o.excludeTrace ? traceClips(o.excludeTrace) : new Set<string>();
+      const clips = paths.flatMap((p) => clipsAt(p, o.split)).filter((c) => !excluded.has(classAndName(c.file)));
       if (clips.length === 0) throw new MobiproxError(`No .wav clips in ${paths.join(', ')}.`);
       if (o.labels) {
         const unlabelled = clips.find((c) => c.label < 0);
@@ -56,6 +58,22 @@ export function register(program: Command): void {
         `${o.utterances} utterances, SNR ${o.snrHigh} → ${o.snrLow} → ${o.snrHigh} dB → ${o.outDir}/{x,y,snr}.npy, trace.json\n`,
       );
     });
+}
+
+/** A clip's identity within the data set: its class folder and file name. */
+function classAndName(file: string): string {
+  return `${path.basename(path.dirname(path.resolve(file)))}/${path.basename(file)}`;
+}
+
+function traceClips(file: string): Set<string> {
+  let list: unknown;
+  try {
+    list = (JSON.parse(fs.readFileSync(file, 'utf8')) as TraceDescription).utteranceList;
+  } catch (e) {
+    throw new MobiproxError(`--exclude-trace ${file}: ${(e as Error).message}.`, { file });
+  }
+  if (!Array.isArray(list)) throw new MobiproxError(`--exclude-trace ${file} has no utteranceList: write it with 'mobiprox kws trace'.`, { file });
+  return new Set(list.map((u: { file: string }) => classAndName(u.file)));
 }
 
 /** Clips under a path: a Speech Commands root (all classes, by split), a folder of .wav, or one .wav. */
