@@ -8,6 +8,7 @@ import * as device from './commands/device';
 import * as devices from './commands/devices';
 import * as generate from './commands/generate';
 import * as inspect from './commands/inspect';
+import * as kws from './commands/kws';
 import * as profile from './commands/profile';
 import * as run from './commands/run';
 import * as simulate from './commands/simulate';
@@ -19,7 +20,7 @@ const program = new Command()
   .version(require('../../../package.json').version)
   .showHelpAfterError();
 
-for (const command of [inspect, run, tune, devices, device, profile, simulate, calibrate, generate, bundle]) {
+for (const command of [inspect, run, tune, devices, device, profile, simulate, calibrate, generate, bundle, kws]) {
   command.register(program);
 }
 

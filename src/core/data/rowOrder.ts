@@ -5,15 +5,20 @@
  */
 import { NdArray } from './ndarray';
 
-/** A permutation of 0..n-1 by Fisher–Yates over mulberry32(seed). */
-export function seededPermutation(n: number, seed: number): Uint32Array {
+/** A uniform generator on [0, 1) seeded by a 32-bit integer (mulberry32): the same stream on every machine. */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
-  const next = () => {
+  return () => {
     let t = (state = (state + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A permutation of 0..n-1 by Fisher–Yates over mulberry32(seed). */
+export function seededPermutation(n: number, seed: number): Uint32Array {
+  const next = mulberry32(seed);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {

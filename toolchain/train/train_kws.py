@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""Train Mobiprox's keyword-spotting model and export it to ONNX.
+
+A small CNN in the style of Sainath & Parada (2015) / Honk's cnn-trad: two Conv2d+BN+ReLU+MaxPool blocks
+and one fully connected layer over log-mel features [1, 40 mel bands, 101 frames] of a 1 s clip, for the
+12 Speech Commands classes. The front end is kws_frontend.py, the twin of the product's TypeScript front
+end, so the model sees exactly what `mobiprox kws features` / `mobiprox kws trace` compute. Feature
+standardization (train-set scalar mean and std) is inside the graph as constant Sub/Div; the graph ends
+in Softmax.
+
+The data is split by speaker (SHA-1 of the speaker id, 70/10/20): train fits, val picks the epoch, test
+is reported once at the end and is where the noisy trace draws its utterances from. Training mixes in
+background noise (the dataset's six recordings and white noise) at random SNR, and shifts clips in time,
+so that the model degrades gracefully on the noisy trace.
+
+Usage (Debian's python3 carries torch and onnx):
+    /usr/bin/python3 toolchain/train/train_kws.py --data ../shared/datasets/speech-commands --out media/models
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kws_frontend as fe  # noqa: E402
+
+SHIFT = 1600  # up to ±100 ms of time shift
+NOISE_P = 0.7  # share of training clips that get noise
+SNR_RANGE = (0.0, 35.0)  # dB, uniform
+MASKS = 2  # SpecAugment: this many frequency masks (up to 5 bands) and time masks (up to 10 frames)
+
+
+class KwsCnn(nn.Module):
+    """[N, 1, 40, 101] log-mel → [N, 12] logits (probabilities with softmax=True)."""
+
+    def __init__(self, mean, std, c1=16, c2=32, kernel=5, dropout=0.5):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32))
+        self.conv1 = nn.Sequential(nn.Conv2d(1, c1, kernel, padding=kernel // 2, bias=False),
+                                   nn.BatchNorm2d(c1), nn.ReLU(), nn.MaxPool2d(2))
+        self.conv2 = nn.Sequential(nn.Conv2d(c1, c2, kernel, padding=kernel // 2, bias=False),
+                                   nn.BatchNorm2d(c2), nn.ReLU(), nn.MaxPool2d(2))
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(c2 * (fe.MELS // 4) * (fe.FRAMES // 4), len(fe.CLASSES))
+        self.softmax = False
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        x = self.conv2(self.conv1(x))
+        x = self.fc(self.dropout(torch.flatten(x, 1)))
+        return torch.softmax(x, dim=1) if self.softmax else x
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+
+
+def load(root):
+    """Raw clips and labels per split."""
+    sets = {s: ([], []) for s in ("train", "val", "test")}
+    for path, label in fe.dataset_files(root):
+        clips, labels = sets[fe.split_of(path)]
+        clips.append(fe.fit_clip(fe.read_wav(path)))
+        labels.append(label)
+    return {s: (np.stack(c), np.array(l, dtype=np.int64)) for s, (c, l) in sets.items()}
+
+
+def load_noises(root):
+    folder = os.path.join(root, "_background_noise_")
+    return [fe.read_wav(os.path.join(folder, f)) for f in sorted(os.listdir(folder)) if f.endswith(".wav")]
+
+
+def rms(clips):
+    return np.maximum(np.sqrt((clips ** 2).mean(axis=-1, keepdims=True)), 1e-4)
+
+
+def augment(clips, noises, rng):
+    n = len(clips)
+    out = np.zeros_like(clips)
+    for i, s in enumerate(rng.integers(-SHIFT, SHIFT + 1, n)):
+        if s >= 0:
+            out[i, s:] = clips[i, :fe.CLIP - s]
+        else:
+            out[i, :s] = clips[i, -s:]
+    noise = np.empty_like(clips)
+    for i in range(n):
+        k = rng.integers(len(noises) + 1)
+        if k == len(noises):
+            noise[i] = rng.standard_normal(fe.CLIP)
+        else:
+            start = rng.integers(len(noises[k]) - fe.CLIP)
+            noise[i] = noises[k][start:start + fe.CLIP]
+    snr = rng.uniform(*SNR_RANGE, size=(n, 1))
+    gain = rms(out) / rms(noise) / 10.0 ** (snr / 20.0)
+    noisy = rng.random((n, 1)) < NOISE_P
+    return out + np.where(noisy, gain * noise, 0.0)
+
+
+def spec_augment(x, fill, rng):
+    """Masks random mel bands and frames of each [1, 40, 101] map with the feature mean (0 after the model's Sub/Div)."""
+    x = x.copy()
+    for i in range(len(x)):
+        for _ in range(MASKS):
+            f, t = rng.integers(0, 6), rng.integers(0, 11)
+            f0, t0 = rng.integers(0, fe.MELS - f + 1), rng.integers(0, fe.FRAMES - t + 1)
+            x[i, :, f0:f0 + f, :] = fill
+            x[i, :, :, t0:t0 + t] = fill
+    return x
+
+
+def white_noise(clips, snr_db, rng):
+    noise = rng.standard_normal(clips.shape)
+    return clips + rms(clips) / rms(noise) / 10.0 ** (snr_db / 20.0) * noise
+
+
+def accuracy(model, x, y, batch=256):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            correct += int((model(torch.from_numpy(x[i:i + batch])).argmax(1).numpy() == y[i:i + batch]).sum())
+    return correct / len(x)
+
+
+def features(clips):
+    return fe.log_mel(clips)[:, None]
+
+
+def train(model, clips, y, x_val, y_val, noises, args):
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * -(-len(y) // args.batch))
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    rng = np.random.default_rng(args.seed)
+    yt = torch.from_numpy(y)
+    best, best_state = -1.0, None
+    fill = float(model.mean)
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.time()
+        xt = torch.from_numpy(spec_augment(features(augment(clips, noises, rng)), fill, rng))
+        model.train()
+        order = torch.randperm(len(y))
+        total = 0.0
+        for i in range(0, len(y), args.batch):
+            idx = order[i:i + args.batch]
+            opt.zero_grad()
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss) * len(idx)
+        val = accuracy(model, x_val, y_val)
+        print(f"epoch {epoch:3d} loss {total / len(y):.4f} val {val:.4f} ({time.time() - t0:.1f}s)", flush=True)
+        # Fitting on train+val leaves nothing to select on: the one-cycle schedule's last epoch is kept.
+        if args.fit == "train" and val >= best:
+            best = val
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+    if best_state is not None:
+        model.load_state_dict(best_state)
+
+
+def export(model, path):
+    model.eval()
+    model.softmax = True
+    torch.onnx.export(model, torch.zeros(1, 1, fe.MELS, fe.FRAMES), path, opset_version=13,
+                      input_names=["input"], output_names=["probabilities"],
+                      dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
+                      do_constant_folding=True)
+    model.softmax = False
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="../shared/datasets/speech-commands")
+    ap.add_argument("--out", default="media/models")
+    ap.add_argument("--epochs", type=int, default=36)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fit", choices=["train", "train+val"], default="train+val",
+                    help="speakers to fit on; with 'train', val picks the epoch")
+    args = ap.parse_args()
+
+    started = time.time()
+    torch.set_num_threads(1)
+    seed_everything(args.seed)
+
+    data = load(args.data)
+    noises = load_noises(args.data)
+    clips, y_tr = data["train"]
+    if args.fit == "train+val":
+        clips, y_tr = np.concatenate([clips, data["val"][0]]), np.concatenate([y_tr, data["val"][1]])
+    x_tr = features(clips)
+    x_val, y_val = features(data["val"][0]), data["val"][1]
+    x_te, y_te = features(data["test"][0]), data["test"][1]
+    mean, std = float(x_tr.mean()), float(x_tr.std())
+    print(f"fit ({args.fit}) {len(y_tr)} clips, val {len(y_val)}, test {len(y_te)}; features mean {mean:.4f} std {std:.4f}")
+
+    model = KwsCnn(mean, std)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"{n_params} parameters")
+    train(model, clips, y_tr, x_val, y_val, noises, args)
+
+    acc = {"train": accuracy(model, x_tr, y_tr), "val": accuracy(model, x_val, y_val), "test": accuracy(model, x_te, y_te)}
+    rng = np.random.default_rng(1)
+    for snr in (20, 10, 0):
+        acc[f"test_white_{snr}dB"] = accuracy(model, features(white_noise(data["test"][0], snr, rng)), y_te)
+    print("accuracy " + " ".join(f"{k} {v:.4f}" for k, v in acc.items()))
+
+    os.makedirs(args.out, exist_ok=True)
+    onnx_path = os.path.join(args.out, "kws-mobiprox.onnx")
+    export(model, onnx_path)
+    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes)")
+
+    meta = {
+        "model": "kws-mobiprox.onnx",
+        "task": "Keyword spotting, Speech Commands v0.02 (12 classes), from log-mel features of 1 s clips",
+        "opset": 13,
+        "input": {"name": "input", "shape": ["N", 1, fe.MELS, fe.FRAMES], "dtype": "float32",
+                  "layout": "NCHW: [batch, 1, 40 mel bands, 101 frames]",
+                  "frontEnd": "mobiprox kws features (src/core/audio/logMel.ts): 25 ms periodic-Hann frames every "
+                              "10 ms (centred, zero-padded), 512-point FFT power, 40 HTK-mel bands 20-8000 Hz, "
+                              "log(energy + 1e-6)"},
+        "output": {"name": "probabilities", "shape": ["N", len(fe.CLASSES)], "dtype": "float32",
+                   "meaning": "softmax class probabilities"},
+        "classes": fe.CLASSES,
+        "preprocessing": "none: feature standardization (train-set scalar mean/std) is inside the model",
+        "standardization": {"mean": mean, "std": std},
+        "parameters": n_params,
+        "training": {
+            "command": "/usr/bin/python3 toolchain/train/train_kws.py --data ../shared/datasets/speech-commands "
+                       "--out media/models",
+            "data": "speaker split by SHA-1 of the speaker id: train 70 %, val 10 %, test 20 %; fitted on " + args.fit +
+                    (" (last epoch kept)" if args.fit == "train+val" else " (val picks the epoch)"),
+            "clips": {"fit": len(y_tr), "val": len(y_val), "test": len(y_te)},
+            "augmentation": f"time shift up to ±{SHIFT // 16} ms; {int(NOISE_P * 100)} % of clips mixed with "
+                            f"background noise or white noise at SNR uniform in {SNR_RANGE} dB; SpecAugment "
+                            f"{MASKS} frequency masks ≤ 5 bands and {MASKS} time masks ≤ 10 frames",
+            "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+            "seconds": round(time.time() - started),
+            "torch": torch.__version__,
+        },
+        "accuracy": {k: round(v, 4) for k, v in acc.items()},
+    }
+    with open(os.path.join(args.out, "kws-mobiprox.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
