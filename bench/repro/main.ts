@@ -2,7 +2,7 @@
  * npm run repro — the Mobiprox paper's experiments run by this product: every network of networks.ts is
  * tuned on the host, profiled on an x86_64 virtual device through the real adb server and, where it adapts,
  * calibrated and simulated under every strategy. Writes bench/report/ (README.md, SVG figures,
- * results.json) from scratch. REPRO_NETWORKS=har-cnn,resnet20 selects networks.
+ * results.json) from scratch. REPRO_NETWORKS=har-cnn,resnet20,kws selects networks.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,16 +27,19 @@ async function main(): Promise<void> {
   const adbBin = findOnPath('adb');
   if (!adbBin) throw new Error('npm run repro needs adb: run bash toolchain/setup.sh.');
   const selected = process.env.REPRO_NETWORKS?.split(',');
-  const chosen = networks(SHARED).filter((n) => !selected || selected.includes(n.name));
   const started = Date.now();
   const log = (m: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${m}\n`);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-repro-'));
+  const chosen = networks(SHARED, REPO, workDir).filter((n) => !selected || selected.includes(n.name));
   const adb = new AdbServer(adbBin, 16037 + (process.pid % 1000));
   await adb.start();
   const vd = await startVirtualDevice({ abi: 'x86_64', adb });
   const runs: NetworkRun[] = [];
   try {
-    for (const net of chosen) runs.push(await runNetwork(net, { adb, serial: vd.serial, workDir, log }));
+    for (const net of chosen) {
+      if (net.prepare) log(`${net.name}: building its data sets`), net.prepare();
+      runs.push(await runNetwork(net, { adb, serial: vd.serial, workDir, log }));
+    }
   } finally {
     await vd.stop();
     await adb.kill();

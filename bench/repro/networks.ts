@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { Preprocessing } from '../../src/core/data/preprocess';
+import { buildKwsSets, kwsSetPaths } from './kwsSets';
 
 /** Rows of an .npy pair: a range in file order, or the first `count` of a seeded shuffle after `skip`. */
 export interface Rows {
@@ -29,11 +30,16 @@ export interface Network {
   device: Rows;
   /** Adaptation: temperature calibration data; the device rows are the traces. */
   calibration?: Rows;
+  /** Writes the sets above when the product builds them (they are not files of ../shared). */
+  prepare?: () => void;
 }
 
-export function networks(shared: string): Network[] {
+/** `workDir` holds the sets the pipeline builds itself. */
+export function networks(shared: string, repo: string, workDir: string): Network[] {
   const har = (f: string) => path.join(shared, 'datasets/uci-har', f);
   const cifar = (f: string) => path.join(shared, 'datasets/cifar10', f);
+  const speech = path.join(shared, 'datasets/speech-commands');
+  const kws = kwsSetPaths(path.join(workDir, 'kws-sets'));
   return [
     {
       name: 'har-cnn', title: 'HAR CNN (UCI-HAR)', model: path.join(shared, 'models/har-cnn.onnx'), preprocessing: { standardize: true },
@@ -47,6 +53,15 @@ export function networks(shared: string): Network[] {
       preprocessing: { nhwc: true, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
       tune: { input: cifar('test_x.npy'), labels: cifar('test_y.npy'), tuneSize: 1000, testSize: 1000 },
       device: { input: cifar('test_x.npy'), labels: cifar('test_y.npy'), from: 2000, count: 1000 },
+    },
+    {
+      name: 'kws', title: 'KWS CNN (Speech Commands)', model: path.join(repo, 'media/models/kws-mobiprox.onnx'), preprocessing: {},
+      // Tuned and calibrated on the held-out speakers' clips outside the trace (shuffled: the file is in class
+      // order); the noisy trace, in its order, is what the device profiles and the strategies replay.
+      tune: { ...kws.heldOut, shuffleSeed: 1, tuneSize: 250, testSize: 201 },
+      calibration: kws.heldOut,
+      device: { input: kws.trace.input, labels: kws.trace.labels },
+      prepare: () => buildKwsSets(speech, path.dirname(kws.trace.input)),
     },
   ];
 }
