@@ -72,6 +72,9 @@ export async function runNetwork(net: Network, stage: Stage): Promise<NetworkRun
     const t0 = Date.now();
     const profiled = await profileOnDevice({
       adb: stage.adb, serial: stage.serial, data, set: tuned.set, recordsFile: path.join(dir, 'device.records.jsonl'), batch: 1,
+      // One inference at a time on one core, as the tuner measured: at batch 1 a second thread slows the
+      // approximated convolutions (less work to split) more than the exact ones.
+      threads: 1,
     });
     profileSeconds = (Date.now() - t0) / 1000;
     remoteSeconds = profiled.remoteMs / 1000;
