@@ -3,33 +3,18 @@
  * `mobiprox: …` that names what is wrong (no stack trace), a non-zero exit, and nothing written.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileModel } from '../src/core/compile';
 import { encodeNpy } from '../src/core/data/npy';
+import { CLI, cli } from './support/cli';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 import { Random } from './support/random';
 import { OnnxBuilder } from './support/onnxBuilder';
 
-const CLI = path.join(REPO_ROOT, 'out/src/cli/main.js');
 /** The bundled default model: input [N, 128, 9], 6 classes. */
 const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
-
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A .npy file written by hand, so that its header can say anything. */
 function rawNpy(header: string, data: Uint8Array): Buffer {

@@ -3,29 +3,16 @@
  * naming the culprit and writes nothing; good input gives the same files every time.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { datasetClips } from '../src/core/audio/speechCommands';
 import { readNpy } from '../src/core/data/npy';
-import { REPO_ROOT, SHARED, requireShared } from './support/engine';
+import { CLI, cli } from './support/cli';
+import { SHARED, requireShared } from './support/engine';
 import { toneSamples, wavBytes } from './support/wavFile';
 
-const CLI = path.join(REPO_ROOT, 'out/src/cli/main.js');
 const DATA = path.join(SHARED, 'datasets/speech-commands');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('mobiprox kws (CLI)', function () {
   this.timeout(120_000);

@@ -3,17 +3,16 @@
  * import, compile, native runtime — against onnxruntime on real data, and their accuracies through the CLI.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { readNpy } from '../src/core/data/npy';
 import { assertClose } from './support/compare';
+import { CLI, CliResult, cli } from './support/cli';
 import { EngineCase, REPO_ROOT, SHARED, requireRuntime, requireShared } from './support/engine';
 import { runReference, runReferencePerSample } from './support/reference';
 
 const TOLERANCE = 1e-4;
-const CLI = path.join(REPO_ROOT, 'out/src/cli/main.js');
 
 function float32(file: string): { data: Float32Array; shape: number[] } {
   const a = readNpy(file);
@@ -77,21 +76,6 @@ async function compareWithReference(
   } finally {
     engine.dispose();
   }
-}
-
-interface CliResult { code: number | null; stdout: string; stderr: string; seconds: number }
-
-function cli(args: string[]): Promise<CliResult> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, seconds: (Date.now() - start) / 1000 }));
-  });
 }
 
 function accuracyOf(r: CliResult, what: string): number {

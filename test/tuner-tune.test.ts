@@ -4,7 +4,6 @@
  * second tuning with the same cache profiles nothing, and a cancelled tuning keeps what it validated.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,26 +16,14 @@ import { singleKnobProfiles } from '../src/core/tuner/profiles';
 import { TuneOptions, TuneProgress, tune } from '../src/core/tuner/tune';
 import { prepareTuningData } from '../src/core/tuner/tuningData';
 import { measureChoices } from '../src/core/tuner/validation';
+import { cli } from './support/cli';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 
-const CLI = path.join(REPO_ROOT, 'out/src/cli/main.js');
 const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
 const INPUT = path.join(REPO_ROOT, 'media/data/har-test-x.npy');
 const LABELS = path.join(REPO_ROOT, 'media/data/har-test-y.npy');
 const TUNE = 300;
 const TEST = 300;
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('tuning the bundled HAR model', function () {
   this.timeout(300_000);

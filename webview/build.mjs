@@ -49,4 +49,5 @@ await Promise.all([
   copyFile(plotly, path.join(outdir, 'plotly-basic.min.js')),
   plotlyCss(plotly).then((css) => writeFile(path.join(outdir, 'plotly.css'), css + '\n')),
   ...pages.map((p) => copyFile(path.join(root, 'webview', 'src', p, `${p}.css`), path.join(outdir, `${p}.css`))),
+  copyFile(path.join(root, 'webview', 'src', 'common', 'page.css'), path.join(outdir, 'page.css')),
 ]);

@@ -350,7 +350,11 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
   it('inserts the usage snippet into a Kotlin file, naming the model assets', async () => {
     await workbench.editorTab('MobiproxModel.kt').first().click();
     await workbench.runCommand('Mobiprox: Insert Usage Snippet');
-    await workbench.runCommand('File: Save');
+    // The insertion is asynchronous: wait for the edit, then save as a user does (a palette opened meanwhile
+    // could be closed by the snippet taking the focus).
+    await page.locator('.monaco-editor .view-lines', { hasText: 'classify(window' }).first().waitFor();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+S');
     const source = path.join(workspace, 'har-mobiprox-android', 'src', 'main', 'java', 'com', 'example', 'mobiprox', 'MobiproxModel.kt');
     // The save lands on disk a moment after the command.
     const deadline = Date.now() + 10_000;

@@ -41,7 +41,7 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
     webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(this.extensionUri)] };
     webview.html = webviewHtml(webview, this.extensionUri, {
       title: `Model overview: ${document.loaded.file}`,
-      styles: ['modelOverview.css'],
+      styles: ['page.css', 'modelOverview.css'],
       scripts: ['modelOverview.js'],
       plotly: true,
     });

@@ -34,7 +34,7 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<TimelineSta
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'mobiprox.svg');
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, {
       title: panel.title,
-      styles: ['timeline.css'],
+      styles: ['page.css', 'timeline.css'],
       scripts: ['timeline.js'],
       plotly: true,
     });

@@ -10,17 +10,27 @@ export class Workbench {
     await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 120_000 });
   }
 
-  /** Runs a command by its palette title, e.g. "Mobiprox: Open Model". */
-  async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    const input = this.quickInput();
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    // Exactly this command: its row's label is the title, then the keybinding if it has one.
-    const row = this.page
-      .locator('.quick-input-widget .quick-input-list')
-      .getByRole('option', { name: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`) });
-    await row.click();
+  /**
+   * Runs a command by its palette title, e.g. "Mobiprox: Open Model". An editor that an earlier command is
+   * still opening can take the focus and close the palette under the user; like the user, open it again.
+   */
+  async runCommand(title: string, attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.page.keyboard.press('F1');
+        const input = this.quickInput();
+        await input.fill(`>${title}`, { timeout: 10_000 });
+        // Exactly this command: its row's label is the title, then the keybinding if it has one.
+        const row = this.page
+          .locator('.quick-input-widget .quick-input-list')
+          .getByRole('option', { name: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`) });
+        await row.click({ timeout: 10_000 });
+        return;
+      } catch (e) {
+        if (attempt >= attempts) throw e;
+        await this.page.keyboard.press('Escape');
+      }
+    }
   }
 
   /** Opens a workspace file with Quick Open (what Ctrl+P does), with its default editor. */
