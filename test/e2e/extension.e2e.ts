@@ -3,11 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import * as net from 'node:net';
 import { BrowserContext, chromium, ConsoleMessage, Frame, Page } from 'playwright-core';
 import { compileModel } from '../../src/core/compile';
 import { readConfigurationSet } from '../../src/core/knobs/configurationSet';
-import { CodeServer, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
+import { CodeServer, freePort, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
 import { Workbench } from './support/workbench';
 
 /**
@@ -43,17 +42,6 @@ async function paretoPoints(frame: Frame): Promise<Record<string, number>> {
     }
     return counts;
   })()`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Evaluated in the overview page (plotly keeps the layout on the chart's element). */

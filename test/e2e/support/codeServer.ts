@@ -119,7 +119,8 @@ function httpStatus(url: string): Promise<number | undefined> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nobody listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
