@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
+/** Every page is plotly's basic bundle, the shared page.css, then the page's own <name>.css and <name>.js. */
 export interface WebviewPage {
   title: string;
-  /** Files under out/webview/, loaded in order. */
-  scripts: string[];
-  styles: string[];
-  /** Loads plotly's basic bundle (global `Plotly`) before the scripts, with its stylesheet. */
-  plotly?: boolean;
+  /** The page's bundle under out/webview/, e.g. "pareto" (webview/build.mjs writes one per webview/src folder). */
+  name: string;
 }
 
 /** The folder every webview resource is loaded from, and the only one the webviews may read. */
@@ -22,8 +20,8 @@ export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: WebviewPage): string {
   const nonce = randomBytes(16).toString('base64');
   const uri = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(extensionUri), file)).toString();
-  const styles = page.plotly ? ['plotly.css', ...page.styles] : page.styles;
-  const scripts = page.plotly ? ['plotly-basic.min.js', ...page.scripts] : page.scripts;
+  const styles = ['plotly.css', 'page.css', `${page.name}.css`];
+  const scripts = ['plotly-basic.min.js', `${page.name}.js`];
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
@@ -38,7 +36,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, p
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(page.title)}</title>
-${page.plotly ? PLOTLY_NO_INLINE_STYLES : ''}
+${PLOTLY_NO_INLINE_STYLES}
 ${styles.map((s) => `<link rel="stylesheet" nonce="${nonce}" href="${uri(s)}">`).join('\n')}
 </head>
 <body>

@@ -41,9 +41,7 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
     webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(this.extensionUri)] };
     webview.html = webviewHtml(webview, this.extensionUri, {
       title: `Model overview: ${document.loaded.file}`,
-      styles: ['page.css', 'modelOverview.css'],
-      scripts: ['modelOverview.js'],
-      plotly: true,
+      name: 'modelOverview',
     });
     const message: HostMessage = overviewMessage(document.loaded);
     const subscriptions = [

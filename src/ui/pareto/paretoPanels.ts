@@ -68,9 +68,7 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'mobiprox.svg');
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, {
       title: panel.title,
-      styles: ['page.css', 'pareto.css'],
-      scripts: ['pareto.js'],
-      plotly: true,
+      name: 'pareto',
     });
     this.panels.set(file, panel);
     this.shown.set(panel, message);

@@ -34,9 +34,7 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<TimelineSta
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'mobiprox.svg');
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, {
       title: panel.title,
-      styles: ['page.css', 'timeline.css'],
-      scripts: ['timeline.js'],
-      plotly: true,
+      name: 'timeline',
     });
     const message: HostMessage = { type: 'show', view };
     const received = panel.webview.onDidReceiveMessage((m: unknown) => {
