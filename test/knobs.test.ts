@@ -186,6 +186,16 @@ function usesHalf(k: LayerKnobs): boolean {
   return decodeKnob(k.conv).half || k.bias === 12 || k.act === 12;
 }
 
+/** Compares one configuration's outputs with its reference (within the fp16 bound, or 1e-4 in fp32) and keeps the failure. */
+function noteMismatch(failures: string[], got: Float32Array, ref: { y: Float64Array; errorBound: Float64Array }, knobs: LayerKnobs, label: string): void {
+  try {
+    if (usesHalf(knobs)) assertWithinBound(got, ref.y, ref.errorBound, label);
+    else assertClose(got, ref.y, 1e-4, label);
+  } catch (e) {
+    failures.push((e as Error).message);
+  }
+}
+
 function assertWithinBound(got: Float32Array, ref: Float64Array, bound: Float64Array, label: string): void {
   assert.equal(got.length, ref.length, `${label}: ${got.length} outputs, reference has ${ref.length}`);
   let worst = -1;
@@ -261,13 +271,7 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
             assert.equal(run.record.config, v.name);
             // The first configuration (k11) is exact, so it is index 0 and no conf0 is inserted before it.
             assert.equal(run.record.configIndex, i, `${v.name} has index ${run.record.configIndex}`);
-            const ref = expected(s, data, v.knobs);
-            try {
-              if (usesHalf(v.knobs)) assertWithinBound(run.outputs, ref.y, ref.errorBound, v.name);
-              else assertClose(run.outputs, ref.y, 1e-4, v.name);
-            } catch (e) {
-              failures.push((e as Error).message);
-            }
+            noteMismatch(failures, run.outputs, expected(s, data, v.knobs), v.knobs, v.name);
           }
           assert.ok(failures.length === 0, `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
         });
@@ -547,13 +551,7 @@ KERNELS.forEach(([kernel, env]) => describe(`knobs on random convolution geometr
         const failures: string[] = [];
         for (const [i, v] of list.entries()) {
           const run = await engine.run(input, { configText: text, config: v.name, threads: 1 + (i % 2), batch: 1 + (i % 2) });
-          const ref = referenceConvLayer(data.x, data.w, data.b, data.g, v.knobs, s.act);
-          try {
-            if (usesHalf(v.knobs)) assertWithinBound(run.outputs, ref.y, ref.errorBound, v.name);
-            else assertClose(run.outputs, ref.y, 1e-4, v.name);
-          } catch (e) {
-            failures.push((e as Error).message);
-          }
+          noteMismatch(failures, run.outputs, referenceConvLayer(data.x, data.w, data.b, data.g, v.knobs, s.act), v.knobs, v.name);
         }
         assert.ok(failures.length === 0, `${failures.length} of ${list.length} configurations differ:\n${failures.join('\n')}`);
       } finally {
