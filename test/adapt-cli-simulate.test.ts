@@ -3,16 +3,16 @@
  * test windows, with configurations profiled on the host.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { profileOnHost } from '../src/core/adapt/hostProfile';
-import { AdaptableSet } from '../src/core/adapt/profiledSet';
+import { AdaptableSet, relativeCosts } from '../src/core/adapt/profiledSet';
 import { readNpy } from '../src/core/data/npy';
 import { Configuration } from '../src/core/knobs/configuration';
 import { readConfigurationSet, writeConfigurationSet } from '../src/core/knobs/configurationSet';
 import { prepareData } from '../src/core/runtime/prepare';
+import { cli } from './support/cli';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 
 const MEDIA = path.join(REPO_ROOT, 'media');
@@ -20,12 +20,6 @@ const MODEL = path.join(MEDIA, 'models/har-mobiprox.onnx');
 const X = path.join(MEDIA, 'data/har-test-x.npy');
 const Y = path.join(MEDIA, 'data/har-test-y.npy');
 const SUBJECTS = path.join(MEDIA, 'data/har-test-subject.npy');
-const CLI = path.join(__dirname, '../src/cli/main.js');
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO_ROOT });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configurations)', function () {
   this.timeout(300_000);
@@ -41,7 +35,7 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
         name, speedup: 1, energy: 1, accuracy: 0, qosLoss: 0,
         layers: data.model.layers.map((l) => l.slots.map((s, j) => ({ op: s.op, knob: j === 0 && l.op === 'conv' ? knob : 11 }))),
       });
-      const { set } = await profileOnHost(MODEL, data, [conv('perf2', 121), conv('samp2', 231)], { threads: 1, rounds: 3 });
+      const { set } = await profileOnHost(MODEL, data, [conv('perf2', 121), conv('samp2', 231)], { threads: 1 });
       profile = path.join(dir, 'har.configs.json');
       writeConfigurationSet(profile, set);
     } finally {
@@ -51,8 +45,8 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
 
   after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('replays one trace per subject; pinned at the exact configuration it has the profiled accuracy at cost 1', () => {
-    const r = cli('simulate', '--profile', profile, '--labels', Y, '--trace-by', SUBJECTS, '--strategy', 'fixed', '--json');
+  it('replays one trace per subject; pinned at the exact configuration it has the profiled accuracy at cost 1', async () => {
+    const r = await cli(['simulate', '--profile', profile, '--labels', Y, '--trace-by', SUBJECTS, '--strategy', 'fixed', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     const subjects = new Set(Array.from(readNpy(SUBJECTS).data as ArrayLike<number>));
@@ -64,47 +58,70 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
     assert.equal(out.pooled.agreement, 100);
   });
 
-  it('keeps the budget strategy within its bound and prints the table', () => {
+  it('keeps the budget strategy within its bound and prints the table', async () => {
     const set = readConfigurationSet(profile);
     // A bound the cheapest configuration fits (the budget strategy's guarantee needs one).
     const budget = Math.min(1, Math.max(...set.configurations.slice(1).map((c) => 1 / c.host!.speedup)) + 0.01);
-    const json = JSON.parse(cli('simulate', '--profile', profile, '--labels', Y, '--strategy', 'budget', '--budget', String(budget), '--json').stdout);
+    const fitting = await cli(['simulate', '--profile', profile, '--labels', Y, '--strategy', 'budget', '--budget', String(budget), '--json']);
+    assert.equal(fitting.code, 0, fitting.stderr);
+    assert.equal(fitting.stderr, '');
+    const json = JSON.parse(fitting.stdout);
+    assert.deepEqual(json.warnings, []);
     assert.ok(Math.min(...json.costs) <= budget);
     assert.ok(json.pooled.relativeCost <= budget + Math.max(...json.costs) / 619 + 1e-12, `cost ${json.pooled.relativeCost} over ${budget}`);
-    const table = cli('simulate', '--profile', profile, '--labels', Y, '--trace-by', SUBJECTS, '--strategy', 'state', '--growth', 'exponential');
+    const table = await cli(['simulate', '--profile', profile, '--labels', Y, '--trace-by', SUBJECTS, '--strategy', 'state', '--growth', 'exponential']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^strategy\s+state-driven, exponential, N=3, V_L=2$/m);
     assert.match(table.stdout, /^pooled\s+619\s/m);
   });
 
-  it('calibrate stores temperatures and thresholds; the calibrated set then needs the model to calibrate the trace', () => {
+  it('warns when no configuration fits the budget, and rests at the cheapest instead of the most expensive', async () => {
+    const set = readConfigurationSet(profile);
+    const costs = relativeCosts(set);
+    const cheapest = costs.indexOf(Math.min(...costs));
+    const budget = Math.min(...costs) / 2; // below every configuration's cost
+    const message = `No configuration fits the budget ${budget}: the cheapest, ${set.configurations[cheapest].name}, costs ${costs[cheapest].toFixed(3)} of the exact one; the strategy stays there.`;
+    const json = await cli(['simulate', '--profile', profile, '--labels', Y, '--strategy', 'budget', '--budget', String(budget), '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stderr, `mobiprox: warning: ${message}\n`);
+    const out = JSON.parse(json.stdout);
+    assert.deepEqual(out.warnings, [message]);
+    // The first inference runs at the exact configuration, every later one at the cheapest.
+    assert.deepEqual(out.traces[0].timeline.slice(1), new Array<number>(618).fill(cheapest));
+    const table = await cli(['simulate', '--profile', profile, '--labels', Y, '--trace-by', SUBJECTS, '--strategy', 'rules', '--rule', 'charging:0', '--inner', 'budget', '--budget', String(budget)]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(table.stderr, `mobiprox: warning: ${message}\n`, 'once, however many traces');
+    assert.match(table.stdout, /^pooled\s+619\s/m);
+  });
+
+  it('calibrate stores temperatures and thresholds; the calibrated set then needs the model to calibrate the trace', async () => {
     const calibrated = path.join(dir, 'calibrated.json');
-    const r = cli('calibrate', '--profile', profile, '--model', MODEL, '--input', X, '--labels', Y, '--out', calibrated, '--json');
+    const r = await cli(['calibrate', '--profile', profile, '--model', MODEL, '--input', X, '--labels', Y, '--out', calibrated, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const set = readConfigurationSet(calibrated) as AdaptableSet;
     assert.equal(set.calibration!.temperatures.length, 3);
     set.calibration!.fits.forEach((f) => assert.ok(f.nllAfter <= f.nllBefore + 1e-12));
     assert.equal(set.calibration!.thresholds.lessBelow.length, 3);
-    const recorded = cli('simulate', '--profile', calibrated, '--labels', Y, '--strategy', 'confidence');
+    const recorded = await cli(['simulate', '--profile', calibrated, '--labels', Y, '--strategy', 'confidence']);
     assert.notEqual(recorded.code, 0);
     assert.match(recorded.stderr, /^mobiprox: The set is calibrated but its recorded confidences are not: give the model/);
-    const rerun = cli('simulate', '--profile', calibrated, '--labels', Y, '--input', X, '--model', MODEL, '--strategy', 'rules', '--rule', 'battery<50:2', '--battery', '100:0', '--json');
+    const rerun = await cli(['simulate', '--profile', calibrated, '--labels', Y, '--input', X, '--model', MODEL, '--strategy', 'rules', '--rule', 'battery<50:2', '--battery', '100:0', '--json']);
     assert.equal(rerun.code, 0, rerun.stderr);
     const timeline: number[] = JSON.parse(rerun.stdout).traces[0].timeline;
     // The battery falls below 50 % halfway: from there the rule pins the last configuration.
     assert.ok(timeline.slice(Math.ceil(619 / 2) + 1).every((k) => k === 2));
   });
 
-  it('generate writes the engine, the wrapper, the JNI binding and the usage snippet', () => {
+  it('generate writes the engine, the wrapper, the JNI binding and the usage snippet', async () => {
     const out = path.join(dir, 'gen');
-    const r = cli('generate', '--configs', profile, '--strategy', 'confidence', '--lang', 'kotlin', '--package', 'com.example.har', '--out', out);
+    const r = await cli(['generate', '--configs', profile, '--strategy', 'confidence', '--lang', 'kotlin', '--package', 'com.example.har', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     for (const f of ['com/example/har/MobiproxAdaptation.kt', 'com/example/har/MobiproxModel.kt', 'com/mobiprox/MobiproxRuntime.java', 'USAGE.md']) {
       assert.ok(fs.existsSync(path.join(out, f)), f);
     }
   });
 
-  it('names what is wrong in one line', () => {
+  it('names what is wrong in one line', async () => {
     const cases: [string[], RegExp][] = [
       [['simulate', '--profile', profile, '--labels', Y, '--strategy', 'budget'], /^mobiprox: The budget strategy needs --budget <b>/],
       [['simulate', '--profile', profile, '--labels', Y, '--strategy', 'rules', '--rule', 'battery<<2:1'], /'battery<<2:1' is not a rule|'battery<<2' in rule/],
@@ -113,7 +130,7 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
       [['generate', '--configs', profile, '--strategy', 'naive', '--package', 'com.example.new', '--out', dir], /'com\.example\.new' is not a package name/],
     ];
     for (const [args, message] of cases) {
-      const r = cli(...args);
+      const r = await cli(args);
       assert.notEqual(r.code, 0, args.join(' '));
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at /);

@@ -177,13 +177,35 @@ describe('adaptation: budget strategy', () => {
     assert.equal(s.credit, 0.875);
   });
 
-  it('returns home from past it, and rests at the last configuration when nothing fits the bound', () => {
+  it('returns home from past it, and rests at the cheapest configuration when nothing fits the bound', () => {
     const s = new BudgetStrategy(bands(4), { budget: 0.625, costs: [1, 0.75, 0.5, 0.25] });
+    assert.equal(s.fits, true);
+    assert.equal(s.warning, undefined);
     s.restrict(3, 3);
     assert.equal(s.index, 3);
     s.restrict(0, 3);
     assert.equal(s.next({ prediction: 0, confidence: N }), 2); // past home, out of debt → home
     assert.equal(new BudgetStrategy(bands(3), { budget: 0.3, costs: [1, 0.6, 0.4] }).home, 2);
+  });
+
+  it('with measured costs that do not fall with the index and none within the bound, rests at the cheapest and says so', () => {
+    // The last configuration measured slower than the exact one: the old fallback (the last index) cost 1.33.
+    const costs = [1, 0.9, 0.82, 0.95, 1.33];
+    const s = new BudgetStrategy(bands(5), { budget: 0.7, costs, names: ['conf0', 'conf1', 'conf2', 'conf3', 'conf4'] });
+    assert.equal(s.fits, false);
+    assert.equal(s.home, 2);
+    assert.equal(s.warning, 'No configuration fits the budget 0.7: the cheapest, conf2, costs 0.820 of the exact one; the strategy stays there.');
+    // Every inference adds debt: doubt, confidence and a full range never move it from home after the first.
+    const seq = [D, C, N, D, D, C, C, N].map((c) => ({ prediction: 1, confidence: c }));
+    assert.deepEqual(run(s, seq), new Array<number>(seq.length).fill(2));
+    // Ties go to the more accurate configuration; without names the warning counts indices.
+    const tie = new BudgetStrategy(bands(4), { budget: 0.5, costs: [1, 0.6, 0.8, 0.6] });
+    assert.equal(tie.home, 1);
+    assert.match(tie.warning!, /^No configuration fits the budget 0\.5: the cheapest, configuration 1, costs 0\.600 of the exact one/);
+    // Context rules pass the inner strategy's warning on; a fitting budget has none.
+    assert.equal(createStrategy({ kind: 'rules', rules: [{ min: 0, max: 1 }], inner: { kind: 'budget', budget: 0.7 } }, { count: 5, thresholds: bands(5), costs }).warning,
+      'No configuration fits the budget 0.7: the cheapest, configuration 2, costs 0.820 of the exact one; the strategy stays there.');
+    assert.equal(createStrategy({ kind: 'budget', budget: 0.82 }, { count: 5, thresholds: bands(5), costs }).warning, undefined);
   });
 
   it('keeps the mean cost within (largest cost − B) / samples of the bound whatever it observes', () => {

@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { profileOnHost } from '../src/core/adapt/hostProfile';
+import { relativeCosts } from '../src/core/adapt/profiledSet';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { toNumbers } from '../src/core/data/ndarray';
 import { exactConfiguration } from '../src/core/knobs/configuration';
-import { writeConfigurationSet } from '../src/core/knobs/configurationSet';
+import { readConfigurationSet, writeConfigurationSet } from '../src/core/knobs/configurationSet';
 import { prepareData } from '../src/core/runtime/prepare';
 import { simulateProfiledSet } from '../src/ui/timeline/simulateProfiledSet';
 
@@ -28,7 +29,7 @@ describe('Simulate Strategy: a profiled set replayed into the timeline panel', (
       const exact = exactConfiguration(data.model.layers.map((l) => l.slots.map((s) => s.op)));
       // Half precision on every convolution: a cheaper configuration that mostly agrees with the exact one.
       const half = { ...exact, name: 'conf1', layers: exact.layers.map((slots) => slots.map((s, i) => (i === 0 && s.op === 'conv' ? { ...s, knob: 12 } : s))) };
-      const { set } = await profileOnHost(MODEL, data, [exact, half], { threads: 1, rounds: 1, timingLimit: 64 });
+      const { set } = await profileOnHost(MODEL, data, [exact, half], { threads: 1, timing: { maxSeconds: 2 } });
       profile = path.join(dir, 'har.profiled.json');
       writeConfigurationSet(profile, set);
     } finally {
@@ -51,6 +52,16 @@ describe('Simulate Strategy: a profiled set replayed into the timeline panel', (
       assert.ok(t.index.includes(1), `${t.name}: the naive strategy approximates while predictions repeat`);
       assert.equal(t.cumulativeSaving.length, t.index.length);
     }
+  });
+
+  it('carries the budget strategy\'s warning when no configuration fits, none when one does', () => {
+    const costs = relativeCosts(readConfigurationSet(profile));
+    const cheapest = costs.indexOf(Math.min(...costs));
+    const tight = simulateProfiledSet({ profile, labels: Y, strategy: { kind: 'budget', budget: Math.min(...costs) / 2 } });
+    assert.equal(tight.warnings?.length, 1);
+    assert.match(tight.warnings![0], new RegExp(`^No configuration fits the budget [\\d.]+: the cheapest, conf${cheapest}, costs ${costs[cheapest].toFixed(3)} of the exact one`));
+    assert.ok(tight.traces[0].index.slice(1).every((k) => k === cheapest));
+    assert.deepEqual(simulateProfiledSet({ profile, labels: Y, strategy: { kind: 'budget', budget: 1 } }).warnings, []);
   });
 
   it('refuses labels that are not those of the profiled samples, saying why', () => {

@@ -54,16 +54,20 @@ export function register(program: Command): void {
       const traces = o.traceBy ? splitTrace(whole, readNpy(o.traceBy).data as ArrayLike<number>) : [whole];
       const [start, end] = o.battery ?? [100, 100];
       const configs = strategyConfigurations(set);
-      const results = traces.map((t) => {
+      const strategies = traces.map(() => createStrategy(spec, configs));
+      const warning = strategies[0]?.warning;
+      const warnings = warning === undefined ? [] : [warning];
+      for (const w of warnings) process.stderr.write(`mobiprox: warning: ${w}\n`);
+      const results = traces.map((t, n) => {
         const context: DeviceContext[] = Array.from(t.labels, (_, i) => ({
           battery: t.labels.length > 1 ? start + ((end - start) * i) / (t.labels.length - 1) : start, charging: !!o.charging, mode: o.mode,
         }));
-        return simulate({ ...t, context }, createStrategy(spec, configs));
+        return simulate({ ...t, context }, strategies[n]);
       });
       const { pooled, meanPerTrace } = aggregate(results);
       if (o.json) {
         const brief = (r: SimulationResult) => ({ ...r, counts: undefined, timeline: Array.from(r.timeline.index) });
-        process.stdout.write(JSON.stringify({ strategy: spec, configurations: set.configurations.map((c) => c.name), costs: configs.costs, traces: results.map(brief), pooled, meanPerTrace }) + '\n');
+        process.stdout.write(JSON.stringify({ strategy: spec, configurations: set.configurations.map((c) => c.name), costs: configs.costs, warnings, traces: results.map(brief), pooled, meanPerTrace }) + '\n');
         return;
       }
       process.stdout.write(table(describeStrategy(spec), set, configs.costs!, results, pooled, meanPerTrace));

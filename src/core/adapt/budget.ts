@@ -3,10 +3,12 @@
  * what the bound leaves where the calibrated confidence says accuracy is at stake.
  *
  * Its resting point is "home", the most accurate configuration whose cost fits the bound (the lowest index
- * with cost ≤ B; the last one if none fits). A credit counts the cost saved against the bound,
- * credit += B − cost[k] after each inference at configuration k, capped at `slack` so that a long easy
- * stretch cannot bank enough to pay for a long exact one later. With the confidence-driven strategy's bands
- * (doubtful: c below the "less" band; confident: c above the "more" band), after each inference:
+ * with cost ≤ B). Costs are measured, so they need not fall with the index: if none fits, home is the
+ * cheapest configuration (the lower index on a tie) and `warning` says so. A credit counts the cost saved
+ * against the bound, credit += B − cost[k] after each inference at configuration k, capped at `slack` so
+ * that a long easy stretch cannot bank enough to pay for a long exact one later. With the confidence-driven
+ * strategy's bands (doubtful: c below the "less" band; confident: c above the "more" band), after each
+ * inference:
  *
  *   1. doubtful, and the credit pays for one more inference at the most accurate allowed configuration
  *      (credit ≥ cost[min] − B): go there — a burst of accuracy where the prediction is in doubt;
@@ -18,7 +20,8 @@
  * Configurations cheaper than home are never chosen: they cost accuracy and the bound does not need them.
  * Every move below home is paid for in advance and debt sends the strategy home, so the credit never falls
  * below −(largest cost − B) and the mean cost exceeds B by at most (largest cost − B) / samples — as long as
- * home fits the bound and no context rule forbids it.
+ * home fits the bound and no context rule forbids it. When nothing fits, every inference adds debt, so rule 2
+ * holds the strategy at home from the second inference on: the mean cost tends to the cheapest cost, above B.
  */
 import { MobiproxError } from '../errors';
 import { ConfidenceThresholds } from './confidenceDriven';
@@ -31,6 +34,8 @@ export interface BudgetOptions {
   costs: number[];
   /** Largest credit that may be banked, in units of the exact configuration's cost (default 2). */
   slack?: number;
+  /** Configuration names, for the warning (default "configuration K"). */
+  names?: string[];
 }
 
 export class BudgetStrategy implements AdaptationStrategy {
@@ -38,8 +43,12 @@ export class BudgetStrategy implements AdaptationStrategy {
   private readonly costs: number[];
   private readonly budget: number;
   private readonly slack: number;
-  /** The most accurate configuration whose cost fits the budget. */
+  /** The most accurate configuration whose cost fits the budget; the cheapest one if none fits. */
   readonly home: number;
+  /** Whether some configuration's cost fits the budget. */
+  readonly fits: boolean;
+  /** Set when no configuration fits the budget: the bound, the cheapest configuration and its cost. */
+  readonly warning?: string;
   /** Cost saved against the bound so far, at most `slack`. */
   credit = 0;
 
@@ -60,7 +69,13 @@ export class BudgetStrategy implements AdaptationStrategy {
     this.costs = options.costs.slice();
     this.budget = options.budget;
     const fits = this.costs.findIndex((c) => c <= this.budget);
-    this.home = fits >= 0 ? fits : count - 1;
+    const cheapest = this.costs.reduce((best, c, k) => (c < this.costs[best] ? k : best), 0);
+    this.fits = fits >= 0;
+    this.home = this.fits ? fits : cheapest;
+    if (!this.fits) {
+      const name = options.names?.[cheapest] ?? `configuration ${cheapest}`;
+      this.warning = `No configuration fits the budget ${this.budget}: the cheapest, ${name}, costs ${this.costs[cheapest].toFixed(3)} of the exact one; the strategy stays there.`;
+    }
     this.stepper = new IndexStepper(count);
   }
 

@@ -54,6 +54,10 @@ export class ContextRules implements AdaptationStrategy {
     return this.inner.index;
   }
 
+  get warning(): string | undefined {
+    return this.inner.warning;
+  }
+
   /** Applies the first matching rule's range (all configurations if none matches); returns the index. */
   setContext(context: DeviceContext): number {
     const rule = this.rules.find((r) => ruleMatches(r, context));

@@ -20,6 +20,8 @@ export interface AdaptationStrategy {
   next(observation: Observation): number;
   /** Allows only configurations min..max (inclusive) from now on, moving the index inside; returns it. */
   restrict(min: number, max: number): number;
+  /** Set when the strategy cannot keep what it was asked for (a budget no configuration fits), for the user. */
+  readonly warning?: string;
 }
 
 /** "Linear" adds the same step each time; "exponential" doubles it after every move towards approximation. */

@@ -72,7 +72,7 @@ export function strategyConfigurations(set: AdaptableSet): StrategyConfiguration
   } catch (e) {
     if (!(e instanceof MobiproxError)) throw e;
   }
-  return { count: set.configurations.length, thresholds, costs: relativeCosts(set) };
+  return { count: set.configurations.length, thresholds, costs: relativeCosts(set), names: set.configurations.map((c) => c.name) };
 }
 
 /** Stores a calibration (one per configuration, in the set's order) in the set. */

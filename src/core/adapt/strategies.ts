@@ -26,6 +26,8 @@ export interface ConfigurationSet {
   thresholds?: ConfidenceThresholds;
   /** Relative cost per configuration (exact = 1); the budget strategy needs them. */
   costs?: number[];
+  /** Configuration names, for the strategies' warnings. */
+  names?: string[];
 }
 
 export function createStrategy(spec: StrategySpec, configs: ConfigurationSet): AdaptationStrategy {
@@ -45,7 +47,7 @@ export function createStrategy(spec: StrategySpec, configs: ConfigurationSet): A
     case 'naive': return new NaiveStrategy(configs.count, spec.growth);
     case 'state': return new StateDrivenStrategy(configs.count, spec);
     case 'confidence': return new ConfidenceDrivenStrategy(thresholds(), spec.growth);
-    case 'budget': return new BudgetStrategy(thresholds(), { ...spec, costs: need(configs.costs, 'the relative cost of every configuration') });
+    case 'budget': return new BudgetStrategy(thresholds(), { ...spec, costs: need(configs.costs, 'the relative cost of every configuration'), names: configs.names });
     case 'rules': return new ContextRules(createStrategy(spec.inner, configs), spec.rules, configs.count);
     default: throw new MobiproxError(`Unknown strategy '${(spec as { kind: string }).kind}'; use fixed, naive, state, confidence, budget or rules.`, { value: spec });
   }

@@ -205,8 +205,9 @@ const CLASSES: Record<StrategySpec['kind'], string> = {
 `,
   budget: `
     /**
-     * Keeps the mean relative cost under BUDGET: rests at home (the most accurate configuration that fits),
-     * banks credit += BUDGET - COSTS[k] (capped at SLACK) and spends it on doubtful predictions.
+     * Keeps the mean relative cost under BUDGET: rests at home (the most accurate configuration that fits,
+     * else the cheapest), banks credit += BUDGET - COSTS[k] (capped at SLACK) and spends it on doubtful
+     * predictions.
      */
     static final class Budget implements Strategy {
         private final IndexStepper stepper;
@@ -216,13 +217,12 @@ const CLASSES: Record<StrategySpec['kind'], string> = {
         Budget() {
             int count = LESS_BELOW.length;
             int fits = -1;
+            int cheapest = 0;
             for (int k = 0; k < count; k++) {
-                if (COSTS[k] <= BUDGET) {
-                    fits = k;
-                    break;
-                }
+                if (fits < 0 && COSTS[k] <= BUDGET) fits = k;
+                if (COSTS[k] < COSTS[cheapest]) cheapest = k;
             }
-            home = fits >= 0 ? fits : count - 1;
+            home = fits >= 0 ? fits : cheapest;
             stepper = new IndexStepper(count, false);
         }
 

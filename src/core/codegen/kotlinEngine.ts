@@ -154,8 +154,9 @@ const CLASSES: Record<StrategySpec['kind'], string> = {
 `,
   budget: `
     /**
-     * Keeps the mean relative cost under BUDGET: rests at home (the most accurate configuration that fits),
-     * banks credit += BUDGET - COSTS[k] (capped at SLACK) and spends it on doubtful predictions.
+     * Keeps the mean relative cost under BUDGET: rests at home (the most accurate configuration that fits,
+     * else the cheapest), banks credit += BUDGET - COSTS[k] (capped at SLACK) and spends it on doubtful
+     * predictions.
      */
     internal class Budget : Strategy {
         private val stepper: IndexStepper
@@ -165,13 +166,12 @@ const CLASSES: Record<StrategySpec['kind'], string> = {
         init {
             val count = LESS_BELOW.size
             var fits = -1
+            var cheapest = 0
             for (k in 0 until count) {
-                if (COSTS[k] <= BUDGET) {
-                    fits = k
-                    break
-                }
+                if (fits < 0 && COSTS[k] <= BUDGET) fits = k
+                if (COSTS[k] < COSTS[cheapest]) cheapest = k
             }
-            home = if (fits >= 0) fits else count - 1
+            home = if (fits >= 0) fits else cheapest
             stepper = IndexStepper(count, false)
         }
 

@@ -26,6 +26,10 @@ export async function simulateStrategy(ctx: CommandContext, panels: TimelinePane
   if (!strategy) return;
   try {
     const view = simulateProfiledSet({ profile, labels, traceBy: args.traceBy, strategy, label: vscode.workspace.asRelativePath(profile) });
+    for (const w of view.warnings ?? []) {
+      ctx.log.warn(w);
+      void vscode.window.showWarningMessage(w);
+    }
     for (const t of view.traces) {
       ctx.log.info(`${view.strategy} on ${t.name}: accuracy ${t.accuracy.toFixed(2)} %, loss ${t.loss.toFixed(2)}, relative cost ${t.relativeCost.toFixed(3)}, ${t.switches} switches`);
     }

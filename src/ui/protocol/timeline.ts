@@ -31,6 +31,8 @@ export interface TimelineView {
   strategy: string;
   configurations: TimelineConfiguration[];
   traces: TimelineTrace[];
+  /** What the strategy warned about (a budget no configuration fits); the extension shows them as warnings. */
+  warnings?: string[];
 }
 
 export type HostMessage = { type: 'show'; view: TimelineView };

@@ -20,15 +20,21 @@ export interface SimulationRequest {
   label?: string;
 }
 
-/** Replays `strategy` over the profiled set's recorded outcomes (what `mobiprox simulate` does without --model). */
+/**
+ * Replays `strategy` over the profiled set's recorded outcomes (what `mobiprox simulate` does without --model);
+ * the view carries the strategy's warning, if any.
+ */
 export function simulateProfiledSet(r: SimulationRequest): TimelineView {
   const set = readConfigurationSet(r.profile) as AdaptableSet;
   const labels = readIntegers(r.labels);
   const whole = traceFromRecords(set, labels, path.basename(r.labels, '.npy'));
   const traces = r.traceBy ? splitTrace(whole, readIntegers(r.traceBy)) : [whole];
   const configs = strategyConfigurations(set);
-  const results = traces.map((t) => simulate(t, createStrategy(r.strategy, configs)));
-  return timelineView(r.label ?? r.profile, describeStrategy(r.strategy), set.configurations.map((c) => c.name), configs.costs!, results);
+  const strategies = traces.map(() => createStrategy(r.strategy, configs));
+  const warning = strategies[0]?.warning;
+  const results = traces.map((t, n) => simulate(t, strategies[n]));
+  const view = timelineView(r.label ?? r.profile, describeStrategy(r.strategy), set.configurations.map((c) => c.name), configs.costs!, results);
+  return { ...view, warnings: warning === undefined ? [] : [warning] };
 }
 
 function readIntegers(file: string): number[] {
