@@ -6,9 +6,8 @@
  * dense layer in fp16 when the knob is fp16). The candidates are measured on the training set (accuracy and
  * host latency), the Pareto front over (measured speedup, training loss ≤ 3 points) is thinned into the
  * ladder, the ladder is calibrated on the training set (one temperature per configuration) and then run on
- * the test set, whose subjects give the traces. Costs are measured host latencies: per configuration the
- * median over timing passes (every pass running all configurations in one process) of its latency over the
- * exact configuration's in the same pass.
+ * the test set, whose subjects give the traces. Costs are the inverses of the runtime's measured speedups
+ * (README, "How speed is measured").
  * The cost model's figures for the same decisions are shown beside them. A second ladder is chosen by the
  * cost model's speedups, its strategies given the cost model's costs (as the adaptation core's first
  * experiments were), and scored by both. Writes bench/results/adapt.{json,md}.
@@ -33,7 +32,6 @@ import { paretoFront, thinFront } from '../src/core/tuner/pareto';
 const shared = path.resolve(__dirname, '../../../shared');
 const har = path.join(shared, 'datasets/uci-har');
 const onnx = path.join(shared, 'models/har-cnn.onnx');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const MAX_TRAIN_LOSS = 3;
 const THREADS = 1; // one thread: har-cnn is far too small for the pool to pay off, and the machine is shared
 
@@ -62,8 +60,6 @@ function nominalCost(layers: LayerInfo[], c: Configuration): number {
   return cost((l, s) => c.layers[l][s].knob) / cost(() => EXACT_KNOB);
 }
 
-const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-
 async function main(): Promise<void> {
   if (!fs.existsSync(onnx)) throw new Error(`${onnx} is absent: the benchmark needs ../shared next to the checkout.`);
   const started = Date.now();
@@ -72,21 +68,19 @@ async function main(): Promise<void> {
   const test = prepareData({ model: onnx, input: path.join(har, 'test_x.npy'), labels: path.join(har, 'test_y.npy'), preprocessing: { standardize: true } });
   try {
     const layers = train.model.layers;
-    // 1. Candidates on the training set: accuracy and the median latency over three passes.
+    // 1. Candidates on the training set: accuracy, and the speedups of one measurement of all of them.
     const all = candidates(layers);
     const file = path.join(train.workDir, 'candidates.txt');
     fs.writeFileSync(file, formatHpvm({ baselineTime: 0, configurations: [{ ...all[0], name: 'exact', layers: layers.map((l) => l.slots.map((s) => ({ op: s.op, knob: EXACT_KNOB }))) }, ...all] }));
     const accuracy: number[] = [];
-    const latency: number[][] = [];
-    for await (const r of profileModel(train.mpxmPath, train.inputPath, train.labelsPath!, file, { threads: THREADS })) accuracy[r.index] = r.accuracy;
-    for (let round = 0; round < 5; round++) {
-      for await (const r of profileModel(train.mpxmPath, train.inputPath, train.labelsPath!, file, { threads: THREADS, warmup: 1, limit: 1000 })) {
-        (latency[r.index] ??= []).push(r.latencyMsPerSample);
-      }
+    const speedup: number[] = [];
+    for await (const r of profileModel(train.mpxmPath, train.inputPath, train.labelsPath!, file, { threads: THREADS, timing: true })) {
+      accuracy[r.index] = r.accuracy;
+      speedup[r.index] = r.timing!.speedup.estimate;
     }
     log(`${all.length} candidates measured on the training set`);
     const points = all.map((c, i) => ({
-      c, measured: 1 / median(latency[i + 1].map((v, pass) => v / latency[0][pass])), nominal: 1 / nominalCost(layers, c), loss: accuracy[0] - accuracy[i + 1],
+      c, measured: speedup[i + 1], nominal: 1 / nominalCost(layers, c), loss: accuracy[0] - accuracy[i + 1],
     }));
     const trainLabels = readNpy(train.labelsPath!).data as Int32Array;
     const labels = Array.from(readNpy(path.join(har, 'test_y.npy')).data as Int32Array);
@@ -97,8 +91,8 @@ async function main(): Promise<void> {
       const front = thinFront(paretoFront(points.map((p) => ({ ...p, speedup: p[costs] })).filter((p) => p.loss <= MAX_TRAIN_LOSS && p.speedup > 1.02)));
       log(`${costs} ladder: ${front.map((p) => `${p.c.name} ×${p.speedup.toFixed(2)} −${p.loss.toFixed(2)}`).join(', ')}`);
       const ladder = front.map((p) => p.c);
-      const onTrain = await profileOnHost(onnx, train, ladder, { threads: THREADS, rounds: 1, timingLimit: 500 });
-      const onTest = await profileOnHost(onnx, test, ladder, { threads: THREADS, rounds: ROUNDS, timingLimit: 1000 });
+      const onTrain = await profileOnHost(onnx, train, ladder, { threads: THREADS });
+      const onTest = await profileOnHost(onnx, test, ladder, { threads: THREADS });
       const trainIndex = onTest.set.configurations.map((c) => onTrain.set.configurations.findIndex((t) => t.name === c.name));
       const calibration = calibrateConfigurations(trainIndex.map((i) => onTrain.logits[i]), trainLabels, onTest.classes);
       let set = withCalibration(onTest.set, calibration, { input: 'uci-har/train_x.npy', samples: trainLabels.length });
@@ -148,7 +142,7 @@ async function main(): Promise<void> {
 
     const studies = [await study('measured'), await study('nominal')];
     const out = {
-      date: new Date().toISOString(), host: `${os.cpus()[0]?.model} (${os.cpus().length} cores)`, threads: THREADS, rounds: ROUNDS,
+      date: new Date().toISOString(), host: `${os.cpus()[0]?.model} (${os.cpus().length} cores)`, threads: THREADS,
       candidates: points.map((p) => ({ name: p.c.name, measuredSpeedup: p.measured, nominalSpeedup: p.nominal, trainLoss: p.loss })), studies,
     };
     fs.mkdirSync(path.join(__dirname, '../../bench/results'), { recursive: true });
@@ -169,15 +163,15 @@ interface Study {
   best?: { name: string; relativeCost: number; modelRelativeCost: number; loss: number };
 }
 
-function markdown(out: { date: string; host: string; rounds: number; candidates: unknown[]; studies: Study[] }): string {
+function markdown(out: { date: string; host: string; candidates: unknown[]; studies: Study[] }): string {
   const f = (v: number, d = 2) => v.toFixed(d);
   const lines = [
     '# Adaptation strategies — har-cnn on the 9 UCI-HAR test-subject traces',
     '',
     `${out.date}, ${out.host}, 1 thread. ${out.candidates.length} candidate configurations by a per-family rule (bench only, no tuner),`,
     'measured on the training set; calibration (one temperature per configuration) on the training set; traces = test subjects.',
-    `Measured cost = median over ${out.rounds} timing passes (1000 test samples each, all configurations in one process) of the`,
-    'latency per sample relative to the exact configuration in the same pass.',
+    'Measured cost = 1 / the speedup the runtime measured over the exact configuration (all configurations in interleaved',
+    'rounds in one process, CPU time of the inference thread; README, "How speed is measured").',
     'Cost model = FLOPs / nominal knob speedup (DESIGN.md §3).',
   ];
   for (const s of out.studies) {

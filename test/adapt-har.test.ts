@@ -42,7 +42,7 @@ describe('adaptation: har-cnn on the UCI-HAR test subjects (real data)', functio
     const configs = path.join(data.workDir, 'ladder.txt');
     fs.writeFileSync(configs, formatHpvm({ baselineTime: 0, configurations }));
     records = [];
-    for await (const r of profileModel(data.mpxmPath, data.inputPath, data.labelsPath!, configs, { perSample: true, threads: 1 })) records.push(r);
+    for await (const r of profileModel(data.mpxmPath, data.inputPath, data.labelsPath!, configs, { perSample: true, threads: 1, timing: true })) records.push(r);
     logits = [];
     for (let k = 0; k < LADDER.length; k++) {
       const out = path.join(data.workDir, `logits${k}.npy`);

@@ -107,15 +107,21 @@ describe('adaptation: trace simulation', () => {
 });
 
 describe('adaptation: traces from profiled records', () => {
-  const record = (index: number, latency: number, energy: number | null, predictions: number[], confidences: number[]): ProfileRecord => ({
-    type: 'config', index, name: `conf${index}`, samples: predictions.length, accuracy: 0, correct: 0,
-    latencyMsPerSample: latency, latencyMsPerSampleMedian: latency, latencyMsPerBatch: { mean: latency, std: 0, count: 1 }, predictions, confidences,
-    confidence: { mean: null, correct: null, wrong: null, perClass: [] }, energyJoules: energy,
+  const point = (estimate: number) => ({ estimate, low: estimate, high: estimate });
+  // A timed record as mpxrun profile gives it: the speedup over configuration 0 of the same measurement.
+  const record = (index: number, speedup: number, energy: number | null, predictions: number[], confidences: number[]): ProfileRecord => ({
+    type: 'config', index, name: `conf${index}`, samples: predictions.length, accuracy: 0, correct: 0, predictions, confidences,
+    confidence: { mean: null, correct: null, wrong: null, perClass: [] }, energyJoules: energy, latencyMsPerSample: 1 / speedup,
+    timing: {
+      method: 'interleaved-rounds', clock: 'thread-cpu', latencyMsPerSample: point(1 / speedup), cpuMsPerSample: point(1 / speedup),
+      wallMsPerSample: point(1 / speedup), speedup: point(speedup), cyclesPerSample: null, instructionsPerSample: null, rounds: 10,
+      samplesPerUnit: 1, converged: true, cpu: 'test', kernels: 'portable',
+    },
   });
 
   it('orders records by index and makes costs and energies relative to configuration 0', () => {
     const t = traceFromProfile([
-      record(1, 2, 3, [1, 1], [0.6, 0.7]), record(0, 4, 12, [0, 1], [0.9, 0.8]),
+      record(1, 2, 3, [1, 1], [0.6, 0.7]), record(0, 1, 12, [0, 1], [0.9, 0.8]),
     ], [0, 1], { name: 'p' });
     assert.deepEqual(t.costs, [1, 0.5]);
     assert.deepEqual(t.energies, [1, 0.25]);
@@ -136,5 +142,8 @@ describe('adaptation: traces from profiled records', () => {
     const r = record(0, 1, null, [0], [1]);
     delete r.predictions;
     assert.throws(() => traceFromProfile([r], [0]), /conf0 has no per-sample predictions; profile with --per-sample/);
+    const untimed = record(0, 1, null, [0], [1]);
+    delete untimed.timing;
+    assert.throws(() => traceFromProfile([untimed], [0]), /conf0 has no timing/);
   });
 });

@@ -80,6 +80,48 @@ const char *mpx_op_name(const mpx_model *model, int op);
 double mpx_op_seconds(const mpx_model *model, int op);
 void mpx_reset_op_timing(mpx_model *model);
 
+/* ---- Measurement: the one timing method behind every speed figure (README, "How speed is measured") ----
+ * Every configuration of a set runs in rounds inside this process, the order rotated each round; a timed
+ * unit is a fixed sequence of batches (enough samples to last unit_ms), the same in every configuration
+ * of a round. The clock is the CPU time of the threads that run inference, so that other processes on the
+ * machine do not show up as a slower configuration; wall time is measured beside. Estimates are medians
+ * over rounds with distribution-free 95 % intervals; a speedup is the median over rounds of the paired
+ * ratio to configs[0]'s time in the same round. Rounds go on until every speedup's interval (the
+ * latency's, for a configuration measured alone) is within ±target of its estimate, or the time cap. */
+typedef struct {
+    int batch;          /* samples per inference; 0: 1 */
+    double unit_ms;     /* least duration of a timed unit; 0: 5 ms */
+    double target;      /* relative half-width of the 95 % intervals to reach; 0: 0.02 */
+    double max_seconds; /* time cap of the rounds; 0: 20 s */
+    int min_rounds;     /* 0: 10 */
+    int max_rounds;     /* 0: 2000 */
+} mpx_measure_options;
+
+typedef struct {
+    double estimate, low, high; /* median and its 95 % interval */
+} mpx_interval;
+
+typedef struct {
+    mpx_interval latency_ms; /* per sample, on the method's clock: CPU time with one thread, else wall */
+    mpx_interval cpu_ms;     /* CPU time per sample of the inference threads */
+    mpx_interval wall_ms;    /* wall time per sample */
+    mpx_interval speedup;    /* configs[0]'s CPU time over this one's, paired by round */
+    double cycles, instructions; /* per sample (user mode, one-thread runs); NaN where the kernel refuses */
+    int rounds, samples_per_unit;
+    int converged;           /* every interval reached the target before the cap */
+} mpx_measurement;
+
+/* Measures `count` configurations (indexes into the loaded set; configs[0] is the speedup's baseline) on
+ * `samples` input samples, into out[count]. Leaves the configuration that was set. Returns 0, or -1 with
+ * the error set. */
+int mpx_measure(mpx_model *model, const int *configs, int count, const float *input, int samples,
+                const mpx_measure_options *options, mpx_measurement *out);
+
+/* What produced a measurement: the CPU's model name (from /proc/cpuinfo; "unknown" when unreadable) and
+ * the convolution kernels chosen for it ("avx512", "avx2", "portable"). */
+const char *mpx_cpu_name(void);
+const char *mpx_kernels_name(void);
+
 #ifdef __cplusplus
 }
 #endif

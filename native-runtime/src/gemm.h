@@ -26,6 +26,7 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
                                 const float *bias, int relu, float *tile, float *out, size_t ldo);
 
 typedef struct {
+    const char *name; /* "avx512", "avx2" or "portable": reported beside every measurement */
     int mr, nr, mc; /* mc: rows of A per cache block, a multiple of mr */
     mpx_micro_kernel kernel;
     int cmr, cnr;   /* pixels and channels of the convolution kernel */

@@ -18,6 +18,9 @@ typedef struct mpx_pool mpx_pool;
 mpx_pool *mpx_pool_create(int threads); /* threads <= 0: one per online CPU; NULL on failure */
 void mpx_pool_destroy(mpx_pool *pool);
 int mpx_pool_threads(const mpx_pool *pool);
+/* CPU time of the calling thread and of the pool's workers, in seconds: the threads that run inference,
+ * whatever else the process or the machine runs. Workers' spin waits count (they occupy a core). */
+double mpx_pool_cpu_seconds(const mpx_pool *pool);
 /* Calls fn(ctx, begin, end, thread) over disjoint chunks covering [0, n), chunks of at least `grain`
  * items, on the pool's threads (the caller is one of them); returns when all are done. */
 typedef void (*mpx_range_fn)(void *ctx, int begin, int end, int thread);

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -171,6 +172,23 @@ void mpx_pool_destroy(mpx_pool *pool)
 int mpx_pool_threads(const mpx_pool *pool)
 {
     return pool ? pool->threads : 1;
+}
+
+static double clock_seconds(clockid_t clock)
+{
+    struct timespec ts;
+    return clock_gettime(clock, &ts) ? 0.0 : (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+double mpx_pool_cpu_seconds(const mpx_pool *pool)
+{
+    double total = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; pool && i < pool->threads - 1; i++) {
+        clockid_t clock;
+        if (pthread_getcpuclockid(pool->workers[i], &clock) == 0)
+            total += clock_seconds(clock);
+    }
+    return total;
 }
 
 void mpx_parallel_for(mpx_pool *pool, int n, int grain, mpx_range_fn fn, void *ctx)

@@ -238,6 +238,46 @@ static void test_memory_plan(const char *dir) {
     free(data);
 }
 
+/* The measurement's contract: every interval holds its estimate, the baseline's speedup is exactly 1,
+ * conf7 (exact again, the same work as conf0) measures as neither faster nor slower beyond the method's
+ * noise, the configuration set before is restored, and bad arguments are refused. No absolute time is
+ * asserted: only the ratio of identical work. */
+static void test_measure(const char *dir) {
+    size_t size, config_size, in_bytes;
+    char *data = read_file(dir, "cnn.mpxm", &size);
+    char *configs = read_file(dir, "cnn.configs", &config_size);
+    float *input = (float *)read_file(dir, "cnn.input.f32", &in_bytes);
+    mpx_model *m = mpx_create_from_buffer(data, size, 1);
+    if (!m || mpx_load_configs(m, configs, config_size)) return;
+    int n = (int)(in_bytes / sizeof(float) / mpx_input_size(m));
+    const int list[] = {0, 3, 7};
+    mpx_measurement t[3];
+    mpx_measure_options o = {.batch = 2, .unit_ms = 1, .min_rounds = 20, .max_seconds = 5};
+    mpx_set_config(m, 5);
+    CHECK(mpx_measure(m, list, 3, input, n, &o, t) == 0, "measure: %s", mpx_last_error(m));
+    CHECK(mpx_get_config(m) == 5, "measure restores the configuration that was set (%d)", mpx_get_config(m));
+    for (int c = 0; c < 3; c++) {
+        const mpx_interval *i[] = {&t[c].latency_ms, &t[c].cpu_ms, &t[c].wall_ms, &t[c].speedup};
+        for (int k = 0; k < 4; k++)
+            CHECK(i[k]->low <= i[k]->estimate && i[k]->estimate <= i[k]->high && i[k]->low > 0,
+                  "config %d interval %d: %g [%g, %g]", list[c], k, i[k]->estimate, i[k]->low, i[k]->high);
+        CHECK(t[c].rounds >= 20 && t[c].samples_per_unit >= 2, "config %d: %d rounds of %d samples", list[c], t[c].rounds,
+              t[c].samples_per_unit);
+        CHECK(t[c].latency_ms.estimate == t[c].cpu_ms.estimate, "one thread: the latency is the CPU time");
+    }
+    CHECK(t[0].speedup.estimate == 1 && t[0].speedup.low == 1 && t[0].speedup.high == 1, "the baseline's speedup is 1");
+    CHECK(t[2].speedup.estimate > 0.9 && t[2].speedup.estimate < 1.1, "identical work: speedup %g", t[2].speedup.estimate);
+    const int bad[] = {0, 99};
+    CHECK(mpx_measure(m, bad, 2, input, n, &o, t) == -1 && strstr(mpx_last_error(m), "configuration 99"),
+          "an unknown configuration is refused: %s", mpx_last_error(m));
+    CHECK(mpx_measure(m, list, 3, input, 0, &o, t) == -1, "no samples is refused");
+    CHECK(strcmp(mpx_cpu_name(), "") != 0 && strcmp(mpx_kernels_name(), "") != 0, "the CPU and kernels are named");
+    mpx_destroy(m);
+    free(input);
+    free(configs);
+    free(data);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         printf("usage: test_runtime DIR\n");
@@ -254,6 +294,7 @@ int main(int argc, char **argv) {
     test_model_outputs(argv[1], "ops", ops_tolerance);
     test_config_errors(argv[1]);
     test_memory_plan(argv[1]);
+    test_measure(argv[1]);
     test_load_errors(argv[1]);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -1,5 +1,6 @@
-/* mpxrun: runs a .mpxm model on .npy data under its configurations and prints JSON (the contract is in the
- * project brief): `run` one configuration, `profile` each configuration as one streamed line, `info`. */
+/* mpxrun: runs a .mpxm model on .npy data under its configurations and prints JSON (README, "mpxrun"):
+ * `run` one configuration, `profile` each configuration's outcomes as one streamed line and then the
+ * timing of all of them measured together (mpx_measure), `measure` the timing alone, `info`. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,15 +23,20 @@ static const char usage[] =
     "usage:\n"
     "  mpxrun run MODEL.mpxm --input X.npy [--labels Y.npy] [--configs FILE] [--config NAME|INDEX] [--batch B]\n"
     "         [--threads T] [--limit N] [--warmup W] [--repeat R] [--save-outputs OUT.npy] [--op-times]\n"
-    "         [--probabilities]\n"
-    "  mpxrun profile MODEL.mpxm --input X.npy --labels Y.npy --configs FILE [--only 0,3,5] [--batch B]\n"
-    "         [--threads T] [--limit N] [--warmup W] [--repeat R] [--per-sample] [--probabilities] [--op-times]\n"
-    "         [--save-outputs-dir DIR] [--reuse-prefix]\n"
+    "         [--probabilities] [--timed none] [TIMING]\n"
+    "  mpxrun profile MODEL.mpxm --input X.npy --labels Y.npy --configs FILE [--only 0,3,5] [--timed 0,3|none]\n"
+    "         [--batch B] [--threads T] [--limit N] [--warmup W] [--repeat R] [--per-sample] [--probabilities]\n"
+    "         [--op-times] [--save-outputs-dir DIR] [--reuse-prefix] [TIMING]\n"
+    "  mpxrun measure MODEL.mpxm --input X.npy --configs FILE [--only 0,3,5] [--batch B] [--threads T] [--limit N]\n"
+    "         [TIMING]\n"
     "  mpxrun info MODEL.mpxm\n"
-    "opTimes are milliseconds per timed batch; --warmup batches (default 1) run before timing.\n"
+    "TIMING: [--target 0.02] [--max-seconds 20] [--min-rounds 10] [--unit-ms 5] (mobiprox.h, mpx_measure).\n"
+    "Outcomes come from --repeat passes over the data after --warmup batches (default 1); opTimes are their\n"
+    "milliseconds per batch and energy is read over them. Latencies and speedups come from the measurement:\n"
+    "all timed configurations in rounds in this process, configuration 0 the speedups' baseline.\n"
     "profile --save-outputs-dir writes DIR/<index>.npy per configuration. --reuse-prefix runs each batch\n"
-    "exactly once, then every configuration from its first approximated op only (one pass, no warm-up;\n"
-    "latencies are of those re-run suffixes) and prints the records when all are done.\n";
+    "exactly once, then every configuration from its first approximated op only (outcomes only, nothing\n"
+    "timed) and prints the records when all are done.\n";
 
 static void die(int code, const char *fmt, ...) {
     va_list ap;
@@ -44,9 +49,18 @@ static void die(int code, const char *fmt, ...) {
 }
 
 typedef struct {
-    const char *command, *model, *input, *labels, *configs, *config, *save, *only, *save_dir;
+    const char *command, *model, *input, *labels, *configs, *config, *save, *only, *timed, *save_dir;
     int batch, threads, limit, warmup, repeat, op_times, probabilities, per_sample, reuse_prefix;
+    mpx_measure_options timing;
 } options;
+
+static double parse_positive(const char *option, const char *value) {
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (!*value || *end || errno || !(v > 0) || !isfinite(v)) die(EXIT_USAGE, "%s %s: expected a positive number", option, value);
+    return v;
+}
 
 static int parse_count(const char *option, const char *value, int min) {
     char *end;
@@ -73,7 +87,8 @@ static options parse_options(int argc, char **argv) {
         if (flag) continue;
         static const char *const valued[] = {"--input", "--labels", "--configs", "--config", "--save-outputs",
                                              "--only", "--batch", "--threads", "--limit", "--warmup", "--repeat",
-                                             "--save-outputs-dir"};
+                                             "--save-outputs-dir", "--timed", "--target", "--max-seconds",
+                                             "--min-rounds", "--unit-ms"};
         int known = 0;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(a, valued[k]);
         if (!known) die(EXIT_USAGE, "unknown option %s\n%s", a, usage);
@@ -86,12 +101,18 @@ static options parse_options(int argc, char **argv) {
         else if (!strcmp(a, "--save-outputs")) o.save = v;
         else if (!strcmp(a, "--only")) o.only = v;
         else if (!strcmp(a, "--save-outputs-dir")) o.save_dir = v;
+        else if (!strcmp(a, "--timed")) o.timed = v;
+        else if (!strcmp(a, "--target")) o.timing.target = parse_positive(a, v);
+        else if (!strcmp(a, "--max-seconds")) o.timing.max_seconds = parse_positive(a, v);
+        else if (!strcmp(a, "--unit-ms")) o.timing.unit_ms = parse_positive(a, v);
+        else if (!strcmp(a, "--min-rounds")) o.timing.min_rounds = parse_count(a, v, 1);
         else if (!strcmp(a, "--batch")) o.batch = parse_count(a, v, 1);
         else if (!strcmp(a, "--threads")) o.threads = parse_count(a, v, 0);
         else if (!strcmp(a, "--limit")) o.limit = parse_count(a, v, 1);
         else if (!strcmp(a, "--warmup")) o.warmup = parse_count(a, v, 0);
         else o.repeat = parse_count(a, v, 1);
     }
+    o.timing.batch = o.batch;
     return o;
 }
 
@@ -159,49 +180,17 @@ static long long label_of(const dataset *d, int i) {
 
 /* ---- running ---------------------------------------------------------------------------------------- */
 typedef struct {
-    double sum, sum_sq, total;  /* milliseconds per timed batch */
-    long count;
-    double *per_sample;         /* milliseconds per sample of each timed batch, for the median */
-    long capacity;
     float *outputs;             /* n × output size */
+    long batches;               /* batches run by the passes, for op times */
     double joules;              /* < 0: not measured */
 } run_result;
-
-static void add_batch_time(run_result *r, double ms, int batch) {
-    if (r->count == r->capacity) {
-        r->capacity = r->capacity ? 2 * r->capacity : 64;
-        r->per_sample = realloc(r->per_sample, sizeof(double) * (size_t)r->capacity);
-        if (!r->per_sample) die(EXIT_RUNTIME, "out of memory");
-    }
-    r->per_sample[r->count++] = ms / batch;
-    r->sum += ms;
-    r->sum_sq += ms * ms;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median batch's time per sample: a batch that another process preempted does not move it. */
-static double median_per_sample(run_result *r) {
-    if (r->count == 0) return NAN;
-    qsort(r->per_sample, (size_t)r->count, sizeof(double), compare_doubles);
-    long mid = r->count / 2;
-    return r->count % 2 ? r->per_sample[mid] : (r->per_sample[mid - 1] + r->per_sample[mid]) / 2;
-}
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
 
 static void infer(mpx_model *m, const float *x, int batch, float *y) {
     if (mpx_infer(m, x, batch, y)) die(EXIT_RUNTIME, "inference failed: %s", mpx_last_error(m));
 }
 
-/* Warm-up batches, then `repeat` timed passes over the data; outputs of the last pass are kept. */
+/* Warm-up batches, then `repeat` passes over the data for the outputs (those of the last pass are kept),
+ * the op times and the energy. Nothing here is a latency: those come from measure_configs. */
 static void run_pass(mpx_model *m, const options *o, const dataset *d, run_result *r, int measure_energy) {
     size_t in = mpx_input_size(m), out = mpx_output_size(m, 0);
     const float *x = d->x.data;
@@ -211,28 +200,56 @@ static void run_pass(mpx_model *m, const options *o, const dataset *d, run_resul
     mpx_set_op_timing(m, o->op_times);
     energy_meter *meter = measure_energy ? energy_start() : NULL;
     for (int rep = 0; rep < o->repeat; rep++)
-        for (int s = 0; s < d->n; s += o->batch) {
+        for (int s = 0; s < d->n; s += o->batch, r->batches++) {
             int b = d->n - s < o->batch ? d->n - s : o->batch;
-            double t0 = now_ms();
             infer(m, x + (size_t)s * in, b, r->outputs + (size_t)s * out);
-            add_batch_time(r, now_ms() - t0, b);
         }
     r->joules = meter ? energy_stop(meter) : -1.0;
     mpx_set_op_timing(m, 0);
 }
 
-static void print_latency(run_result *r, int samples, int repeat) {
-    double mean = r->sum / (double)r->count;
-    double var = r->count > 1 ? (r->sum_sq - r->sum * mean) / (double)(r->count - 1) : 0.0;
+/* The timing of configurations[0..count) measured together; configurations[0] is the baseline. */
+static mpx_measurement *measure_configs(mpx_model *m, const options *o, const dataset *d, const int *configurations,
+                                        int count) {
+    mpx_measurement *t = calloc((size_t)count, sizeof *t);
+    if (!t) die(EXIT_RUNTIME, "out of memory");
+    if (mpx_measure(m, configurations, count, d->x.data, d->n, &o->timing, t))
+        die(EXIT_RUNTIME, "timing failed: %s", mpx_last_error(m));
+    return t;
+}
+
+static void print_interval(const char *key, mpx_interval i) {
+    printf("\"%s\":{\"estimate\":", key);
+    json_number(i.estimate);
+    printf(",\"low\":");
+    json_number(i.low);
+    printf(",\"high\":");
+    json_number(i.high);
+    putchar('}');
+}
+
+/* "latencyMsPerSample" (the estimate) and "timing", the measurement with its intervals and provenance. */
+static void print_timing(const mpx_measurement *t, int threads) {
     printf("\"latencyMsPerSample\":");
-    json_number(r->sum / ((double)samples * repeat));
-    printf(",\"latencyMsPerSampleMedian\":");
-    json_number(median_per_sample(r));
-    printf(",\"latencyMsPerBatch\":{\"mean\":");
-    json_number(mean);
-    printf(",\"std\":");
-    json_number(sqrt(var > 0 ? var : 0));
-    printf(",\"count\":%ld}", r->count);
+    json_number(t->latency_ms.estimate);
+    printf(",\"timing\":{\"method\":\"interleaved-rounds\",\"clock\":\"%s\",", threads == 1 ? "thread-cpu" : "wall");
+    print_interval("latencyMsPerSample", t->latency_ms);
+    putchar(',');
+    print_interval("cpuMsPerSample", t->cpu_ms);
+    putchar(',');
+    print_interval("wallMsPerSample", t->wall_ms);
+    putchar(',');
+    print_interval("speedup", t->speedup);
+    printf(",\"cyclesPerSample\":");
+    json_number(t->cycles);
+    printf(",\"instructionsPerSample\":");
+    json_number(t->instructions);
+    printf(",\"rounds\":%d,\"samplesPerUnit\":%d,\"converged\":%s,\"cpu\":", t->rounds, t->samples_per_unit,
+           t->converged ? "true" : "false");
+    json_string(mpx_cpu_name());
+    printf(",\"kernels\":");
+    json_string(mpx_kernels_name());
+    putchar('}');
 }
 
 static void print_op_times(const mpx_model *m, long batches) {
@@ -325,6 +342,7 @@ static int command_run(const options *o) {
     set_config(m, index);
     run_result r = {.outputs = alloc_outputs(m, d.n)};
     run_pass(m, o, &d, &r, 0);
+    mpx_measurement *t = o->timed && !strcmp(o->timed, "none") ? NULL : measure_configs(m, o, &d, &index, 1);
     size_t out = mpx_output_size(m, 0);
     if (o->save) {
         size_t dims[9] = {(size_t)d.n};
@@ -342,19 +360,20 @@ static int command_run(const options *o) {
         json_number(100.0 * correct / d.n);
         printf(",\"correct\":%d,", correct);
     }
-    print_latency(&r, d.n, o->repeat);
-    if (o->op_times) print_op_times(m, r.count);
+    if (t) print_timing(t, threads_used(o->threads));
+    else printf("\"timed\":false");
+    if (o->op_times) print_op_times(m, r.batches);
     printf("}\n");
+    free(t);
     free(r.outputs);
-    free(r.per_sample);
     npy_free(&d.x);
     npy_free(&d.y);
     mpx_destroy(m);
     return 0;
 }
 
-/* --only "0,3,5" -> flags per configuration. */
-static void parse_only(const char *spec, int count, unsigned char *selected) {
+/* --only "0,3,5" -> flags per configuration (all without a spec). */
+static void parse_only(const char *option, const char *spec, int count, unsigned char *selected) {
     memset(selected, spec ? 0 : 1, (size_t)count);
     if (!spec) return;
     for (const char *p = spec; *p;) {
@@ -362,8 +381,8 @@ static void parse_only(const char *spec, int count, unsigned char *selected) {
         errno = 0;
         long i = strtol(p, &end, 10);
         if (end == p || errno || (*end && *end != ','))
-            die(EXIT_USAGE, "--only %s: expected comma-separated configuration indexes", spec);
-        if (i < 0 || i >= count) die(EXIT_USAGE, "--only %s: index %ld outside 0..%d", spec, i, count - 1);
+            die(EXIT_USAGE, "%s %s: expected comma-separated configuration indexes", option, spec);
+        if (i < 0 || i >= count) die(EXIT_USAGE, "%s %s: index %ld outside 0..%d", option, spec, i, count - 1);
         selected[i] = 1;
         p = *end ? end + 1 : end;
     }
@@ -390,12 +409,11 @@ static void print_confidence_fields(const confidence_stats *s) {
     json_number(mean_of(s->sum_wrong, s->n_wrong));
 }
 
-/* One streamed record of configuration `index` from its outputs over the data and its timing. */
-static void print_profile_record(mpx_model *m, const options *o, const dataset *d, int index, run_result *rr,
-                                 confidence_stats *per_class, int repeat) {
+/* One streamed record of configuration `index`: its outcomes over the data (the timing follows later). */
+static void print_profile_record(mpx_model *m, const options *o, const dataset *d, int index, const run_result *r,
+                                 confidence_stats *per_class) {
     size_t out = mpx_output_size(m, 0);
-    const float *outputs = rr->outputs;
-    run_result r = *rr;
+    const float *outputs = r->outputs;
     if (o->save_dir) save_outputs(m, o->save_dir, index, outputs, d->n);
     confidence_stats all = {0};
     memset(per_class, 0, sizeof *per_class * out);
@@ -412,9 +430,8 @@ static void print_profile_record(mpx_model *m, const options *o, const dataset *
     json_string(mpx_config_name(m, index));
     printf(",\"samples\":%d,\"accuracy\":", d->n);
     json_number(100.0 * correct / d->n);
-    printf(",\"correct\":%d,", correct);
-    print_latency(&r, d->n, repeat);
-    if (o->op_times) print_op_times(m, r.count);
+    printf(",\"correct\":%d", correct);
+    if (o->op_times) print_op_times(m, r->batches);
     if (o->per_sample) {
         printf(",\"predictions\":[");
         for (int i = 0; i < d->n; i++) printf(i ? ",%d" : "%d", argmax(outputs + (size_t)i * out, out));
@@ -434,7 +451,7 @@ static void print_profile_record(mpx_model *m, const options *o, const dataset *
         putchar('}');
     }
     printf("]},\"energyJoules\":");
-    json_number(r.joules >= 0 ? r.joules : NAN);
+    json_number(r->joules >= 0 ? r->joules : NAN);
     printf("}\n");
     fflush(stdout);
 }
@@ -444,8 +461,7 @@ static void profile_config(mpx_model *m, const options *o, const dataset *d, int
     set_config(m, index);
     run_result r = {.outputs = outputs};
     run_pass(m, o, d, &r, 1);
-    print_profile_record(m, o, d, index, &r, per_class, o->repeat);
-    free(r.per_sample);
+    print_profile_record(m, o, d, index, &r, per_class);
 }
 
 /* --reuse-prefix: batch by batch, the exact configuration once, then every selected configuration from its
@@ -478,29 +494,53 @@ static void profile_incremental(mpx_model *m, const options *o, const dataset *d
         infer(m, x + (size_t)s * in, b, NULL);
         for (int k = 0; k < n_sel; k++) {
             int i = order[k];
-            run_result *r = &results[i];
             set_config(m, i);
-            double t0 = now_ms();
-            if (mpx_infer_from(m, x + (size_t)s * in, b, first[i], r->outputs + (size_t)s * out))
+            if (mpx_infer_from(m, x + (size_t)s * in, b, first[i], results[i].outputs + (size_t)s * out))
                 die(EXIT_RUNTIME, "inference failed: %s", mpx_last_error(m));
-            add_batch_time(r, now_ms() - t0, b);
         }
     }
     for (int k = 0; k < n_sel; k++) {
         results[order[k]].joules = -1.0;
-        print_profile_record(m, o, d, order[k], &results[order[k]], per_class, 1);
+        print_profile_record(m, o, d, order[k], &results[order[k]], per_class);
         free(results[order[k]].outputs);
-        free(results[order[k]].per_sample);
     }
     free(order);
     free(first);
     free(results);
 }
 
+/* The timing records of the flagged configurations, measured together with configuration 0 (the
+ * baseline; its record is printed only when it is flagged). */
+static void print_timing_records(mpx_model *m, const options *o, const dataset *d, const unsigned char *timed) {
+    int count = mpx_config_count(m), n = 0;
+    int *list = malloc(sizeof(int) * (size_t)count);
+    if (!list) die(EXIT_RUNTIME, "out of memory");
+    list[n++] = 0;
+    for (int i = 1; i < count; i++)
+        if (timed[i]) list[n++] = i;
+    if (n == 1 && !timed[0]) {
+        free(list);
+        return;
+    }
+    mpx_measurement *t = measure_configs(m, o, d, list, n);
+    for (int k = 0; k < n; k++) {
+        if (!timed[list[k]]) continue;
+        printf("{\"type\":\"timing\",\"index\":%d,\"name\":", list[k]);
+        json_string(mpx_config_name(m, list[k]));
+        printf(",\"threads\":%d,\"batch\":%d,", threads_used(o->threads), o->batch);
+        print_timing(&t[k], threads_used(o->threads));
+        printf("}\n");
+    }
+    fflush(stdout);
+    free(t);
+    free(list);
+}
+
 static int command_profile(const options *o) {
     if (!o->labels) die(EXIT_USAGE, "profile needs --labels Y.npy");
     if (!o->configs) die(EXIT_USAGE, "profile needs --configs FILE");
-    if (o->reuse_prefix && o->op_times) die(EXIT_USAGE, "--reuse-prefix times only re-run suffixes: it excludes --op-times");
+    if (o->reuse_prefix && o->op_times) die(EXIT_USAGE, "--reuse-prefix runs suffixes only: it excludes --op-times");
+    if (o->reuse_prefix && o->timed) die(EXIT_USAGE, "--reuse-prefix runs suffixes only: nothing is timed (no --timed)");
     if (o->save_dir) {
         struct stat st;
         if (stat(o->save_dir, &st) || !S_ISDIR(st.st_mode) || access(o->save_dir, W_OK))
@@ -510,11 +550,14 @@ static int command_profile(const options *o) {
     dataset d = {0};
     load_data(o, m, &d);
     int count = mpx_config_count(m), done = 0;
-    unsigned char *selected = malloc((size_t)count);
+    unsigned char *selected = malloc((size_t)count), *timed = malloc((size_t)count);
     float *outputs = alloc_outputs(m, d.n);
     confidence_stats *per_class = malloc(sizeof *per_class * mpx_output_size(m, 0));
-    if (!selected || !per_class) die(EXIT_RUNTIME, "out of memory");
-    parse_only(o->only, count, selected);
+    if (!selected || !timed || !per_class) die(EXIT_RUNTIME, "out of memory");
+    parse_only("--only", o->only, count, selected);
+    if (o->timed && !strcmp(o->timed, "none")) memset(timed, 0, (size_t)count);
+    else if (o->timed) parse_only("--timed", o->timed, count, timed);
+    else memcpy(timed, selected, (size_t)count);
     if (o->reuse_prefix) {
         profile_incremental(m, o, &d, selected, per_class);
         for (int i = 0; i < count; i++) done += selected[i];
@@ -524,12 +567,33 @@ static int command_profile(const options *o) {
                 profile_config(m, o, &d, i, outputs, per_class);
                 done++;
             }
+        print_timing_records(m, o, &d, timed);
     }
     printf("{\"type\":\"done\",\"count\":%d}\n", done);
     fflush(stdout);
     free(selected);
+    free(timed);
     free(outputs);
     free(per_class);
+    npy_free(&d.x);
+    npy_free(&d.y);
+    mpx_destroy(m);
+    return 0;
+}
+
+/* The timing of the --only configurations (all by default) without outcomes: no labels needed. */
+static int command_measure(const options *o) {
+    if (!o->configs) die(EXIT_USAGE, "measure needs --configs FILE");
+    mpx_model *m = open_model(o);
+    dataset d = {0};
+    load_data(o, m, &d);
+    int count = mpx_config_count(m);
+    unsigned char *timed = malloc((size_t)count);
+    if (!timed) die(EXIT_RUNTIME, "out of memory");
+    parse_only("--only", o->only, count, timed);
+    print_timing_records(m, o, &d, timed);
+    printf("{\"type\":\"done\"}\n");
+    free(timed);
     npy_free(&d.x);
     npy_free(&d.y);
     mpx_destroy(m);
@@ -577,7 +641,11 @@ static int command_info(const options *o) {
         if (i) putchar(',');
         json_string(mpx_config_name(m, i));
     }
-    printf("]}\n");
+    printf("],\"cpu\":");
+    json_string(mpx_cpu_name());
+    printf(",\"kernels\":");
+    json_string(mpx_kernels_name());
+    printf("}\n");
     mpx_destroy(m);
     return 0;
 }
@@ -590,6 +658,7 @@ int main(int argc, char **argv) {
     options o = parse_options(argc, argv);
     if (!strcmp(o.command, "run")) return command_run(&o);
     if (!strcmp(o.command, "profile")) return command_profile(&o);
+    if (!strcmp(o.command, "measure")) return command_measure(&o);
     if (!strcmp(o.command, "info")) return command_info(&o);
     die(EXIT_USAGE, "unknown command %s\n%s", o.command, usage);
     return EXIT_USAGE;

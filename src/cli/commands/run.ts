@@ -5,6 +5,7 @@ import { readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet'
 import { MobiproxError } from '../../core/errors';
 import { runModel } from '../../core/runtime/mpxrun';
 import { prepareData } from '../../core/runtime/prepare';
+import { accuracyInterval, formatInterval } from '../../core/stats/intervals';
 import { addPreprocessingOptions, checkWritableFolder, positiveInt, preprocessingFrom, threadCount } from '../options';
 
 export function register(program: Command): void {
@@ -31,10 +32,11 @@ export function register(program: Command): void {
       try {
         const r = await runModel(data.mpxmPath, data.inputPath, {
           labels: data.labelsPath, configs: o.configs && hpvmConfigs(o.configs, data.workDir), config: o.config, threads: o.threads, batch: o.batch,
-          saveOutputs: o.saveOutputs, probabilities: data.model.endsWithSoftmax,
+          saveOutputs: o.saveOutputs, probabilities: data.model.endsWithSoftmax, timing: true,
         });
+        const accuracy = r.correct === undefined ? undefined : accuracyInterval(r.correct, r.samples);
         if (o.json) {
-          process.stdout.write(JSON.stringify({ model: modelPath, ...r }) + '\n');
+          process.stdout.write(JSON.stringify({ model: modelPath, ...r, ...(accuracy ? { accuracyInterval: [accuracy.low, accuracy.high] } : {}) }) + '\n');
           return;
         }
         const lines = [
@@ -42,10 +44,12 @@ export function register(program: Command): void {
           `config       ${r.config} (index ${r.configIndex})`,
           `samples      ${r.samples} in batches of ${r.batch}, ${r.threads} thread(s)`,
         ];
-        if (r.accuracy !== undefined) lines.push(`accuracy     ${r.accuracy.toFixed(2)} % (${r.correct}/${r.samples})`);
+        if (accuracy) lines.push(`accuracy     ${formatInterval(accuracy, 2, ' %')} (${r.correct}/${r.samples}, 95 % interval)`);
+        const t = r.timing!;
         lines.push(
-          `latency      ${r.latencyMsPerSample.toFixed(4)} ms/sample, ` +
-            `${r.latencyMsPerBatch.mean.toFixed(4)} ± ${r.latencyMsPerBatch.std.toFixed(4)} ms/batch`,
+          `latency      ${formatInterval(t.latencyMsPerSample, 4, ' ms')} per sample (95 % interval; ${t.clock} clock, ` +
+            `${t.rounds} rounds${t.converged ? '' : ', time cap reached before ±2 %'})`,
+          `measured on  ${t.cpu}, ${t.kernels} kernels`,
         );
         if (o.saveOutputs) lines.push(`outputs      ${o.saveOutputs}`);
         process.stdout.write(lines.join('\n') + '\n');

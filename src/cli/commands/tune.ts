@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { PredictorKind, TuneProgress, tune } from '../../core/tuner/tune';
+import { measurementNotes, timingSummary } from '../../core/stats/describe';
+import { formatInterval } from '../../core/stats/intervals';
 import { addPreprocessingOptions, checkWritableFolder, finiteNumber, nonNegativeInt, positiveInt, preprocessingFrom, threadCount } from '../options';
 
 const PHASES: Record<TuneProgress['phase'], string> = {
@@ -52,18 +54,24 @@ export function register(program: Command): void {
           threads: o.threads, batch: o.batch, cacheDir: o.cacheDir, out: o.out, hpvmOut: o.hpvmOut,
         }, { onProgress: progress.update, signal: controller.signal });
         progress.stop();
-        const rows = r.set.configurations.map((c) => [
-          c.name, c.speedup.toFixed(3), c.accuracy.toFixed(2), c.qosLoss.toFixed(2),
-          c.host?.testAccuracy !== undefined ? c.host.testAccuracy.toFixed(2) : '-',
-          c.predicted ? c.predicted.speedup.toFixed(3) : '-', c.predicted ? c.predicted.qosLoss.toFixed(2) : '-',
-        ]);
-        const header = ['config', 'speedup', 'tune acc', 'loss', 'test acc', 'pred speedup', 'pred loss'];
+        const rows = r.set.configurations.map((c, i) => {
+          const h = c.host;
+          const interval = (estimate: number, range?: [number, number]) => (range ? formatInterval({ estimate, low: range[0], high: range[1] }) : estimate.toFixed(2));
+          return [
+            c.name, h?.timing ? formatInterval(h.timing.speedup, 3) : c.speedup.toFixed(3), c.accuracy.toFixed(2),
+            interval(c.qosLoss, h?.qosLossInterval),
+            h?.testAccuracy !== undefined ? h.testAccuracy.toFixed(2) : '-',
+            c.predicted ? c.predicted.speedup.toFixed(3) : '-', c.predicted ? c.predicted.qosLoss.toFixed(2) : '-',
+            i > 0 && h ? measurementNotes(h).join(', ') : '',
+          ];
+        });
+        const header = ['config', 'speedup [95 %]', 'tune acc', 'loss [95 %]', 'test acc', 'pred speedup', 'pred loss', 'note'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
         const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
         const s = r.stats;
         process.stdout.write([
           r.cancelled ? `cancelled: ${r.set.configurations.length - 1} configuration(s) validated so far` : '',
-          line(header), ...rows.map(line), '',
+          line(header), ...rows.map(line), timingSummary(r.set.configurations[0].host?.timing), '',
           `${s.layers} layers; cost model: ${s.costModel}${s.costModelCached ? ' (cached)' : ''}; single-knob profiles: ` +
             `${s.profiled} run, ${s.cached} cached; ${s.validated} validated${s.evaluations ? `; ${s.evaluations} searched` : ''}`,
           `wrote ${o.out}${o.hpvmOut ? ` and ${o.hpvmOut}` : ''}`,

@@ -1,10 +1,8 @@
 /**
  * Profiles configurations on the host runtime into the project's configuration set: per configuration the
- * accuracy, confidence triples and per-sample outcomes (one pass with --per-sample), its raw outputs (for
- * calibration), its latency as the median over several timing passes, and its speedup as the median over
- * passes of the exact configuration's latency over its own. Each timing pass runs every configuration in
- * one mpxrun process, so that all configurations of a pass share the machine's state; the medians discard
- * the passes another process disturbed.
+ * accuracy, confidence triples and per-sample outcomes, its raw outputs (for calibration), and its latency
+ * and speedup with their intervals, all from one mpxrun profile: the timing is the runtime's measurement of
+ * every configuration together (README, "How speed is measured"), the same the device profiler gets.
  * This stands in for the device profiler wherever a phone is absent: the figures are the host's.
  */
 import * as crypto from 'node:crypto';
@@ -14,16 +12,13 @@ import { readNpy } from '../data/npy';
 import { MobiproxError } from '../errors';
 import { Configuration, exactConfiguration, formatHpvm } from '../knobs/configuration';
 import { ConfigurationRecord, ConfigurationSet, CONFIGURATION_SET_FORMAT } from '../knobs/configurationSet';
-import { ExecutionOptions, ProfileRecord, profileModel, runModel, typicalLatency } from '../runtime/mpxrun';
+import { ExecutionOptions, ProfileRecord, TimingOptions, profileModel, runModel } from '../runtime/mpxrun';
 import { PreparedData } from '../runtime/prepare';
+import { outcomes, pairedLossInterval } from '../stats/intervals';
 
 export interface HostProfileOptions extends Pick<ExecutionOptions, 'threads' | 'batch' | 'signal'> {
-  /** Timing passes; each configuration's latency is its median over them (default 5). */
-  rounds?: number;
-  /** Samples of each timing pass (default: all). */
-  timingLimit?: number;
-  /** Untimed passes before each configuration's timed one (default 1). */
-  warmup?: number;
+  /** How long and how precisely to measure. */
+  timing?: TimingOptions;
   onProgress?: (message: string) => void;
 }
 
@@ -47,28 +42,24 @@ export async function profileOnHost(
   const list = isExact(configurations[0]) ? configurations : [exactConfiguration(layerSlots), ...configurations];
   const configsPath = path.join(data.workDir, 'profiled-configurations.txt');
   fs.writeFileSync(configsPath, formatHpvm({ baselineTime: 0, configurations: list }));
-  const run = { threads: o.threads, batch: o.batch, signal: o.signal };
-
+  const outputsDir = fs.mkdtempSync(path.join(data.workDir, 'outputs-'));
   const records: ProfileRecord[] = [];
-  for await (const r of profileModel(data.mpxmPath, data.inputPath, data.labelsPath, configsPath, { ...run, perSample: true, warmup: 0 })) {
-    records.push(r);
-    o.onProgress?.(`outcomes of ${r.name}: ${r.accuracy.toFixed(2)} %`);
-  }
-  const logits = await configurationOutputs(data, configsPath, list.length, o);
-
-  const latencies: number[][] = list.map(() => []);
-  const rounds = o.rounds ?? 5;
-  for (let round = 0; round < rounds; round++) {
+  let logits: Float32Array[];
+  try {
+    o.onProgress?.(`profiling ${list.length} configurations: outcomes, then their timing together`);
     for await (const r of profileModel(data.mpxmPath, data.inputPath, data.labelsPath, configsPath, {
-      ...run, limit: o.timingLimit, warmup: o.warmup ?? 1,
-    })) latencies[r.index].push(typicalLatency(r));
-    o.onProgress?.(`timing pass ${round + 1}/${rounds}`);
+      threads: o.threads, batch: o.batch, signal: o.signal, perSample: true, warmup: 0, saveOutputsDir: outputsDir,
+      timing: o.timing ?? true,
+    })) records[r.index] = r;
+    logits = list.map((_, k) => readOutputs(data, path.join(outputsDir, `${k}.npy`)));
+  } finally {
+    fs.rmSync(outputsDir, { recursive: true, force: true });
   }
-  const latency = latencies.map(median);
-  // The speedup pairs each configuration with the exact one of the same pass: the load of a shared machine
-  // drifts between passes, and a ratio within one pass cancels most of it.
-  const speedup = latencies.map((l) => 1 / median(l.map((v, pass) => v / latencies[0][pass])));
+  const latency = records.map((r) => r.latencyMsPerSample!);
+  const speedup = records.map((r) => r.timing!.speedup.estimate);
   const baseAccuracy = records[0].accuracy;
+  const labels = readNpy(data.labelsPath).data as Int32Array;
+  const exactOutcomes = outcomes(records[0].predictions!, labels);
   const measured: ConfigurationRecord[] = list.map((c, k) => {
     const r = records[k];
     return {
@@ -77,7 +68,9 @@ export async function profileOnHost(
         speedup: speedup[k],
         accuracy: r.accuracy,
         qosLoss: baseAccuracy - r.accuracy,
+        qosLossInterval: lossInterval(exactOutcomes, outcomes(r.predictions!, labels)),
         latencyMsPerSample: latency[k],
+        timing: r.timing,
         energyJoules: null,
         confidence: [{ mean: r.confidence.mean, correct: r.confidence.correct, wrong: r.confidence.wrong }, ...r.confidence.perClass],
       },
@@ -113,25 +106,27 @@ export async function configurationOutputs(
   for (let k = 0; k < count; k++) {
     const file = path.join(data.workDir, `outputs-${k}.npy`);
     await runModel(data.mpxmPath, data.inputPath, { configs: configsPath, config: k, saveOutputs: file, threads: o.threads, batch: o.batch, signal: o.signal });
-    const values = Float32Array.from(readNpy(file).data as Float32Array);
+    out.push(readOutputs(data, file));
     fs.rmSync(file, { force: true });
-    if (data.model.endsWithSoftmax) for (let i = 0; i < values.length; i++) values[i] = Math.log(values[i]);
-    out.push(values);
   }
   return out;
+}
+
+function readOutputs(data: PreparedData, file: string): Float32Array {
+  const values = Float32Array.from(readNpy(file).data as Float32Array);
+  if (data.model.endsWithSoftmax) for (let i = 0; i < values.length; i++) values[i] = Math.log(values[i]);
+  return values;
 }
 
 export function classCount(data: PreparedData): number {
   return data.model.outputShapes[0].reduce((a, b) => a * b, 1);
 }
 
-function isExact(c: Configuration | undefined): boolean {
-  return c !== undefined && c.layers.every((slots) => slots.every((s) => s.knob === 11));
+function lossInterval(exact: boolean[], own: boolean[]): [number, number] {
+  const i = pairedLossInterval(exact, own);
+  return [i.low, i.high];
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) throw new MobiproxError('A latency median needs at least one timing pass.');
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+function isExact(c: Configuration | undefined): boolean {
+  return c !== undefined && c.layers.every((slots) => slots.every((s) => s.knob === 11));
 }

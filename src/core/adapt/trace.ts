@@ -4,7 +4,7 @@
  * (simulate.ts) only looks up the entries of the configurations it chose.
  */
 import { MobiproxError } from '../errors';
-import { ProfileRecord, typicalLatency } from '../runtime/mpxrun';
+import { ProfileRecord } from '../runtime/mpxrun';
 import { calibratedOutputs } from './calibration';
 import { DeviceContext } from './contextRules';
 
@@ -15,7 +15,7 @@ export interface Trace {
   predictions: ArrayLike<number>[];
   /** confidences[k][t]: its calibrated confidence. */
   confidences: ArrayLike<number>[];
-  /** Relative cost of each configuration: typical latency over the exact configuration's (costs[0] = 1). */
+  /** Relative cost of each configuration: the inverse of its measured speedup (costs[0] = 1). */
   costs: number[];
   /** Relative energy of each configuration where measured. */
   energies?: (number | undefined)[];
@@ -35,8 +35,14 @@ export interface TraceOptions {
 
 /**
  * A trace from profiled records (mpxrun profile --per-sample), one per configuration, index 0 the exact one.
- * Costs are latency per sample relative to configuration 0; energies likewise, when every record has one.
+ * Costs are the inverses of the measured speedups over configuration 0 (the records must be timed);
+ * energies are per sample relative to configuration 0's, when every record has one.
  */
+function speedupOf(r: ProfileRecord): number {
+  if (!r.timing) throw new MobiproxError(`The record of ${r.name} has no timing: profile the configurations timed.`, { value: r.name });
+  return r.timing.speedup.estimate;
+}
+
 export function traceFromProfile(records: ProfileRecord[], labels: ArrayLike<number>, options: TraceOptions = {}): Trace {
   const sorted = [...records].sort((a, b) => a.index - b.index);
   sorted.forEach((r, k) => {
@@ -67,7 +73,7 @@ export function traceFromProfile(records: ProfileRecord[], labels: ArrayLike<num
     }
   });
   const exact = sorted[0];
-  const costs = sorted.map((r) => typicalLatency(r) / typicalLatency(exact));
+  const costs = sorted.map((r) => 1 / speedupOf(r));
   const perSample = (r: ProfileRecord) => (r.energyJoules === null ? undefined : r.energyJoules / r.samples);
   const exactEnergy = perSample(exact);
   const energies = exactEnergy === undefined ? undefined : sorted.map((r) => {

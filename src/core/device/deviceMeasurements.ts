@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import { MobiproxError } from '../errors';
 import { Configuration, exactConfiguration } from '../knobs/configuration';
 import { ConfigurationSet, CONFIGURATION_SET_FORMAT, DeviceMeasurement } from '../knobs/configurationSet';
-import { ProfileRecord, typicalLatency } from '../runtime/mpxrun';
+import { ProfileRecord } from '../runtime/mpxrun';
+import { outcomes, pairedLossInterval } from '../stats/intervals';
 import { PreparedData } from '../runtime/prepare';
 
 export interface ProfiledDevice {
@@ -36,26 +37,34 @@ export function configurationSetFor(onnxPath: string, data: PreparedData, config
   };
 }
 
-/** `records[i]` is configuration i's; every configuration must have one. `repeat`: timed passes per record. */
+/**
+ * `records[i]` is configuration i's, with its timing (measured together with configuration 0's); every
+ * configuration must have one. `repeat`: passes over the data per record (energy). With the labels, each
+ * loss gets its paired interval.
+ */
 export function withDeviceMeasurements(
-  set: ConfigurationSet, records: ProfileRecord[], device: ProfiledDevice, repeat = 1,
+  set: ConfigurationSet, records: ProfileRecord[], device: ProfiledDevice, repeat = 1, labels?: ArrayLike<number>,
 ): ConfigurationSet {
-  const missing = set.configurations.findIndex((_, i) => records[i]?.index !== i);
-  if (missing >= 0) throw new MobiproxError(`No device record for ${set.configurations[missing].name} (index ${missing}).`);
+  const missing = set.configurations.findIndex((_, i) => records[i]?.index !== i || !records[i].timing);
+  if (missing >= 0) throw new MobiproxError(`No timed device record for ${set.configurations[missing].name} (index ${missing}).`);
   const base = records[0];
+  const exactOutcomes = labels && base.predictions ? outcomes(base.predictions, labels) : undefined;
   return {
     ...set,
     configurations: set.configurations.map((c, i) => {
       const r = records[i];
+      const timing = r.timing!;
+      const loss = exactOutcomes && r.predictions ? pairedLossInterval(exactOutcomes, outcomes(r.predictions, labels!)) : undefined;
       const measured: DeviceMeasurement = {
         serial: device.serial,
         ...(device.model === undefined ? {} : { model: device.model }),
         abi: device.abi,
-        speedup: typicalLatency(base) / typicalLatency(r),
+        speedup: timing.speedup.estimate,
         accuracy: r.accuracy,
         qosLoss: base.accuracy - r.accuracy,
-        latencyMsPerSample: typicalLatency(r),
-        latencyMsPerBatch: r.latencyMsPerBatch,
+        ...(loss ? { qosLossInterval: [loss.low, loss.high] as [number, number] } : {}),
+        latencyMsPerSample: timing.latencyMsPerSample.estimate,
+        timing,
         // mpxrun measures the whole timed run; the set keeps joules per sample.
         energyJoules: r.energyJoules === null ? null : r.energyJoules / (r.samples * repeat),
         confidence: [{ mean: r.confidence.mean, correct: r.confidence.correct, wrong: r.confidence.wrong }, ...r.confidence.perClass],

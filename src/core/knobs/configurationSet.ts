@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { MobiproxError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
+import { Timing } from '../runtime/mpxrun';
 import { Configuration, ConfidenceTriple, ConfigurationFile, formatHpvm } from './configuration';
 
 export const CONFIGURATION_SET_FORMAT = 'mobiprox-configurations';
@@ -15,10 +16,14 @@ export interface Measurement {
   speedup: number;
   accuracy: number;
   qosLoss: number;
-  /** Accuracy on the held-out test set, when evaluated. */
+  /** 95 % interval of qosLoss (paired by sample against the exact configuration). */
+  qosLossInterval?: [number, number];
+  /** Accuracy on the held-out test set, when evaluated, and the interval of its loss. */
   testAccuracy?: number;
+  testQosLossInterval?: [number, number];
   latencyMsPerSample?: number;
-  latencyMsPerBatch?: { mean: number; std: number; count: number };
+  /** The measurement behind speedup and latency: intervals, method, rounds, CPU and kernels. */
+  timing?: Timing;
   /** Joules per sample, only when a fuel gauge was readable. */
   energyJoules?: number | null;
   confidence?: ConfidenceTriple[];

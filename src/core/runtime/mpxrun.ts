@@ -8,7 +8,42 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { MobiproxError } from '../errors';
 
-export interface LatencyStats { mean: number; std: number; count: number }
+/** An estimate with its 95 % interval. */
+export interface Interval { estimate: number; low: number; high: number }
+
+/**
+ * The runtime's measurement of one configuration (mpx_measure: README, "How speed is measured"): every
+ * configuration of a set timed in interleaved rounds in one process, on the CPU time of the inference threads.
+ */
+export interface Timing {
+  method: 'interleaved-rounds';
+  /** The clock of `latencyMsPerSample`: the inference threads' CPU time with one thread, else wall time. */
+  clock: 'thread-cpu' | 'wall';
+  latencyMsPerSample: Interval;
+  cpuMsPerSample: Interval;
+  wallMsPerSample: Interval;
+  /** Over configuration 0 of the same measurement (CPU time, paired by round). */
+  speedup: Interval;
+  /** User-mode counts per sample (one-thread runs), null where the kernel refuses the counters. */
+  cyclesPerSample: number | null;
+  instructionsPerSample: number | null;
+  rounds: number;
+  samplesPerUnit: number;
+  /** Every speedup's interval reached the target (±2 % by default) before the time cap. */
+  converged: boolean;
+  /** The CPU's model name and the convolution kernels chosen for it. */
+  cpu: string;
+  kernels: string;
+}
+
+/** How long and how precisely to measure (mpxrun's TIMING options). */
+export interface TimingOptions {
+  /** Relative half-width of the 95 % intervals to reach (default 0.02). */
+  target?: number;
+  maxSeconds?: number;
+  minRounds?: number;
+  unitMs?: number;
+}
 
 export interface RunRecord {
   config: string;
@@ -18,25 +53,22 @@ export interface RunRecord {
   threads: number;
   accuracy?: number;
   correct?: number;
-  latencyMsPerSample: number;
-  latencyMsPerSampleMedian?: number;
-  latencyMsPerBatch: LatencyStats;
+  /** The measurement's estimate; absent when the run was not timed. */
+  latencyMsPerSample?: number;
+  timing?: Timing;
   opTimes?: { name: string; ms: number }[];
 }
 
 export interface ConfidenceStats { mean: number | null; correct: number | null; wrong: number | null }
 
-export interface ProfileRecord {
+/** A configuration's outcomes over a data set (mpxrun profile streams one as each configuration finishes). */
+export interface OutcomeRecord {
   type: 'config';
   index: number;
   name: string;
   samples: number;
   accuracy: number;
   correct: number;
-  latencyMsPerSample: number;
-  /** The median batch's time per sample: robust to batches that other work on the machine slowed. */
-  latencyMsPerSampleMedian?: number;
-  latencyMsPerBatch: LatencyStats;
   predictions?: number[];
   confidences?: number[];
   confidence: ConfidenceStats & { perClass: ConfidenceStats[] };
@@ -44,12 +76,19 @@ export interface ProfileRecord {
   opTimes?: { name: string; ms: number }[];
 }
 
-/**
- * A record's time per sample for comparing configurations: the median batch's, robust to preemption (records
- * of runtimes that predate it have only the mean).
- */
-export const typicalLatency = (r: { latencyMsPerSample: number; latencyMsPerSampleMedian?: number }): number =>
-  r.latencyMsPerSampleMedian ?? r.latencyMsPerSample;
+/** A configuration's timing, from the measurement of all timed configurations together. */
+export interface TimingRecord {
+  type: 'timing';
+  index: number;
+  name: string;
+  threads: number;
+  batch: number;
+  latencyMsPerSample: number;
+  timing: Timing;
+}
+
+/** Outcomes, with the timing when the configuration was timed. */
+export type ProfileRecord = OutcomeRecord & Partial<Pick<TimingRecord, 'latencyMsPerSample' | 'timing'>>;
 
 export interface ExecutionOptions {
   batch?: number;
@@ -68,6 +107,8 @@ export interface RunOptions extends ExecutionOptions {
   config?: string | number;
   saveOutputs?: string;
   opTimes?: boolean;
+  /** Measure the configuration's latency (default: outputs only). */
+  timing?: boolean | TimingOptions;
 }
 
 export interface ProfileOptions extends ExecutionOptions {
@@ -77,9 +118,10 @@ export interface ProfileOptions extends ExecutionOptions {
   opTimes?: boolean;
   /** Writes each configuration's outputs to DIR/<index>.npy. */
   saveOutputsDir?: string;
-  /** Runs each configuration only from its first approximated op (records arrive at the end; latencies are
-   * of the re-run suffixes). */
+  /** Runs each configuration only from its first approximated op (outcomes only). */
   reusePrefix?: boolean;
+  /** Time the configurations, together with configuration 0 (default: outcomes only). */
+  timing?: boolean | TimingOptions;
 }
 
 /** The host build of mpxrun: $MOBIPROX_MPXRUN, else build/host/mpxrun of this package. */
@@ -107,6 +149,17 @@ function commonArgs(o: ExecutionOptions): string[] {
   return args;
 }
 
+function timingArgs(timing: boolean | TimingOptions | undefined): string[] {
+  if (!timing) return ['--timed', 'none'];
+  if (timing === true) return [];
+  const args: string[] = [];
+  if (timing.target !== undefined) args.push('--target', String(timing.target));
+  if (timing.maxSeconds !== undefined) args.push('--max-seconds', String(timing.maxSeconds));
+  if (timing.minRounds !== undefined) args.push('--min-rounds', String(timing.minRounds));
+  if (timing.unitMs !== undefined) args.push('--unit-ms', String(timing.unitMs));
+  return args;
+}
+
 /** Runs one configuration over an input set and returns mpxrun's summary. */
 export async function runModel(model: string, input: string, o: RunOptions = {}): Promise<RunRecord> {
   const args = ['run', model, '--input', input, ...commonArgs(o)];
@@ -115,6 +168,7 @@ export async function runModel(model: string, input: string, o: RunOptions = {})
   if (o.config !== undefined) args.push('--config', String(o.config));
   if (o.saveOutputs) args.push('--save-outputs', o.saveOutputs);
   if (o.opTimes) args.push('--op-times');
+  args.push(...timingArgs(o.timing));
   let result: RunRecord | undefined;
   await execute(args, o.signal, (line) => {
     result = JSON.parse(line) as RunRecord;
@@ -123,7 +177,10 @@ export async function runModel(model: string, input: string, o: RunOptions = {})
   return result;
 }
 
-/** Runs many configurations, yielding each one's record as soon as mpxrun completes it. */
+/**
+ * Runs many configurations. Untimed, each record is yielded as soon as mpxrun completes it; timed, the
+ * records are yielded at the end, each with its timing (configurations are timed together).
+ */
 export async function* profileModel(
   model: string, input: string, labels: string, configs: string, o: ProfileOptions = {},
 ): AsyncGenerator<ProfileRecord> {
@@ -133,13 +190,39 @@ export async function* profileModel(
   if (o.opTimes) args.push('--op-times');
   if (o.saveOutputsDir) args.push('--save-outputs-dir', o.saveOutputsDir);
   if (o.reusePrefix) args.push('--reuse-prefix');
-  const queue: ProfileRecord[] = [];
+  else args.push(...timingArgs(o.timing));
+  const outcomes = new Map<number, OutcomeRecord>();
+  for await (const line of streamRecords(args, o.signal)) {
+    const record = line as OutcomeRecord | TimingRecord | { type: 'done' };
+    if (record.type === 'config' && o.timing && !o.reusePrefix) outcomes.set(record.index, record);
+    else if (record.type === 'config') yield record;
+    else if (record.type === 'timing') {
+      yield { ...outcomes.get(record.index)!, latencyMsPerSample: record.latencyMsPerSample, timing: record.timing };
+    }
+  }
+}
+
+/** Times configurations (all, or `only`) together with configuration 0, without their outcomes. */
+export async function measureModel(
+  model: string, input: string, configs: string, o: ExecutionOptions & { only?: number[]; timing?: TimingOptions } = {},
+): Promise<TimingRecord[]> {
+  const args = ['measure', model, '--input', input, '--configs', configs, ...commonArgs(o), ...timingArgs(o.timing ?? true)];
+  if (o.only) args.push('--only', o.only.join(','));
+  const records: TimingRecord[] = [];
+  for await (const line of streamRecords(args, o.signal)) {
+    if ((line as TimingRecord).type === 'timing') records.push(line as TimingRecord);
+  }
+  return records;
+}
+
+/** mpxrun's JSON lines, each as soon as it is printed. */
+async function* streamRecords(args: string[], signal: AbortSignal | undefined): AsyncGenerator<unknown> {
+  const queue: unknown[] = [];
   let wake: (() => void) | undefined;
   let finished = false;
   let failure: unknown;
-  execute(args, o.signal, (line) => {
-    const record = JSON.parse(line) as ProfileRecord | { type: 'done' };
-    if (record.type === 'config') queue.push(record);
+  execute(args, signal, (line) => {
+    queue.push(JSON.parse(line));
     wake?.();
   }).then(
     () => { finished = true; wake?.(); },

@@ -16,6 +16,7 @@ import { DiskCache, defaultCacheDir } from './cache';
 import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
 import { empiricalSearch } from './empiricalSearch';
 import { choiceKey, configurationLayers, exactChoice } from './knobSpace';
+import { notFaster } from '../stats/intervals';
 import { paretoFront, thinFront } from './pareto';
 import { P1Predictor, P2Predictor } from './predictors';
 import { singleKnobProfiles } from './profiles';
@@ -153,17 +154,16 @@ export async function tune(
     };
 
     const host = sha256(Buffer.from(JSON.stringify([os.cpus()[0]?.model, threads, runner.batch]))).slice(0, 12);
-    const remember = (set: SampleSet) => ({ cache, key: `m2-${data.modelSha256.slice(0, 16)}-${set.sha256.slice(0, 16)}-${host}` });
+    const remember = (set: SampleSet) => ({ cache, key: `m3-${data.modelSha256.slice(0, 16)}-${set.sha256.slice(0, 16)}-${host}` });
     const validate = async (candidates: Candidate[], total: number) => {
       const fresh = candidates.filter((c) => !validated.has(choiceKey(c.choice)) && c.choice.some((k) => k !== EXACT_KNOB));
-      const before = validated.size;
       stats.measured += await measureChoices(data.mpxmPath, data.tune, layers, fresh.map((c) => c.choice), runner, data.workDir, (m) => {
         exact.tune ??= m.baseline;
         const c = fresh[m.choice];
         validated.set(choiceKey(c.choice), { choice: c.choice, predicted: c, tune: m });
         stats.validated = validated.size;
         report('validate', validated.size, total);
-      }, remember(data.tune), undefined, (done, runs) => report('validate', before + Math.floor((done / runs) * fresh.length), total));
+      }, remember(data.tune));
     };
 
     if ((o.predictor ?? 'p1') === 'empirical') {
@@ -259,36 +259,38 @@ function lossScale(points: ValidatedPoint[]): number {
 
 const lossOf = (p: ValidatedPoint): number => p.tune.baseline.accuracy - p.tune.accuracy;
 
-/** The validated points within the threshold on the Pareto frontier, thinned (DESIGN.md §3). */
+/**
+ * The validated points within the threshold on the Pareto frontier, thinned (DESIGN.md §3). A point whose
+ * speedup interval reaches 1 is not shown to be faster than the exact configuration: it stays off.
+ */
 function frontier(points: ValidatedPoint[], threshold: number): ValidatedPoint[] {
   const scored = points
     .map((p) => ({ p, speedup: p.tune.speedup, loss: lossOf(p) }))
-    .filter((x) => x.loss <= threshold && x.p.choice.some((k) => k !== EXACT_KNOB));
+    .filter((x) => x.loss <= threshold && x.p.choice.some((k) => k !== EXACT_KNOB) && !notFaster(x.p.tune.timing.speedup));
   const anchor: { p?: ValidatedPoint; speedup: number; loss: number } = { speedup: 1, loss: 0 };
   return thinFront(paretoFront([anchor, ...scored])).flatMap((x) => (x.p ? [x.p] : []));
 }
-
-/** Geometric mean of the speedups measured on the tuning and the test set: two timings, less noise. */
-const measuredSpeedup = (p: ValidatedPoint): number => (p.test ? Math.sqrt(p.tune.speedup * p.test.speedup) : p.tune.speedup);
 
 function writeResults(
   o: TuneOptions, data: TuningData, front: ValidatedPoint[], exact: { tune?: Measured; test?: Measured }, partial: boolean,
 ): ConfigurationSet {
   const layers = data.model.layers;
   const exactTune = exact.tune!;
-  const record = (name: string, choice: number[], tune: Measured, speedup: number, test?: Measured, predicted?: Candidate): ConfigurationRecord => {
+  const record = (name: string, choice: number[], tune: Measured, test?: Measured, predicted?: Candidate): ConfigurationRecord => {
     const qosLoss = exactTune.accuracy - tune.accuracy;
+    const speedup = tune.speedup;
     return {
       name, speedup, energy: 1, accuracy: tune.accuracy, qosLoss, confidence: tune.confidence,
       layers: configurationLayers(layers, choice),
       ...(predicted ? { predicted: { speedup: predicted.speedup, qosLoss: predicted.loss, accuracy: exactTune.accuracy - predicted.loss } } : {}),
       host: {
-        speedup, accuracy: tune.accuracy, qosLoss, ...(test ? { testAccuracy: test.accuracy } : {}),
-        latencyMsPerSample: tune.latencyMsPerSample, latencyMsPerBatch: tune.latencyMsPerBatch, confidence: tune.confidence,
+        speedup, accuracy: tune.accuracy, qosLoss, qosLossInterval: [tune.qosLoss.low, tune.qosLoss.high],
+        ...(test ? { testAccuracy: test.accuracy, testQosLossInterval: [test.qosLoss.low, test.qosLoss.high] as [number, number] } : {}),
+        latencyMsPerSample: tune.latencyMsPerSample, timing: tune.timing, confidence: tune.confidence,
       },
     };
   };
-  const ordered = [...front].sort((a, b) => measuredSpeedup(a) - measuredSpeedup(b));
+  const ordered = [...front].sort((a, b) => a.tune.speedup - b.tune.speedup);
   const set: ConfigurationSet = {
     format: CONFIGURATION_SET_FORMAT,
     version: 1,
@@ -296,8 +298,8 @@ function writeResults(
     baselineTime: exactTune.latencyMsPerSample,
     ...(partial ? { partial } : {}),
     configurations: [
-      record('conf0', exactChoice(layers), exactTune, 1, exact.test),
-      ...ordered.map((p, i) => record(`conf${i + 1}`, p.choice, p.tune, measuredSpeedup(p), p.test, p.predicted)),
+      record('conf0', exactChoice(layers), exactTune, exact.test),
+      ...ordered.map((p, i) => record(`conf${i + 1}`, p.choice, p.tune, p.test, p.predicted)),
     ],
   };
   if (o.out) writeConfigurationSet(o.out, set);

@@ -1,31 +1,35 @@
 /**
- * Empirical measurement of chosen configurations: full runs (no prefix reuse) on a sample set, so that the
- * accuracy and the latency are those a user of the configuration gets. The speedup is the exact
- * configuration's latency over the configuration's, each the least over the full run and a few shorter
- * timing passes of the median batch's time per sample: on a shared machine other work only adds time, so
- * these are the configuration's own.
+ * Empirical measurement of chosen configurations on a sample set: full runs for the outcomes (no prefix
+ * reuse, side by side in processes), then one measurement of all of them with the exact configuration in
+ * one process (mpx_measure: interleaved rounds on CPU time, README "How speed is measured"), so that every
+ * speedup has its 95 % interval and every loss its paired interval against the exact run.
  * Measurements may be remembered on disk, so that rerunning a tuning does not run its candidates again.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { LayerInfo } from '../compile';
 import { ConfidenceTriple } from '../knobs/configuration';
-import { ConfidenceStats, LatencyStats, ProfileRecord, typicalLatency } from '../runtime/mpxrun';
+import { ConfidenceStats, Interval, ProfileRecord, Timing, TimingOptions, measureModel } from '../runtime/mpxrun';
+import { outcomes, pairedLossInterval } from '../stats/intervals';
 import { DiskCache } from './cache';
-import { choiceKey } from './knobSpace';
-import { RunnerOptions, isAbort, runChoices } from './runner';
-import { sha256 } from './tuningData';
+import { choiceKey, choicesToHpvm } from './knobSpace';
+import { RunnerOptions, runChoices } from './runner';
+import { SampleSet, sha256 } from './tuningData';
 
 export interface Measured {
   accuracy: number;
+  /** Accuracy points lost against the exact configuration on the same samples, with its 95 % interval. */
+  qosLoss: Interval;
   speedup: number;
   latencyMsPerSample: number;
-  latencyMsPerBatch: LatencyStats;
+  timing: Timing;
   /** All classes first, then per predicted class. */
   confidence: ConfidenceTriple[];
 }
 
 export interface MeasuredRun extends Measured {
   choice: number;
-  /** The exact configuration as timed by the same process. */
+  /** The exact configuration as measured beside it. */
   baseline: Measured;
 }
 
@@ -35,77 +39,69 @@ export interface MeasurementCache {
   key: string;
 }
 
-/** Timing passes after the full run: how many, and on how many of the set's first samples. */
-export interface TimingPasses {
-  passes: number;
+/** The measurement's samples (the first of the set) and its precision. */
+export interface TimingSettings extends TimingOptions {
   samples: number;
 }
 
-export const DEFAULT_TIMING: TimingPasses = { passes: 2, samples: 256 };
+export const DEFAULT_TIMING: TimingSettings = { samples: 256 };
 
 /**
- * Measures the choices and delivers each when its timing passes are done; with a cache, a choice measured
- * before (same model, set, host and runtime settings) is delivered from it without running. On abort, the
- * choices whose full run completed are delivered with the passes they had. Returns how many ran.
+ * Measures the choices and delivers each once its timing is done; with a cache, a choice measured before
+ * (same model, set, host and runtime settings) is delivered from it without running. Nothing is delivered
+ * of a cancelled measurement: its timing is incomplete. Returns how many ran.
  */
 export async function measureChoices(
-  mpxm: string, set: { inputPath: string; labelsPath: string }, layers: readonly LayerInfo[],
+  mpxm: string, set: Pick<SampleSet, 'inputPath' | 'labelsPath' | 'labels'>, layers: readonly LayerInfo[],
   choices: readonly (readonly number[])[], runner: Omit<RunnerOptions, 'reusePrefix'>, workDir: string,
-  onMeasured: (m: MeasuredRun) => void, remember?: MeasurementCache, timing: TimingPasses = DEFAULT_TIMING,
-  onRun?: (runsDone: number, runs: number) => void,
+  onMeasured: (m: MeasuredRun) => void, remember?: MeasurementCache, timing: TimingSettings = DEFAULT_TIMING,
 ): Promise<number> {
   const name = (choice: readonly number[]) => `${remember!.key}-${sha256(Buffer.from(choiceKey(choice))).slice(0, 24)}.json`;
   const missing: number[] = [];
   choices.forEach((choice, i) => {
     const hit = remember?.cache.readJson<MeasuredRun>(name(choice));
-    if (hit) onMeasured({ ...hit, choice: i });
+    if (hit?.timing) onMeasured({ ...hit, choice: i });
     else missing.push(i);
   });
-  const full = new Map<number, { record: ProfileRecord; baseline: ProfileRecord }>();
-  const latencies = missing.map(() => [] as number[]);
-  const exactLatencies: number[] = [];
-  let runsDone = 0;
-  const time = ({ choice, record, baseline }: { choice: number; record: ProfileRecord; baseline: ProfileRecord }) => {
-    latencies[choice].push(typicalLatency(record));
-    exactLatencies.push(typicalLatency(baseline));
-    onRun?.(++runsDone, missing.length * (1 + timing.passes));
-  };
-  // A cancelled measurement is delivered but not remembered: its timing passes are incomplete.
-  const deliver = (complete: boolean) => {
-    const exact = Math.min(...exactLatencies);
-    for (const [choice, { record, baseline }] of full) {
-      const latency = Math.min(...latencies[choice]);
-      const m: MeasuredRun = {
-        choice: missing[choice], ...measured(record, latency, exact / latency), baseline: measured(baseline, exact, 1),
-      };
-      if (complete) remember?.cache.writeJson(name(choices[m.choice]), m);
-      onMeasured(m);
-    }
-  };
+  if (missing.length === 0) return 0;
   const run = missing.map((i) => choices[i]);
+  const full = new Map<number, { record: ProfileRecord; baseline: ProfileRecord }>();
+  await runChoices(mpxm, set, layers, run, { ...runner, perSample: true }, (r) => full.set(r.choice, r), workDir);
+
+  const configs = path.join(workDir, `measure-${process.pid}-${Date.now().toString(36)}.txt`);
+  fs.writeFileSync(configs, choicesToHpvm(layers, run));
+  let timings;
   try {
-    await runChoices(mpxm, set, layers, run, runner, (r) => {
-      full.set(r.choice, r);
-      time(r);
-    }, workDir);
-    for (let pass = 0; pass < timing.passes; pass++) {
-      await runChoices(mpxm, set, layers, run, { ...runner, limit: timing.samples, perSample: false }, time, workDir);
-    }
-  } catch (e) {
-    if (isAbort(e)) deliver(false);
-    throw e;
+    const { samples, ...precision } = timing;
+    timings = await measureModel(mpxm, set.inputPath, configs, {
+      batch: runner.batch, threads: runner.threads, limit: samples, timing: precision, signal: runner.signal,
+    });
+  } finally {
+    fs.rmSync(configs, { force: true });
   }
-  deliver(true);
+  const exactTiming = timings.find((t) => t.index === 0)!;
+  const [first] = full.values();
+  const exactOutcomes = outcomes(first.baseline.predictions!, set.labels);
+  const baseline = measured(first.baseline, exactTiming.timing, exactOutcomes, exactOutcomes);
+  for (const t of timings) {
+    if (t.index === 0) continue;
+    const { record } = full.get(t.index - 1)!;
+    const m: MeasuredRun = {
+      choice: missing[t.index - 1], ...measured(record, t.timing, exactOutcomes, outcomes(record.predictions!, set.labels)), baseline,
+    };
+    remember?.cache.writeJson(name(choices[m.choice]), m);
+    onMeasured(m);
+  }
   return missing.length;
 }
 
-/** The full run's accuracy and confidences, with the least latency of all passes. */
-function measured(r: ProfileRecord, latencyMsPerSample: number, speedup: number): Measured {
+function measured(r: ProfileRecord, timing: Timing, exactOutcomes: boolean[], ownOutcomes: boolean[]): Measured {
   return {
     accuracy: r.accuracy,
-    speedup,
-    latencyMsPerSample,
-    latencyMsPerBatch: r.latencyMsPerBatch,
+    qosLoss: pairedLossInterval(exactOutcomes, ownOutcomes),
+    speedup: timing.speedup.estimate,
+    latencyMsPerSample: timing.latencyMsPerSample.estimate,
+    timing,
     confidence: [r.confidence, ...r.confidence.perClass].map(triple),
   };
 }
