@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { compileModel } from '../src/core/compile';
 import { exactConfiguration } from '../src/core/knobs/configuration';
 import { CONFIGURATION_SET_FORMAT, ConfigurationRecord, ConfigurationSet } from '../src/core/knobs/configurationSet';
+import { Timing } from '../src/core/runtime/mpxrun';
 import { knobSummary, paretoView } from '../src/ui/pareto/paretoView';
+import { errorBars, pointHover } from '../src/ui/pareto/plotFigures';
 import { selectConfigurations } from '../src/ui/pareto/selectConfigurations';
 import { isWebviewMessage } from '../src/ui/protocol/pareto';
 
@@ -41,6 +43,32 @@ function harSet(): ConfigurationSet {
   };
 }
 
+/** A measurement's timing with the speedup interval [low, high] around `estimate`. */
+function timing(estimate: number, low: number, high: number): Timing {
+  const ms = { estimate: 1 / estimate, low: 1 / high, high: 1 / low };
+  return {
+    method: 'interleaved-rounds', clock: 'thread-cpu', latencyMsPerSample: ms, cpuMsPerSample: ms, wallMsPerSample: ms,
+    speedup: { estimate, low, high }, cyclesPerSample: null, instructionsPerSample: null, rounds: 12, samplesPerUnit: 8,
+    converged: true, cpu: 'test CPU', kernels: 'generic',
+  };
+}
+
+/** harSet measured with intervals on the host: conf1 not shown faster, conf2's loss within noise. */
+function harSetWithIntervals(): ConfigurationSet {
+  const set = harSet();
+  const measured: [number, number, number, [number, number]][] = [
+    [1, 1, 1, [0, 0]],
+    [0.98, 1.2, 1.43, [0.2, 0.8]],
+    [1.08, 1.1, 1.12, [-0.3, 1.9]],
+    [1.55, 1.6, 1.66, [1.1, 2.9]],
+  ];
+  set.configurations.forEach((c, i) => {
+    const [low, estimate, high, loss] = measured[i];
+    c.host = { ...c.host!, timing: timing(estimate, low, high), qosLossInterval: loss };
+  });
+  return set;
+}
+
 describe('Pareto panel view model and protocol', () => {
   it('has a series per source of figures, each point once, with its own frontier', () => {
     const set = harSet();
@@ -64,6 +92,74 @@ describe('Pareto panel view model and protocol', () => {
     set.configurations[3].device = { speedup: 1.9, qosLoss: 2.5, accuracy: 87.5, serial: 's', abi: 'x86_64' };
     const device = paretoView(set, 'f').series.find((s) => s.kind === 'device')!;
     assert.deepEqual(device.points.map((p) => [p.name, p.speedup]), [['conf0', 1], ['conf3', 1.9]]);
+  });
+
+  it('sends the measured intervals, drawn as error bars around each point', () => {
+    const set = harSetWithIntervals();
+    const view = paretoView(set, 'f');
+    assert.deepEqual(JSON.parse(JSON.stringify(view)), view, 'plain JSON crosses to the page');
+    const host = view.series.find((s) => s.kind === 'host')!;
+    const bars = errorBars(host);
+    host.points.forEach((p, i) => {
+      const m = set.configurations[i].host!;
+      assert.deepEqual(p.speedupInterval, [m.timing!.speedup.low, m.timing!.speedup.high], p.name);
+      assert.deepEqual(p.qosLossInterval, m.qosLossInterval, p.name);
+      // Plotly draws [value − arrayminus, value + array].
+      const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-12, `${p.name} ${what}: ${a} ≠ ${b}`);
+      close(p.speedup - bars.speedup!.arrayminus[i], m.timing!.speedup.low, 'speedup low');
+      close(p.speedup + bars.speedup!.array[i], m.timing!.speedup.high, 'speedup high');
+      close(p.qosLoss - bars.loss!.arrayminus[i], m.qosLossInterval![0], 'loss low');
+      close(p.qosLoss + bars.loss!.array[i], m.qosLossInterval![1], 'loss high');
+    });
+    // The tuner's prediction has no interval: no bars on that series.
+    const predicted = view.series.find((s) => s.kind === 'predicted')!;
+    assert.equal(predicted.points.some((p) => p.speedupInterval || p.qosLossInterval || p.notes), false);
+    assert.deepEqual(errorBars(predicted), {});
+    // A device profile's intervals likewise.
+    set.configurations[0].device = { ...set.configurations[0].host!, serial: 's', abi: 'x86_64' };
+    set.configurations[3].device = {
+      speedup: 1.02, qosLoss: 2.5, accuracy: 87.5, qosLossInterval: [1.5, 3.5], timing: timing(1.02, 0.97, 1.07), serial: 's', abi: 'x86_64',
+    };
+    const device = paretoView(set, 'f').series.find((s) => s.kind === 'device')!;
+    assert.deepEqual(device.points[1], { ...device.points[1], speedupInterval: [0.97, 1.07], qosLossInterval: [1.5, 3.5], notes: ['not faster'] });
+    assert.ok(Math.abs(errorBars(device).speedup!.arrayminus[1] - 0.05) < 1e-12);
+    // A point measured before intervals gets NaN, which plotly draws no bar for (0 would draw a whisker).
+    delete set.configurations[2].host!.timing;
+    delete set.configurations[2].host!.qosLossInterval;
+    const mixed = errorBars(paretoView(set, 'f').series.find((s) => s.kind === 'host')!);
+    assert.ok(Number.isNaN(mixed.speedup!.array[2]) && Number.isNaN(mixed.speedup!.arrayminus[2]));
+    assert.ok(Number.isNaN(mixed.loss!.array[2]) && Number.isNaN(mixed.loss!.arrayminus[2]));
+    assert.ok(mixed.speedup!.array.filter((v, i) => i !== 2).every(Number.isFinite));
+  });
+
+  it('says in the hover the intervals and what they say: not faster, loss within noise', () => {
+    const host = paretoView(harSetWithIntervals(), 'f').series.find((s) => s.kind === 'host')!;
+    const hover = Object.fromEntries(host.points.map((p) => [p.name, pointHover(p)]));
+    // conf1's speedup interval reaches 1.
+    assert.deepEqual(host.points[1].notes, ['not faster']);
+    assert.match(hover.conf1, /speedup 1\.20× \[0\.98, 1\.43\]<br>/);
+    assert.match(hover.conf1, /QoS loss 0\.50 \[0\.20, 0\.80\] points<br>/);
+    assert.match(hover.conf1, /<br>not faster$/);
+    // conf2's loss interval holds 0 (a true minus sign), its speedup interval does not reach 1.
+    assert.match(hover.conf2, /QoS loss 0\.80 \[\u22120\.30, 1\.90\] points<br>/);
+    assert.match(hover.conf2, /<br>loss within noise$/);
+    assert.doesNotMatch(hover.conf2, /not faster/);
+    // Faster and a real loss: nothing to say. The exact configuration is the reference: no notes either.
+    assert.equal(host.points[3].notes, undefined);
+    assert.doesNotMatch(hover.conf3, /not faster|within noise/);
+    assert.equal(host.points[0].notes, undefined);
+    assert.equal(hover.conf0.split('<br>').length, 5, hover.conf0);
+    // Hover lines keep to plotly's plain subset: the page's CSP refuses the style attributes of <b> and <i>.
+    for (const text of Object.values(hover)) assert.doesNotMatch(text, /<(?!br>)/, text);
+  });
+
+  it('draws a set written before intervals without error bars', () => {
+    const view = paretoView(harSet(), 'f');
+    const host = view.series.find((s) => s.kind === 'host')!;
+    assert.equal(host.points.some((p) => 'speedupInterval' in p || 'qosLossInterval' in p || 'notes' in p), false);
+    for (const s of view.series) assert.deepEqual(errorBars(s), {}, s.kind);
+    const conf1 = pointHover(host.points[1]);
+    assert.equal(conf1, `conf1<br>speedup 1.20×<br>QoS loss 0.50 points<br>accuracy 89.50 %<br>knobs ${host.points[1].knobSummary}`);
   });
 
   it('summarises and tabulates the knob of each layer', () => {

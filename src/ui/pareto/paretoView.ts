@@ -1,9 +1,10 @@
 import { ConfigurationRecord, ConfigurationSet, Measurement } from '../../core/knobs/configurationSet';
 import { EXACT_KNOB, knob } from '../../core/knobs/catalog';
+import { measurementNotes } from '../../core/stats/describe';
 import { paretoFront } from '../../core/tuner/pareto';
 import { ConfigurationDetail, ParetoPoint, ParetoSeries, ParetoView, SeriesKind } from '../protocol/pareto';
 
-const SERIES: { kind: SeriesKind; label: string; of: (c: ConfigurationRecord) => Pick<Measurement, 'speedup' | 'qosLoss' | 'accuracy'> | undefined }[] = [
+const SERIES: { kind: SeriesKind; label: string; of: (c: ConfigurationRecord) => Measurement | undefined }[] = [
   { kind: 'predicted', label: 'Cost model (predicted)', of: (c) => c.predicted },
   { kind: 'host', label: 'Host-measured', of: (c) => c.host },
   { kind: 'device', label: 'Device-measured', of: (c) => c.device },
@@ -13,7 +14,8 @@ const SERIES: { kind: SeriesKind; label: string; of: (c: ConfigurationRecord) =>
  * What the Pareto panel shows of a configuration set: one series per source of figures the set has (the
  * tuner's prediction, the host's validation, a device's profile), each with its own frontier, and each
  * configuration's knob per layer. The exact configuration has no prediction, so the predicted series starts
- * from it at (×1, 0).
+ * from it at (×1, 0). Measured points carry their 95 % intervals, where the set has them, and what those say
+ * ("not faster", "loss within noise"; not of the exact configuration, the reference).
  */
 export function paretoView(set: ConfigurationSet, file: string, label = file): ParetoView {
   const series: ParetoSeries[] = [];
@@ -21,7 +23,11 @@ export function paretoView(set: ConfigurationSet, file: string, label = file): P
     const points: ParetoPoint[] = [];
     for (const c of set.configurations) {
       const m = s.of(c) ?? (s.kind === 'predicted' && isExact(c) ? c : undefined);
-      if (m) points.push({ name: c.name, speedup: m.speedup, qosLoss: m.qosLoss, accuracy: m.accuracy, knobSummary: knobSummary(c) });
+      if (!m) continue;
+      points.push({
+        name: c.name, speedup: m.speedup, qosLoss: m.qosLoss, accuracy: m.accuracy, knobSummary: knobSummary(c),
+        ...(s.kind === 'predicted' ? {} : intervals(m, isExact(c))),
+      });
     }
     // A series of the exact configuration alone says nothing: the set was not measured that way.
     if (points.length < 2) continue;
@@ -35,6 +41,15 @@ export function paretoView(set: ConfigurationSet, file: string, label = file): P
     partial: !!set.partial,
     series,
     configurations: set.configurations.map((c) => configurationDetail(set, c)),
+  };
+}
+
+function intervals(m: Measurement, exact: boolean): Pick<ParetoPoint, 'speedupInterval' | 'qosLossInterval' | 'notes'> {
+  const notes = exact ? [] : measurementNotes(m);
+  return {
+    ...(m.timing ? { speedupInterval: [m.timing.speedup.low, m.timing.speedup.high] as [number, number] } : {}),
+    ...(m.qosLossInterval ? { qosLossInterval: [m.qosLossInterval[0], m.qosLossInterval[1]] as [number, number] } : {}),
+    ...(notes.length ? { notes } : {}),
   };
 }
 

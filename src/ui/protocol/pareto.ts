@@ -15,6 +15,12 @@ export interface ParetoPoint {
   accuracy: number;
   /** The approximated layers, compactly: "2:perf 121, 4:fp16 12" or "exact". */
   knobSummary: string;
+  /** 95 % interval of the speedup, [low, high]: measured series only, and not in sets written before intervals. */
+  speedupInterval?: [number, number];
+  /** 95 % interval of the QoS loss in points, [low, high], likewise. */
+  qosLossInterval?: [number, number];
+  /** What the intervals say when it matters: "not faster", "loss within noise". */
+  notes?: string[];
 }
 
 export interface ParetoSeries {

@@ -1,3 +1,4 @@
+import { ErrorArrays, errorBars, pointHover } from '../../../src/ui/pareto/plotFigures';
 import { ParetoSeries, SeriesKind } from '../../../src/ui/protocol/pareto';
 import { themeColor } from '../theme';
 
@@ -15,8 +16,9 @@ export interface TraceMeta {
 }
 
 /**
- * Speedup against QoS loss: per series, its points (hover: name, speedup, loss, accuracy, knobs) and its
- * frontier as a staircase line; the selected configurations ringed. Clicking a point calls `onClick` with its name.
+ * Speedup against QoS loss: per series, its points (hover: name, speedup, loss, accuracy, knobs, with their
+ * 95 % intervals and what those say) with the intervals as thin error bars, and its frontier as a staircase
+ * line; the selected configurations ringed. Clicking a point calls `onClick` with its name.
  */
 export function drawParetoChart(target: HTMLElement, series: ParetoSeries[], selected: readonly string[]): void {
   const foreground = themeColor('--vscode-foreground', '#cccccc');
@@ -25,6 +27,9 @@ export function drawParetoChart(target: HTMLElement, series: ParetoSeries[], sel
   for (const s of series) {
     const colour = themeColor(...COLOURS[s.kind]);
     const front = s.frontier.map((name) => s.points.find((p) => p.name === name)!);
+    const bars = errorBars(s);
+    const errorBar = (e: ErrorArrays): Record<string, unknown> =>
+      ({ type: 'data', symmetric: false, array: e.array, arrayminus: e.arrayminus, color: colour, thickness: 1, width: 3 });
     traces.push({
       type: 'scatter',
       mode: 'lines',
@@ -44,11 +49,13 @@ export function drawParetoChart(target: HTMLElement, series: ParetoSeries[], sel
       legendgroup: s.kind,
       x: s.points.map((p) => p.qosLoss),
       y: s.points.map((p) => p.speedup),
-      customdata: s.points.map((p) => [p.name, p.accuracy, p.knobSummary]),
-      hovertemplate:
-        // No <b> or <i>: plotly styles them with style attributes, which the page's CSP refuses.
-        '%{customdata[0]}<br>speedup ×%{y:.3f}<br>QoS loss %{x:.2f} points<br>accuracy %{customdata[1]:.2f} %' +
-        `<br>knobs %{customdata[2]}<extra>${s.label}</extra>`,
+      customdata: s.points.map((p) => [p.name]),
+      // The lines of pointHover: no <b> or <i>, which plotly styles with style attributes the page's CSP refuses.
+      text: s.points.map(pointHover),
+      hovertemplate: `%{text}<extra>${s.label}</extra>`,
+      // Loss on x, speedup on y.
+      ...(bars.loss ? { error_x: errorBar(bars.loss) } : {}),
+      ...(bars.speedup ? { error_y: errorBar(bars.speedup) } : {}),
       marker: { color: colour, size: 9, symbol: s.kind === 'predicted' ? 'diamond-open' : 'circle' },
       meta: { role: 'points', kind: s.kind } satisfies TraceMeta,
     });
