@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { AdbServer } from '../../core/device/adbServer';
+import { describeTransfer } from '../../core/device/deviceCache';
 import { configurationSetFor } from '../../core/device/deviceMeasurements';
 import { DeviceProfileProgress, profileOnDevice } from '../../core/device/profile';
 import { MobiproxError } from '../../core/errors';
@@ -49,6 +50,7 @@ export function register(program: Command): void {
           run: o.run, keepRemote: o.keepRemote, batch: o.batch, threads: o.threads, repeat: o.repeat,
         }, { onProgress: progress.update, signal: controller.signal });
         progress.stop();
+        if (r.transfer.pushedBytes + r.transfer.cachedBytes > 0) process.stderr.write(`${describeTransfer(r.transfer)}\n`);
         writeConfigurationSet(o.out, r.set);
         if (o.hpvmOut) writeFileAtomic(o.hpvmOut, toHpvm(r.set));
         const rows = r.set.configurations.map((c) => {

@@ -13,6 +13,7 @@ import { ConfigurationSet, toHpvm } from '../knobs/configurationSet';
 import { ProfileRecord } from '../runtime/mpxrun';
 import { PreparedData } from '../runtime/prepare';
 import { AdbServer } from './adbServer';
+import { CacheFile, cacheFile, DeviceTransfer, ensureCached, NO_TRANSFER } from './deviceCache';
 import { DeviceInfo, listDevices } from './deviceInfo';
 import { ProfiledDevice, withDeviceMeasurements } from './deviceMeasurements';
 import { runtimeForAbis } from './deviceRuntime';
@@ -67,6 +68,8 @@ export interface DeviceProfile {
   resumed: number;
   /** Wall time of the remote mpxrun (push and set-up excluded), ms; 0 when nothing was left to run. */
   remoteMs: number;
+  /** The fixed cost before it: what was pushed and what the device's cache already held. */
+  transfer: DeviceTransfer;
 }
 
 export async function profileOnDevice(o: DeviceProfileOptions, control: DeviceProfileControl = {}): Promise<DeviceProfile> {
@@ -98,6 +101,7 @@ export async function profileOnDevice(o: DeviceProfileOptions, control: DevicePr
   const store = RecordStore.open(o.recordsFile, header, !!o.resume);
   const resumed = store.records.size;
   let remoteMs = 0;
+  let transfer = NO_TRANSFER;
   try {
     const missing = set.configurations.map((_, i) => i).filter((i) => !store.records.has(i));
     if (resumed > 0) progress(resumed, `resuming: ${resumed} of ${total} configurations already measured`);
@@ -107,7 +111,7 @@ export async function profileOnDevice(o: DeviceProfileOptions, control: DevicePr
       });
       try {
         progress(store.records.size, `pushing the ${runtime.abi} runtime, model and data to ${info.serial}:${run.dir}`);
-        await pushRun(device, run, { runtime: runtime.binary, model: data.mpxmPath, input: data.inputPath, labels: data.labelsPath, configs: configsPath });
+        transfer = await pushRun(device, run, { runtime: runtime.binary, model: data.mpxmPath, input: data.inputPath, labels: data.labelsPath, configs: configsPath });
         const argv = [
           run.runtime, 'profile', run.model, '--input', run.input, '--labels', run.labels, '--configs', run.configs,
           '--per-sample', '--batch', String(header.batch), '--warmup', String(warmup), '--repeat', String(repeat),
@@ -149,7 +153,7 @@ export async function profileOnDevice(o: DeviceProfileOptions, control: DevicePr
   const records = set.configurations.map((_, i) => store.records.get(i)!);
   const missing = records.findIndex((r) => r === undefined);
   if (missing >= 0) throw new MobiproxError(`${info.serial} reported no record for ${set.configurations[missing].name}.`);
-  return { set: withDeviceMeasurements(set, records, profiled, repeat), records, device: profiled, resumed, remoteMs };
+  return { set: withDeviceMeasurements(set, records, profiled, repeat), records, device: profiled, resumed, remoteMs, transfer };
 }
 
 /** The device with `serial`, or the only online one. */
@@ -171,14 +175,35 @@ export async function chooseDevice(adb: AdbServer, serial?: string): Promise<Dev
   throw new MobiproxError(`${online.length} devices are attached (${online.map((d) => d.serial).join(', ')}): choose one with --device.`);
 }
 
-async function pushRun(device: DeviceClient, run: RemoteRun, local: { runtime: string; model: string; input: string; labels: string; configs: string }): Promise<void> {
-  const made = await shellOutput(device, `mkdir -p ${shQuote(run.dir)} && echo ok`);
-  if (made.trim() !== 'ok') throw new MobiproxError(`Cannot create ${run.dir} on ${device.serial}: ${made.trim()}`, { value: run.dir });
-  await pushFile(device, local.runtime, run.runtime, 0o755);
-  await pushFile(device, local.model, run.model);
-  await pushFile(device, local.input, run.input);
-  await pushFile(device, local.labels, run.labels);
-  await pushFile(device, local.configs, run.configs);
+/**
+ * The runtime, model and data go to the device's cache (deviceCache.ts), and the run folder links them under
+ * the run's names; only the configurations are pushed into the folder itself.
+ */
+async function pushRun(
+  device: DeviceClient, run: RemoteRun, local: { runtime: string; model: string; input: string; labels: string; configs: string },
+): Promise<DeviceTransfer> {
+  const started = Date.now();
+  const files: [string, string, CacheFile][] = [
+    ['runtime', run.runtime, cacheFile(local.runtime, 0o755)],
+    ['model', run.model, cacheFile(local.model)],
+    ['input', run.input, cacheFile(local.input)],
+    ['labels', run.labels, cacheFile(local.labels)],
+  ];
+  // A link may point at a file still being pushed: it is complete, under its name, before mpxrun starts.
+  const links = files.map(([, at, f]) => `ln -sf ${shQuote(path.posix.relative(run.dir, f.remote))} ${shQuote(at)}`).join(' && ');
+  const folder = async () => {
+    const made = await shellOutput(device, `mkdir -p ${shQuote(run.dir)} && ${links} && echo ok`);
+    if (made.trim() !== 'ok') throw new MobiproxError(`Cannot create ${run.dir} on ${device.serial}: ${made.trim()}`, { value: run.dir });
+    await pushFile(device, local.configs, run.configs);
+  };
+  const [cached] = await Promise.all([ensureCached(device, files.map(([, , f]) => f)), folder()]);
+  const pushed = files.filter(([, , f]) => cached.pushed.some((p) => p.remote === f.remote)).map(([role]) => role);
+  return {
+    pushedBytes: cached.pushed.reduce((s, f) => s + f.size, 0) + fs.statSync(local.configs).size,
+    cachedBytes: cached.cachedBytes,
+    pushMs: Date.now() - started,
+    pushed: [...pushed, 'configurations'],
+  };
 }
 
 function sha256(...parts: Buffer[]): string {

@@ -8,6 +8,9 @@ import { MobiproxError } from '../errors';
 
 export const REMOTE_BASE = '/data/local/tmp/mobiprox';
 
+/** The device's store of pushed runtimes, models and data, by content (deviceCache.ts); not a run name. */
+export const CACHE_DIR = `${REMOTE_BASE}/cache`;
+
 /** One word for a POSIX shell, whatever it contains: single quotes, with each ' written as '\''. */
 export function shQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
@@ -30,12 +33,15 @@ export function checkRunName(name: string): string {
   if (name === '' || name === '.' || name === '..' || /[/\0\r\n]/.test(name)) {
     throw new MobiproxError(`'${name}' cannot name a run folder on the device: use a name without '/' or line breaks.`, { value: name });
   }
+  if (`${REMOTE_BASE}/${name}` === CACHE_DIR) {
+    throw new MobiproxError(`'${name}' is the folder of the device's file cache, which a run must not replace: choose another run name.`, { value: name });
+  }
   return name;
 }
 
 /**
- * The run's device paths. Pushed files keep the names of the local ones (model, input and labels), so a
- * listing of the folder on the device tells what was profiled.
+ * The run's device paths. The runtime, model, input and labels are links into the cache (CACHE_DIR) under
+ * the names of the local files, so a listing of the folder on the device tells what was profiled.
  */
 export function remoteRun(run: string, local: { model: string; input: string; labels: string }): RemoteRun {
   const dir = `${REMOTE_BASE}/${checkRunName(run)}`;
