@@ -21,7 +21,8 @@ mobiprox tune "$model" --input "$x" --labels "$y" --tune-size 300 --shuffle 1 --
 
 echo; echo "== 3. Profile on a virtual device (x86_64) through adb"
 port=${MOBIPROX_DEMO_PORT:-5599}
-mobiprox device virtual --abi x86_64 --port "$port" > "$out/virtual-device.log" 2>&1 &
+# node itself in the background (not the shell function), so that the trap stops the device, not a subshell
+node out/src/cli/main.js device virtual --abi x86_64 --port "$port" > "$out/virtual-device.log" 2>&1 &
 device_pid=$!
 trap 'kill "$device_pid" 2>/dev/null || true; wait "$device_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
@@ -30,7 +31,7 @@ for _ in $(seq 1 50); do
 done
 mobiprox devices
 mobiprox profile "$model" --configs "$out/har.configs.json" --input "$x" --labels "$y" \
-  --device "127.0.0.1:$port" --out "$out/har.profiled.json" --hpvm-out "$out/har.profiled.txt"
+  --device "127.0.0.1:$port" --threads 1 --out "$out/har.profiled.json" --hpvm-out "$out/har.profiled.txt"
 
 echo; echo "== 4. Simulate adaptation on each subject's trace"
 for strategy in "naive --growth exponential" "confidence" "budget --budget 0.7"; do

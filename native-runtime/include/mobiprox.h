@@ -72,7 +72,8 @@ int mpx_infer_from(mpx_model *model, const float *input, int batch, int first_op
  * where an incremental re-run of that configuration may start after an exact inference. -1 for a bad index. */
 int mpx_config_first_op(const mpx_model *model, int index);
 
-/* Per-op timing for calibration: when enabled, each mpx_infer adds every op's wall time to a counter. */
+/* Per-op timing for calibration: when enabled, each mpx_infer adds every op's CPU time (of the inference
+ * threads, as mpx_measure counts it) to a counter. */
 void mpx_set_op_timing(mpx_model *model, int enabled);
 int mpx_op_count(const mpx_model *model);
 const char *mpx_op_name(const mpx_model *model, int op);
@@ -93,7 +94,7 @@ typedef struct {
     double unit_ms;     /* least duration of a timed unit; 0: 5 ms */
     double target;      /* relative half-width of the 95 % intervals to reach; 0: 0.02 */
     double max_seconds; /* time cap of the rounds; 0: 20 s */
-    int min_rounds;     /* 0: 10 */
+    int min_rounds;     /* 0: 20 */
     int max_rounds;     /* 0: 2000 */
 } mpx_measure_options;
 

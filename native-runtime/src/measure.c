@@ -68,7 +68,7 @@ static mpx_measure_options with_defaults(const mpx_measure_options *o)
     if (!(d.max_seconds > 0))
         d.max_seconds = 20;
     if (d.min_rounds < 1)
-        d.min_rounds = 10;
+        d.min_rounds = 20;
     if (d.max_rounds < d.min_rounds)
         d.max_rounds = d.min_rounds > 2000 ? d.min_rounds : 2000;
     return d;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "model.h"
 
@@ -324,12 +323,6 @@ static int reserve_batch(mpx_model *m, int batch) {
     return 0;
 }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int mpx_infer(mpx_model *m, const float *input, int batch, float *output) {
     return mpx_infer_from(m, input, batch, 0, output);
 }
@@ -354,9 +347,9 @@ int mpx_infer_from(mpx_model *m, const float *input, int batch, int first_op, fl
     for (int i = first_op; i < m->n_ops; i++) {
         const mpx_op *op = &m->ops[i];
         if (m->timing) {
-            double start = now_seconds();
+            double start = mpx_pool_cpu_seconds(m->pool);
             mpx_op_kind_of(op->type)->run(m, op, batch);
-            m->ops[i].seconds += now_seconds() - start;
+            m->ops[i].seconds += mpx_pool_cpu_seconds(m->pool) - start;
         } else {
             mpx_op_kind_of(op->type)->run(m, op, batch);
         }

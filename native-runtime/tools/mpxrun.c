@@ -30,7 +30,7 @@ static const char usage[] =
     "  mpxrun measure MODEL.mpxm --input X.npy --configs FILE [--only 0,3,5] [--batch B] [--threads T] [--limit N]\n"
     "         [TIMING]\n"
     "  mpxrun info MODEL.mpxm\n"
-    "TIMING: [--target 0.02] [--max-seconds 20] [--min-rounds 10] [--unit-ms 5] (mobiprox.h, mpx_measure).\n"
+    "TIMING: [--target 0.02] [--max-seconds 20] [--min-rounds 20] [--unit-ms 5] (mobiprox.h, mpx_measure).\n"
     "Outcomes come from --repeat passes over the data after --warmup batches (default 1); opTimes are their\n"
     "milliseconds per batch and energy is read over them. Latencies and speedups come from the measurement:\n"
     "all timed configurations in rounds in this process, configuration 0 the speedups' baseline.\n"

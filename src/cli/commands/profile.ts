@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { AdbServer } from '../../core/device/adbServer';
 import { describeTransfer } from '../../core/device/deviceCache';
+import { measurementNotes, timingSummary } from '../../core/stats/describe';
+import { formatInterval } from '../../core/stats/intervals';
 import { configurationSetFor } from '../../core/device/deviceMeasurements';
 import { DeviceProfileProgress, profileOnDevice } from '../../core/device/profile';
 import { MobiproxError } from '../../core/errors';
@@ -53,21 +55,25 @@ export function register(program: Command): void {
         if (r.transfer.pushedBytes + r.transfer.cachedBytes > 0) process.stderr.write(`${describeTransfer(r.transfer)}\n`);
         writeConfigurationSet(o.out, r.set);
         if (o.hpvmOut) writeFileAtomic(o.hpvmOut, toHpvm(r.set));
-        const rows = r.set.configurations.map((c) => {
+        const rows = r.set.configurations.map((c, i) => {
           const d = c.device!;
+          const loss = d.qosLossInterval ? { estimate: d.qosLoss, low: d.qosLossInterval[0], high: d.qosLossInterval[1] } : undefined;
           return [
-            c.name, d.speedup.toFixed(3), d.accuracy.toFixed(2), d.qosLoss.toFixed(2),
-            `${d.latencyMsPerBatch!.mean.toFixed(3)} ± ${d.latencyMsPerBatch!.std.toFixed(3)}`,
+            c.name, d.timing ? formatInterval(d.timing.speedup, 3) : d.speedup.toFixed(3), d.accuracy.toFixed(2),
+            loss ? formatInterval(loss) : d.qosLoss.toFixed(2),
+            d.latencyMsPerSample === undefined ? '-' : d.latencyMsPerSample.toFixed(4),
             d.energyJoules === null || d.energyJoules === undefined ? '-' : (d.energyJoules * 1e3).toFixed(3),
+            i === 0 ? '' : measurementNotes(d).join(', '),
           ];
         });
-        const header = ['config', 'speedup', 'accuracy', 'loss', 'ms/batch', 'mJ/sample'];
+        const header = ['config', 'speedup [95 %]', 'accuracy', 'loss [95 %]', 'ms/sample', 'mJ/sample', 'note'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
         const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
         const energy = r.records[0].energyJoules === null ? '; energy: no readable fuel gauge' : '';
         process.stdout.write([
           `${r.device.serial}${r.device.model ? ` (${r.device.model})` : ''}, ${r.device.abi}, ${data.samples} samples in batches of ${o.batch}` +
             `${r.resumed ? `; ${r.resumed} configuration(s) resumed from ${recordsFile}` : ''}${energy}`,
+          timingSummary(r.set.configurations[0].device!.timing),
           line(header), ...rows.map(line), '',
           `wrote ${o.out}${o.hpvmOut ? ` and ${o.hpvmOut}` : ''}; records in ${recordsFile}`,
         ].join('\n') + '\n');

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MobiproxError } from '../errors';
 import { ConfigurationSet, toHpvm } from '../knobs/configurationSet';
-import { ProfileRecord } from '../runtime/mpxrun';
+import { readNpy } from '../data/npy';
+import { OutcomeRecord, ProfileRecord, TimingRecord } from '../runtime/mpxrun';
 import { PreparedData } from '../runtime/prepare';
 import { AdbServer } from './adbServer';
 import { CacheFile, cacheFile, DeviceTransfer, ensureCached, NO_TRANSFER } from './deviceCache';
@@ -99,33 +100,39 @@ export async function profileOnDevice(o: DeviceProfileOptions, control: DevicePr
     configurations: total, samples: data.samples, batch: o.batch ?? 1, threads: o.threads, warmup, repeat,
   };
   const store = RecordStore.open(o.recordsFile, header, !!o.resume);
+  const timed = (i: number) => store.records.get(i)?.timing !== undefined;
   const resumed = store.records.size;
   let remoteMs = 0;
   let transfer = NO_TRANSFER;
   try {
+    // Outcomes are kept per configuration; timings are measured together, so the untimed are timed again.
     const missing = set.configurations.map((_, i) => i).filter((i) => !store.records.has(i));
-    if (resumed > 0) progress(resumed, `resuming: ${resumed} of ${total} configurations already measured`);
-    if (missing.length > 0) {
+    const untimed = set.configurations.map((_, i) => i).filter((i) => !timed(i));
+    if (resumed > 0) progress(resumed, `resuming: ${resumed} of ${total} configurations' outcomes kept; the untimed are timed together`);
+    if (untimed.length > 0) {
       const run = remoteRun(o.run ?? `${data.model.name}-${Date.now().toString(36)}`, {
         model: data.mpxmPath, input: data.inputPath, labels: data.labelsPath,
       });
       try {
         progress(store.records.size, `pushing the ${runtime.abi} runtime, model and data to ${info.serial}:${run.dir}`);
         transfer = await pushRun(device, run, { runtime: runtime.binary, model: data.mpxmPath, input: data.inputPath, labels: data.labelsPath, configs: configsPath });
-        const argv = [
-          run.runtime, 'profile', run.model, '--input', run.input, '--labels', run.labels, '--configs', run.configs,
-          '--per-sample', '--batch', String(header.batch), '--warmup', String(warmup), '--repeat', String(repeat),
-        ];
+        const argv = missing.length > 0
+          ? [run.runtime, 'profile', run.model, '--input', run.input, '--labels', run.labels, '--configs', run.configs,
+            '--per-sample', '--warmup', String(warmup), '--repeat', String(repeat), '--only', missing.join(','), '--timed', untimed.join(',')]
+          : [run.runtime, 'measure', run.model, '--input', run.input, '--configs', run.configs, '--only', untimed.join(',')];
+        argv.push('--batch', String(header.batch));
         if (o.threads !== undefined) argv.push('--threads', String(o.threads));
-        if (missing.length < total) argv.push('--only', missing.join(','));
-        if (data.model.endsWithSoftmax) argv.push('--probabilities');
+        if (data.model.endsWithSoftmax && missing.length > 0) argv.push('--probabilities');
         const started = Date.now();
         const exit = await runRemote(device, argv, run.pidFile, (line) => {
           if (!line.startsWith('{')) return false;
-          const record = JSON.parse(line) as ProfileRecord | { type: 'done' };
+          const record = JSON.parse(line) as OutcomeRecord | TimingRecord | { type: 'done' };
           if (record.type === 'config') {
             store.append(record);
-            progress(store.records.size, `${record.name}: ${record.accuracy.toFixed(2)} %, ${record.latencyMsPerSample.toFixed(4)} ms/sample`, record);
+            progress(store.records.size, `${record.name}: ${record.accuracy.toFixed(2)} %`, record);
+            if (store.records.size === total) progress(total, `timing ${untimed.length} configurations together`);
+          } else if (record.type === 'timing') {
+            store.append({ ...store.records.get(record.index)!, latencyMsPerSample: record.latencyMsPerSample, timing: record.timing });
           }
           return true;
         }, signal);
@@ -151,9 +158,10 @@ export async function profileOnDevice(o: DeviceProfileOptions, control: DevicePr
     store.close();
   }
   const records = set.configurations.map((_, i) => store.records.get(i)!);
-  const missing = records.findIndex((r) => r === undefined);
-  if (missing >= 0) throw new MobiproxError(`${info.serial} reported no record for ${set.configurations[missing].name}.`);
-  return { set: withDeviceMeasurements(set, records, profiled, repeat), records, device: profiled, resumed, remoteMs, transfer };
+  const missing = records.findIndex((r) => r?.timing === undefined);
+  if (missing >= 0) throw new MobiproxError(`${info.serial} reported no timed record for ${set.configurations[missing].name}.`);
+  const labels = readNpy(data.labelsPath).data as Int32Array;
+  return { set: withDeviceMeasurements(set, records, profiled, repeat, labels), records, device: profiled, resumed, remoteMs, transfer };
 }
 
 /** The device with `serial`, or the only online one. */

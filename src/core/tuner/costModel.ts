@@ -2,8 +2,9 @@
  * The cost model of DESIGN.md §3: a configuration's cost is the sum of its layers' costs under their knobs
  * plus what no knob changes (reshapes, pads, …); speedup = exact cost / cost. The prior is FLOPs divided by
  * the nominal speedup of each slot's knob; a short calibration run replaces it with per-layer, per-knob
- * milliseconds measured by the host runtime (`--op-times`) over a few passes, cached per model, host CPU and
- * runtime settings.
+ * milliseconds measured by the host runtime (`--op-times`, CPU time of the inference threads) over a few
+ * passes, cached per model, host CPU and runtime settings: a calibration of the machine, made once, so
+ * that the tuner's choices (tune.ts, frontier) do not move with the next measurement's noise.
  */
 import * as os from 'node:os';
 import { LayerInfo } from '../compile';
@@ -57,12 +58,12 @@ export interface CalibrationOptions {
 /**
  * Measures every knob on every layer that takes it: one configuration per knob id, applied to all those
  * layers at once (each op's time is read separately). One process, so that timings do not contend. A layer's
- * cost under a knob is its least time over `rounds` passes: other work on the machine only ever adds time
- * (a preempted batch can take a hundred times the op's own), so the minimum is the op's own cost.
+ * cost under a knob is its median CPU time over `rounds` passes (CPU time leaves out the time other work on
+ * the machine takes; the median, the pass a cache-cold start disturbed).
  */
 export async function calibrateCostModel(o: CalibrationOptions): Promise<{ model: CostModel; cached: boolean }> {
   const rounds = o.rounds ?? CALIBRATION_ROUNDS;
-  const key = `cost2-${sha256(Buffer.from(JSON.stringify([o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples, rounds]))).slice(0, 24)}.json`;
+  const key = `cost3-${sha256(Buffer.from(JSON.stringify([o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples, rounds]))).slice(0, 24)}.json`;
   const hit = o.cache.readJson<CostModel>(key);
   if (hit && hit.layers?.length === o.layers.length) return { model: hit, cached: true };
 
@@ -89,15 +90,21 @@ export async function calibrateCostModel(o: CalibrationOptions): Promise<{ model
     }, o.workDir);
   }
   const layers = o.layers.map((_, i) => ({
-    [EXACT_KNOB]: Math.min(...exactMs[i]), ...Object.fromEntries(Object.entries(knobMs[i]).map(([k, ms]) => [k, Math.min(...ms)])),
+    [EXACT_KNOB]: median(exactMs[i]), ...Object.fromEntries(Object.entries(knobMs[i]).map(([k, ms]) => [k, median(ms)])),
   }));
-  const model: CostModel = { source: 'host', fixed: Math.min(...fixedMs), layers };
+  const model: CostModel = { source: 'host', fixed: median(fixedMs), layers };
   o.cache.writeJson(key, model);
   return { model, cached: false };
 }
 
-/** Calibration passes: enough that every op has at least one pass that nothing else on the machine slowed. */
+/** Calibration passes: enough for a median that one disturbed pass does not move. */
 const CALIBRATION_ROUNDS = 5;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
 /** Op indexes of each layer's slots, from `mpxrun info`. */
 function layerOps(info: unknown, count: number): number[][] {

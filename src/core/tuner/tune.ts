@@ -260,12 +260,15 @@ function lossScale(points: ValidatedPoint[]): number {
 const lossOf = (p: ValidatedPoint): number => p.tune.baseline.accuracy - p.tune.accuracy;
 
 /**
- * The validated points within the threshold on the Pareto frontier, thinned (DESIGN.md §3). A point whose
+ * The validated points within the threshold on the Pareto frontier, thinned (DESIGN.md §3). As in
+ * ApproxTuner, the choice rests on the measured losses and the cost model's speedups: the cost model is
+ * calibrated once per machine and cached, so the same tuning chooses the same configurations however the
+ * next measurement's noise falls; the measured speedups are what the set reports. A point whose measured
  * speedup interval reaches 1 is not shown to be faster than the exact configuration: it stays off.
  */
 function frontier(points: ValidatedPoint[], threshold: number): ValidatedPoint[] {
   const scored = points
-    .map((p) => ({ p, speedup: p.tune.speedup, loss: lossOf(p) }))
+    .map((p) => ({ p, speedup: p.predicted.speedup, loss: lossOf(p) }))
     .filter((x) => x.loss <= threshold && x.p.choice.some((k) => k !== EXACT_KNOB) && !notFaster(x.p.tune.timing.speedup));
   const anchor: { p?: ValidatedPoint; speedup: number; loss: number } = { speedup: 1, loss: 0 };
   return thinFront(paretoFront([anchor, ...scored])).flatMap((x) => (x.p ? [x.p] : []));
@@ -290,7 +293,8 @@ function writeResults(
       },
     };
   };
-  const ordered = [...front].sort((a, b) => a.tune.speedup - b.tune.speedup);
+  // Named in the frontier's order (by predicted speedup): measurement noise does not rename configurations.
+  const ordered = [...front].sort((a, b) => a.predicted.speedup - b.predicted.speedup);
   const set: ConfigurationSet = {
     format: CONFIGURATION_SET_FORMAT,
     version: 1,
