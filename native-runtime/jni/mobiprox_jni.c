@@ -2,6 +2,7 @@
 #include <jni.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mobiprox.h"
 
@@ -111,6 +112,101 @@ JNIEXPORT void JNICALL JNI_NAME(infer)(JNIEnv *env, jclass cls, jlong handle, jf
     if (out) (*env)->ReleaseFloatArrayElements(env, output, out, rc ? JNI_ABORT : 0);
     if (in) (*env)->ReleaseFloatArrayElements(env, input, in, JNI_ABORT);
     if (rc && in && out) throw_message(env, "java/lang/RuntimeException", mpx_last_error(m));
+}
+
+/* Doubles per configuration in measureNative's result, in the order MobiproxRuntime.Measurement reads them. */
+enum { MEASUREMENT_FIELDS = 17 };
+
+static void flatten(const mpx_measurement *t, jdouble *v) {
+    const mpx_interval *intervals[] = {&t->latency_ms, &t->cpu_ms, &t->wall_ms, &t->speedup};
+    for (int i = 0; i < 4; i++) {
+        v[3 * i] = intervals[i]->estimate;
+        v[3 * i + 1] = intervals[i]->low;
+        v[3 * i + 2] = intervals[i]->high;
+    }
+    v[12] = t->cycles;
+    v[13] = t->instructions;
+    v[14] = t->rounds;
+    v[15] = t->samples_per_unit;
+    v[16] = t->converged ? 1 : 0;
+}
+
+JNIEXPORT jdoubleArray JNICALL JNI_NAME(measureNative)(JNIEnv *env, jclass cls, jlong handle, jintArray configs,
+                                                       jfloatArray input, jint samples, jint batch, jdouble target,
+                                                       jdouble maxSeconds) {
+    (void)cls;
+    mpx_model *m = model_of(env, handle);
+    if (!m) return NULL;
+    if (!configs || !input) {
+        throw_message(env, "java/lang/NullPointerException", "mobiprox: measure needs configuration and input arrays");
+        return NULL;
+    }
+    jsize count = (*env)->GetArrayLength(env, configs);
+    if (count < 1 || count > INT32_MAX / MEASUREMENT_FIELDS || samples < 1 ||
+        (jlong)(*env)->GetArrayLength(env, input) < (jlong)samples * (jlong)mpx_input_size(m)) {
+        throw_message(env, "java/lang/IllegalArgumentException",
+                      "mobiprox: measure needs at least one configuration, samples >= 1 and input of samples * "
+                      "inputSize floats");
+        return NULL;
+    }
+    int *list = malloc(sizeof(int) * (size_t)count);
+    mpx_measurement *out = malloc(sizeof *out * (size_t)count);
+    jint *ids = list && out ? (*env)->GetIntArrayElements(env, configs, NULL) : NULL;
+    if (!ids) {
+        free(list);
+        free(out);
+        if (!(*env)->ExceptionCheck(env)) throw_message(env, "java/lang/OutOfMemoryError", "mobiprox: measure: out of memory");
+        return NULL;
+    }
+    for (jsize c = 0; c < count; c++) list[c] = ids[c];
+    (*env)->ReleaseIntArrayElements(env, configs, ids, JNI_ABORT);
+    jfloat *in = (*env)->GetFloatArrayElements(env, input, NULL);
+    /* Values <= 0 take the runtime's defaults; min_rounds, max_rounds and unit_ms are always the defaults. */
+    mpx_measure_options o = {.batch = batch, .target = target, .max_seconds = maxSeconds};
+    int rc = in ? mpx_measure(m, list, (int)count, in, samples, &o, out) : -1;
+    if (in) (*env)->ReleaseFloatArrayElements(env, input, in, JNI_ABORT);
+    jdoubleArray result = NULL;
+    if (rc && in) {
+        /* A configuration outside the loaded set is the caller's mistake; anything else is the runtime's. */
+        int bad_index = 0;
+        for (jsize c = 0; c < count; c++) bad_index |= list[c] < 0 || list[c] >= mpx_config_count(m);
+        throw_message(env, bad_index ? "java/lang/IllegalArgumentException" : "java/lang/RuntimeException",
+                      mpx_last_error(m));
+    } else if (!rc) {
+        result = (*env)->NewDoubleArray(env, count * MEASUREMENT_FIELDS);
+        for (jsize c = 0; result && c < count; c++) {
+            jdouble v[MEASUREMENT_FIELDS];
+            flatten(&out[c], v);
+            (*env)->SetDoubleArrayRegion(env, result, c * MEASUREMENT_FIELDS, MEASUREMENT_FIELDS, v);
+        }
+    }
+    free(list);
+    free(out);
+    return result;
+}
+
+/* A Java string of a C name, bytes outside printable ASCII replaced by '?': /proc/cpuinfo's text is not
+ * guaranteed to be the modified UTF-8 NewStringUTF requires, and the runtime may cut it mid-character. */
+static jstring ascii_string(JNIEnv *env, const char *s) {
+    char copy[256];
+    size_t n = strlen(s);
+    if (n > sizeof copy - 1) n = sizeof copy - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)s[i];
+        copy[i] = b >= 0x20 && b < 0x7f ? (char)b : '?';
+    }
+    copy[n] = '\0';
+    return (*env)->NewStringUTF(env, copy);
+}
+
+JNIEXPORT jstring JNICALL JNI_NAME(cpuName)(JNIEnv *env, jclass cls) {
+    (void)cls;
+    return ascii_string(env, mpx_cpu_name());
+}
+
+JNIEXPORT jstring JNICALL JNI_NAME(kernelsName)(JNIEnv *env, jclass cls) {
+    (void)cls;
+    return ascii_string(env, mpx_kernels_name());
 }
 
 JNIEXPORT jstring JNICALL JNI_NAME(lastError)(JNIEnv *env, jclass cls, jlong handle) {

@@ -31,6 +31,15 @@ public class JniSmoke {
         }
     }
 
+    static boolean throwsWith(Class<? extends RuntimeException> type, Runnable r, String needle) {
+        try {
+            r.run();
+            return false;
+        } catch (RuntimeException e) {
+            return type.isInstance(e) && e.getMessage() != null && e.getMessage().contains(needle);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String dir = args[0];
         long h = MobiproxRuntime.create(dir + "/cnn.mpxm", 2);
@@ -56,6 +65,27 @@ public class JniSmoke {
         check(throwsWith(() -> MobiproxRuntime.infer(model, new float[3], 1, new float[out]), "inputSize"),
               "short input array throws");
         check(MobiproxRuntime.configCount(h) == configs, "a rejected configuration text keeps the set");
+        /* The runtime's timing method: its contract only, no absolute time (20: mpx_measure's least rounds). */
+        MobiproxRuntime.setConfig(h, 2);
+        MobiproxRuntime.Measurement[] t = MobiproxRuntime.measure(h, new int[] {0, 3}, x, n, 2, 0.02, 2);
+        check(t.length == 2, "measure gives one result per configuration, not " + t.length);
+        check(MobiproxRuntime.getConfig(h) == 2, "measure leaves the configuration that was set");
+        check(t[0].speedup == 1 && t[0].speedupLow == 1 && t[0].speedupHigh == 1, "the baseline's speedup is 1: " + t[0]);
+        for (int c = 0; c < t.length; c++) {
+            MobiproxRuntime.Measurement r = t[c];
+            double[][] intervals = {{r.latencyLow, r.latencyMs, r.latencyHigh}, {r.cpuLow, r.cpuMs, r.cpuHigh},
+                                    {r.wallLow, r.wallMs, r.wallHigh}, {r.speedupLow, r.speedup, r.speedupHigh}};
+            for (int k = 0; k < intervals.length; k++)
+                check(intervals[k][0] > 0 && intervals[k][0] <= intervals[k][1] && intervals[k][1] <= intervals[k][2],
+                      "measurement " + c + " interval " + k + ": " + java.util.Arrays.toString(intervals[k]));
+            check(r.rounds >= 20 && r.samplesPerUnit >= 1, "measurement " + c + ": " + r.rounds + " rounds of "
+                  + r.samplesPerUnit + " samples");
+        }
+        check(!MobiproxRuntime.cpuName().isEmpty() && !MobiproxRuntime.kernelsName().isEmpty(), "the CPU and kernels are named");
+        check(throwsWith(IllegalArgumentException.class, () -> MobiproxRuntime.measure(model, new int[] {0, 99}, x, n, 2, 0, 1),
+                         "configuration 99"), "measuring a bad configuration throws naming it");
+        check(throwsWith(IllegalArgumentException.class, () -> MobiproxRuntime.measure(model, new int[] {0}, x, n + 1, 1, 0, 1),
+                         "inputSize"), "measuring more samples than the input holds throws");
         MobiproxRuntime.destroy(h);
         check(throwsWith(() -> MobiproxRuntime.create(dir + "/missing.mpxm", 1), "missing.mpxm"), "missing model throws");
         check(throwsWith(() -> MobiproxRuntime.create(dir + "/cnn.configs", 1), "magic"), "non-model throws");
