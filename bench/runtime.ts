@@ -1,24 +1,32 @@
 /**
- * npm run bench:runtime — exact-mode latency of the native runtime against onnxruntime-node (a baseline
- * only), and, for resnet20, the measured per-layer speedup of each knob family against the cost model.
- * Both engines run in the same session, interleaved, so that machine noise hits them alike; every figure
- * is a ratio against a baseline measured in the same run. Writes bench/results/runtime.{json,md}.
+ * npm run bench:runtime — exact-mode speed of the native runtime against onnxruntime (a baseline only), and,
+ * for resnet20, the measured per-layer speedup of each knob family against the cost model.
+ *
+ * Latency: each model at batch 1 and 32 on one thread, Mobiprox (`mpxrun run`, timed by the runtime's own
+ * method, mpx_measure) against onnxruntime through its C API (`ortbench`, native-runtime/tools/ortbench.c,
+ * loading the libonnxruntime.so.1 that onnxruntime-node ships; no language binding in the way). Each run is
+ * a process of its own; the two alternate for BENCH_ROUNDS rounds (default 5; which goes first alternates
+ * too). Each run reports its median over timed units of ≥ 5 ms of the calling thread's CPU time per sample:
+ * with one thread both engines infer on the calling thread only, so CPU time counts their work and not the
+ * time a busy machine preempts them. A row holds the median of each side's runs and their ratio; the CPU is
+ * named.
+ * Knob families: per-op times against the exact run, in the same session. Writes bench/results/runtime.{json,md}.
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { compileModel } from '../src/core/compile';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { NdArray } from '../src/core/data/ndarray';
 import { preprocess } from '../src/core/data/preprocess';
 import { nominalSpeedup } from '../src/core/knobs/catalog';
 import { Configuration, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
-import { runModel } from '../src/core/runtime/mpxrun';
+import { Interval, runModel } from '../src/core/runtime/mpxrun';
 import { writeFileAtomic } from '../src/core/fsutil';
 
 const shared = path.resolve(__dirname, '../../../shared');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 interface Case { model: string; file: string; input: NdArray<Float32Array>; samples: number }
 
@@ -40,19 +48,45 @@ function loadCases(): Case[] {
   ];
 }
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
-/** Milliseconds per sample of onnxruntime over the whole input, in batches, after one warm-up pass. */
-async function ortLatency(session: ort.InferenceSession, x: NdArray<Float32Array>, batch: number): Promise<number> {
-  const per = x.data.length / x.shape[0];
-  const feeds = [];
-  for (let s = 0; s + batch <= x.shape[0]; s += batch) {
-    feeds.push({ [session.inputNames[0]]: new ort.Tensor('float32', x.data.subarray(s * per, (s + batch) * per), [batch, ...x.shape.slice(1)]) });
+/** ortbench's JSON line (native-runtime/tools/ortbench.c). */
+interface OrtTiming {
+  version: string; batch: number; rounds: number; samplesPerUnit: number;
+  cpuMsPerSample: Interval; wallMsPerSample: Interval; processCpuMsPerSample: Interval;
+}
+
+/** The libonnxruntime.so.1 of the installed onnxruntime-node (npm ci with ONNXRUNTIME_NODE_INSTALL=skip keeps it). */
+function locateOnnxruntime(): string {
+  const root = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  const bin = path.join(root, 'bin');
+  const arch = process.arch;
+  const dirs = fs.existsSync(bin) ? fs.readdirSync(bin).filter((d) => d.startsWith('napi-v')).sort().reverse() : [];
+  for (const d of dirs) {
+    const lib = path.join(bin, d, process.platform, arch, 'libonnxruntime.so.1');
+    if (fs.existsSync(lib)) return lib;
   }
-  for (const f of feeds) await session.run(f);
-  const t0 = process.hrtime.bigint();
-  for (const f of feeds) await session.run(f);
-  return Number(process.hrtime.bigint() - t0) / 1e6 / (feeds.length * batch);
+  throw new Error(`bench:runtime: libonnxruntime.so.1 not found under ${bin}/napi-v*/${process.platform}/${arch}/`
+    + ' (npm ci installs it with onnxruntime-node)');
+}
+
+function locateOrtbench(): string {
+  const file = path.resolve(__dirname, '../../build/host/ortbench');
+  if (!fs.existsSync(file)) throw new Error(`bench:runtime: ${file} not found: build it with 'npm run build:native'`);
+  return file;
+}
+
+function ortbench(exe: string, lib: string, onnx: string, input: string, batch: number, limit: number): Promise<OrtTiming> {
+  const args = [onnx, '--ort', lib, '--input', input, '--batch', String(batch), '--limit', String(limit), '--rounds', '20'];
+  return new Promise((resolve, reject) => {
+    execFile(exe, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`ortbench ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
+      else resolve(JSON.parse(stdout) as OrtTiming);
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -60,39 +94,51 @@ async function main(): Promise<void> {
     console.log(`bench:runtime needs ../shared (models and data), not found at ${shared}.`);
     return;
   }
+  const lib = locateOnnxruntime();
+  const exe = locateOrtbench();
+  const loadAverage = os.loadavg()[0];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-bench-'));
   const latency: Record<string, unknown>[] = [];
   const knobRows: Record<string, unknown>[] = [];
+  let onnxruntime = '';
+  let kernels = '';
   try {
     for (const c of loadCases()) {
-      const onnx = fs.readFileSync(path.join(shared, c.file));
-      const compiled = compileModel(onnx, { name: c.model });
+      const onnxFile = path.join(shared, c.file);
+      const compiled = compileModel(fs.readFileSync(onnxFile), { name: c.model });
       const mpxm = path.join(work, `${c.model}.mpxm`);
       fs.writeFileSync(mpxm, compiled.mpxm);
       const input = path.join(work, `${c.model}.npy`);
       writeNpy(input, c.input);
-      for (const threads of [1, 2]) {
-        const session = await ort.InferenceSession.create(onnx, {
-          intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
-        });
-        for (const batch of [1, 32]) {
-          const ortMs: number[] = [];
-          const ourMs: number[] = [];
-          for (let r = 0; r < ROUNDS; r++) {
-            ortMs.push(await ortLatency(session, c.input, batch));
-            const ours = await runModel(mpxm, input, { threads, batch, warmup: 2, limit: Math.floor(c.samples / batch) * batch, timing: true });
-            // onnxruntime is timed on the wall clock here: compare like with like.
-            ourMs.push(ours.timing!.wallMsPerSample.estimate);
-          }
-          const row = {
-            model: c.model, batch, threads,
-            onnxruntimeMsPerSample: median(ortMs), mobiproxMsPerSample: median(ourMs),
-            ratio: median(ourMs) / median(ortMs),
-          };
-          latency.push(row);
-          console.log(JSON.stringify(row));
+      for (const batch of [1, 32]) {
+        const limit = Math.floor(c.samples / batch) * batch;
+        const ort: OrtTiming[] = [];
+        const ours: { cpu: number; wall: number }[] = [];
+        const runOrt = async () => ort.push(await ortbench(exe, lib, onnxFile, input, batch, limit));
+        const runOurs = async () => {
+          const timing = (await runModel(mpxm, input, { threads: 1, batch, warmup: 1, limit, timing: true })).timing!;
+          kernels = timing.kernels;
+          ours.push({ cpu: timing.cpuMsPerSample.estimate, wall: timing.wallMsPerSample.estimate });
+        };
+        for (let r = 0; r < ROUNDS; r++) {
+          if (r % 2 === 0) { await runOrt(); await runOurs(); } else { await runOurs(); await runOrt(); }
         }
-        await session.release();
+        onnxruntime = ort[0].version;
+        const ortCpu = median(ort.map((t) => t.cpuMsPerSample.estimate));
+        const ourCpu = median(ours.map((t) => t.cpu));
+        const paired = ours.map((t, r) => t.cpu / ort[r].cpuMsPerSample.estimate);
+        const row = {
+          model: c.model, batch, threads: 1,
+          onnxruntimeCpuMsPerSample: ortCpu, mobiproxCpuMsPerSample: ourCpu, ratio: ourCpu / ortCpu,
+          roundRatioMin: Math.min(...paired), roundRatioMax: Math.max(...paired),
+          onnxruntimeWallMsPerSample: median(ort.map((t) => t.wallMsPerSample.estimate)),
+          // The process's CPU time beside the thread's: equal when onnxruntime runs on the calling thread alone.
+          onnxruntimeProcessCpuMsPerSample: median(ort.map((t) => t.processCpuMsPerSample.estimate)),
+          mobiproxWallMsPerSample: median(ours.map((t) => t.wall)),
+          onnxruntimeRuns: ort.map((t) => t.cpuMsPerSample.estimate), mobiproxRuns: ours.map((t) => t.cpu),
+        };
+        latency.push(row);
+        console.log(JSON.stringify(row));
       }
       if (c.model === 'resnet20') knobRows.push(...(await knobFamilies(compiled, mpxm, input, work)));
     }
@@ -100,7 +146,10 @@ async function main(): Promise<void> {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const out = path.resolve(__dirname, '../../bench/results');
-  const meta = { date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, rounds: ROUNDS };
+  const meta = {
+    date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, rounds: ROUNDS,
+    loadAverage, onnxruntime, kernels,
+  };
   writeFileAtomic(path.join(out, 'runtime.json'), JSON.stringify({ meta, latency, knobs: knobRows }, null, 2) + '\n');
   writeFileAtomic(path.join(out, 'runtime.md'), markdown(meta, latency, knobRows));
   console.log('\n' + markdown(meta, latency, knobRows));
@@ -160,11 +209,18 @@ function markdown(meta: Record<string, unknown>, latency: Record<string, unknown
   const lines = [
     `# Runtime benchmark (${meta.date}, ${meta.cpus} × ${meta.cpu}, median of ${meta.rounds} interleaved rounds)`,
     '',
-    'onnxruntime-node is timed from Node (its binding overhead included); Mobiprox inside `mpxrun`.',
+    `Exact mode on one thread: Mobiprox (\`mpxrun run --threads 1\`, kernels ${meta.kernels}) against onnxruntime ${meta.onnxruntime}`
+      + ' through its C API (`ortbench`: the libonnxruntime.so.1 of onnxruntime-node, intra-op 1, inter-op 1, sequential,'
+      + ' all graph optimizations). The two run as separate processes, alternately (which goes first alternates too), on'
+      + ' the same input file; each run times units of ≥ 5 ms in ≥ 20 rounds and reports its median CPU time per sample'
+      + ' of the calling thread, the only one that infers on either side. A figure below is the median over the rounds of'
+      + ' these per-run figures; ratio = Mobiprox / onnxruntime (≤ 1.0: Mobiprox is at least as fast); the last column'
+      + ` gives the smallest and largest ratio of a single round. Load average when the bench started: ${f(meta.loadAverage, 2)}.`,
     '',
-    '| model | batch | threads | onnxruntime ms/sample | mobiprox exact ms/sample | ratio (≤ 1.0 is faster) |',
-    '|---|---|---|---|---|---|',
-    ...latency.map((r) => `| ${r.model} | ${r.batch} | ${r.threads} | ${f(r.onnxruntimeMsPerSample)} | ${f(r.mobiproxMsPerSample)} | ${f(r.ratio, 3)} |`),
+    '| model | batch | threads | onnxruntime (C API) CPU ms/sample | Mobiprox exact CPU ms/sample | ratio | ratio per round (min–max) |',
+    '|---|---|---|---|---|---|---|',
+    ...latency.map((r) => `| ${r.model} | ${r.batch} | ${r.threads} | ${f(r.onnxruntimeCpuMsPerSample)} | ${f(r.mobiproxCpuMsPerSample)}`
+      + ` | ${f(r.ratio, 3)} | ${f(r.roundRatioMin, 3)}–${f(r.roundRatioMax, 3)} |`),
     '',
     '## resnet20: measured per-layer speedup over the cost model (1 thread, batch 32)',
     '',
