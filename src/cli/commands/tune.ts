@@ -61,11 +61,13 @@ export function register(program: Command): void {
             c.name, h?.timing ? formatInterval(h.timing.speedup, 3) : c.speedup.toFixed(3), c.accuracy.toFixed(2),
             interval(c.qosLoss, h?.qosLossInterval),
             h?.testAccuracy !== undefined ? h.testAccuracy.toFixed(2) : '-',
+            // the paired interval is symmetric about its estimate
+            h?.testQosLossInterval ? interval((h.testQosLossInterval[0] + h.testQosLossInterval[1]) / 2, h.testQosLossInterval) : '-',
             c.predicted ? c.predicted.speedup.toFixed(3) : '-', c.predicted ? c.predicted.qosLoss.toFixed(2) : '-',
             i > 0 && h ? measurementNotes(h).join(', ') : '',
           ];
         });
-        const header = ['config', 'speedup [95 %]', 'tune acc', 'loss [95 %]', 'test acc', 'pred speedup', 'pred loss', 'note'];
+        const header = ['config', 'speedup [95 %]', 'tune acc', 'loss [95 %]', 'test acc', 'test loss [95 %]', 'pred speedup', 'pred loss', 'note'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
         const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
         const s = r.stats;
