@@ -88,7 +88,6 @@ export function register(program: Command): void {
 
 /** A progress bar on a terminal; one line per phase and per tenth of it otherwise (logs, CI). */
 function progressReporter(): { update(p: TuneProgress): void; stop(): void } {
-  let phase = '';
   if (process.stderr.isTTY) {
     const bar = new SingleBar({ format: '{phase} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
     let started = false;
@@ -103,16 +102,23 @@ function progressReporter(): { update(p: TuneProgress): void; stop(): void } {
       },
     };
   }
-  let lastTenth = -1;
-  return {
-    update(p) {
-      const tenth = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 0;
-      if (p.phase === phase && tenth === lastTenth) return;
-      if (p.phase !== phase) lastTenth = -1;
-      phase = p.phase;
-      lastTenth = tenth;
-      process.stderr.write(`${PHASES[p.phase]}: ${p.done}/${p.total}\n`);
-    },
-    stop() {},
+  return { update: phaseLines((line) => process.stderr.write(line)), stop() {} };
+}
+
+/**
+ * Progress as lines, for logs: one when a phase starts and one per tenth of it. The lines of a phase only
+ * go forward: a report at or below the count last printed for its phase (concurrent runs reporting out of
+ * order, a phase coming back) prints nothing.
+ */
+export function phaseLines(write: (line: string) => void): (p: TuneProgress) => void {
+  let phase = '';
+  const printed = new Map<TuneProgress['phase'], number>();
+  const tenth = (done: number, total: number) => (total > 0 ? Math.floor((10 * done) / total) : 0);
+  return (p) => {
+    const last = printed.get(p.phase);
+    if (last !== undefined && (p.done <= last || (p.phase === phase && tenth(p.done, p.total) === tenth(last, p.total)))) return;
+    phase = p.phase;
+    printed.set(p.phase, p.done);
+    write(`${PHASES[p.phase]}: ${p.done}/${p.total}\n`);
   };
 }
