@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "energy.h"
+#include "json.h"
 #include "mobiprox.h"
 #include "npy.h"
 
@@ -117,22 +118,6 @@ static options parse_options(int argc, char **argv) {
 }
 
 /* ---- JSON output ------------------------------------------------------------------------------------ */
-static void json_number(double v) {
-    if (isfinite(v)) printf("%.9g", v);
-    else fputs("null", stdout);
-}
-
-static void json_string(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') printf("\\%c", c);
-        else if (c < 0x20) printf("\\u%04x", c);
-        else putchar(c);
-    }
-    putchar('"');
-}
-
 /* Mean of a running sum, null (NaN) over an empty set. */
 static double mean_of(double sum, long n) { return n ? sum / (double)n : NAN; }
 

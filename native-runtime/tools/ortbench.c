@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "npy.h"
 
 #define EXIT_ERROR 2
@@ -180,17 +181,6 @@ static void print_median_interval(const char *name, double *v, int n) {
     if (hi > n - 1) hi = n - 1;
     double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     printf("\"%s\":{\"estimate\":%.9g,\"low\":%.9g,\"high\":%.9g}", name, median, v[lo], v[hi]);
-}
-
-static void print_string(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') printf("\\%c", c);
-        else if (c < 0x20) printf("\\u%04x", c);
-        else putchar(c);
-    }
-    putchar('"');
 }
 
 /* ---- The run ------------------------------------------------------------------------------------------ */
@@ -354,9 +344,9 @@ int main(int argc, char **argv) {
     }
 
     printf("{\"engine\":\"onnxruntime\",\"version\":");
-    print_string(version);
+    json_string(version);
     printf(",\"api\":\"C\",\"model\":");
-    print_string(o.model);
+    json_string(o.model);
     printf(",\"batch\":%d,\"threads\":1,\"samples\":%zu,\"samplesPerUnit\":%d,\"rounds\":%d,\"clock\":\"thread-cpu\",",
            o.batch, (size_t)b.n_batches * (size_t)o.batch, b.per_unit * o.batch, o.rounds);
     print_median_interval("cpuMsPerSample", cpu, o.rounds);
