@@ -13,6 +13,7 @@ import { melFilterbank } from '../src/core/audio/melFilterbank';
 import { PowerSpectrum } from '../src/core/audio/powerSpectrum';
 import { readNpy } from '../src/core/data/npy';
 import { REPO_ROOT, SHARED } from './support/engine';
+import { unavailable } from './support/requirements';
 import { toneSamples, wavBytes } from './support/wavFile';
 
 const PYTHON = '/usr/bin/python3';
@@ -69,10 +70,7 @@ describe('audio: log-mel front end', () => {
   });
 
   it('matches the training front end (Python) on synthetic and real clips', function () {
-    if (!hasNumpy) {
-      console.warn(`      skipped: ${PYTHON} has no numpy, so the training front end cannot run.`);
-      this.skip();
-    }
+    if (!hasNumpy) unavailable(this, `${PYTHON} has no numpy (python3-numpy: toolchain/setup.sh installs it), so the training front end cannot run.`);
     const files: string[] = [];
     // Lengths around the 1 s clip: shorter ones are zero-padded, longer ones cut, by both.
     for (const [i, [length, hz, amp, noise]] of [[16000, 440, 0.3, 0.05], [12000, 3000, 0.8, 0.2], [17000, 150, 0.01, 0.001], [16000, 0, 0, 0]].entries()) {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KWS_CLASSES, SPLITS, datasetClips, speakerOf, splitOf } from '../src/core/audio/speechCommands';
 import { REPO_ROOT, SHARED, requireShared } from './support/engine';
+import { unavailable } from './support/requirements';
 
 const DATA = path.join(SHARED, 'datasets/speech-commands');
 
@@ -45,8 +46,7 @@ for p, l in fe.dataset_files(${JSON.stringify(DATA)}): print(fe.split_of(p), l, 
     try {
       out = execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
     } catch (e) {
-      console.warn(`      skipped: /usr/bin/python3 cannot run the training front end (${(e as Error).message.split('\n')[0]}).`);
-      return this.skip();
+      return unavailable(this, `/usr/bin/python3 cannot run the training front end (${(e as Error).message.split('\n')[0]}).`);
     }
     const lines = out.trim().split('\n');
     assert.equal(lines.length, clips.length);

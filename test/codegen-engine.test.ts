@@ -14,8 +14,9 @@ import { generateSources, writeSources } from '../src/core/codegen/generate';
 import { Lang } from '../src/core/codegen/literals';
 import { ConfigurationRecord } from '../src/core/knobs/configurationSet';
 import { REPO_ROOT } from './support/engine';
-import { javaFiles, kotlinStdlib, run, which } from './support/jvm';
+import { javaFiles, kotlinStdlib, run } from './support/jvm';
 import { Random } from './support/random';
+import { requireTools, unavailable } from './support/requirements';
 
 const CLASSES = 4;
 /** Measured costs need not fall with the index: configuration 3 is the cheapest. */
@@ -119,10 +120,7 @@ describe('code generation: generated engines make the simulator\'s decisions', f
   let dir: string;
 
   before(function () {
-    if (!which('javac')) {
-      console.warn('      skipped: javac is not on PATH (install a JDK: toolchain/setup.sh).');
-      this.skip();
-    }
+    requireTools(this, 'javac', 'java');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-codegen-'));
     fs.copyFileSync(path.join(REPO_ROOT, 'test/support/java/ReplayHarness.java'), path.join(dir, 'ReplayHarness.java'));
     traces.forEach((t) => traceFile(t, path.join(dir, `${t.name}.trace`)));
@@ -185,11 +183,8 @@ describe('code generation: generated engines make the simulator\'s decisions', f
 
   it('Kotlin: compiles with kotlinc and replays every strategy exactly', function () {
     const stdlib = kotlinStdlib();
-    if (!which('kotlinc') || !stdlib) {
-      if (process.env.CI) assert.fail('kotlinc is missing in CI (toolchain/setup.sh installs it)');
-      console.warn('      skipped: kotlinc is not on PATH (apt-get install kotlin, or toolchain/setup.sh).');
-      this.skip();
-    }
+    requireTools(this, 'kotlinc');
+    if (!stdlib) unavailable(this, 'the Kotlin standard library (kotlin-stdlib.jar) is not beside kotlinc (toolchain/setup.sh installs kotlin).');
     const src = generateAll('kotlin');
     const classes = path.join(dir, 'kotlin-classes');
     const kt = fs.readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.kt')).map((f) => path.join(src, f));

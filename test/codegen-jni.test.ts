@@ -17,6 +17,7 @@ import { CONFIGURATION_SET_FORMAT } from '../src/core/knobs/configurationSet';
 import { runModel } from '../src/core/runtime/mpxrun';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 import { javaFiles, run, which } from './support/jvm';
+import { requireTools, unavailable } from './support/requirements';
 
 const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
 const INPUT = path.join(REPO_ROOT, 'media/data/har-test-x.npy');
@@ -65,11 +66,8 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
 
   before(async function () {
     requireRuntime(this);
-    if (!which('javac') || !fs.existsSync(JNI_LIBRARY)) {
-      if (process.env.CI) assert.fail(`javac or ${JNI_LIBRARY} is missing in CI`);
-      console.warn(`      skipped: needs javac and ${JNI_LIBRARY} (npm run build:native with a JDK).`);
-      this.skip();
-    }
+    requireTools(this, 'javac', 'java');
+    if (!fs.existsSync(JNI_LIBRARY)) unavailable(this, `${JNI_LIBRARY} is missing (npm run build:native builds it with a JDK).`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-jni-'));
     model = compileModel(MODEL, { name: 'har-mobiprox' });
     fs.writeFileSync(path.join(dir, 'har.mpxm'), model.mpxm);
@@ -122,7 +120,7 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
   });
 
   it('the bundle\'s CMakeLists builds libmobiprox.so on the host, and the bundle\'s classes run it like mpxrun', function () {
-    if (!which('cmake')) this.skip();
+    requireTools(this, 'cmake');
     const bundle = path.join(dir, 'bundle');
     const r = writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, {
       lang: 'java', package: 'gen.jni', strategyText: 'naive', source: 's', ndk: null,
@@ -153,10 +151,7 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
 
   it('with an NDK, prebuilds jniLibs/<abi>/libmobiprox.so for the three ABIs (a stand-in NDK over the cross compilers)', function () {
     const compilers = { 'arm64-v8a': 'aarch64-linux-gnu-gcc', 'armeabi-v7a': 'arm-linux-gnueabihf-gcc', x86_64: 'gcc' };
-    if (!which('cmake') || Object.values(compilers).some((c) => !which(c))) {
-      console.warn('      skipped: needs cmake, aarch64-linux-gnu-gcc and arm-linux-gnueabihf-gcc.');
-      this.skip();
-    }
+    requireTools(this, 'cmake', ...Object.values(compilers));
     // What the bundle asks of an NDK is its CMake toolchain file, which reads ANDROID_ABI and sets ANDROID.
     const ndk = path.join(dir, 'fake-ndk');
     const jdk = path.dirname(path.dirname(fs.realpathSync(which('javac')!)));

@@ -1,16 +1,13 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompiledModel, compileModel } from '../src/core/compile';
+import { requireShared } from './support/engine';
 
 const SHARED = path.resolve(__dirname, '../../../shared');
 const model = (file: string) => path.join(SHARED, 'models', file);
 
 function requireModel(ctx: Mocha.Context, file: string): void {
-  if (!fs.existsSync(model(file))) {
-    console.warn(`      skipped: ${model(file)} is absent (the shared models sit in ../shared next to the checkout).`);
-    ctx.skip();
-  }
+  requireShared(ctx, path.join('models', file));
 }
 
 const slotOps = (m: CompiledModel) => m.layers.map((l) => l.slots.map((s) => s.op).join(' '));

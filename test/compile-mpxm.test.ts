@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileModel } from '../src/core/compile';
+import { requireShared } from './support/engine';
 import { OnnxBuilder } from './support/onnxBuilder';
 
 /** CRC-32 (IEEE 802.3, reflected 0xEDB88320), written out here to check the writer independently. */
@@ -217,10 +217,7 @@ describe('layer formation', () => {
 
   it('puts every float op of resnet20 in exactly one layer and keeps its shortcuts as SLICE and PAD', function () {
     const file = path.resolve(__dirname, '../../../shared/models/resnet20_cifar10.onnx');
-    if (!fs.existsSync(file)) {
-      console.warn(`      skipped: ${file} is absent (the shared models sit in ../shared next to the checkout).`);
-      this.skip();
-    }
+    requireShared(this, 'models/resnet20_cifar10.onnx');
     const f = assertPartition(compileModel(file).mpxm);
     const pads = f.ops.filter((o) => o.type === 21);
     assert.equal(pads.length, 2);

@@ -20,7 +20,8 @@ import { NdArray } from '../src/core/data/ndarray';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { Configuration } from '../src/core/knobs/configuration';
 import { PreparedData, prepareData } from '../src/core/runtime/prepare';
-import { compileStatic, missingTool, privateAdbServer } from './support/adbFixture';
+import { compileStatic, privateAdbServer } from './support/adbFixture';
+import { requireTools } from './support/requirements';
 import { knobConfigurations, profileSubject } from './support/profileFixture';
 
 const subject = profileSubject();
@@ -49,11 +50,7 @@ describe('the file cache on the virtual device', function () {
     });
 
   before(async function () {
-    const missing = missingTool('adb', 'x86_64-linux-gnu-gcc', 'cmake');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'adb', 'x86_64-linux-gnu-gcc', 'cmake');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-cache-test-'));
     adb = await privateAdbServer();
     vd = await startVirtualDevice({ abi: 'x86_64', adb });
@@ -143,11 +140,7 @@ describe('the file cache on the virtual device', function () {
   });
 
   it('finds a program of a foreign ABI cached behind the virtual device\'s launcher', async function () {
-    const missing = missingTool('qemu-aarch64-static', 'aarch64-linux-gnu-gcc');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'qemu-aarch64-static', 'aarch64-linux-gnu-gcc');
     const arm = await startVirtualDevice({ abi: 'arm64-v8a', adb });
     try {
       const program = compileStatic('aarch64-linux-gnu-gcc', 'int main(void) { return 7; }\n', path.join(work, 'seven'));

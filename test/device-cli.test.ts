@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AdbServer } from '../src/core/device/adbServer';
-import { adbCli, CliResult, compileStatic, freePort, missingTool, privateAdbServer, waitFor } from './support/adbFixture';
+import { adbCli, CliResult, compileStatic, freePort, privateAdbServer, waitFor } from './support/adbFixture';
+import { requireTools } from './support/requirements';
 
 const DRIVER = path.join(__dirname, '../src/cli/main.js');
 
@@ -31,11 +32,7 @@ describe('device commands', function () {
     });
 
   before(async function () {
-    const missing = missingTool('adb', 'qemu-arm-static', 'arm-linux-gnueabihf-gcc');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'adb', 'qemu-arm-static', 'arm-linux-gnueabihf-gcc');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-device-cli-'));
     adb = await privateAdbServer();
   });

@@ -20,7 +20,8 @@ import { toNumbers } from '../src/core/data/ndarray';
 import { readNpy } from '../src/core/data/npy';
 import { runModel } from '../src/core/runtime/mpxrun';
 import { PreparedData, prepareData } from '../src/core/runtime/prepare';
-import { CliResult, missingTool, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
+import { CliResult, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
+import { requireTools } from './support/requirements';
 import { hpvmText, knobConfigurations, profileSubject } from './support/profileFixture';
 
 const DRIVER = path.join(__dirname, '../src/cli/main.js');
@@ -74,11 +75,7 @@ describe('profiling on the virtual device', function () {
   };
 
   before(async function () {
-    const missing = missingTool('adb', 'x86_64-linux-gnu-gcc', 'cmake');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'adb', 'x86_64-linux-gnu-gcc', 'cmake');
     if (!subject.model.includes('shared')) console.log('    ../shared is absent: profiling the project\'s har-mobiprox instead of har-cnn');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-profile-test-'));
     adb = await privateAdbServer();
@@ -142,11 +139,7 @@ describe('profiling on the virtual device', function () {
   });
 
   it('measures configurations on arm64-v8a under qemu with the host accuracies', async function () {
-    const missing = missingTool('qemu-aarch64-static', 'aarch64-linux-gnu-gcc');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'qemu-aarch64-static', 'aarch64-linux-gnu-gcc');
     const vd = await device('arm64-v8a');
     const limit = 150;
     const small = prepareData({ model: subject.model, input: subject.input, labels: subject.labels, limit, preprocessing: subject.preprocessing });

@@ -15,7 +15,8 @@ import { AdbServer } from '../src/core/device/adbServer';
 import { DeviceInfo, listDevices } from '../src/core/device/deviceInfo';
 import { trackDevices } from '../src/core/device/deviceTracker';
 import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
-import { adbCli, compileStatic, missingTool, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
+import { adbCli, compileStatic, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
+import { missingTools, requireTools } from './support/requirements';
 
 const PROGRAM = `#include <stdio.h>
 int main(int argc, char **argv) {
@@ -81,15 +82,11 @@ describe('virtual device with the real adb server and adbkit', function () {
   let work: string;
 
   before(async function () {
-    const missing = missingTool('adb', 'gcc');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'adb', 'gcc');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-device-test-'));
     adb = await privateAdbServer();
     x86 = await startVirtualDevice({ abi: 'x86_64', adb });
-    if (!missingTool('qemu-aarch64-static')) arm = await startVirtualDevice({ abi: 'arm64-v8a', adb });
+    if (missingTools('qemu-aarch64-static').length === 0) arm = await startVirtualDevice({ abi: 'arm64-v8a', adb });
   });
 
   after(async function () {
@@ -202,11 +199,7 @@ describe('virtual device with the real adb server and adbkit', function () {
   });
 
   it('runs a pushed static arm64 program under qemu, and refuses an x86_64 one', async function () {
-    const missing = missingTool('qemu-aarch64-static', 'aarch64-linux-gnu-gcc');
-    if (missing || !arm) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'qemu-aarch64-static', 'aarch64-linux-gnu-gcc');
     const program = compileStatic('aarch64-linux-gnu-gcc', PROGRAM, path.join(work, 'hello-arm64'));
     const remote = `${DIR}/hello arm64`;
     const push = await adbCli(adb, ['-s', arm.serial, 'push', program, remote]);

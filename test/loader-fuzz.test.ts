@@ -12,6 +12,7 @@ import { compileModel } from '../src/core/compile';
 import { REPO_ROOT, SHARED } from './support/engine';
 import { OnnxBuilder } from './support/onnxBuilder';
 import { Random } from './support/random';
+import { unavailable } from './support/requirements';
 
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'toolchain/build-sanitize.sh');
 const DRIVER = path.join(REPO_ROOT, 'build/sanitize/fuzz_loader');
@@ -41,11 +42,7 @@ describe('.mpxm loader fuzzing (sanitizer build)', function () {
   let dir: string;
 
   before(function () {
-    if (!fs.existsSync(BUILD_SCRIPT)) {
-      if (process.env.CI) throw new Error(`${BUILD_SCRIPT} is missing`);
-      console.warn(`      skipped: ${BUILD_SCRIPT} does not exist yet.`);
-      this.skip();
-    }
+    if (!fs.existsSync(BUILD_SCRIPT)) unavailable(this, `${BUILD_SCRIPT} does not exist yet.`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-fuzz-'));
   });
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { readNpy, writeNpy, parseNpy } from '../src/core/data/npy';
 import { readNpz, writeNpz } from '../src/core/data/npz';
 import { NdArray } from '../src/core/data/ndarray';
+import { unavailable } from './support/requirements';
 
 const NUMPY = '/usr/bin/python3';
 const hasNumpy = (() => {
@@ -42,7 +43,7 @@ describe('npy and npz', () => {
   }
 
   it('is read by NumPy as written, and reads what NumPy writes', function () {
-    if (!hasNumpy) this.skip();
+    if (!hasNumpy) unavailable(this, `${NUMPY} has no numpy (python3-numpy: toolchain/setup.sh installs it).`);
     const ours = path.join(dir, 'ours.npy');
     writeNpy(ours, samples[2]);
     const seen = execFileSync(NUMPY, ['-c', `import numpy as n; a=n.load(${JSON.stringify(ours)}); print(a.dtype, a.shape, a.ravel().tolist())`]).toString().trim();

@@ -3,18 +3,15 @@ import { AdbServer } from '../src/core/device/adbServer';
 import { DeviceInfo, listDevices } from '../src/core/device/deviceInfo';
 import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
 import { deviceNodes } from '../src/ui/devices/deviceTree';
-import { missingTool, privateAdbServer } from './support/adbFixture';
+import { privateAdbServer } from './support/adbFixture';
+import { requireTools } from './support/requirements';
 
 describe('Devices view model', () => {
   let adb: AdbServer | undefined;
   let device: VirtualDevice | undefined;
 
   before(async function () {
-    const missing = missingTool('adb');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    requireTools(this, 'adb');
     adb = await privateAdbServer();
     device = await startVirtualDevice({ abi: 'x86_64', adb });
   });

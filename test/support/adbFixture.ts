@@ -16,12 +16,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The reason the tests cannot run here, or undefined: tools the toolchain/setup.sh packages provide. */
-export function missingTool(...tools: string[]): string | undefined {
-  const missing = tools.filter((t) => !findOnPath(t));
-  return missing.length ? `${missing.join(', ')} not installed (toolchain/setup.sh installs them)` : undefined;
-}
-
 export async function privateAdbServer(): Promise<AdbServer> {
   const server = new AdbServer(findOnPath('adb')!, await freePort());
   await server.start();

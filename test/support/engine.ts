@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CompiledModel, compileModel } from '../../src/core/compile';
 import { readNpy, writeNpy } from '../../src/core/data/npy';
 import { RunOptions, RunRecord, locateMpxrun, runModel } from '../../src/core/runtime/mpxrun';
+import { unavailable } from './requirements';
 
 /** The repository root (tests run from out/test/…). */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -22,19 +23,14 @@ export function requireRuntime(ctx: Mocha.Context): void {
   try {
     locateMpxrun();
   } catch (e) {
-    if (process.env.CI) throw e;
-    console.warn(`      skipped: ${(e as Error).message}`);
-    ctx.skip();
+    unavailable(ctx, (e as Error).message);
   }
 }
 
-/** Skips when ../shared is absent (it holds the real models and data sets). */
+/** Skips (fails under CI) when ../shared or one of its files is absent (it holds the real models and data sets). */
 export function requireShared(ctx: Mocha.Context, ...files: string[]): void {
   const missing = [SHARED, ...files.map((f) => path.join(SHARED, f))].find((f) => !fs.existsSync(f));
-  if (missing) {
-    console.warn(`      skipped: ${missing} is absent (the shared models and data sets sit next to the checkout).`);
-    ctx.skip();
-  }
+  if (missing) unavailable(ctx, `${missing} is absent (the shared models and data sets sit next to the checkout).`);
 }
 
 export interface EngineRun {
