@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { checkModelInput, preprocess } from '../src/core/data/preprocess';
+import { compileModel } from '../src/core/compile';
+import { ModelInput, checkModelInput, preprocess } from '../src/core/data/preprocess';
 import { NdArray } from '../src/core/data/ndarray';
+import { OnnxBuilder } from './support/onnxBuilder';
 
 const nhwc = (n: number, h: number, w: number, c: number): NdArray<Float32Array> => {
   const data = new Float32Array(n * h * w * c);
@@ -48,5 +50,63 @@ describe('preprocess', () => {
     const y = preprocess(nhwc(2, 2, 2, 1), { nhwc: true });
     y.data[5] = NaN;
     assert.throws(() => checkModelInput(y, [1, 2, 2], 'y.npy'), /y\.npy holds NaN at sample 1 \(element 1\)/);
+  });
+
+  describe('on a channels-last model', () => {
+    /** A Keras-style model: input [N, 4, 4, 3], transposed to channels-first by its first node, then a 1×1 conv. */
+    const channelsLast = (): ModelInput => {
+      const b = new OnnxBuilder(13);
+      const x = b.input('x', [null, 4, 4, 3]);
+      const [t] = b.node('Transpose', [x], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const w = b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0]);
+      const [y] = b.node('Conv', [t, w], {}, 'conv');
+      b.output(y);
+      return compileModel(b.build());
+    };
+
+    it('knows the layout of the compiled model', () => {
+      assert.deepEqual(channelsLast().inputLayout, { channelAxis: 3, channelsLast: true, transposedBy: 'to_nchw' });
+      const b = new OnnxBuilder(13);
+      const [y] = b.node('Conv', [b.input('x', [null, 3, 4, 4]), b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+      b.output(y);
+      assert.deepEqual(compileModel(b.build()).inputLayout, { channelAxis: 1, channelsLast: false });
+    });
+
+    it('normalizes and standardizes the last axis, and says which axis and why', () => {
+      const model = channelsLast();
+      const x = nhwc(2, 4, 4, 3);
+      const out = preprocess(x, { mean: [0, 1, 2], std: [1, 1, 2] }, 'x.npy', model);
+      assert.deepEqual(out.shape, [2, 4, 4, 3]);
+      for (let i = 0; i < out.data.length; i++) {
+        const k = i % 3;
+        assert.equal(out.data[i], (x.data[i] - k) / (k === 2 ? 2 : 1));
+      }
+      const std = preprocess(x, { standardize: true }, 'x.npy', model);
+      for (let k = 0; k < 3; k++) {
+        const v = Array.from(std.data).filter((_, i) => i % 3 === k);
+        const mean = v.reduce((a, b) => a + b) / v.length;
+        const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
+        assert.ok(Math.abs(mean) < 1e-5 && Math.abs(variance - 1) < 1e-4, `channel ${k}: ${mean} ${variance}`);
+      }
+      assert.throws(() => preprocess(x, { mean: [0, 0] }, 'x.npy', model),
+        /--mean has 2 values but x\.npy has 3 channels \(the last axis, 3: the model takes channels-last input \[4, 4, 3\]\)/);
+    });
+
+    it('refuses --nhwc, and does not suggest it', () => {
+      const model = channelsLast();
+      assert.throws(() => preprocess(nhwc(1, 4, 4, 3), { nhwc: true }, 'x.npy', model),
+        /--nhwc .* the model takes channels-last input \[4, 4, 3\] \(its node 'to_nchw' moves the channels itself\): drop --nhwc\./);
+      const first = preprocess(nhwc(1, 3, 4, 4), {}, 'x.npy', model);
+      assert.throws(() => checkModelInput(first, model.inputShape, 'x.npy', model.inputLayout), (e: Error) =>
+        /The channels look first, but the model takes them last/.test(e.message) && !e.message.includes('--nhwc'));
+    });
+
+    it('names axis 1 and the layout on a channels-first model', () => {
+      const model: ModelInput = { inputShape: [3, 4, 4], inputLayout: { channelAxis: 1, channelsLast: false } };
+      assert.throws(() => preprocess(nhwc(1, 3, 4, 4), { std: [1, 2] }, 'x.npy', model),
+        /--std has 2 values but x\.npy has 3 channels \(axis 1: the model takes channels-first input \[3, 4, 4\]\)/);
+      assert.throws(() => preprocess(nhwc(1, 4, 4, 3), { nhwc: true, mean: [1, 2] }, 'x.npy', model),
+        /x\.npy has 3 channels \(axis 1: --nhwc moved the last axis there\)/);
+    });
   });
 });

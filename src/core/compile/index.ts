@@ -1,4 +1,5 @@
 import { applicableKnobs } from '../knobs/catalog';
+import { Graph, Node, attrInts } from '../onnx/graph';
 import { loadOnnx } from '../onnx/load';
 import { runImportPasses } from '../onnx/passes';
 import { slotFlops } from './flops';
@@ -31,11 +32,23 @@ export interface LayerInfo {
   knobs: number[];
 }
 
+/**
+ * Where the channels of the model's input are, as an axis of [N, ...samples]: 1 (ONNX's channels-first
+ * convention), or the last axis when the model's first node transposes a channels-last input to
+ * channels-first (as Keras/TensorFlow exports do); that node is named.
+ */
+export interface InputLayout {
+  channelAxis: number;
+  channelsLast: boolean;
+  transposedBy?: string;
+}
+
 export interface CompiledModel {
   name: string;
   inputName: string;
   /** Per sample, e.g. [9, 128]. */
   inputShape: number[];
+  inputLayout: InputLayout;
   outputNames: string[];
   outputShapes: number[][];
   endsWithSoftmax: boolean;
@@ -55,6 +68,7 @@ export function compileModel(source: string | Uint8Array, options: { name?: stri
     name: graph.name,
     inputName: graph.input,
     inputShape: graph.shape(graph.input),
+    inputLayout: inputLayout(graph),
     outputNames: [...graph.outputs],
     outputShapes: graph.outputs.map((v) => graph.shape(v)),
     endsWithSoftmax: producerType(program, firstOutput) === OpType.SOFTMAX,
@@ -62,6 +76,21 @@ export function compileModel(source: string | Uint8Array, options: { name?: stri
     totalFlops: layers.reduce((s, l) => s + l.flops, 0),
     mpxm: writeMpxm(program),
   };
+}
+
+/** Channels-last when every reader of the input is a Transpose moving its last axis to 1 ([N, ..., C] → [N, C, ...]). */
+function inputLayout(graph: Graph): InputLayout {
+  const rank = graph.shape(graph.input).length + 1;
+  const readers = graph.consumers(graph.input);
+  const toChannelsFirst = (n: Node) => {
+    if (n.op !== 'Transpose' || n.attrs.perm === undefined) return false;
+    const perm = attrInts(n, 'perm');
+    return perm.length === rank && perm[0] === 0 && perm[1] === rank - 1 && perm.slice(2).every((a, i) => a === i + 1);
+  };
+  if (rank >= 3 && readers.length > 0 && readers.every(toChannelsFirst)) {
+    return { channelAxis: rank - 1, channelsLast: true, transposedBy: readers[0].name };
+  }
+  return { channelAxis: 1, channelsLast: false };
 }
 
 /** The type of the op computing `value`, looking through reshapes (a Softmax may be flattened after). */

@@ -32,8 +32,8 @@ export interface DataSource {
 
 export function prepareData(src: DataSource): PreparedData {
   const model = compileModel(src.model, { name: path.basename(src.model, path.extname(src.model)) });
-  const x = preprocess(limitRows(readNpy(src.input), src.limit), src.preprocessing ?? {}, src.input);
-  checkModelInput(x, model.inputShape, src.input);
+  const x = preprocess(limitRows(readNpy(src.input), src.limit), src.preprocessing ?? {}, src.input, model);
+  checkModelInput(x, model.inputShape, src.input, model.inputLayout);
   const samples = x.shape[0];
   if (samples === 0) throw new MobiproxError(`${src.input} holds no samples.`, { file: src.input });
 

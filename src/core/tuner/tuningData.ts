@@ -60,8 +60,8 @@ export function prepareTuningData(src: TuningDataSource): TuningData {
   const testSize = Math.min(src.testSize ?? rows - tuneSize, rows - tuneSize);
   const used = tuneSize + testSize;
   const pick = <A extends NdArray>(a: A): A => (order ? gatherRows(a, order.subarray(0, used)) : takeRows(a, 0, used));
-  const x = preprocess(pick(raw), src.preprocessing ?? {}, src.input);
-  checkModelInput(x, model.inputShape, src.input);
+  const x = preprocess(pick(raw), src.preprocessing ?? {}, src.input, model);
+  checkModelInput(x, model.inputShape, src.input, model.inputLayout);
   const classes = model.outputShapes[0].reduce((a, b) => a * b, 1);
   // Shuffled labels are checked in file order first, so that an error names the file's sample index.
   const labels = readNpy(src.labels);
