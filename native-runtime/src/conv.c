@@ -1,7 +1,8 @@
 /* 2-D convolution (strides, asymmetric pads, dilations, groups) with its approximations (DESIGN.md §2).
  * The main path is an indirect GEMM: the input of a group is copied once into a zero-padded buffer, and
  * the micro-kernel multiplies pre-packed weights [K × channels] by "im2col columns" it reads straight
- * from that buffer through a list of output pixels and a list of filter-element offsets. Perforation
+ * from that buffer through a list of output pixels and a list of filter-element offsets; of the
+ * architecture's kernels (gemm.h), the plan picks the one that fits its shape. Perforation
  * shortens the pixel list (only computed outputs): the kernel writes them densely into a compact
  * buffer, and one pass per output row places them, fills the skipped ones and applies bias and
  * activation while the row is in L1; filter sampling
@@ -28,6 +29,7 @@ struct mpx_conv_plan {
     int Cg, Mg, n_taps;
     mpx_tap *taps;
     int direct;             /* direct kernel instead of the indirect GEMM */
+    const mpx_conv_kernel_spec *kernel; /* GEMM: the indirect kernel, chosen for the shape */
     float *weights;         /* direct: [M][n_taps]; GEMM: per group, panels [n_taps × cnr] of channels */
     size_t group_floats;    /* floats of one group's weight panels */
     float *bias;            /* [M] (rounded when bias_half) or NULL */
@@ -117,7 +119,7 @@ static int prepare_weights(mpx_conv_plan *p, const float *W)
         p->weights = dense;
         return 0;
     }
-    int cnr = mpx_gemm_arch_get()->cnr, panels = (p->Mg + cnr - 1) / cnr;
+    int cnr = p->kernel->cnr, panels = (p->Mg + cnr - 1) / cnr;
     p->group_floats = (size_t)panels * p->n_taps * cnr;
     p->weights = malloc(p->group_floats * s->group * sizeof *p->weights);
     if (p->weights)
@@ -160,13 +162,28 @@ static int prepare_indirect(mpx_conv_plan *p)
 
 static int prepare_panel_bias(mpx_conv_plan *p)
 {
-    int cnr = mpx_gemm_arch_get()->cnr, padded = mpx_round_up(p->Mg, cnr);
+    int cnr = p->kernel->cnr, padded = mpx_round_up(p->Mg, cnr);
     p->panel_bias = calloc((size_t)p->s.group * padded, sizeof *p->panel_bias);
     if (!p->panel_bias)
         return -1;
     for (int g = 0; g < p->s.group; g++)
         memcpy(p->panel_bias + (size_t)g * padded, p->bias + (size_t)g * p->Mg, (size_t)p->Mg * sizeof *p->bias);
     return 0;
+}
+
+/* The row kernel where the computed outputs are whole runs of consecutive windows (stride 1, all
+ * columns, rows of whole runs); else the wide kernel where its panels pad the channels no more than the
+ * general kernel's; else the general kernel. */
+static const mpx_conv_kernel_spec *choose_kernel(const mpx_conv_plan *p)
+{
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    const mpx_conv_kernel_spec *row = &arch->conv_row, *wide = &arch->conv_wide;
+    if (row->kernel && p->s.stride_w == 1 && p->n_cols == p->s.Wo && p->s.Wo % row->lanes == 0)
+        return row;
+    if (wide->kernel && p->Mg >= wide->cnr &&
+        mpx_round_up(p->Mg, wide->cnr) == mpx_round_up(p->Mg, arch->conv.cnr))
+        return wide;
+    return &arch->conv;
 }
 
 mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W, const float *B,
@@ -203,6 +220,7 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
 
     /* a GEMM with fewer than 4 rows per group wastes most of the micro-kernel */
     p->direct = p->Mg < 4;
+    p->kernel = choose_kernel(p);
     if (prepare_weights(p, W) != 0)
         goto fail;
     if (B) {
@@ -243,8 +261,7 @@ static size_t input_floats(const mpx_conv_plan *p)
 
 static size_t thread_floats(const mpx_conv_plan *p)
 {
-    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
-    return input_floats(p) + aligned_floats(p->direct ? (size_t)p->s.Wo : (size_t)arch->cmr * arch->cnr);
+    return input_floats(p) + aligned_floats(p->direct ? (size_t)p->s.Wo : (size_t)p->kernel->cmr * p->kernel->cnr);
 }
 
 /* Shared by all threads: the compact results of a perforated convolution, [batch][M][n_pixels]. */
@@ -533,8 +550,8 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
 {
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
-    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
-    int cmr = arch->cmr, cnr = arch->cnr, half = p->mode.knob.half;
+    const mpx_conv_kernel_spec *kernel = p->kernel;
+    int cmr = kernel->cmr, cnr = kernel->cnr, lanes = kernel->lanes, half = p->mode.knob.half;
     int chunk = unit % job->chunks, ng = unit / job->chunks, g = ng % s->group, n = ng / s->group;
     int q0 = chunk * job->chunk_pixels, q1 = q0 + job->chunk_pixels < p->n_pixels ? q0 + job->chunk_pixels : p->n_pixels;
     /* compact: the results of computed pixel q go to position q of a plane of n_pixels */
@@ -542,7 +559,7 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
     const float *x = padded_input(job, n, g, ws, cached);
     float *tile = ws + input_floats(p);
     float *y = (p->compact ? job->compact : job->y) + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
-    const float *pixel[16];
+    const float *pixel[MPX_CONV_MAX_CMR];
     int relu = p->fused && p->mode.act == MPX_ACT_RELU;
     const float *bias = p->panel_bias ? p->panel_bias + (size_t)g * mpx_round_up(p->Mg, cnr) : NULL;
     for (int b0 = q0; b0 < q1; b0 += PIXEL_BLOCK * cmr) {
@@ -553,23 +570,24 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
             int channels = p->Mg - m0 < cnr ? p->Mg - m0 : cnr;
             for (int t0 = b0; t0 < b1; t0 += cmr) {
                 int count = b1 - t0 < cmr ? b1 - t0 : cmr;
-                for (int i = 0; i < cmr; i++) /* a partial tile repeats its last pixel */
-                    pixel[i] = x + p->pixel_in[t0 + (i < count ? i : count - 1)];
+                /* a partial tile repeats its last pixel (run: the computed pixels are whole runs) */
+                for (int i = 0; i < cmr; i += lanes)
+                    pixel[i / lanes] = x + p->pixel_in[t0 + (i < count ? i : count - lanes)];
                 int first = p->compact ? t0 : p->pixel_out[t0];
                 if (count == cmr && (p->compact || p->pixel_out[t0 + cmr - 1] - first == cmr - 1)) {
                     /* consecutive outputs: the kernel stores them itself (with bias and relu when fused),
                      * through a channel-major tile when the panel has padding channels; finish_range
                      * rounds them */
                     if (channels == cnr) {
-                        arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + first, plane);
+                        kernel->kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + first, plane);
                         continue;
                     }
-                    arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, tile, (size_t)cmr);
+                    kernel->kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, tile, (size_t)cmr);
                     for (int j = 0; j < channels; j++)
                         memcpy(y + (m0 + j) * plane + first, tile + (size_t)j * cmr, (size_t)cmr * sizeof *tile);
                     continue;
                 }
-                arch->conv_kernel(p->n_taps, p->offsets, pixel, w, b, relu, tile, NULL, 0);
+                kernel->kernel(p->n_taps, p->offsets, pixel, w, b, relu, tile, NULL, 0);
                 if (half && !p->compact)
                     mpx_round_half_copy(tile, tile, (size_t)cmr * cnr);
                 for (int j = 0; j < channels; j++) {
@@ -710,7 +728,7 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
     }
     /* Units are (sample, group, pixel chunk). Split pixels only when the (sample, group) pairs alone
      * would leave threads idle or unbalanced. */
-    int cmr = mpx_gemm_arch_get()->cmr, threads = mpx_pool_threads(pool), items = batch * plan->s.group;
+    int cmr = plan->kernel->cmr, threads = mpx_pool_threads(pool), items = batch * plan->s.group;
     int tiles = (plan->n_pixels + cmr - 1) / cmr;
     if (items < threads)
         job.chunks = (threads + items - 1) / items;

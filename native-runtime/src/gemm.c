@@ -117,23 +117,28 @@ static pthread_once_t arch_once = PTHREAD_ONCE_INIT;
 
 static void choose_arch(void)
 {
+    mpx_conv_kernel_spec portable_conv = {PORTABLE_MR, PORTABLE_NR, 1, conv_kernel_portable};
     chosen_arch = (mpx_gemm_arch){"portable", PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
-                                  PORTABLE_MR, PORTABLE_NR, conv_kernel_portable};
+                                  portable_conv, portable_conv, {0, 0, 0, NULL}};
 #if defined(__x86_64__)
     /* MPX_PORTABLE_KERNELS=1 keeps the portable kernels, so that tests cover them on x86-64 too */
     const char *portable = getenv("MPX_PORTABLE_KERNELS");
     __builtin_cpu_init();
-    if (!(portable && portable[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (!(portable && portable[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        mpx_conv_kernel_spec avx2_conv = {MPX_AVX2_CMR, MPX_AVX2_CNR, 1, mpx_conv_kernel_avx2};
         chosen_arch = (mpx_gemm_arch){"avx2", MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
-                                      MPX_AVX2_CMR, MPX_AVX2_CNR, mpx_conv_kernel_avx2};
+                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}};
+    }
     /* MPX_NO_AVX512=1 keeps the AVX2 convolution kernel (tests, comparisons) */
     const char *no512 = getenv("MPX_NO_AVX512");
-    if (chosen_arch.conv_kernel == mpx_conv_kernel_avx2 && !(no512 && no512[0] == '1') &&
+    if (chosen_arch.conv.kernel == mpx_conv_kernel_avx2 && !(no512 && no512[0] == '1') &&
         __builtin_cpu_supports("avx512f")) {
         chosen_arch.name = "avx512";
-        chosen_arch.cmr = MPX_AVX512_CMR;
-        chosen_arch.cnr = MPX_AVX512_CNR;
-        chosen_arch.conv_kernel = mpx_conv_kernel_avx512;
+        chosen_arch.conv = (mpx_conv_kernel_spec){MPX_AVX512_CMR, MPX_AVX512_CNR, 1, mpx_conv_kernel_avx512};
+        chosen_arch.conv_wide =
+            (mpx_conv_kernel_spec){MPX_AVX512_WIDE_CMR, MPX_AVX512_WIDE_CNR, 1, mpx_conv_kernel_avx512_wide};
+        chosen_arch.conv_row = (mpx_conv_kernel_spec){MPX_AVX512_ROW_CMR, MPX_AVX512_ROW_CNR, MPX_AVX512_ROW_CMR,
+                                                      mpx_conv_kernel_avx512_row};
     }
 #endif
 }

@@ -16,21 +16,33 @@
 typedef void (*mpx_micro_kernel)(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
                                  int m, int n);
 /* Indirect convolution kernel: r[i][j] = Σ_k pixel[i][off[k]] · w[k·cnr + j] for cmr output pixels i and
- * cnr output channels j. pixel[i] points at the first input element of pixel i's window; off[k] is filter
- * element k's offset from there. The pixels broadcast from the input itself, so no im2col matrix is
- * built; w is a panel of pre-packed weights. With `bias` (cnr floats) the kernel adds bias[j], then with
- * `relu` it replaces r by max(r, 0), in float32 as the separate epilogue would (mpx_bias_act): the output
- * is then written once. The result goes to tile[i·cnr + j], or, when out is not NULL (pixels consecutive
- * in the output, all cnr channels real), to out[j·ldo + i]. */
+ * cnr output channels j, summed in the order of k from zero. pixel[i] points at the first input element
+ * of pixel i's window; off[k] is filter element k's offset from there. The pixels are read from the input
+ * itself, so no im2col matrix is built; w is a panel of pre-packed weights. With `bias` (cnr floats) the
+ * kernel adds bias[j], then with `relu` it replaces r by max(r, 0), in float32 as the separate epilogue
+ * would (mpx_bias_act): the output is then written once. The result goes to tile[i·cnr + j], or, when out
+ * is not NULL (pixels consecutive in the output, all cnr channels real), to out[j·ldo + i].
+ * A kernel with lanes > 1 takes its pixels in runs of `lanes` consecutive ones of an output row whose
+ * windows are consecutive in the input (stride 1): it reads only pixel[v] for the run v, pixel i being
+ * then pixel[i / lanes] + i % lanes. */
 typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w,
                                 const float *bias, int relu, float *tile, float *out, size_t ldo);
+
+#define MPX_CONV_MAX_CMR 16
+
+typedef struct {
+    int cmr, cnr; /* pixels (at most MPX_CONV_MAX_CMR) and channels of one call */
+    int lanes;    /* 1, or the pixels of a run (cmr a multiple of it) */
+    mpx_conv_kernel kernel; /* NULL: none */
+} mpx_conv_kernel_spec;
 
 typedef struct {
     const char *name; /* "avx512", "avx2" or "portable": reported beside every measurement */
     int mr, nr, mc; /* mc: rows of A per cache block, a multiple of mr */
     mpx_micro_kernel kernel;
-    int cmr, cnr;   /* pixels and channels of the convolution kernel */
-    mpx_conv_kernel conv_kernel;
+    mpx_conv_kernel_spec conv;      /* any convolution */
+    mpx_conv_kernel_spec conv_wide; /* groups of at least its cnr output channels (cnr ≥ conv.cnr) */
+    mpx_conv_kernel_spec conv_row;  /* lanes > 1: convolutions computing whole runs along output rows */
 } mpx_gemm_arch;
 
 /* The fastest kernel the running CPU supports; the same for the whole process. */
@@ -49,6 +61,14 @@ void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, co
                             int relu, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_CMR 8
 #define MPX_AVX512_CNR 16
+void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixel, const float *w,
+                                 const float *bias, int relu, float *tile, float *out, size_t ldo);
+#define MPX_AVX512_WIDE_CMR 8
+#define MPX_AVX512_WIDE_CNR 32
+void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
+                                const float *bias, int relu, float *tile, float *out, size_t ldo);
+#define MPX_AVX512_ROW_CMR 16 /* one run */
+#define MPX_AVX512_ROW_CNR 16
 #endif
 
 static inline int mpx_round_up(int x, int to)

@@ -1,6 +1,14 @@
-/* AVX-512 convolution kernel, selected at run time by mpx_gemm_arch_get; the build compiles this file
- * with -mavx512f, the pragma covers builds that do not. 8 pixels × 16 channels: one 512-bit accumulator
- * per pixel, twice the work per instruction of the AVX2 kernel, in the same order (so the same sums). */
+/* AVX-512 convolution kernels, selected at run time by mpx_gemm_arch_get; the build compiles this file
+ * with -mavx512f, the pragma covers builds that do not. All sum in the order of the AVX2 kernel (so the
+ * same sums); they differ in what one 512-bit accumulator holds:
+ * - 8 pixels × 16 channels, one accumulator per pixel: any convolution;
+ * - 8 pixels × 32 channels, two accumulators per pixel, each broadcast serving two FMAs: groups of 32
+ *   channels or more; 16 independent accumulators hide the FMA latency and the loads no longer limit;
+ * - 16 pixels of one row × 16 channels, one accumulator per channel: the 16 pixels load as one vector
+ *   (stride 1), each weight broadcasts inside its FMA, and the results are rows of the output already,
+ *   stored without a transposition.
+ * Alone on resnet20's 3×3 layers (Xeon with AVX-512, one thread) the last two reach about 1.3× the
+ * first, near two FMAs per cycle. */
 #if defined(__x86_64__)
 #if !defined(__AVX512F__)
 #pragma GCC target("avx512f,avx2,fma")
@@ -77,6 +85,96 @@ void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, co
     _mm512_storeu_ps(tile + 80, c5);
     _mm512_storeu_ps(tile + 96, c6);
     _mm512_storeu_ps(tile + 112, c7);
+}
+
+void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixel, const float *w,
+                                 const float *bias, int relu, float *tile, float *out, size_t ldo)
+{
+    const float *p[8];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++)
+        p[i] = pixel[i];
+    __m512 c[8][2];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++)
+        c[i][0] = c[i][1] = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        int o = off[k];
+        __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; i++) {
+            __m512 a = _mm512_set1_ps(p[i][o]);
+            c[i][0] = _mm512_fmadd_ps(a, b0, c[i][0]);
+            c[i][1] = _mm512_fmadd_ps(a, b1, c[i][1]);
+        }
+        w += 32;
+    }
+    if (bias) {
+        __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; i++)
+            c[i][0] = _mm512_add_ps(c[i][0], b0), c[i][1] = _mm512_add_ps(c[i][1], b1);
+    }
+    if (relu) {
+        __m512 z = _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; i++)
+            c[i][0] = _mm512_max_ps(c[i][0], z), c[i][1] = _mm512_max_ps(c[i][1], z);
+    }
+    if (out) {
+#pragma GCC unroll 2
+        for (int v = 0; v < 2; v++) {
+            store_transposed8(LO(c[0][v]), LO(c[1][v]), LO(c[2][v]), LO(c[3][v]), LO(c[4][v]), LO(c[5][v]),
+                              LO(c[6][v]), LO(c[7][v]), out + (size_t)16 * v * ldo, ldo);
+            store_transposed8(HI(c[0][v]), HI(c[1][v]), HI(c[2][v]), HI(c[3][v]), HI(c[4][v]), HI(c[5][v]),
+                              HI(c[6][v]), HI(c[7][v]), out + (size_t)(16 * v + 8) * ldo, ldo);
+        }
+        return;
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) {
+        _mm512_storeu_ps(tile + 32 * i, c[i][0]);
+        _mm512_storeu_ps(tile + 32 * i + 16, c[i][1]);
+    }
+}
+
+void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
+                                const float *bias, int relu, float *tile, float *out, size_t ldo)
+{
+    const float *p = pixel[0]; /* pixel i of the run reads p[i + off[k]] */
+    __m512 c[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++)
+        c[j] = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m512 x = _mm512_loadu_ps(p + off[k]);
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++)
+            c[j] = _mm512_fmadd_ps(x, _mm512_set1_ps(w[j]), c[j]);
+        w += 16;
+    }
+    __m512 z = _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++) {
+        if (bias)
+            c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
+        if (relu)
+            c[j] = _mm512_max_ps(c[j], z);
+    }
+    if (out) {
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++)
+            _mm512_storeu_ps(out + j * ldo, c[j]);
+        return;
+    }
+    /* tile[i·16 + j]: four 8 × 8 transpositions */
+#pragma GCC unroll 2
+    for (int j0 = 0; j0 < 16; j0 += 8) {
+        store_transposed8(LO(c[j0]), LO(c[j0 + 1]), LO(c[j0 + 2]), LO(c[j0 + 3]), LO(c[j0 + 4]), LO(c[j0 + 5]),
+                          LO(c[j0 + 6]), LO(c[j0 + 7]), tile + j0, 16);
+        store_transposed8(HI(c[j0]), HI(c[j0 + 1]), HI(c[j0 + 2]), HI(c[j0 + 3]), HI(c[j0 + 4]), HI(c[j0 + 5]),
+                          HI(c[j0 + 6]), HI(c[j0 + 7]), tile + 8 * 16 + j0, 16);
+    }
 }
 #else
 typedef int mpx_no_avx512_on_this_target; /* ISO C forbids an empty translation unit */

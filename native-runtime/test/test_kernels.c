@@ -2,6 +2,7 @@
  * nested-loop convolution, sampling as a dense convolution with dropped weights zeroed and kept ones
  * rescaled, perforation as a full convolution whose skipped rows/columns are then overwritten, binary16
  * rounding computed in double (and checked against the compiler's _Float16 where it exists). */
+#include "../src/gemm.h"
 #include "../src/kernels.h"
 
 #include <math.h>
@@ -546,9 +547,70 @@ static void test_conv(mpx_pool **pools)
         {4, 2, 3, 8, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1},      /* 1x2 output: no row perforation */
         {4, 5, 2, 4, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},      /* 1 filter element: no sampling */
         {2, 40, 37, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   /* many columns: several im2col blocks */
+        /* the kernel shapes chosen per plan (gemm.h): runs along rows, wide channel panels */
+        {32, 6, 32, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   /* two runs of 16 per row */
+        {12, 5, 16, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   /* runs, a panel with padding channels */
+        {8, 9, 16, 32, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},    /* runs, groups, dilation 2 */
+        {24, 8, 8, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* rows of 8: wide panels */
+        {16, 17, 17, 32, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},  /* stride 2, wide, partial tiles */
+        {8, 7, 9, 60, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* wide, a panel with padding channels */
+        {16, 5, 6, 64, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* wide, groups of 32 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         test_conv_case(pools, &cases[i], (int)i);
+}
+
+/* Each convolution kernel of the running CPU's choice (gemm.h contract) on its own: both stores (tile and
+ * channel-major), with and without bias and relu, against a double reference; a kernel with runs reads
+ * only the first pixel of each run. */
+static void test_conv_kernel_spec(const mpx_conv_kernel_spec *spec, const char *which)
+{
+    enum { K = 37, PLANE = 96 };
+    int cmr = spec->cmr, cnr = spec->cnr, lanes = spec->lanes;
+    float *x = rnd_array(2 * PLANE + K + cmr), *w = rnd_array((size_t)K * cnr), *bias = rnd_array((size_t)cnr);
+    float *tile = malloc((size_t)cmr * cnr * sizeof *tile), *out = malloc((size_t)cnr * (cmr + 3) * sizeof *out);
+    int off[K];
+    for (int k = 0; k < K; k++)
+        off[k] = rnd_int(0, PLANE);
+    const float *pixel[MPX_CONV_MAX_CMR];
+    int start[MPX_CONV_MAX_CMR]; /* each pixel's window */
+    for (int i = 0; i < cmr; i++) {
+        start[i] = i % lanes ? start[i - 1] + 1 : rnd_int(0, PLANE);
+        if (i % lanes == 0)
+            pixel[i / lanes] = x + start[i];
+    }
+    for (int v = cmr / lanes; v < MPX_CONV_MAX_CMR; v++)
+        pixel[v] = NULL;
+    for (int mode = 0; mode < 4; mode++) {
+        const float *b = mode & 1 ? bias : NULL;
+        int relu = mode >> 1, ok = 1;
+        size_t ldo = (size_t)cmr + 3;
+        spec->kernel(K, off, pixel, w, b, relu, tile, NULL, 0);
+        spec->kernel(K, off, pixel, w, b, relu, NULL, out, ldo);
+        for (int i = 0; i < cmr; i++)
+            for (int j = 0; j < cnr; j++) {
+                double r = 0, mag = 0;
+                for (int k = 0; k < K; k++) {
+                    double term = (double)x[start[i] + off[k]] * w[k * cnr + j];
+                    r += term, mag += fabs(term);
+                }
+                r += b ? b[j] : 0.0;
+                r = relu && !(r > 0) ? 0 : r;
+                float t = tile[i * cnr + j], o = out[j * ldo + i];
+                ok &= fabs(t - r) <= 1e-5 * (mag + 1) && t == o;
+            }
+        CHECK(ok, "%s conv kernel %dx%d (runs of %d), bias %d relu %d", which, cmr, cnr, lanes, b != NULL, relu);
+    }
+    free(x), free(w), free(bias), free(tile), free(out);
+}
+
+static void test_conv_kernels(void)
+{
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    test_conv_kernel_spec(&arch->conv, arch->name);
+    test_conv_kernel_spec(&arch->conv_wide, arch->name);
+    if (arch->conv_row.kernel)
+        test_conv_kernel_spec(&arch->conv_row, arch->name);
 }
 
 /* Perforation must evaluate fewer positions: a NaN planted where only skipped outputs read would
@@ -691,6 +753,7 @@ int main(void)
     test_knob_decode();
     test_sgemm(pools[0]);
     test_sgemm(pools[1]);
+    test_conv_kernels();
     test_conv(pools);
     test_perforation_skips(pools[1]);
     test_dense(pools);
