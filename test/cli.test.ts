@@ -185,6 +185,41 @@ describe('mobiprox run: errors on bad input (CLI)', function () {
     await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('unknown.txt'), '--config', 'confB'], 'unknown.txt', 'confB', '999');
   });
 
+  /** A Mobiprox JSON set of the model with `configurations` after its exact one. */
+  function jsonSet(...configurations: unknown[]): string {
+    const model = compileModel(MODEL);
+    const layers = model.layers.map((l) => l.slots.map((slot) => slot.op));
+    const exact = { name: 'conf0', speedup: 1, energy: 1, accuracy: 0, qosLoss: 0, layers: layers.map((ops) => ops.map((op) => ({ op, knob: 11 }))) };
+    return JSON.stringify({
+      format: 'mobiprox-configurations', version: 1, model: { name: model.name, sha256: '', inputShape: model.inputShape, layers },
+      baselineTime: 0, configurations: [exact, ...configurations],
+    });
+  }
+
+  it('a JSON set with null or empty layers names the file, the configuration and the layer (exit 2)', async () => {
+    const exact = JSON.parse(jsonSet()).configurations[0];
+    fs.writeFileSync(file('null.json'), jsonSet({ ...exact, name: 'confN', layers: null }));
+    await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('null.json'), '--config', 'confN'], file('null.json'), 'confN', 'layers is null');
+    fs.writeFileSync(file('empty.json'), jsonSet({ ...exact, name: 'confE', layers: [{}, ...exact.layers.slice(1)] }));
+    await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('empty.json')], file('empty.json'), 'confE', 'layer 1');
+    const r = await cli(['run', MODEL, '--input', file('good-x.npy'), '--configs', file('empty.json')]);
+    assert.equal(r.code, 2);
+  });
+
+  it("a JSON set's unknown or inapplicable knob names the user's file, not a converted one", async () => {
+    const exact = JSON.parse(jsonSet()).configurations[0];
+    const dense = compileModel(MODEL).layers.findIndex((l) => l.op !== 'conv');
+    const layers = exact.layers.map((slots: { op: string; knob: number }[], i: number) =>
+      (i === dense ? [{ ...slots[0], knob: 121 }, ...slots.slice(1)] : slots));
+    fs.writeFileSync(file('perf.json'), jsonSet({ ...exact, name: 'confP', layers }));
+    const message = await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('perf.json'), '--config', 'confP'],
+      file('perf.json'), 'confP', `layer ${dense + 1}`, 'knob 121 does not apply');
+    assert.ok(!message.includes('configs.txt'), message);
+    const unknown = exact.layers.map((slots: { op: string; knob: number }[], i: number) => (i === 0 ? [{ ...slots[0], knob: 999 }, ...slots.slice(1)] : slots));
+    fs.writeFileSync(file('999.json'), jsonSet({ ...exact, name: 'conf9', layers: unknown }));
+    await fails([MODEL, '--input', file('good-x.npy'), '--configs', file('999.json'), '--config', 'conf9'], file('999.json'), 'conf9', 'layer 1', '999');
+  });
+
   it('an unknown --config name names it', async () => {
     const conv = compileModel(MODEL).layers.find((l) => l.op === 'conv')!;
     fs.writeFileSync(file('good.txt'), configuration('confC', conv.index, 121, 'perf'));

@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { formatHpvm, parseHpvm } from '../src/core/knobs/configuration';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MobiproxError } from '../src/core/errors';
+import { Configuration, formatHpvm, parseHpvm } from '../src/core/knobs/configuration';
+import { checkConfigurationsFit, readConfigurationSet } from '../src/core/knobs/configurationSet';
 
 // The example of DESIGN.md §4, with confidence triples (all classes, then two classes).
 const EXAMPLE = `0.0
@@ -73,5 +78,73 @@ conf1 1.5 1.0 90.0 1.0 0.8 0.9 0.4 0.7 0.7 nan
   it('still refuses `nan` among the four figures of the header and any other word among the means', () => {
     assert.throws(() => parseHpvm(text.replace('90.0', 'nan'), 'c.txt'), /c\.txt:3: 'nan' in the header of conf1 is not a number/);
     assert.throws(() => parseHpvm(text.replace(' nan', ' null'), 'c.txt'), /c\.txt:3: 'null' in the header of conf1 is not a number/);
+  });
+});
+
+describe('configuration sets (Mobiprox JSON): checked when read', () => {
+  let dir: string;
+  const layers = [['conv', 'add', 'relu', 'pool_max'], ['mul', 'add'], ['softmax']];
+  const exactLayers = () => layers.map((ops) => ops.map((op) => ({ op, knob: 11 })));
+  const setWith = (configurations: unknown[]) => ({
+    format: 'mobiprox-configurations', version: 1, model: { name: 'm', sha256: '', inputShape: [1, 8, 8], layers }, baselineTime: 0,
+    configurations,
+  });
+  const conf = (name: string, l: unknown = exactLayers()) => ({ name, speedup: 1, energy: 1, accuracy: 90, qosLoss: 0, layers: l });
+  /** Writes the set and returns the message of reading it. */
+  const readError = (configurations: unknown[]): string => {
+    const file = path.join(dir, 'my set.json');
+    fs.writeFileSync(file, JSON.stringify(setWith(configurations)));
+    try {
+      readConfigurationSet(file);
+    } catch (e) {
+      assert.ok(e instanceof MobiproxError, `not a MobiproxError: ${(e as Error).stack}`);
+      assert.ok(e.message.startsWith(`${file}: `), `'${e.message}' does not name the file`);
+      return e.message;
+    }
+    assert.fail('the set was accepted');
+  };
+
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-set-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('names the configuration and the layer of null and empty layers and slots', () => {
+    assert.match(readError([conf('conf0'), conf('conf1', null)]), /configuration conf1 \(2 of 2\): layers is null/);
+    const empty = exactLayers() as unknown[];
+    empty[1] = {};
+    assert.match(readError([conf('conf0'), conf('conf1', empty)]), /configuration conf1 \(2 of 2\), layer 2: is \{\}/);
+    const emptySlot = exactLayers() as unknown[][];
+    emptySlot[0][2] = {};
+    assert.match(readError([conf('conf0', emptySlot)]), /configuration conf0 \(1 of 1\), layer 1: slot 3: is \{\}/);
+    assert.match(readError([null]), /configuration 1: is null, not an object/);
+  });
+
+  it('names an unknown knob id, a wrong op, a missing layer and a bad figure with their configuration and layer', () => {
+    const unknown = exactLayers();
+    unknown[0][0].knob = 999;
+    assert.match(readError([conf('conf7', unknown)]), /configuration conf7 \(1 of 1\), layer 1: slot 1 \(conv\): 999 is not an approximation knob id/);
+    const wrongOp = exactLayers();
+    wrongOp[1][0].op = 'conv';
+    assert.match(readError([conf('c', wrongOp)]), /configuration c \(1 of 1\), layer 2: slot 1: op is 'conv', but the model's is 'mul'/);
+    assert.match(readError([conf('c', exactLayers().slice(1))]), /configuration c \(1 of 1\): has 2 layers, but the model has 3/);
+    assert.match(readError([{ ...conf('c'), speedup: 'fast' }]), /configuration c \(1 of 1\): speedup is "fast", not a number/);
+    assert.match(readError([conf('two words')]), /configuration 1: the name "two words" must be a word/);
+  });
+
+  it('checks a set against a compiled model: ops and the knobs each layer takes', () => {
+    const model = [
+      { index: 1, name: 'conv1', op: 'conv', slots: layers[0].map((op) => ({ op })), knobs: [11, 12, 121] },
+      { index: 2, name: 'fc', op: 'mul', slots: layers[1].map((op) => ({ op })), knobs: [11, 12] },
+      { index: 3, name: 'sm', op: 'softmax', slots: layers[2].map((op) => ({ op })), knobs: [11, 12] },
+    ];
+    const fits = (l: { op: string; knob: number }[][]) => () =>
+      checkConfigurationsFit([conf('confX', l) as Configuration], model, 'set.json', 'm.onnx');
+    fits(exactLayers())();
+    const perforatedDense = exactLayers();
+    perforatedDense[1][0].knob = 121;
+    assert.throws(fits(perforatedDense), /^MobiproxError: set\.json: configuration confX \(1 of 1\), layer 2 \(mul 'fc'\): knob 121 does not apply to its mul \(it takes 11 12\)/);
+    const halfBias = exactLayers();
+    halfBias[0][1].knob = 121;
+    assert.throws(fits(halfBias), /layer 1 \(conv 'conv1'\): knob 121 does not apply to its slot 2, add/);
+    assert.throws(fits(exactLayers().slice(0, 2)), /set\.json: configuration confX \(1 of 1\) has 2 layers, but m\.onnx has 3/);
   });
 });

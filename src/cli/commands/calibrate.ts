@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .action(async (o) => {
       const set = readConfigurationSet(o.profile);
       const calibrated = await calibrateProfile({
-        set, model: o.model, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o), temperature: o.temperature, threads: o.threads,
+        set, setFile: o.profile, model: o.model, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o), temperature: o.temperature, threads: o.threads,
       });
       const out = o.out ?? o.profile;
       writeConfigurationSet(out, calibrated);

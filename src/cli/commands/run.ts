@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
+import { CompiledModel } from '../../core/compile';
+import { checkConfigurationsFit, readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
 import { MobiproxError } from '../../core/errors';
 import { runModel } from '../../core/runtime/mpxrun';
 import { prepareData } from '../../core/runtime/prepare';
@@ -31,7 +32,7 @@ export function register(program: Command): void {
       });
       try {
         const r = await runModel(data.mpxmPath, data.inputPath, {
-          labels: data.labelsPath, configs: o.configs && hpvmConfigs(o.configs, data.workDir), config: o.config, threads: o.threads, batch: o.batch,
+          labels: data.labelsPath, configs: o.configs && hpvmConfigs(o.configs, data.workDir, data.model, modelPath), config: o.config, threads: o.threads, batch: o.batch,
           saveOutputs: o.saveOutputs, probabilities: data.model.endsWithSoftmax, timing: true,
         });
         const accuracy = r.correct === undefined ? undefined : accuracyInterval(r.correct, r.samples);
@@ -60,7 +61,7 @@ export function register(program: Command): void {
 }
 
 /** The runtime reads HPVM text: a Mobiprox JSON set (it starts with '{') is converted into the work folder. */
-function hpvmConfigs(file: string, workDir: string): string {
+function hpvmConfigs(file: string, workDir: string, model: CompiledModel, modelPath: string): string {
   let head = '';
   try {
     head = fs.readFileSync(file, 'utf8').trimStart().slice(0, 1);
@@ -68,7 +69,10 @@ function hpvmConfigs(file: string, workDir: string): string {
     return file; // the runtime names the unreadable file
   }
   if (head !== '{') return file;
+  // Checked here, so that a mistake names the user's file rather than the converted text.
+  const set = readConfigurationSet(file);
+  checkConfigurationsFit(set.configurations, model.layers, file, modelPath);
   const converted = path.join(workDir, 'configs.txt');
-  fs.writeFileSync(converted, toHpvm(readConfigurationSet(file)));
+  fs.writeFileSync(converted, toHpvm(set));
   return converted;
 }

@@ -10,7 +10,7 @@ import { readNpy } from '../../core/data/npy';
 import { Preprocessing } from '../../core/data/preprocess';
 import { toNumbers } from '../../core/data/ndarray';
 import { MobiproxError } from '../../core/errors';
-import { readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
+import { checkConfigurationsFit, readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
 import { prepareData } from '../../core/runtime/prepare';
 import { addPreprocessingOptions, preprocessingFrom, threadCount } from '../options';
 import { describeStrategy } from '../../core/adapt/strategies';
@@ -87,10 +87,11 @@ function checkRows(file: string, n: number): void {
   if (rows !== n) throw new MobiproxError(`${file} has ${rows} samples but the labels ${n}.`, { file });
 }
 
-async function traceOnHost(set: AdaptableSet, o: { model: string; input: string; labels: string; threads: number } & Preprocessing, labels: number[]): Promise<Trace> {
+async function traceOnHost(set: AdaptableSet, o: { profile: string; model: string; input: string; labels: string; threads: number } & Preprocessing, labels: number[]): Promise<Trace> {
   const data = prepareData({ model: o.model, input: o.input, preprocessing: preprocessingFrom(o) });
   try {
     if (data.samples !== labels.length) throw new MobiproxError(`${o.input} has ${data.samples} samples but ${o.labels} ${labels.length} labels.`, { file: o.labels });
+    checkConfigurationsFit(set.configurations, data.model.layers, o.profile, o.model);
     const configsPath = path.join(data.workDir, 'configurations.txt');
     fs.writeFileSync(configsPath, toHpvm(set));
     const logits = await configurationOutputs(data, configsPath, set.configurations.length, { threads: o.threads });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNpy } from '../data/npy';
 import { Preprocessing } from '../data/preprocess';
-import { ConfigurationSet, toHpvm } from '../knobs/configurationSet';
+import { ConfigurationSet, checkConfigurationsFit, toHpvm } from '../knobs/configurationSet';
 import { prepareData } from '../runtime/prepare';
 import {
   ConfigurationCalibration, calibrateConfigurations, calibratedOutputs, confidenceTriples, expectedCalibrationError,
@@ -19,6 +19,8 @@ import { AdaptableSet, withCalibration } from './profiledSet';
 
 export interface CalibrationRequest {
   set: ConfigurationSet;
+  /** The file the set was read from, for messages. */
+  setFile?: string;
   /** The ONNX model the set belongs to. */
   model: string;
   /** Validation samples and labels (not the traces that will be simulated). */
@@ -34,6 +36,7 @@ export interface CalibrationRequest {
 export async function calibrateProfile(r: CalibrationRequest): Promise<AdaptableSet> {
   const data = prepareData({ model: r.model, input: r.input, labels: r.labels, preprocessing: r.preprocessing ?? {} });
   try {
+    checkConfigurationsFit(r.set.configurations, data.model.layers, r.setFile ?? 'the configuration set', r.model);
     const configsPath = path.join(data.workDir, 'configurations.txt');
     fs.writeFileSync(configsPath, toHpvm(r.set));
     const logits = await configurationOutputs(data, configsPath, r.set.configurations.length, { threads: r.threads, signal: r.signal });

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import { MobiproxError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
 import { Timing } from '../runtime/mpxrun';
-import { Configuration, ConfidenceTriple, ConfigurationFile, formatHpvm } from './configuration';
+import { formatKnobIds, isKnobId } from './catalog';
+import { Configuration, ConfidenceTriple, ConfigurationFile, SlotKnob, formatHpvm } from './configuration';
 
 export const CONFIGURATION_SET_FORMAT = 'mobiprox-configurations';
 
@@ -77,7 +78,107 @@ export function readConfigurationSet(file: string): ConfigurationSet {
   if (set?.format !== CONFIGURATION_SET_FORMAT || set.version !== 1 || !Array.isArray(set.configurations)) {
     throw new MobiproxError(`${file} is not a Mobiprox configuration set (format '${CONFIGURATION_SET_FORMAT}', version 1).`, { file });
   }
+  checkConfigurationSet(set, file);
   return set;
+}
+
+const show = (v: unknown): string => {
+  const text = v === undefined ? 'missing' : JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * What the tools and the HPVM text need of a set read from a file, each mistake named by the file, the
+ * configuration and the layer: a name, the header figures, and per layer its slots' ops and knob ids (known
+ * knobs, as many layers and slots as the set's model has, with its ops).
+ */
+function checkConfigurationSet(set: ConfigurationSet, file: string): void {
+  const fail = (where: string, why: string) => new MobiproxError(`${file}: ${where}${why}`, { file });
+  if (!isNumber(set.baselineTime)) throw fail('', `baselineTime is ${show(set.baselineTime)}, not a number.`);
+  const model = set.model as unknown;
+  if (model === null || typeof model !== 'object') throw fail('', `model is ${show(model)}; it describes the model the set belongs to.`);
+  const modelLayers = (model as ConfigurationSet['model']).layers as unknown;
+  const layerOps = Array.isArray(modelLayers) && modelLayers.every((l) => Array.isArray(l) && l.every((op) => typeof op === 'string'))
+    ? (modelLayers as string[][]) : undefined;
+  if (modelLayers !== undefined && !layerOps) throw fail('', `model.layers must list each layer's ops (arrays of op names), not ${show(modelLayers)}.`);
+  const names = new Set<string>();
+  set.configurations.forEach((c: unknown, i) => {
+    const at = `configuration ${i + 1}`;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) throw fail(`${at}: `, `is ${show(c)}, not an object.`);
+    const conf = c as ConfigurationRecord;
+    if (typeof conf.name !== 'string' || !/^\S+$/.test(conf.name)) {
+      throw fail(`${at}: `, `the name ${show(conf.name)} must be a word without spaces (as in conf1).`);
+    }
+    if (names.has(conf.name)) throw fail(`configuration ${conf.name}: `, 'the name is used twice.');
+    names.add(conf.name);
+    const where = `configuration ${conf.name} (${i + 1} of ${set.configurations.length})`;
+    for (const field of ['speedup', 'energy', 'accuracy', 'qosLoss'] as const) {
+      if (!isNumber(conf[field])) throw fail(`${where}: `, `${field} is ${show(conf[field])}, not a number.`);
+    }
+    if (!Array.isArray(conf.layers)) throw fail(`${where}: `, `layers is ${show(conf.layers)}; it lists each layer's slots as {op, knob}.`);
+    if (layerOps && conf.layers.length !== layerOps.length) {
+      throw fail(`${where}: `, `has ${conf.layers.length} layers, but the model has ${layerOps.length}.`);
+    }
+    conf.layers.forEach((slots: unknown, j) => {
+      const layer = `${where}, layer ${j + 1}: `;
+      if (!Array.isArray(slots) || slots.length === 0) throw fail(layer, `is ${show(slots)}; a layer lists its slots as [{"op": …, "knob": …}, …].`);
+      const ops = layerOps?.[j];
+      if (ops && slots.length !== ops.length) {
+        throw fail(layer, `has ${slots.length} slots, but the model's layer ${j + 1} has ${ops.length} (${ops.join(' ')}).`);
+      }
+      slots.forEach((slot: unknown, k) => {
+        const s = slot as SlotKnob;
+        const at = `${layer}slot ${k + 1}`;
+        if (s === null || typeof s !== 'object' || typeof s.op !== 'string' || s.op === '') {
+          throw fail(`${at}: `, `is ${show(slot)}; a slot is {"op": <op name>, "knob": <knob id>}.`);
+        }
+        if (ops && s.op !== ops[k]) throw fail(`${at}: `, `op is '${s.op}', but the model's is '${ops[k]}'.`);
+        if (!Number.isInteger(s.knob) || !isKnobId(s.knob)) {
+          throw fail(`${at} (${s.op}): `, `${show(s.knob)} is not an approximation knob id (valid: 11, 12, 121-138, 151-168, 231-239, 261-269).`);
+        }
+      });
+    });
+  });
+}
+
+/** A compiled model's layer, as far as a configuration must fit it (compile's LayerInfo). */
+export interface ModelLayer {
+  index: number;
+  name: string;
+  op: string;
+  slots: { op: string }[];
+  /** Knob ids the main slot takes; the other slots take 11 and 12. */
+  knobs: number[];
+}
+
+/**
+ * Checks, before any run, that every configuration fits the compiled model: one entry per layer, the
+ * layer's ops in order, knobs that apply (those the runtime accepts). Messages name `file`, the
+ * configuration and the layer.
+ */
+export function checkConfigurationsFit(configurations: Configuration[], layers: ModelLayer[], file: string, modelName = 'the model'): void {
+  const fail = (why: string) => new MobiproxError(`${file}: ${why}`, { file });
+  configurations.forEach((c, i) => {
+    const where = `configuration ${c.name} (${i + 1} of ${configurations.length})`;
+    if (c.layers.length !== layers.length) {
+      throw fail(`${where} has ${c.layers.length} layers, but ${modelName} has ${layers.length}: it belongs to another model.`);
+    }
+    c.layers.forEach((slots, j) => {
+      const layer = layers[j];
+      const at = `${where}, layer ${layer.index} (${layer.op} '${layer.name}')`;
+      const ops = layer.slots.map((s) => s.op);
+      if (slots.length !== ops.length || slots.some((s, k) => s.op !== ops[k])) {
+        throw fail(`${at} lists ops ${slots.map((s) => s.op).join(' ')}, but the model's layer has ${ops.join(' ')}.`);
+      }
+      slots.forEach((s, k) => {
+        const valid = k === 0 ? layer.knobs : [11, 12];
+        if (!valid.includes(s.knob)) {
+          throw fail(`${at}: knob ${s.knob} does not apply to its ${k === 0 ? '' : `slot ${k + 1}, `}${s.op} (it takes ${formatKnobIds(valid)}).`);
+        }
+      });
+    });
+  });
 }
 
 export function writeConfigurationSet(file: string, set: ConfigurationSet): void {
