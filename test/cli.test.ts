@@ -240,3 +240,53 @@ describe('mobiprox run: errors on bad input (CLI)', function () {
     await fails([MODEL, '--input', file('half.npy')], file('half.npy'), /f2|float16/);
   });
 });
+
+describe('mobiprox profile: host checks before any device work (CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+
+  before(function () {
+    requireRuntime(this);
+  });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-cli-profile-'));
+    fs.writeFileSync(file('x.npy'), encodeNpy({ dtype: 'float32', shape: [4, 128, 9], data: new Random(2).normals(4 * 128 * 9) }));
+    fs.writeFileSync(file('y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 3]) }));
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** `profile` against an adb that does not exist: anything but a host check would fail on it instead. */
+  async function profileFails(model: string, configs: string, ...mustMention: string[]): Promise<void> {
+    const r = await cli(['profile', model, '--input', file('x.npy'), '--labels', file('y.npy'), '--configs', configs,
+      '--adb', file('no-adb'), '--out', file('profiled.json')]);
+    assert.equal(r.code, 2, r.stderr);
+    const message = r.stderr.trim();
+    assert.equal(message.split('\n').length, 1, `expected one line, got:\n${r.stderr}`);
+    assert.doesNotMatch(message, /\n\s+at |\.js:\d+|EISDIR/, 'a stack trace leaked');
+    assert.ok(!message.includes('no-adb'), `'${message}' came from the device side, not the host check`);
+    for (const m of mustMention) assert.ok(message.includes(m), `'${message}' does not mention '${m}'`);
+    const left = fs.readdirSync(dir).filter((n) => !['x.npy', 'y.npy', path.basename(configs), 'models'].includes(n));
+    assert.deepEqual(left, [], 'files were left behind (a record log?)');
+  }
+
+  it('a configuration that does not fit the model is refused before adb, and no record log is left', async () => {
+    const layers = compileModel(MODEL).layers;
+    const dense = layers.findIndex((l) => l.op !== 'conv');
+    const lines = layers.map((l, i) => `${l.index} gpu ${l.slots.map((slot, k) =>
+      `${slot.op} ${i === dense && k === 0 ? 'perf 121' : 'fp32 11'}`).join(' ')}`);
+    fs.writeFileSync(file('bad.txt'), ['0.0', '+++++', 'confD 1.0 1.0 0.0 0.0', ...lines, '-----', ''].join('\n'));
+    await profileFails(MODEL, file('bad.txt'), file('bad.txt'), 'confD', `layer ${dense + 1}`, 'knob 121 does not apply');
+  });
+
+  it('a folder as the model path says so', async () => {
+    fs.mkdirSync(file('models'));
+    fs.writeFileSync(file('ok.txt'), '0.0\n');
+    await profileFails(file('models'), file('ok.txt'), file('models'), 'is a folder');
+    const r = await cli(['run', file('models'), '--input', file('x.npy')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr.trim(), /^mobiprox: The model path .* is a folder; give the \.onnx file\.$/);
+  });
+});

@@ -13,12 +13,13 @@ import { AdbServer } from '../src/core/device/adbServer';
 import { runtimePath } from '../src/core/device/deviceRuntime';
 import { configurationSetFor } from '../src/core/device/deviceMeasurements';
 import { DeviceProfile, profileOnDevice } from '../src/core/device/profile';
+import { RecordStore, RunHeader } from '../src/core/device/recordStore';
 import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
 import { Configuration, parseHpvm } from '../src/core/knobs/configuration';
 import { readConfigurationSet } from '../src/core/knobs/configurationSet';
 import { toNumbers } from '../src/core/data/ndarray';
 import { readNpy } from '../src/core/data/npy';
-import { runModel } from '../src/core/runtime/mpxrun';
+import { ProfileRecord, runModel } from '../src/core/runtime/mpxrun';
 import { PreparedData, prepareData } from '../src/core/runtime/prepare';
 import { CliResult, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
 import { requireTools } from './support/requirements';
@@ -44,6 +45,33 @@ function remoteRuns(vd: VirtualDevice): string[] {
   const base = path.join(vd.root, 'data/local/tmp/mobiprox');
   return fs.existsSync(base) ? fs.readdirSync(base).filter((n) => n !== 'cache') : [];
 }
+
+describe('the record log of a profiling run', () => {
+  it('is written only once there is a record: a run that fails before leaves no header-only log', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-records-'));
+    try {
+      const file = path.join(dir, 'run.records.jsonl');
+      const header: RunHeader = {
+        type: 'run', serial: 's', abi: 'x86_64', modelSha256: 'm', dataSha256: 'd', configurationsSha256: 'c',
+        configurations: 2, samples: 4, batch: 1, warmup: 1, repeat: 1,
+      };
+      RecordStore.open(file, header, false).close();
+      assert.ok(!fs.existsSync(file), 'a log without records was written');
+      const store = RecordStore.open(file, header, false);
+      store.append({ type: 'config', index: 0 } as unknown as ProfileRecord);
+      store.close();
+      const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.type), ['run', 'config']);
+      const resumed = RecordStore.open(file, header, true);
+      assert.equal(resumed.records.size, 1);
+      resumed.append({ type: 'config', index: 1 } as unknown as ProfileRecord);
+      resumed.close();
+      assert.deepEqual(fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type), ['run', 'config', 'config']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('profiling on the virtual device', function () {
   this.timeout(600000);

@@ -11,7 +11,7 @@ import { DeviceProfileProgress, profileOnDevice } from '../../core/device/profil
 import { MobiproxError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/fsutil';
 import { parseHpvm } from '../../core/knobs/configuration';
-import { ConfigurationSet, readConfigurationSet, toHpvm, writeConfigurationSet } from '../../core/knobs/configurationSet';
+import { ConfigurationSet, checkConfigurationsFit, readConfigurationSet, toHpvm, writeConfigurationSet } from '../../core/knobs/configurationSet';
 import { PreparedData, prepareData } from '../../core/runtime/prepare';
 import { addPreprocessingOptions, checkWritableFolder, positiveInt, preprocessingFrom, threadCount } from '../options';
 
@@ -39,8 +39,17 @@ export function register(program: Command): void {
     .action(async (modelPath: string, o) => {
       checkWritableFolder(o.out, '--out');
       if (o.hpvmOut) checkWritableFolder(o.hpvmOut, '--hpvm-out');
-      const adb = AdbServer.locate({ adb: o.adb });
+      // Everything that can be checked on the host is, before any device work.
       const data = prepareData({ model: modelPath, input: o.input, labels: o.labels, limit: o.limit, preprocessing: preprocessingFrom(o) });
+      let set: ConfigurationSet;
+      let adb: AdbServer;
+      try {
+        set = readSet(o.configs, modelPath, data);
+        adb = AdbServer.locate({ adb: o.adb });
+      } catch (e) {
+        data.dispose();
+        throw e;
+      }
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -48,7 +57,7 @@ export function register(program: Command): void {
       try {
         const recordsFile = o.records ?? `${o.out}.records.jsonl`;
         const r = await profileOnDevice({
-          adb, serial: o.device, data, set: readSet(o.configs, modelPath, data), recordsFile, resume: o.resume,
+          adb, serial: o.device, data, set, recordsFile, resume: o.resume,
           run: o.run, keepRemote: o.keepRemote, batch: o.batch, threads: o.threads, repeat: o.repeat,
         }, { onProgress: progress.update, signal: controller.signal });
         progress.stop();
@@ -93,12 +102,17 @@ function readSet(file: string, modelPath: string, data: PreparedData): Configura
   } catch (e) {
     throw new MobiproxError(`Cannot read the configurations ${file}: ${(e as Error).message}`, { file });
   }
-  if (!text.trimStart().startsWith('{')) return configurationSetFor(modelPath, data, parseHpvm(text, file).configurations);
+  if (!text.trimStart().startsWith('{')) {
+    const configurations = parseHpvm(text, file).configurations;
+    checkConfigurationsFit(configurations, data.model.layers, file, modelPath);
+    return configurationSetFor(modelPath, data, configurations);
+  }
   const set = readConfigurationSet(file);
   const sha = crypto.createHash('sha256').update(fs.readFileSync(modelPath)).digest('hex');
   if (set.model.sha256 && set.model.sha256 !== sha) {
     throw new MobiproxError(`${file} holds configurations of another model than ${modelPath} (sha256 differs).`, { file });
   }
+  checkConfigurationsFit(set.configurations, data.model.layers, file, modelPath);
   return set;
 }
 

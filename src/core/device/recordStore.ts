@@ -32,16 +32,22 @@ const MATCHED: (keyof RunHeader)[] = [
 ];
 
 export class RecordStore {
+  /** Opened at the first record: a run that fails before it leaves no log behind. */
+  private fd = -1;
+
   private constructor(
     readonly file: string,
-    private fd: number,
+    private readonly header: RunHeader,
+    /** The log is written anew (header first) rather than appended to. */
+    private fresh: boolean,
     /** Completed records by configuration index. */
     readonly records: Map<number, ProfileRecord>,
   ) {}
 
   /**
    * Opens the log of a run. With `resume`, an existing log of the same run keeps its records and one of
-   * another run is refused; without, any existing log is replaced.
+   * another run is refused; without, any existing log is replaced at the first record (nothing is written
+   * before there is a record to keep).
    */
   static open(file: string, header: RunHeader, resume: boolean): RecordStore {
     const records = new Map<number, ProfileRecord>();
@@ -68,12 +74,8 @@ export class RecordStore {
         throw new MobiproxError(`${file} is not a Mobiprox profiling log (its first line is not a run header).`, { file });
       }
     }
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const fresh = !resume || !fs.existsSync(file) || fs.statSync(file).size === 0;
-    const fd = fs.openSync(file, fresh ? 'w' : 'a');
-    const store = new RecordStore(file, fd, records);
-    if (fresh) store.write(header);
-    return store;
+    return new RecordStore(file, header, fresh, records);
   }
 
   append(record: ProfileRecord): void {
@@ -87,6 +89,12 @@ export class RecordStore {
   }
 
   private write(line: object): void {
+    if (this.fd < 0) {
+      fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+      this.fd = fs.openSync(this.file, this.fresh ? 'w' : 'a');
+      if (this.fresh) fs.writeSync(this.fd, JSON.stringify(this.header) + '\n');
+      this.fresh = false;
+    }
     fs.writeSync(this.fd, JSON.stringify(line) + '\n');
     fs.fsyncSync(this.fd);
   }

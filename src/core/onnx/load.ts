@@ -57,9 +57,16 @@ export function loadOnnx(source: string | Uint8Array, name?: string): Graph {
   return graph;
 }
 
-function readModelFile(file: string): Uint8Array {
+/** The bytes of a model file; a missing, unreadable or empty file, or a folder, is the user's to fix. */
+export function readModelFile(file: string): Uint8Array {
   if (!fs.existsSync(file)) throw new MobiproxError(`The model file ${file} does not exist.`, { file });
-  const bytes = fs.readFileSync(file);
+  if (fs.statSync(file).isDirectory()) throw new MobiproxError(`The model path ${file} is a folder; give the .onnx file.`, { file });
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new MobiproxError(`Cannot read the model file ${file}: ${(e as Error).message}`, { file });
+  }
   if (bytes.length === 0) throw new MobiproxError(`The model file ${file} is empty.`, { file });
   return bytes;
 }

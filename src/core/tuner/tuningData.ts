@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CompiledModel, compileModel } from '../compile';
+import { readModelFile } from '../onnx/load';
 import { NdArray } from '../data/ndarray';
 import { encodeNpy, readNpy } from '../data/npy';
 import { Preprocessing, checkModelInput, preprocess } from '../data/preprocess';
@@ -50,7 +51,7 @@ export interface TuningDataSource {
 }
 
 export function prepareTuningData(src: TuningDataSource): TuningData {
-  const modelBytes = fs.readFileSync(src.model);
+  const modelBytes = readModelFile(src.model);
   const model = compileModel(modelBytes, { name: path.basename(src.model, path.extname(src.model)) });
   const raw = readNpy(src.input);
   const rows = raw.shape[0] ?? 0;
