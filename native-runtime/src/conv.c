@@ -525,6 +525,25 @@ static const float *padded_input(const conv_job *job, int n, int g, float *buf, 
         return buf;
     *cached = n * s->group + g;
     const float *x = group_start(job, n, g);
+    if (!p->mode.knob.half) {
+        /* one copy per row, the padding between two rows (right of one, left of the next; between two
+         * planes, the bottom and top rows too) zeroed in one short loop rather than two library calls */
+        int W = s->W, gap = s->pad_right + s->pad_left;
+        float *d = buf;
+        for (int i = 0; i < s->pad_top * p->Wp + s->pad_left; i++)
+            *d++ = 0.0f;
+        for (int c = 0; c < p->Cg; c++)
+            for (int h = 0; h < s->H; h++, x += W) {
+                memcpy(d, x, (size_t)W * sizeof *d);
+                d += W;
+                int zeros = h < s->H - 1    ? gap
+                            : c < p->Cg - 1 ? s->pad_right + (s->pad_bottom + s->pad_top) * p->Wp + s->pad_left
+                                            : s->pad_right + s->pad_bottom * p->Wp;
+                for (int j = 0; j < zeros; j++)
+                    *d++ = 0.0f;
+            }
+        return buf;
+    }
     size_t row = (size_t)p->Wp * sizeof *buf;
     for (int c = 0; c < p->Cg; c++) {
         float *plane = buf + (size_t)c * p->Hp * p->Wp;
