@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { AdaptableSet } from '../../core/adapt/profiledSet';
@@ -7,7 +6,8 @@ import { writeBundle } from '../../core/codegen/bundle';
 import { Lang } from '../../core/codegen/literals';
 import { compileModel } from '../../core/compile';
 import { MobiproxError } from '../../core/errors';
-import { readConfigurationSet } from '../../core/knobs/configurationSet';
+import { readModelFile } from '../../core/onnx/load';
+import { checkConfigurationsFit, readConfigurations } from '../../core/knobs/configurationSet';
 import { describeStrategy } from '../../core/adapt/strategies';
 import { addStrategyOptions, strategyFrom } from '../strategyOptions';
 
@@ -21,18 +21,19 @@ export function register(program: Command): void {
     program
       .command('bundle <model>')
       .description('write an Android library module: runtime sources and JNI, generated engine and wrapper, the compiled model and its configurations')
-      .requiredOption('--configs <profiled.json>', 'profiled (and preferably calibrated) configuration set of this model')
+      .requiredOption('--configs <file>', 'profiled (and preferably calibrated) configuration set of this model: Mobiprox JSON or ApproxTuner/HPVM text')
       .requiredOption('--out <dir>', 'the module folder to write (new, empty, or an earlier bundle)')
       .option('--package <name>', 'package of the generated classes', 'com.mobiprox.app')
       .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang),
   ).action((modelPath: string, o) => {
-    const set = readConfigurationSet(o.configs) as AdaptableSet;
-    const sha = crypto.createHash('sha256').update(fs.readFileSync(modelPath)).digest('hex');
+    const set = readConfigurations(o.configs) as AdaptableSet;
+    const sha = crypto.createHash('sha256').update(readModelFile(modelPath)).digest('hex');
     if (set.model.sha256 && set.model.sha256 !== sha) {
       throw new MobiproxError(`${o.configs} was profiled for another model than ${modelPath} (sha256 differs); profile this model's configurations.`, { file: o.configs });
     }
     const spec = strategyFrom(o);
     const model = compileModel(modelPath, { name: path.basename(modelPath, path.extname(modelPath)) });
+    checkConfigurationsFit(set.configurations, model.layers, o.configs, modelPath);
     const r = writeBundle(model, set, spec, o.out, {
       lang: o.lang, package: o.package, strategyText: describeStrategy(spec), source: path.basename(o.configs),
       onProgress: (m) => process.stderr.write(`${m}\n`),

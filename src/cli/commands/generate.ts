@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { AdaptableSet } from '../../core/adapt/profiledSet';
 import { generateSources, writeSources } from '../../core/codegen/generate';
 import { Lang } from '../../core/codegen/literals';
-import { readConfigurationSet } from '../../core/knobs/configurationSet';
+import { readConfigurations } from '../../core/knobs/configurationSet';
 import { describeStrategy } from '../../core/adapt/strategies';
 import { addStrategyOptions, strategyFrom } from '../strategyOptions';
 
@@ -17,13 +17,13 @@ export function register(program: Command): void {
     program
       .command('generate')
       .description('generate the adaptation engine, the runtime wrapper and a usage snippet for an app (Kotlin or Java)')
-      .requiredOption('--configs <profiled.json>', 'profiled (and preferably calibrated) configuration set')
+      .requiredOption('--configs <file>', 'profiled (and preferably calibrated) configuration set: Mobiprox JSON or ApproxTuner/HPVM text')
       .requiredOption('--package <name>', 'package of the generated classes, e.g. com.example.har')
       .requiredOption('--out <dir>', 'source root to write into (files are placed by package)')
       .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang)
       .option('--probabilities', 'the model ends in Softmax: its outputs are probabilities, not logits'),
   ).action((o) => {
-    const set = readConfigurationSet(o.configs) as AdaptableSet;
+    const set = readConfigurations(o.configs) as AdaptableSet;
     const spec = strategyFrom(o);
     const files = generateSources(set, spec, { lang: o.lang, package: o.package, source: path.basename(o.configs), strategyText: describeStrategy(spec), probabilities: !!o.probabilities,
     });

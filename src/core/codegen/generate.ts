@@ -63,16 +63,33 @@ export function generateSources(set: AdaptableSet, spec: StrategySpec, o: Genera
     `// Strategy: ${o.strategyText}. A port of Mobiprox's reference state machines: regenerate rather than edit.`,
   ].join('\n');
   const dir = pkg.replace(/\./g, '/');
-  return [
+  const sources: GeneratedFile[] = [
     { path: `${dir}/MobiproxAdaptation.${ext}`, content: o.lang === 'java' ? javaEngine(engine, pkg, header) : kotlinEngine(engine, pkg, header) },
     { path: `${dir}/MobiproxModel.${ext}`, content: wrapperSource(o.lang, pkg, header) },
     { path: 'com/mobiprox/MobiproxRuntime.java', content: jniBindingSource(o.library) },
-    {
-      path: 'USAGE.md',
-      content: `# Using the generated Mobiprox classes (${o.lang})\n\nStrategy: ${o.strategyText}. Configurations: ${engine.names.join(', ')}.\n\n` +
-        '```' + o.lang + '\n' + usageSnippet(o.lang, o.modelAsset ?? `${set.model.name}.mpxm`, o.configsAsset ?? `${set.model.name}.configs.txt`) + '```\n',
-    },
   ];
+  // USAGE.md names only files that exist: the assets when the caller writes them (bundle), else none.
+  const assets = o.modelAsset !== undefined && o.configsAsset !== undefined;
+  const needs = assets ? [] : [
+    '',
+    `The app also needs what \`generate\` does not write: the compiled model (.mpxm) of ${set.model.name}, these configurations as`,
+    `ApproxTuner/HPVM text, and the native library \`${o.library ?? 'mobiprox_jni'}\`. \`mobiprox bundle <model.onnx> --configs <set>\` writes all of them,`,
+    'with these classes, into an Android library module.',
+  ];
+  const usage = [
+    `# Using the generated Mobiprox classes (${o.lang})`,
+    '',
+    `Strategy: ${o.strategyText}. Configurations: ${engine.names.join(', ')}.`,
+    '',
+    `Written: ${sources.map((f) => `\`${f.path}\``).join(', ')} and this file.`,
+    ...needs,
+    '',
+    '```' + o.lang,
+    usageSnippet(o.lang, o.modelAsset, o.configsAsset).trimEnd(),
+    '```',
+    '',
+  ].join('\n');
+  return [...sources, { path: 'USAGE.md', content: usage }];
 }
 
 /** Writes each file atomically under `out`, leaving other files of the folder alone. */

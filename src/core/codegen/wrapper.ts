@@ -151,17 +151,20 @@ class MobiproxModel(modelPath: String, configurations: String, threads: Int) : j
 `;
 }
 
-/** The usage snippet: each inference runs at the engine's index and feeds its output back. */
-export function usageSnippet(lang: Lang, modelAsset: string, configsAsset: string): string {
+/** The usage snippet: each inference runs at the engine's index and feeds its output back. Without asset names,
+ * the model and its configurations are the app's to provide (generate writes neither). */
+export function usageSnippet(lang: Lang, modelAsset?: string, configsAsset?: string): string {
+  const assets = modelAsset !== undefined && configsAsset !== undefined;
   return lang === 'kotlin'
-    ? `// The native model reads a file: copy the assets to app storage once.
+    ? `${assets ? `// The native model reads a file: copy the assets to app storage once.
 fun asset(context: android.content.Context, name: String): java.io.File {
     val file = java.io.File(context.filesDir, name)
     if (!file.exists()) context.assets.open(name).use { input -> file.outputStream().use { input.copyTo(it) } }
     return file
 }
 
-val model = MobiproxModel(asset(context, "${modelAsset}").path, asset(context, "${configsAsset}").readText(), 0)
+val model = MobiproxModel(asset(context, "${modelAsset}").path, asset(context, "${configsAsset}").readText(), 0)` : `// modelPath: the compiled model (.mpxm) as a file; configurationsText: its configurations (ApproxTuner/HPVM text).
+val model = MobiproxModel(modelPath, configurationsText, 0)`}
 val adaptation = MobiproxAdaptation()
 
 fun classify(window: FloatArray): Int {
@@ -173,8 +176,9 @@ fun classify(window: FloatArray): Int {
 // With context rules: adaptation.setContext(batteryPercent, charging, mode) before classify().
 // model.close() when done.
 `
-    : `// The native model reads a file: copy the assets ("${modelAsset}", "${configsAsset}") to app storage once.
-MobiproxModel model = new MobiproxModel(modelFile.getPath(), configurationsText, 0);
+    : `${assets ? `// The native model reads a file: copy the assets ("${modelAsset}", "${configsAsset}") to app storage once.
+MobiproxModel model = new MobiproxModel(modelFile.getPath(), configurationsText, 0);` : `// modelPath: the compiled model (.mpxm) as a file; configurationsText: its configurations (ApproxTuner/HPVM text).
+MobiproxModel model = new MobiproxModel(modelPath, configurationsText, 0);`}
 MobiproxAdaptation adaptation = new MobiproxAdaptation();
 
 int classify(float[] window) {

@@ -4,11 +4,12 @@
  * (configuration.ts) is its interchange form; this JSON keeps everything measured.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { MobiproxError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
 import { Timing } from '../runtime/mpxrun';
 import { formatKnobIds, isKnobId } from './catalog';
-import { Configuration, ConfidenceTriple, ConfigurationFile, SlotKnob, formatHpvm } from './configuration';
+import { Configuration, ConfidenceTriple, ConfigurationFile, SlotKnob, exactConfiguration, formatHpvm, parseHpvm } from './configuration';
 
 export const CONFIGURATION_SET_FORMAT = 'mobiprox-configurations';
 
@@ -80,6 +81,35 @@ export function readConfigurationSet(file: string): ConfigurationSet {
   }
   checkConfigurationSet(set, file);
   return set;
+}
+
+/**
+ * A set from either form a user may give: Mobiprox JSON (it starts with '{'), or ApproxTuner/HPVM text, whose
+ * set is named after the file and knows no model hash nor input shape; the exact configuration goes first
+ * when the text does not start with it, as the runtime numbers them.
+ */
+export function readConfigurations(file: string): ConfigurationSet {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MobiproxError(`Cannot read the configurations ${file}: ${(e as Error).message}`, { file });
+  }
+  if (text.trimStart().startsWith('{')) return readConfigurationSet(file);
+  const parsed = parseHpvm(text, file);
+  if (parsed.configurations.length === 0) throw new MobiproxError(`${file} holds no configurations.`, { file });
+  const layers = parsed.configurations[0].layers.map((slots) => slots.map((s) => s.op));
+  parsed.configurations.forEach((c, i) => {
+    const differs = c.layers.length !== layers.length || c.layers.some((slots, j) => slots.map((s) => s.op).join(' ') !== layers[j].join(' '));
+    if (differs) throw new MobiproxError(`${file}: configuration ${c.name} (${i + 1}) has other layers than ${parsed.configurations[0].name}: a set is of one model.`, { file });
+  });
+  const exact = parsed.configurations[0].layers.every((slots) => slots.every((s) => s.knob === 11));
+  const name = path.basename(file).replace(/(\.configs)?\.txt$/i, '');
+  return {
+    format: CONFIGURATION_SET_FORMAT, version: 1, model: { name, sha256: '', inputShape: [], layers },
+    baselineTime: parsed.baselineTime,
+    configurations: exact ? parsed.configurations : [exactConfiguration(layers), ...parsed.configurations],
+  };
 }
 
 const show = (v: unknown): string => {
