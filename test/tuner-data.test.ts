@@ -67,4 +67,22 @@ describe('tuning data', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses a --tune-size or --test-size beyond the samples, and warns when nothing is left for a test set', () => {
+    const rows = readNpy(INPUT).shape[0];
+    assert.throws(() => prepareTuningData({ model: MODEL, input: INPUT, labels: LABELS, tuneSize: rows + 1000 }),
+      new RegExp(`--tune-size ${rows + 1000} exceeds the ${rows} samples of .*har-test-x\\.npy`));
+    assert.throws(() => prepareTuningData({ model: MODEL, input: INPUT, labels: LABELS, tuneSize: rows - 10, testSize: 20 }),
+      new RegExp(`--test-size 20 exceeds the 10 samples of .*har-test-x\\.npy left after the ${rows - 10} tuning samples`));
+    const warnings: string[] = [];
+    const all = prepareTuningData({ model: MODEL, input: INPUT, labels: LABELS, tuneSize: rows, onWarning: (m) => warnings.push(m) });
+    all.dispose();
+    assert.equal(all.test, undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /nothing is left for a test set/);
+    const split = prepareTuningData({ model: MODEL, input: INPUT, labels: LABELS, tuneSize: rows - 10, onWarning: (m) => warnings.push(m) });
+    split.dispose();
+    assert.equal(split.test?.samples, 10);
+    assert.equal(warnings.length, 1, 'a test set is left: no warning');
+  });
 });

@@ -52,6 +52,7 @@ export function register(program: Command): void {
           model: modelPath, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o), tuneSize: o.tuneSize,
           testSize: o.testSize, shuffleSeed: o.shuffle, qosThreshold: o.qosThreshold, predictor: o.predictor, maxEvals: o.maxEvals,
           threads: o.threads, batch: o.batch, cacheDir: o.cacheDir, out: o.out, hpvmOut: o.hpvmOut,
+          onWarning: (m) => process.stderr.write(`mobiprox: warning: ${m}\n`),
         }, { onProgress: progress.update, signal: controller.signal });
         progress.stop();
         const rows = r.set.configurations.map((c, i) => {

@@ -45,6 +45,8 @@ export interface TuneOptions {
   testSize?: number;
   /** Take the tuning and test rows in this seed's random order instead of file order. */
   shuffleSeed?: number;
+  /** Told when the choice of rows leaves no test set. */
+  onWarning?: (message: string) => void;
   /** Largest QoS loss kept, accuracy points below the exact model on the tuning set (default 3). */
   qosThreshold?: number;
   predictor?: PredictorKind;

@@ -48,6 +48,8 @@ export interface TuningDataSource {
   testSize?: number;
   /** Take the rows in the seeded random order of this seed instead of file order. */
   shuffleSeed?: number;
+  /** Told when --tune-size leaves no rows for a test set. */
+  onWarning?: (message: string) => void;
 }
 
 export function prepareTuningData(src: TuningDataSource): TuningData {
@@ -56,9 +58,22 @@ export function prepareTuningData(src: TuningDataSource): TuningData {
   const raw = readNpy(src.input);
   const rows = raw.shape[0] ?? 0;
   const order = src.shuffleSeed === undefined ? undefined : seededPermutation(rows, src.shuffleSeed);
-  const tuneSize = Math.min(src.tuneSize ?? rows, rows);
-  if (tuneSize < 1) throw new MobiproxError(`${src.input} holds no samples to tune on.`, { file: src.input });
-  const testSize = Math.min(src.testSize ?? rows - tuneSize, rows - tuneSize);
+  if (rows < 1) throw new MobiproxError(`${src.input} holds no samples to tune on.`, { file: src.input });
+  if (src.tuneSize !== undefined && src.tuneSize > rows) {
+    throw new MobiproxError(`--tune-size ${src.tuneSize} exceeds the ${rows} samples of ${src.input}.`, { file: src.input, value: src.tuneSize });
+  }
+  const tuneSize = src.tuneSize ?? rows;
+  if (src.testSize !== undefined && src.testSize > rows - tuneSize) {
+    throw new MobiproxError(
+      `--test-size ${src.testSize} exceeds the ${rows - tuneSize} samples of ${src.input} left after the ${tuneSize} tuning samples.`,
+      { file: src.input, value: src.testSize },
+    );
+  }
+  const testSize = src.testSize ?? rows - tuneSize;
+  if (testSize === 0 && src.tuneSize !== undefined) {
+    src.onWarning?.(`the ${tuneSize} tuning samples are all ${rows} of ${src.input}: nothing is left for a test set, ` +
+      'so the configurations get no held-out accuracy (give a smaller --tune-size).');
+  }
   const used = tuneSize + testSize;
   const pick = <A extends NdArray>(a: A): A => (order ? gatherRows(a, order.subarray(0, used)) : takeRows(a, 0, used));
   const x = preprocess(pick(raw), src.preprocessing ?? {}, src.input, model);
