@@ -4,7 +4,7 @@
  * under qemu-user on arm64-v8a), and no process outliving its stream.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +14,7 @@ import { Client, Device } from '@devicefarmer/adbkit';
 import { AdbServer } from '../src/core/device/adbServer';
 import { DeviceInfo, listDevices } from '../src/core/device/deviceInfo';
 import { trackDevices } from '../src/core/device/deviceTracker';
-import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { OWNER_FILE, removeStaleRoots, startVirtualDevice, TEMPORARY_ROOT_PREFIX, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
 import { adbCli, compileStatic, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
 import { missingTools, requireTools } from './support/requirements';
 
@@ -73,6 +73,50 @@ async function adbkitPull(client: Client, serial: string, devicePath: string): P
     transfer.on('error', reject);
   });
 }
+
+describe('temporary roots of virtual devices', () => {
+  /** A pid that was a process and is gone (spawnSync waits for it and reaps it). */
+  const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
+  const fakeRoot = (dir: string, owner?: number): string => {
+    const root = fs.mkdtempSync(path.join(dir, TEMPORARY_ROOT_PREFIX));
+    if (owner !== undefined) {
+      fs.mkdirSync(path.dirname(path.join(root, OWNER_FILE)), { recursive: true });
+      fs.writeFileSync(path.join(root, OWNER_FILE), `${owner}\n`);
+    }
+    return root;
+  };
+
+  it('removes the roots whose owner process is gone, and only those', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-stale-roots-'));
+    try {
+      const stale = fakeRoot(dir, deadPid());
+      const live = fakeRoot(dir, process.pid);
+      const ownerless = fakeRoot(dir);
+      const other = path.join(dir, 'not-a-virtual-root');
+      fs.mkdirSync(other);
+      assert.deepEqual(removeStaleRoots(dir), [stale]);
+      assert.ok(!fs.existsSync(stale));
+      for (const kept of [live, ownerless, other]) assert.ok(fs.existsSync(kept), kept);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a device records its pid in its root, and its start removes a stale root left by a killed one', async function () {
+    if (process.arch !== 'x64') requireTools(this, 'qemu-x86_64-static');
+    const stale = fakeRoot(os.tmpdir(), deadPid());
+    let vd: VirtualDevice | undefined;
+    try {
+      vd = await startVirtualDevice({ abi: 'x86_64' });
+      assert.equal(fs.readFileSync(path.join(vd.root, OWNER_FILE), 'utf8').trim(), String(process.pid));
+      assert.ok(!fs.existsSync(stale), `${stale} was left`);
+    } finally {
+      await vd?.stop();
+      fs.rmSync(stale, { recursive: true, force: true });
+    }
+    assert.ok(!fs.existsSync(vd!.root), 'stop() removes the root');
+  });
+});
 
 describe('virtual device with the real adb server and adbkit', function () {
   this.timeout(120000);

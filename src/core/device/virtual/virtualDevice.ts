@@ -13,7 +13,7 @@ import { AdbServer } from '../adbServer';
 import { requireEmulator } from './executables';
 import { Command, encodePacket, Packet, PacketReader, VERSION_SKIP_CHECKSUM } from './packet';
 import { abiList, connectionBanner, VIRTUAL_ABIS, VirtualAbi, virtualProperties } from './properties';
-import { Sandbox } from './sandbox';
+import { PROGRAM_STORE, Sandbox } from './sandbox';
 import { killGroup, runShell } from './shellService';
 import { AdbStream } from './stream';
 import { runSync } from './syncService';
@@ -59,10 +59,12 @@ export async function startVirtualDevice(options: VirtualDeviceOptions): Promise
   });
   const port = (server.address() as net.AddressInfo).port;
   const temporary = options.root === undefined;
-  const rootDir = options.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-virtual-'));
+  removeStaleRoots();
+  const rootDir = options.root ?? fs.mkdtempSync(path.join(os.tmpdir(), TEMPORARY_ROOT_PREFIX));
   const properties = virtualProperties(options.abi, port);
   let sandbox: Sandbox;
   try {
+    if (temporary) writeOwner(rootDir);
     sandbox = Sandbox.create(rootDir, properties);
   } catch (e) {
     server.close();
@@ -94,6 +96,57 @@ export async function startVirtualDevice(options: VirtualDeviceOptions): Promise
     }
   }
   return { serial, port, root: sandbox.root, abi: options.abi, stop };
+}
+
+/** Temporary roots are os.tmpdir()/mobiprox-virtual-XXXXXX. */
+export const TEMPORARY_ROOT_PREFIX = 'mobiprox-virtual-';
+/** In a temporary root, hidden from the device's listings: the pid of the process that owns it. */
+export const OWNER_FILE = path.join(PROGRAM_STORE, 'owner.pid');
+
+function writeOwner(root: string): void {
+  fs.mkdirSync(path.join(root, PROGRAM_STORE), { recursive: true });
+  fs.writeFileSync(path.join(root, OWNER_FILE), `${process.pid}\n`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/**
+ * Removes the temporary roots in `dir` whose owner process is gone: a device killed before stop() leaves its
+ * root behind. A root without an owner file (being created, or of an older version) is left alone. Returns
+ * the roots removed; one that cannot be removed is skipped.
+ */
+export function removeStaleRoots(dir = os.tmpdir()): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((n) => n.startsWith(TEMPORARY_ROOT_PREFIX))) {
+    const root = path.join(dir, name);
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(path.join(root, OWNER_FILE), 'utf8').trim());
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+    try {
+      fs.rmSync(root, { recursive: true, force: true });
+      removed.push(root);
+    } catch {
+      // another user's, or being removed by someone else: not ours to insist on
+    }
+  }
+  return removed;
 }
 
 interface Context {
