@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { profileOnHost } from '../src/core/adapt/hostProfile';
 import { AdaptableSet, relativeCosts } from '../src/core/adapt/profiledSet';
-import { readNpy } from '../src/core/data/npy';
+import { encodeNpy, readNpy } from '../src/core/data/npy';
 import { Configuration } from '../src/core/knobs/configuration';
-import { readConfigurationSet, toHpvm, writeConfigurationSet } from '../src/core/knobs/configurationSet';
+import { labelsSha256, readConfigurationSet, toHpvm, writeConfigurationSet } from '../src/core/knobs/configurationSet';
 import { prepareData } from '../src/core/runtime/prepare';
 import { cli } from './support/cli';
 import { REPO_ROOT, requireRuntime } from './support/engine';
@@ -141,6 +141,31 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
     }
     assert.equal(outputs['text-kotlin'], outputs['json-kotlin'], 'the engine from HPVM text differs from the one from JSON');
     assert.equal(outputs['text-java'], outputs['json-java']);
+  });
+
+  it('replays a set profiled with --limit on the first samples of the same labels, and refuses other labels', async () => {
+    const data = prepareData({ model: MODEL, input: X, labels: Y, limit: 300 });
+    let limited: string;
+    try {
+      const { set } = await profileOnHost(MODEL, data, [], { threads: 1 });
+      const labels = Array.from(readNpy(Y).data as ArrayLike<number>);
+      limited = path.join(dir, 'limited.json');
+      // what `profile --limit 300` records
+      writeConfigurationSet(limited, { ...set, profiledOn: { input: X, labels: Y, samples: 300, limit: 300, labelsSha256: labelsSha256(labels.slice(0, 300)) } });
+    } finally {
+      data.dispose();
+    }
+    const r = await cli(['simulate', '--profile', limited, '--labels', Y, '--trace-by', SUBJECTS, '--strategy', 'fixed', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^mobiprox: note: the set was profiled on the first 300 of the 619 samples \(profile --limit 300\)/);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.traces.reduce((n: number, t: { timeline: number[] }) => n + t.timeline.length, 0), 300);
+    const shuffled = path.join(dir, 'other-y.npy');
+    const y = Int32Array.from(readNpy(Y).data as ArrayLike<number>).reverse();
+    fs.writeFileSync(shuffled, encodeNpy({ dtype: 'int32', shape: [y.length], data: y }));
+    const other = await cli(['simulate', '--profile', limited, '--labels', shuffled, '--strategy', 'fixed']);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /^mobiprox: The set was profiled on the first 300 samples of .*har-test-y\.npy \(profile --limit 300\), but the first 300 labels of .*other-y\.npy differ/);
   });
 
   it('names what is wrong in one line', async () => {

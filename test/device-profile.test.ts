@@ -156,6 +156,13 @@ describe('profiling on the virtual device', function () {
       assert.equal(d.confidence!.length, 1 + data.model.outputShapes[0].reduce((a, b) => a * b, 1));
     }
     assert.equal(set.configurations[0].device!.speedup, 1);
+    assert.equal(set.profiledOn?.limit, 600);
+
+    // Profiled with --limit 600: simulate on the same labels file replays those 600 samples, and says so.
+    const sim = await cli(['simulate', '--profile', out, '--labels', subject.labels, '--strategy', 'fixed', '--json']);
+    assert.equal(sim.code, 0, sim.stderr);
+    assert.match(sim.stderr, /profiled on the first 600 of the \d+ samples \(profile --limit 600\)/);
+    assert.equal(JSON.parse(sim.stdout).traces[0].timeline.length, 600);
 
     const text = parseHpvm(fs.readFileSync(hpvm, 'utf8'), hpvm);
     assert.deepEqual(text.configurations.map((c) => c.accuracy), expected.map((a) => Number(a.toPrecision(8))));

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { AdbServer } from '../../core/device/adbServer';
@@ -11,7 +12,10 @@ import { DeviceProfileProgress, profileOnDevice } from '../../core/device/profil
 import { MobiproxError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/fsutil';
 import { parseHpvm } from '../../core/knobs/configuration';
-import { ConfigurationSet, checkConfigurationsFit, readConfigurationSet, toHpvm, writeConfigurationSet } from '../../core/knobs/configurationSet';
+import {
+  ConfigurationSet, ProfiledData, checkConfigurationsFit, labelsSha256, readConfigurationSet, toHpvm, writeConfigurationSet,
+} from '../../core/knobs/configurationSet';
+import { readNpy } from '../../core/data/npy';
 import { PreparedData, prepareData } from '../../core/runtime/prepare';
 import { addPreprocessingOptions, checkWritableFolder, positiveInt, preprocessingFrom, threadCount } from '../options';
 
@@ -62,6 +66,12 @@ export function register(program: Command): void {
         }, { onProgress: progress.update, signal: controller.signal });
         progress.stop();
         if (r.transfer.pushedBytes + r.transfer.cachedBytes > 0) process.stderr.write(`${describeTransfer(r.transfer)}\n`);
+        const profiledLabels = readNpy(data.labelsPath!).data as Int32Array;
+        const profiledOn: ProfiledData = {
+          input: path.resolve(o.input), labels: path.resolve(o.labels), samples: data.samples,
+          ...(o.limit !== undefined ? { limit: o.limit } : {}), labelsSha256: labelsSha256(profiledLabels),
+        };
+        r.set = { ...r.set, profiledOn };
         writeConfigurationSet(o.out, r.set);
         if (o.hpvmOut) writeFileAtomic(o.hpvmOut, toHpvm(r.set));
         const rows = r.set.configurations.map((c, i) => {

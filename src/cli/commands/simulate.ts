@@ -5,7 +5,7 @@ import {
   aggregate, createStrategy, DeviceContext, SimulationResult, SimulationSummary, simulate, splitTrace, Trace,
 } from '../../core/adapt';
 import { configurationOutputs, classCount } from '../../core/adapt/hostProfile';
-import { AdaptableSet, strategyConfigurations, traceFromOutputs, traceFromRecords } from '../../core/adapt/profiledSet';
+import { AdaptableSet, labelsOfProfile, strategyConfigurations, traceFromOutputs, traceFromRecords } from '../../core/adapt/profiledSet';
 import { readNpy } from '../../core/data/npy';
 import { Preprocessing } from '../../core/data/preprocess';
 import { toNumbers } from '../../core/data/ndarray';
@@ -49,9 +49,12 @@ export function register(program: Command): void {
         whole = await traceOnHost(set, o, labels);
       } else {
         if (o.input) checkRows(o.input, labels.length);
-        whole = traceFromRecords(set, labels, path.basename(o.labels, '.npy'));
+        const profiled = labelsOfProfile(set, labels, o.labels);
+        if (profiled.note) process.stderr.write(`mobiprox: note: ${profiled.note}\n`);
+        whole = traceFromRecords(set, profiled.labels, path.basename(o.labels, '.npy'));
       }
-      const traces = o.traceBy ? splitTrace(whole, readNpy(o.traceBy).data as ArrayLike<number>) : [whole];
+      const groups = o.traceBy ? Array.from(readNpy(o.traceBy).data as ArrayLike<number>).slice(0, whole.labels.length) : undefined;
+      const traces = groups ? splitTrace(whole, groups) : [whole];
       const [start, end] = o.battery ?? [100, 100];
       const configs = strategyConfigurations(set);
       const strategies = traces.map(() => createStrategy(spec, configs));

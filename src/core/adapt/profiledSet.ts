@@ -5,7 +5,7 @@
  * Figures come from the device when it measured them, else from the host.
  */
 import { MobiproxError } from '../errors';
-import { ConfigurationRecord, ConfigurationSet, Measurement } from '../knobs/configurationSet';
+import { ConfigurationRecord, ConfigurationSet, Measurement, labelsSha256 } from '../knobs/configurationSet';
 import { ConfigurationCalibration, calibratedOutputs } from './calibration';
 import { ConfidenceMeans, ConfidenceThresholds, confidenceThresholds } from './confidenceDriven';
 import { ConfigurationSet as StrategyConfigurations } from './strategies';
@@ -92,6 +92,25 @@ export function withCalibration(set: ConfigurationSet, calibration: Configuratio
       validation,
     },
   };
+}
+
+/**
+ * The labels the set's recorded outcomes belong to: all of `labels`, or their first rows when the set was
+ * profiled on those (`profile --limit`), as its record of the profiled labels shows; `note` says so then.
+ */
+export function labelsOfProfile(set: ConfigurationSet, labels: number[], file: string): { labels: number[]; note?: string } {
+  const recorded = set.configurations.find((c) => c.samples)?.samples?.predictions.length;
+  const on = set.profiledOn;
+  if (recorded === undefined || recorded >= labels.length || !on || on.samples !== recorded) return { labels };
+  const first = labels.slice(0, recorded);
+  const how = on.limit !== undefined ? `profile --limit ${on.limit}` : `${recorded} samples`;
+  if (labelsSha256(first) !== on.labelsSha256) {
+    throw new MobiproxError(
+      `The set was profiled on the first ${recorded} samples of ${on.labels} (${how}), but the first ${recorded} labels of ${file} differ: give the labels it was profiled on.`,
+      { file },
+    );
+  }
+  return { labels: first, note: `the set was profiled on the first ${recorded} of the ${labels.length} samples (${how}): the trace is those.` };
 }
 
 /**

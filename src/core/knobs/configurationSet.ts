@@ -3,6 +3,7 @@
  * writes, the device profiler enriches and the adaptation tools read. The ApproxTuner/HPVM text
  * (configuration.ts) is its interchange form; this JSON keeps everything measured.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MobiproxError } from '../errors';
@@ -50,6 +51,21 @@ export interface ConfigurationRecord extends Configuration {
   samples?: SampleOutcomes;
 }
 
+/** The data a set was profiled on: its files, the first `samples` rows of them (fewer with --limit). */
+export interface ProfiledData {
+  input: string;
+  labels: string;
+  samples: number;
+  /** The --limit the profile was run with. */
+  limit?: number;
+  /** sha256 of the profiled labels as int32 little-endian: the same labels whatever the file's dtype. */
+  labelsSha256: string;
+}
+
+export function labelsSha256(labels: ArrayLike<number>): string {
+  return createHash('sha256').update(new Uint8Array(Int32Array.from(labels).buffer)).digest('hex');
+}
+
 export interface ConfigurationSet {
   format: typeof CONFIGURATION_SET_FORMAT;
   version: 1;
@@ -64,6 +80,8 @@ export interface ConfigurationSet {
   baselineTime: number;
   /** A tuning was cancelled: the configurations are the ones validated until then. */
   partial?: boolean;
+  /** The data the per-sample outcomes (`samples`) were recorded on, when a profiler recorded them. */
+  profiledOn?: ProfiledData;
   /** conf0 (exact) first, then by increasing speedup. */
   configurations: ConfigurationRecord[];
 }
