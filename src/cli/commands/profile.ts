@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--device <serial>', 'the device (default: the only one attached)')
     .option('--batch <b>', 'samples per inference', positiveInt, 1)
     .option('--threads <n>', "runtime threads on the device (default: all its cores)", threadCount)
-    .option('--repeat <r>', 'timed passes over the data per configuration', positiveInt, 1)
+    .option('--repeat <r>', 'passes over the data per configuration for the outcomes and the energy (latency and speedup come from the measurement of all configurations together)', positiveInt, 1)
     .option('--resume', 'keep the records of an interrupted run (--records) and measure only the rest')
     .option('--records <log.jsonl>', 'the record log, one JSON line per measured configuration (default: <out>.records.jsonl)')
     .option('--run <name>', 'folder name under /data/local/tmp/mobiprox on the device (default: model name and time)')

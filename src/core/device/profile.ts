@@ -41,9 +41,9 @@ export interface DeviceProfileOptions {
   keepRemote?: boolean;
   batch?: number;
   threads?: number;
-  /** Untimed batches before each configuration's timed pass (default 1). */
+  /** Untimed batches before each configuration's outcomes pass (default 1). */
   warmup?: number;
-  /** Timed passes over the data per configuration (default 1). */
+  /** Passes over the data per configuration for the outcomes and the energy (default 1). */
   repeat?: number;
 }
 
