@@ -14,7 +14,7 @@ import { generateSources, writeSources } from '../src/core/codegen/generate';
 import { Lang } from '../src/core/codegen/literals';
 import { ConfigurationRecord } from '../src/core/knobs/configurationSet';
 import { REPO_ROOT } from './support/engine';
-import { javaFiles, kotlinStdlib, run } from './support/jvm';
+import { javaFiles, kotlinCompiler, kotlinStdlib, run } from './support/jvm';
 import { Random } from './support/random';
 import { requireTools, unavailable } from './support/requirements';
 
@@ -181,16 +181,37 @@ describe('code generation: generated engines make the simulator\'s decisions', f
     replay(classes);
   });
 
-  it('Kotlin: compiles with kotlinc and replays every strategy exactly', function () {
+  /** The generated Kotlin's sources, the Kotlin and the Java files (the Java harnesses call the engines). */
+  function kotlinSources(): { kt: string[]; java: string[] } {
+    const src = generateAll('kotlin');
+    return { kt: fs.readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.kt')).map((f) => path.join(src, f)), java: javaFiles(src) };
+  }
+
+  /** javac compiles the harnesses against the classes kotlinc wrote, and they replay with that stdlib. */
+  function replayKotlin(classes: string, java: string[], stdlib: string): void {
+    run('javac', ['-cp', `${classes}${path.delimiter}${stdlib}`, '-d', classes, ...java, path.join(dir, 'ReplayHarness.java'), path.join(dir, 'ObserveHarness.java')]);
+    replay(`${classes}${path.delimiter}${stdlib}`);
+  }
+
+  it('Kotlin 1.3: compiles with kotlinc -Werror (Debian\'s 1.3.31) and replays every strategy exactly', function () {
     const stdlib = kotlinStdlib();
     requireTools(this, 'kotlinc');
     if (!stdlib) unavailable(this, 'the Kotlin standard library (kotlin-stdlib.jar) is not beside kotlinc (toolchain/setup.sh installs kotlin).');
-    const src = generateAll('kotlin');
+    const { kt, java } = kotlinSources();
     const classes = path.join(dir, 'kotlin-classes');
-    const kt = fs.readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.kt')).map((f) => path.join(src, f));
-    run('kotlinc', ['-Werror', '-d', classes, ...kt, ...javaFiles(src)]);
-    run('javac', ['-d', classes, ...javaFiles(src), path.join(dir, 'ReplayHarness.java'), path.join(dir, 'ObserveHarness.java')]);
-    replay(`${classes}${path.delimiter}${stdlib}`);
+    run('kotlinc', ['-Werror', '-d', classes, ...kt, ...java]);
+    replayKotlin(classes, java, stdlib);
+  });
+
+  it('Kotlin 2: compiles with a current compiler (kotlin-compiler-embeddable, -Werror) and replays every strategy exactly', function () {
+    const compiler = kotlinCompiler(REPO_ROOT);
+    if ('missing' in compiler) unavailable(this, compiler.missing);
+    const { kt, java } = kotlinSources();
+    const classes = path.join(dir, 'kotlin2-classes');
+    const out = run('java', ['-cp', compiler.jars.join(path.delimiter), 'org.jetbrains.kotlin.cli.jvm.K2JVMCompiler',
+      '-Werror', '-no-stdlib', '-no-reflect', '-classpath', compiler.stdlib, '-d', classes, ...kt, ...java]);
+    assert.doesNotMatch(out, /warning|error/i, `Kotlin ${compiler.version} printed:\n${out}`);
+    replayKotlin(classes, java, compiler.stdlib);
   });
 
   it('writes thresholds as 17-digit literals and +∞ as Double.POSITIVE_INFINITY', () => {

@@ -5,6 +5,7 @@ packages=(
   cmake make gcc g++          # host runtime
   openjdk-17-jdk-headless     # javac and jni.h for the JNI wrapper
   kotlin                      # kotlinc 1.3: the generated Kotlin is compiled by the tests
+  curl ca-certificates        # toolchain/kotlin-compiler.sh downloads a current Kotlin compiler
   python3-numpy               # .npy interoperability tests against NumPy itself
   chromium                    # the end-to-end suite's browser (test/e2e, driven by playwright-core)
   libkrb5-dev                 # gssapi.h for code-server's kerberos module, built at its npm install
@@ -19,10 +20,12 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
-  exit 0
+else
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# A current Kotlin compiler beside Debian's 1.3: the generated Kotlin is compiled by both.
+echo "setup: Kotlin compiler in $(bash "$(dirname "$0")/kotlin-compiler.sh")"
