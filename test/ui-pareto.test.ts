@@ -4,7 +4,7 @@ import { compileModel } from '../src/core/compile';
 import { exactConfiguration } from '../src/core/knobs/configuration';
 import { CONFIGURATION_SET_FORMAT, ConfigurationRecord, ConfigurationSet } from '../src/core/knobs/configurationSet';
 import { Timing } from '../src/core/runtime/mpxrun';
-import { knobSummary, paretoView } from '../src/ui/pareto/paretoView';
+import { knobSummary, paretoView, pointActionFile } from '../src/ui/pareto/paretoView';
 import { errorBars, pointHover } from '../src/ui/pareto/plotFigures';
 import { selectConfigurations } from '../src/ui/pareto/selectConfigurations';
 import { isWebviewMessage } from '../src/ui/protocol/pareto';
@@ -187,6 +187,17 @@ describe('Pareto panel view model and protocol', () => {
     assert.equal(isWebviewMessage({ type: 'bundle', file: '/w/s.json', names: [] }), true);
     for (const bad of [null, 'ready', { type: 'profile', names: ['conf1'] }, { type: 'bundle', file: 3, names: [] }, { type: 'profile', file: 'f', names: [1] }, { type: 'delete', file: 'f', names: [] }]) {
       assert.equal(isWebviewMessage(bad), false, JSON.stringify(bad));
+    }
+  });
+
+  it('acts on the file of the panel\'s own set only, refusing any other path the page names', () => {
+    const view = paretoView(harSet(), '/w/har.configs.json', 'har.configs.json');
+    assert.deepEqual(pointActionFile('profile', view.file, '/w/har.configs.json'), { file: '/w/har.configs.json' });
+    assert.deepEqual(pointActionFile('bundle', view.file, '/w/har.configs.json'), { file: '/w/har.configs.json' });
+    for (const other of ['/w/other.configs.json', '/w/../w/har.configs.json', 'har.configs.json', '/etc/passwd', '']) {
+      const r = pointActionFile('bundle', other, '/w/har.configs.json');
+      assert.ok('refused' in r, other);
+      assert.ok(r.refused.includes('/w/har.configs.json') && r.refused.includes(JSON.stringify(other)) && r.refused.includes('bundle'), r.refused);
     }
   });
 });

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { readConfigurationSet } from '../../core/knobs/configurationSet';
 import { HostMessage, isWebviewMessage, ParetoState, PointAction } from '../protocol/pareto';
 import { webviewHtml, webviewRoot } from '../webviewHtml';
-import { paretoView } from './paretoView';
+import { paretoView, pointActionFile } from './paretoView';
 
 export const PARETO_VIEW_TYPE = 'mobiprox.pareto';
 
@@ -80,7 +80,10 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
         // A knob table asked for is opened once: a page reloaded later keeps the one the user chose since.
         this.shown.set(panel, { type: 'show', view: shown.view });
       } else {
-        this.onAction(m.type, m.file, m.names);
+        // The page names the file it acts on: only its own panel's set is acted on.
+        const target = pointActionFile(m.type, m.file, file);
+        if ('refused' in target) this.log.warn(target.refused);
+        else this.onAction(m.type, target.file, m.names);
       }
     });
     panel.onDidDispose(() => {

@@ -2,7 +2,7 @@ import { ConfigurationRecord, ConfigurationSet, Measurement } from '../../core/k
 import { EXACT_KNOB, knob } from '../../core/knobs/catalog';
 import { measurementNotes } from '../../core/stats/describe';
 import { paretoFront } from '../../core/tuner/pareto';
-import { ConfigurationDetail, ParetoPoint, ParetoSeries, ParetoView, SeriesKind } from '../protocol/pareto';
+import { ConfigurationDetail, ParetoPoint, ParetoSeries, ParetoView, PointAction, SeriesKind } from '../protocol/pareto';
 
 const SERIES: { kind: SeriesKind; label: string; of: (c: ConfigurationRecord) => Measurement | undefined }[] = [
   { kind: 'predicted', label: 'Cost model (predicted)', of: (c) => c.predicted },
@@ -55,6 +55,15 @@ function intervals(m: Measurement, exact: boolean): Pick<ParetoPoint, 'speedupIn
 
 function isExact(c: ConfigurationRecord): boolean {
   return c.layers.every((slots) => slots.every((s) => s.knob === EXACT_KNOB));
+}
+
+/**
+ * The set a page's profile or bundle request acts on: only the file its panel shows (the `file` of the view
+ * the host sent it). A request naming any other path is refused, with the reason to log.
+ */
+export function pointActionFile(action: PointAction, requested: string, panelFile: string): { file: string } | { refused: string } {
+  if (requested === panelFile) return { file: panelFile };
+  return { refused: `Pareto panel of ${panelFile}: refused the page's ${action} request for ${JSON.stringify(requested)}, which is not the set the panel shows.` };
 }
 
 /** The approximated layers' main knobs, "2:perf 121, 4:fp16 12"; "exact" when there are none. */
