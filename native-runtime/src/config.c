@@ -2,10 +2,10 @@
  * against the model's layer slots, so that a configuration that loads can always be set. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "model.h"
 
 static const char *const slot_kind_names[] = {
@@ -221,7 +221,7 @@ static int parse_all(mpx_model *m, const char *text, size_t length, mpx_config *
     return 0;
 }
 
-int mpx_load_configs(mpx_model *m, const char *text, size_t length) {
+int mpx_parse_configs(mpx_model *m, const char *text, size_t length, mpx_config **configs, int *count) {
     mpx_config *list = NULL;
     int n = 0;
     if (!text && length) return mpx_fail(m, "configurations: NULL text");
@@ -241,52 +241,7 @@ int mpx_load_configs(mpx_model *m, const char *text, size_t length) {
         }
         for (int s = 0; s < m->n_slots; s++) list[0].knobs[s] = MPX_KNOB_FP32;
     }
-    mpx_config *old = m->configs;
-    int old_n = m->n_configs, old_index = m->config;
-    m->configs = list;
-    m->n_configs = n;
-    m->config = -1; /* force the knobs of index 0 to be applied */
-    if (mpx_set_config(m, 0)) {
-        char message[MPX_ERROR_SIZE];
-        memcpy(message, m->error, sizeof message);
-        m->configs = old;
-        m->n_configs = old_n;
-        m->config = -1;
-        mpx_set_config(m, old_index);
-        memcpy(m->error, message, sizeof message);
-        mpx_configs_free(list, n);
-        return -1;
-    }
-    mpx_configs_free(old, old_n);
+    *configs = list;
+    *count = n;
     return 0;
-}
-
-int mpx_load_configs_file(mpx_model *m, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return mpx_fail(m, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap);
-    while (text) {
-        len += fread(text + len, 1, cap - len, f);
-        if (len < cap) break;
-        char *bigger = realloc(text, cap * 2);
-        if (!bigger) {
-            free(text);
-            text = NULL;
-            break;
-        }
-        text = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!text) return mpx_fail(m, "%s: out of memory reading the configurations", path);
-    if (failed) {
-        free(text);
-        return mpx_fail(m, "%s: read error", path);
-    }
-    int rc = mpx_load_configs(m, text, len);
-    free(text);
-    if (rc) mpx_prefix_error(m, path);
-    return rc;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "format.h"
 #include "model.h"
 
 #define HEADER_SIZE 48

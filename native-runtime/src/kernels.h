@@ -1,5 +1,5 @@
 /* Internal numeric kernels of the runtime: thread pool, binary16 rounding, GEMM, convolution with its
- * approximations, dense layers and pooling. The executor (model.c and the op files) calls only these
+ * approximations, dense layers and pooling. The executor (runtime.c and the op files) calls only these
  * functions; nothing here knows the file format. */
 #ifndef MPX_KERNELS_H
 #define MPX_KERNELS_H

@@ -1,5 +1,7 @@
 /* Internal representation of a loaded model, shared by the loader, the planner, the configuration parser
- * and the op families. One op family = one file (ops_*.c); each exports an mpx_op_kind per op type. */
+ * and the op families. One op family = one file (ops_*.c); each exports an mpx_op_kind per op type.
+ * The loader's, the planner's and the configuration parser's own entry points, which the public API
+ * (runtime.c) calls, are declared in format.h, plan_memory.h and config.h. */
 #ifndef MPX_MODEL_H
 #define MPX_MODEL_H
 
@@ -151,19 +153,9 @@ void mpx_prefix_error(mpx_model *m, const char *prefix);
 /* "op 3 (conv1)" for messages; a static buffer per call site is not needed: writes into buf. */
 const char *mpx_op_label(const mpx_model *m, int op, char *buf, size_t size);
 
-/* ---- loader (format.c) --------------------------------------------------------------------------- */
-/* Parses and validates `file` (owned by m on success or failure); fills tensors, ops and layers. */
-int mpx_load(mpx_model *m, const char *origin);
-uint32_t mpx_crc32(const uint8_t *data, size_t size);
-
-/* ---- planning (plan_memory.c) -------------------------------------------------------------------- */
-int mpx_plan_memory(mpx_model *m);
+/* ---- activation storage (plan_memory.c, which plans it: plan_memory.h) --------------------------- */
 /* Storage of tensor t for the current batch capacity (the caller's input for the graph input). */
 float *mpx_tensor_data(const mpx_model *m, int t);
-
-/* ---- configurations (config.c) ------------------------------------------------------------------- */
-const char *mpx_slot_kind_name(int kind);
-void mpx_configs_free(mpx_config *configs, int n);
 
 /* ---- shapes (shape.c) ---------------------------------------------------------------------------- */
 /* Run-time shape of tensor t for a batch of n: activations get the batch axis, constants do not. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "plan_memory.h"
 
 #define ALIGN_FLOATS 16 /* 64 bytes, for every batch size */
 
