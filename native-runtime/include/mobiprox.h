@@ -87,13 +87,16 @@ void mpx_reset_op_timing(mpx_model *model);
  * of a round. The clock is the CPU time of the threads that run inference, so that other processes on the
  * machine do not show up as a slower configuration; wall time is measured beside. Estimates are medians
  * over rounds with distribution-free 95 % intervals; a speedup is the median over rounds of the paired
- * ratio to configs[0]'s time in the same round. Rounds go on until every speedup's interval (the
- * latency's, for a configuration measured alone) is within ±target of its estimate, or the time cap. */
+ * ratio to configs[0]'s time in the same round. Rounds go on for at least min_seconds and min_rounds,
+ * then until every speedup's interval (the latency's, for a configuration measured alone) is within
+ * ±target of its estimate, or the time cap. */
 typedef struct {
     int batch;          /* samples per inference; 0: 1 */
     double unit_ms;     /* least duration of a timed unit; 0: 5 ms */
     double target;      /* relative half-width of the 95 % intervals to reach; 0: 0.02 */
     double max_seconds; /* time cap of the rounds; 0: 20 s */
+    double min_seconds; /* least duration of the rounds, so that they span the machine's slower and faster
+                           moments (a shared machine's speed drifts over seconds); 0: 2 s, at most max_seconds */
     int min_rounds;     /* 0: 20 */
     int max_rounds;     /* 0: 2000 */
 } mpx_measure_options;

@@ -67,6 +67,12 @@ static mpx_measure_options with_defaults(const mpx_measure_options *o)
         d.target = 0.02;
     if (!(d.max_seconds > 0))
         d.max_seconds = 20;
+    if (!(d.min_seconds >= 0))
+        d.min_seconds = 0;
+    else if (d.min_seconds == 0)
+        d.min_seconds = 2;
+    if (d.min_seconds > d.max_seconds)
+        d.min_seconds = d.max_seconds;
     if (d.min_rounds < 1)
         d.min_rounds = 20;
     if (d.max_rounds < d.min_rounds)
@@ -195,7 +201,8 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
         for (int c = 0; c < count; c++)
             s[c].ratio[rounds] = s[0].cpu[rounds] / s[c].cpu[rounds];
         rounds++;
-        if (rounds < o.min_rounds)
+        double elapsed = wall_seconds() - started;
+        if ((rounds < o.min_rounds || elapsed < o.min_seconds) && rounds < o.max_rounds && elapsed < o.max_seconds)
             continue;
         /* The speedups are what a choice rests on; a configuration measured alone needs its latency. */
         int converged = 1;
@@ -203,7 +210,7 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
             summarize(&s[c], rounds, scratch, one_thread, &out[c]);
             converged &= within(count == 1 ? out[c].latency_ms : out[c].speedup, o.target);
         }
-        int capped = rounds >= o.max_rounds || wall_seconds() - started >= o.max_seconds;
+        int capped = rounds >= o.max_rounds || elapsed >= o.max_seconds;
         if (converged || capped) {
             for (int c = 0; c < count; c++) {
                 out[c].converged = converged;

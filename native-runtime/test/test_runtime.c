@@ -252,7 +252,7 @@ static void test_measure(const char *dir) {
     int n = (int)(in_bytes / sizeof(float) / mpx_input_size(m));
     const int list[] = {0, 3, 7};
     mpx_measurement t[3];
-    mpx_measure_options o = {.batch = 2, .unit_ms = 1, .min_rounds = 20, .max_seconds = 5};
+    mpx_measure_options o = {.batch = 2, .unit_ms = 1, .min_rounds = 20, .max_seconds = 5, .min_seconds = 0.2};
     mpx_set_config(m, 5);
     CHECK(mpx_measure(m, list, 3, input, n, &o, t) == 0, "measure: %s", mpx_last_error(m));
     CHECK(mpx_get_config(m) == 5, "measure restores the configuration that was set (%d)", mpx_get_config(m));

@@ -31,7 +31,7 @@ static const char usage[] =
     "  mpxrun measure MODEL.mpxm --input X.npy --configs FILE [--only 0,3,5] [--batch B] [--threads T] [--limit N]\n"
     "         [TIMING]\n"
     "  mpxrun info MODEL.mpxm\n"
-    "TIMING: [--target 0.02] [--max-seconds 20] [--min-rounds 20] [--unit-ms 5] (mobiprox.h, mpx_measure).\n"
+    "TIMING: [--target 0.02] [--max-seconds 20] [--min-seconds 2] [--min-rounds 20] [--unit-ms 5] (mobiprox.h, mpx_measure).\n"
     "Outcomes come from --repeat passes over the data after --warmup batches (default 1); opTimes are their\n"
     "milliseconds per batch and energy is read over them. Latencies and speedups come from the measurement:\n"
     "all timed configurations in rounds in this process, configuration 0 the speedups' baseline.\n"
@@ -88,7 +88,7 @@ static options parse_options(int argc, char **argv) {
         if (flag) continue;
         static const char *const valued[] = {"--input", "--labels", "--configs", "--config", "--save-outputs",
                                              "--only", "--batch", "--threads", "--limit", "--warmup", "--repeat",
-                                             "--save-outputs-dir", "--timed", "--target", "--max-seconds",
+                                             "--save-outputs-dir", "--timed", "--target", "--max-seconds", "--min-seconds",
                                              "--min-rounds", "--unit-ms"};
         int known = 0;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(a, valued[k]);
@@ -105,6 +105,7 @@ static options parse_options(int argc, char **argv) {
         else if (!strcmp(a, "--timed")) o.timed = v;
         else if (!strcmp(a, "--target")) o.timing.target = parse_positive(a, v);
         else if (!strcmp(a, "--max-seconds")) o.timing.max_seconds = parse_positive(a, v);
+        else if (!strcmp(a, "--min-seconds")) o.timing.min_seconds = parse_positive(a, v);
         else if (!strcmp(a, "--unit-ms")) o.timing.unit_ms = parse_positive(a, v);
         else if (!strcmp(a, "--min-rounds")) o.timing.min_rounds = parse_count(a, v, 1);
         else if (!strcmp(a, "--batch")) o.batch = parse_count(a, v, 1);

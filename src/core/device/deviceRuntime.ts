@@ -1,7 +1,7 @@
 /**
  * The mpxrun binary a device runs: the build for the first of its ABIs (most preferred first, as
- * ro.product.cpu.abilist lists them) that toolchain/build-android-abis.sh makes, taken from
- * build/android/<abi>/mpxrun and built there when missing.
+ * ro.product.cpu.abilist lists them) that toolchain/build-android-abis.sh makes into
+ * build/android/<abi>/mpxrun.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +21,11 @@ export interface DeviceRuntime {
   binary: string;
 }
 
-/** The runtime for a device listing `abis`; builds it (cross compilers, a few minutes at most) when absent. */
+/**
+ * The runtime for a device listing `abis`. In a source checkout it is (re)built for the device's first ABI
+ * (the build is incremental: seconds when nothing changed, a few minutes at most), so that the device
+ * never runs older kernels than the host; an installed extension uses the runtimes it ships.
+ */
 export async function runtimeForAbis(abis: string[], signal?: AbortSignal): Promise<DeviceRuntime> {
   const usable = abis.filter((a) => (RUNTIME_ABIS as readonly string[]).includes(a));
   if (usable.length === 0) {
@@ -30,15 +34,19 @@ export async function runtimeForAbis(abis: string[], signal?: AbortSignal): Prom
       { value: abis.join(',') },
     );
   }
-  const built = usable.find((a) => fs.existsSync(runtimePath(a)));
-  if (built) return { abi: built, binary: runtimePath(built) };
+  if (!fs.existsSync(buildScript())) {
+    const built = usable.find((a) => fs.existsSync(runtimePath(a)));
+    if (built) return { abi: built, binary: runtimePath(built) };
+  }
   const abi = usable[0];
   await buildRuntime(abi, signal);
   return { abi, binary: runtimePath(abi) };
 }
 
+const buildScript = () => path.join(REPO_ROOT, 'toolchain', 'build-android-abis.sh');
+
 function buildRuntime(abi: string, signal?: AbortSignal): Promise<void> {
-  const script = path.join(REPO_ROOT, 'toolchain', 'build-android-abis.sh');
+  const script = buildScript();
   const fix = `build it with 'bash toolchain/build-android-abis.sh ${abi}' (needs cmake and Debian's cross compilers: toolchain/setup.sh)`;
   if (!fs.existsSync(script)) {
     throw new MobiproxError(`No ${abi} runtime at ${runtimePath(abi)}: ${fix}.`, { file: runtimePath(abi) });

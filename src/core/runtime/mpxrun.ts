@@ -41,6 +41,8 @@ export interface TimingOptions {
   /** Relative half-width of the 95 % intervals to reach (default 0.02). */
   target?: number;
   maxSeconds?: number;
+  /** Least duration of the rounds (default 2 s, at most maxSeconds). */
+  minSeconds?: number;
   minRounds?: number;
   unitMs?: number;
 }
@@ -155,6 +157,7 @@ function timingArgs(timing: boolean | TimingOptions | undefined): string[] {
   const args: string[] = [];
   if (timing.target !== undefined) args.push('--target', String(timing.target));
   if (timing.maxSeconds !== undefined) args.push('--max-seconds', String(timing.maxSeconds));
+  if (timing.minSeconds !== undefined) args.push('--min-seconds', String(timing.minSeconds));
   if (timing.minRounds !== undefined) args.push('--min-rounds', String(timing.minRounds));
   if (timing.unitMs !== undefined) args.push('--unit-ms', String(timing.unitMs));
   return args;
