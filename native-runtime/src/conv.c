@@ -376,6 +376,82 @@ static inline __attribute__((always_inline)) void row_fast(float *restrict d, co
             d[i] = bias_relu(a[i], bias, relu);
 }
 
+/* Eight floats: the stride-2 expansion interleaves computed and interpolated values a vector at a time
+ * (compilers leave the interleaving loop scalar). The same operations per value as bias_relu. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define MPX_V8_SHUFFLE 1
+typedef float mpx_v8f __attribute__((vector_size(32)));
+typedef int32_t mpx_v8i __attribute__((vector_size(32)));
+
+/* act(v + bias) as bias_relu, on the vector v in place (a macro: vectors as arguments of a function
+ * trip ABI notes) */
+#define BIAS_RELU8(v, bias, relu)                                                                            \
+    do {                                                                                                     \
+        const mpx_v8f bb_ = {bias, bias, bias, bias, bias, bias, bias, bias}, zero_ = {0};                   \
+        (v) += bb_;                                                                                          \
+        if (relu)                                                                                            \
+            (v) = (mpx_v8f)((mpx_v8i)(v) & (mpx_v8i)((v) > zero_));                                          \
+    } while (0)
+
+/* d[0..15] = x0, y0, x1, y1, … */
+#define STORE_INTERLEAVED8(d, x, y)                                                                          \
+    do {                                                                                                     \
+        mpx_v8f lo_ = __builtin_shufflevector(x, y, 0, 8, 1, 9, 2, 10, 3, 11);                               \
+        mpx_v8f hi_ = __builtin_shufflevector(x, y, 4, 12, 5, 13, 6, 14, 7, 15);                             \
+        memcpy((d), &lo_, sizeof lo_);                                                                       \
+        memcpy((d) + 8, &hi_, sizeof hi_);                                                                   \
+    } while (0)
+
+/* Column perforation of stride 2 on a plane of even width Wo = 2n: output 2K and 2K + 1 come from
+ * computed value K of the whole plane (all rows at once), then each row's edge is fixed (rules 1-4):
+ * o = 0 (computed 1, 3, …): d[2K] = act(mean(s[K-1], s[K])), d[2K+1] = act(s[K]), a row's first = its second;
+ * o = 1 (computed 0, 2, …): d[2K] = act(s[K]), d[2K+1] = act(mean(s[K], s[K+1])), a row's last = its
+ * second last. */
+static inline __attribute__((always_inline)) void cols2_plane(float *restrict d, const float *restrict s,
+                                                              int Ho, int Wo, int o, float bias, int relu)
+{
+    const mpx_v8f h = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
+    int total = Ho * (Wo / 2);
+    if (o == 0) {
+        int k = 1;
+        for (; k + 8 <= total; k += 8) {
+            mpx_v8f a, b;
+            memcpy(&a, s + k - 1, sizeof a);
+            memcpy(&b, s + k, sizeof b);
+            a = (a + b) * h;
+            BIAS_RELU8(a, bias, relu);
+            BIAS_RELU8(b, bias, relu);
+            STORE_INTERLEAVED8(d + 2 * k, a, b);
+        }
+        for (; k < total; k++) {
+            d[2 * k] = bias_relu((s[k - 1] + s[k]) * 0.5f, bias, relu);
+            d[2 * k + 1] = bias_relu(s[k], bias, relu);
+        }
+        d[1] = bias_relu(s[0], bias, relu);
+        for (int r = 0; r < Ho; r++)
+            d[(size_t)r * Wo] = d[(size_t)r * Wo + 1];
+        return;
+    }
+    int k = 0;
+    for (; k + 8 <= total - 1; k += 8) {
+        mpx_v8f a, b;
+        memcpy(&a, s + k, sizeof a);
+        memcpy(&b, s + k + 1, sizeof b);
+        b = (a + b) * h;
+        BIAS_RELU8(a, bias, relu);
+        BIAS_RELU8(b, bias, relu);
+        STORE_INTERLEAVED8(d + 2 * k, a, b);
+    }
+    for (; k < total - 1; k++) {
+        d[2 * k] = bias_relu(s[k], bias, relu);
+        d[2 * k + 1] = bias_relu((s[k] + s[k + 1]) * 0.5f, bias, relu);
+    }
+    d[2 * total - 2] = bias_relu(s[total - 1], bias, relu);
+    for (int r = 0; r < Ho; r++)
+        d[(size_t)r * Wo + Wo - 1] = d[(size_t)r * Wo + Wo - 2];
+}
+#endif
+
 /* One output row of column perforation from its computed values s, rules 1-4 then act(v + bias). Stride
  * 2 pairs each computed value with its skipped neighbour, a loop the compiler vectorizes. */
 static inline __attribute__((always_inline)) void cols_fast(float *restrict d, const float *restrict s,
@@ -436,6 +512,15 @@ MPX_MULTIVERSION static void expand_plane_fast(const mpx_conv_plan *p, const flo
         }
         return;
     }
+#ifdef MPX_V8_SHUFFLE
+    if (k->stride == 2 && Wo % 2 == 0) {
+        if (relu)
+            cols2_plane(out, src, Ho, Wo, k->offset, bias, 1);
+        else
+            cols2_plane(out, src, Ho, Wo, k->offset, bias, 0);
+        return;
+    }
+#endif
     for (int r = 0; r < Ho; r++)
         if (relu)
             cols_fast(out + (size_t)r * Wo, src + (size_t)r * nc, p->cols, Wo, k->stride, k->offset, bias, 1);
