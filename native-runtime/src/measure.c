@@ -14,6 +14,7 @@
 
 #include "counters.h"
 #include "kernels.h"
+#include "measure_clock.h"
 #include "model.h"
 
 #define MAX_BATCHES_PER_UNIT 100000
@@ -28,6 +29,23 @@ static double wall_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+static double real_cpu(const mpx_pool *pool, void *ctx)
+{
+    (void)ctx;
+    return mpx_pool_cpu_seconds(pool);
+}
+
+static double real_wall(void *ctx)
+{
+    (void)ctx;
+    return wall_seconds();
+}
+
+static const mpx_unit_clock real_clock = {real_cpu, real_wall, NULL};
+static mpx_unit_clock unit_clock = {real_cpu, real_wall, NULL};
+
+void mpx_measure_set_unit_clock(const mpx_unit_clock *clock) { unit_clock = clock ? *clock : real_clock; }
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -187,9 +205,9 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
                 goto done;
             double cycles0, ins0, cycles1, ins1;
             mpx_counters_read(&counters, &cycles0, &ins0);
-            double cpu0 = mpx_pool_cpu_seconds(m->pool), wall0 = wall_seconds();
+            double cpu0 = unit_clock.cpu(m->pool, unit_clock.ctx), wall0 = unit_clock.wall(unit_clock.ctx);
             int n = run_unit(&u, rounds);
-            double wall1 = wall_seconds(), cpu1 = mpx_pool_cpu_seconds(m->pool);
+            double wall1 = unit_clock.wall(unit_clock.ctx), cpu1 = unit_clock.cpu(m->pool, unit_clock.ctx);
             mpx_counters_read(&counters, &cycles1, &ins1);
             if (n < 0)
                 goto done;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mobiprox.h"
+#include "measure_clock.h" /* a test double of the measurement's clock */
 #include "model.h" /* the memory plan's internals */
 
 static int passed, failed;
@@ -278,6 +279,67 @@ static void test_measure(const char *dir) {
     free(data);
 }
 
+/* A machine that slows steadily while it measures (each timed unit 1 % slower than the one before, 2.2×
+ * by the end), as a test double of the unit clock: configuration c's unit costs cost[c] × that drift. A
+ * method that timed configurations one after the other would see the last one measured as the slowest;
+ * interleaved, rotated rounds with paired ratios must give the true speedups, and each round must start
+ * with the next configuration in turn. */
+typedef struct {
+    const mpx_model *m;
+    const double *cost; /* by configuration index */
+    double t;
+    int started, units;
+    int order[512];
+} drifting_clock;
+
+static double drifting_cpu(const mpx_pool *pool, void *ctx) {
+    (void)pool;
+    drifting_clock *c = ctx;
+    if (!c->started) {
+        if (c->units < 512) c->order[c->units] = mpx_get_config(c->m);
+        c->started = 1;
+        return c->t;
+    }
+    c->t += c->cost[mpx_get_config(c->m)] * (1.0 + 0.01 * c->units++);
+    c->started = 0;
+    return c->t;
+}
+
+static double drifting_wall(void *ctx) { return ((drifting_clock *)ctx)->t; }
+
+static void test_measure_interleaving(const char *dir) {
+    size_t size, config_size, in_bytes;
+    char *data = read_file(dir, "cnn.mpxm", &size);
+    char *configs = read_file(dir, "cnn.configs", &config_size);
+    float *input = (float *)read_file(dir, "cnn.input.f32", &in_bytes);
+    mpx_model *m = mpx_create_from_buffer(data, size, 1);
+    if (!m || mpx_load_configs(m, configs, config_size)) return;
+    int n = (int)(in_bytes / sizeof(float) / mpx_input_size(m));
+    double cost[8] = {0};
+    cost[0] = 2e-3, cost[3] = 1e-3, cost[5] = 4e-3;
+    drifting_clock clock = {.m = m, .cost = cost};
+    mpx_unit_clock fake = {drifting_cpu, drifting_wall, &clock};
+    mpx_measure_set_unit_clock(&fake);
+    const int list[] = {0, 3, 5};
+    mpx_measurement t[3];
+    mpx_measure_options o = {.min_rounds = 40, .max_rounds = 40, .min_seconds = 0.001, .target = 0.5};
+    int rc = mpx_measure(m, list, 3, input, n, &o, t);
+    mpx_measure_set_unit_clock(NULL);
+    CHECK(rc == 0 && t[0].rounds == 40, "measure under a drifting clock: %s", mpx_last_error(m));
+    const double expected[] = {1.0, 2.0, 0.5};
+    for (int c = 0; c < 3; c++)
+        CHECK(fabs(t[c].speedup.estimate / expected[c] - 1) < 0.02, "configuration %d: speedup %g, expected %g",
+              list[c], t[c].speedup.estimate, expected[c]);
+    int rotated = clock.units == 120;
+    for (int r = 0; r < 40 && rotated; r++)
+        for (int k = 0; k < 3; k++) rotated &= clock.order[3 * r + k] == list[(r + k) % 3];
+    CHECK(rotated, "every round runs each configuration once, starting with the next in turn (%d units)", clock.units);
+    mpx_destroy(m);
+    free(input);
+    free(configs);
+    free(data);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         printf("usage: test_runtime DIR\n");
@@ -295,6 +357,7 @@ int main(int argc, char **argv) {
     test_config_errors(argv[1]);
     test_memory_plan(argv[1]);
     test_measure(argv[1]);
+    test_measure_interleaving(argv[1]);
     test_load_errors(argv[1]);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
