@@ -41,6 +41,8 @@ struct mpx_conv_plan {
     int fused;              /* GEMM path whose bias and relu the kernel applies as it stores (float32, exact) */
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
+    int deint;              /* column perforation of stride 2 on the row kernel: each padded row holds its even
+                             * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input from a window's first element */
     int n_pixels;           /* computed outputs, n_rows · n_cols */
     int *pixel_in;          /* per computed output: its window's first element in the padded input */
@@ -150,11 +152,15 @@ static int prepare_indirect(mpx_conv_plan *p)
     for (int t = 0; t < p->n_taps; t++) {
         const mpx_tap *tap = &p->taps[t];
         p->offsets[t] = (tap->c * p->Hp + tap->i * s->dil_h) * p->Wp + tap->j * s->dil_w;
+        if (p->deint) { /* computed column k reads padded column u + 2k: its place among the even or odd */
+            int u = p->cols[0] + tap->j * s->dil_w;
+            p->offsets[t] = (tap->c * p->Hp + tap->i * s->dil_h) * p->Wp + (u % 2 ? (p->Wp + 1) / 2 : 0) + u / 2;
+        }
     }
     for (int r = 0; r < p->n_rows; r++)
         for (int c = 0; c < p->n_cols; c++) {
             int oh = p->rows[r], ow = p->cols[c];
-            p->pixel_in[r * p->n_cols + c] = oh * s->stride_h * p->Wp + ow * s->stride_w;
+            p->pixel_in[r * p->n_cols + c] = oh * s->stride_h * p->Wp + (p->deint ? c : ow * s->stride_w);
             p->pixel_out[r * p->n_cols + c] = oh * s->Wo + ow;
         }
     return 0;
@@ -179,6 +185,8 @@ static const mpx_conv_kernel_spec *choose_kernel(const mpx_conv_plan *p)
     const mpx_gemm_arch *arch = mpx_gemm_arch_get();
     const mpx_conv_kernel_spec *row = &arch->conv_row, *wide = &arch->conv_wide;
     if (row->kernel && p->s.stride_w == 1 && p->n_cols == p->s.Wo && p->s.Wo % row->lanes == 0)
+        return row;
+    if (p->deint)
         return row;
     if (wide->kernel && p->Mg >= wide->cnr &&
         mpx_round_up(p->Mg, wide->cnr) == mpx_round_up(p->Mg, arch->conv.cnr))
@@ -220,6 +228,11 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
 
     /* a GEMM with fewer than 4 rows per group wastes most of the micro-kernel */
     p->direct = p->Mg < 4;
+    /* column perforation of stride 2 computes every other column, all of one parity: consecutive in a
+     * padded row split into its even and odd columns (float32 input only: the binary16 copy keeps rows) */
+    const mpx_conv_kernel_spec *row_kernel = &mpx_gemm_arch_get()->conv_row;
+    p->deint = !p->direct && row_kernel->kernel && cx == 2 && !k->half && shape->stride_w == 1 &&
+               p->n_cols % row_kernel->lanes == 0;
     p->kernel = choose_kernel(p);
     if (prepare_weights(p, W) != 0)
         goto fail;
@@ -617,6 +630,31 @@ static const float *padded_input(const conv_job *job, int n, int g, float *buf, 
         int W = s->W;
         if (fresh)
             memset(buf, 0, (size_t)p->Cg * p->Hp * p->Wp * sizeof *buf);
+        if (p->deint) { /* padded column pc at pc / 2 among the even ones, or after them among the odd */
+            int E = (p->Wp + 1) / 2, pl = s->pad_left;
+            for (int c = 0; c < p->Cg; c++) {
+                float *d = buf + ((size_t)c * p->Hp + s->pad_top) * p->Wp;
+                for (int h = 0; h < s->H; h++, x += W, d += p->Wp) {
+                    int w = 0;
+#ifdef MPX_V8_SHUFFLE
+                    /* 16 columns: the even-indexed ones of x to one half, the odd-indexed to the other */
+                    float *ev = d + (pl % 2 ? E : 0) + pl / 2, *od = d + (pl % 2 ? 0 : E) + (pl + 1) / 2;
+                    for (; w + 16 <= W; w += 16) {
+                        mpx_v8f a, b;
+                        memcpy(&a, x + w, sizeof a);
+                        memcpy(&b, x + w + 8, sizeof b);
+                        mpx_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+                        mpx_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+                        memcpy(ev + w / 2, &e, sizeof e);
+                        memcpy(od + w / 2, &o, sizeof o);
+                    }
+#endif
+                    for (; w < W; w++)
+                        d[((pl + w) % 2 ? E : 0) + (pl + w) / 2] = x[w];
+                }
+            }
+            return buf;
+        }
         for (int c = 0; c < p->Cg; c++) {
             float *d = buf + ((size_t)c * p->Hp + s->pad_top) * p->Wp + s->pad_left;
             for (int h = 0; h < s->H; h++, x += W, d += p->Wp) {

@@ -555,6 +555,10 @@ static void test_conv(mpx_pool **pools)
         {16, 17, 17, 32, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},  /* stride 2, wide, partial tiles */
         {8, 7, 9, 60, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* wide, a panel with padding channels */
         {16, 5, 6, 64, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* wide, groups of 32 */
+        /* column perforation of stride 2 on the row kernel (padded rows split into even and odd columns) */
+        {8, 5, 33, 16, 1, 3, 3, 1, 1, 1, 0, 1, 1, 1, 1},    /* even left pad */
+        {8, 6, 32, 16, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},    /* groups, dilation 2 */
+        {4, 4, 33, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* odd width: 16 computed columns at offset 0 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         test_conv_case(pools, &cases[i], (int)i);
