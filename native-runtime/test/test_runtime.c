@@ -239,18 +239,47 @@ static void test_memory_plan(const char *dir) {
     free(data);
 }
 
+/* The cnn test model with its configurations and input, for the measurement tests. */
+typedef struct {
+    char *data, *configs;
+    float *input;
+    mpx_model *m;
+    int n; /* samples in the input */
+} cnn_fixture;
+
+static void close_cnn(cnn_fixture *f) {
+    mpx_destroy(f->m);
+    free(f->input);
+    free(f->configs);
+    free(f->data);
+}
+
+static int open_cnn(const char *dir, cnn_fixture *f) {
+    size_t size, config_size, in_bytes;
+    f->data = read_file(dir, "cnn.mpxm", &size);
+    f->configs = read_file(dir, "cnn.configs", &config_size);
+    f->input = (float *)read_file(dir, "cnn.input.f32", &in_bytes);
+    f->m = mpx_create_from_buffer(f->data, size, 1);
+    CHECK(f->m && mpx_load_configs(f->m, f->configs, config_size) == 0, "cnn loads with its configurations");
+    if (!f->m) {
+        close_cnn(f);
+        return -1;
+    }
+    f->n = (int)(in_bytes / sizeof(float) / mpx_input_size(f->m));
+    return 0;
+}
+
+
 /* The measurement's contract: every interval holds its estimate, the baseline's speedup is exactly 1,
  * conf7 (exact again, the same work as conf0) measures as neither faster nor slower beyond the method's
  * noise, the configuration set before is restored, and bad arguments are refused. No absolute time is
  * asserted: only the ratio of identical work. */
 static void test_measure(const char *dir) {
-    size_t size, config_size, in_bytes;
-    char *data = read_file(dir, "cnn.mpxm", &size);
-    char *configs = read_file(dir, "cnn.configs", &config_size);
-    float *input = (float *)read_file(dir, "cnn.input.f32", &in_bytes);
-    mpx_model *m = mpx_create_from_buffer(data, size, 1);
-    if (!m || mpx_load_configs(m, configs, config_size)) return;
-    int n = (int)(in_bytes / sizeof(float) / mpx_input_size(m));
+    cnn_fixture f;
+    if (open_cnn(dir, &f)) return;
+    mpx_model *m = f.m;
+    const float *input = f.input;
+    int n = f.n;
     const int list[] = {0, 3, 7};
     mpx_measurement t[3];
     mpx_measure_options o = {.batch = 2, .unit_ms = 1, .min_rounds = 20, .max_seconds = 5, .min_seconds = 0.2};
@@ -273,10 +302,7 @@ static void test_measure(const char *dir) {
           "an unknown configuration is refused: %s", mpx_last_error(m));
     CHECK(mpx_measure(m, list, 3, input, 0, &o, t) == -1, "no samples is refused");
     CHECK(strcmp(mpx_cpu_name(), "") != 0 && strcmp(mpx_kernels_name(), "") != 0, "the CPU and kernels are named");
-    mpx_destroy(m);
-    free(input);
-    free(configs);
-    free(data);
+    close_cnn(&f);
 }
 
 /* A machine that slows steadily while it measures (each timed unit 1 % slower than the one before, 2.2×
@@ -308,13 +334,11 @@ static double drifting_cpu(const mpx_pool *pool, void *ctx) {
 static double drifting_wall(void *ctx) { return ((drifting_clock *)ctx)->t; }
 
 static void test_measure_interleaving(const char *dir) {
-    size_t size, config_size, in_bytes;
-    char *data = read_file(dir, "cnn.mpxm", &size);
-    char *configs = read_file(dir, "cnn.configs", &config_size);
-    float *input = (float *)read_file(dir, "cnn.input.f32", &in_bytes);
-    mpx_model *m = mpx_create_from_buffer(data, size, 1);
-    if (!m || mpx_load_configs(m, configs, config_size)) return;
-    int n = (int)(in_bytes / sizeof(float) / mpx_input_size(m));
+    cnn_fixture f;
+    if (open_cnn(dir, &f)) return;
+    mpx_model *m = f.m;
+    const float *input = f.input;
+    int n = f.n;
     double cost[8] = {0};
     cost[0] = 2e-3, cost[3] = 1e-3, cost[5] = 4e-3;
     drifting_clock clock = {.m = m, .cost = cost};
@@ -334,10 +358,7 @@ static void test_measure_interleaving(const char *dir) {
     for (int r = 0; r < 40 && rotated; r++)
         for (int k = 0; k < 3; k++) rotated &= clock.order[3 * r + k] == list[(r + k) % 3];
     CHECK(rotated, "every round runs each configuration once, starting with the next in turn (%d units)", clock.units);
-    mpx_destroy(m);
-    free(input);
-    free(configs);
-    free(data);
+    close_cnn(&f);
 }
 
 int main(int argc, char **argv) {
