@@ -81,6 +81,16 @@ const char *mpx_op_name(const mpx_model *model, int op);
 double mpx_op_seconds(const mpx_model *model, int op);
 void mpx_reset_op_timing(mpx_model *model);
 
+/* ---- Calibration of the int8 knobs ----
+ * With range tracking on, each inference widens, for every convolution, the range of its input (under the
+ * configuration set; the exact one for calibration). Enabling clears the ranges. */
+void mpx_set_range_tracking(mpx_model *model, int enabled);
+/* The input range of convolution `op` seen since tracking began and the quantisation an int8 knob of that
+ * op takes from it ("q=<scale>,<zero>" in a configuration, FORMAT.md): zero 0 and scale max/255 for an
+ * input without negative values, else zero 128 and scale max|x|/127. Returns 0, or -1 when the op is not a
+ * convolution or saw no finite input. */
+int mpx_op_input_quant(const mpx_model *model, int op, float *lo, float *hi, float *scale, int *zero);
+
 /* ---- Measurement: the one timing method behind every speed figure (README, "How speed is measured") ----
  * Every configuration of a set runs in rounds inside this process, the order rotated each round; a timed
  * unit is a fixed sequence of batches (enough samples to last unit_ms), the same in every configuration

@@ -16,7 +16,7 @@ const char *mpx_slot_kind_name(int kind) {
     return kind >= 1 && kind <= 16 ? slot_kind_names[kind] : "?";
 }
 
-/* The knob name HPVM writes for an id. */
+/* The knob name HPVM writes for an id (ours for the int8 family). */
 static const char *knob_family(int id) {
     if (id == 11) return "fp32";
     if (id == 12) return "fp16";
@@ -24,6 +24,9 @@ static const char *knob_family(int id) {
     if (id >= 151 && id <= 168) return "perf_fp16";
     if (id >= 231 && id <= 239) return "samp";
     if (id >= 261 && id <= 269) return "samp_fp16";
+    if (id == 311) return "int8";
+    if (id >= 321 && id <= 338) return "perf_int8";
+    if (id >= 341 && id <= 349) return "samp_int8";
     return NULL;
 }
 
@@ -106,8 +109,22 @@ static int check_knob(mpx_model *m, const mpx_slot *slot, const char *conf, int 
     return 0;
 }
 
-/* One layer line: "k device (op knobname knobid)+", exactly the slots of layer k. */
-static int parse_layer_line(mpx_model *m, const reader *r, const char *conf, int layer, uint16_t *knobs) {
+/* "q=<scale>,<zero>" after an int8 knob: the quantisation of the convolution's input. */
+static int parse_quant(mpx_model *m, const char *tok, const char *conf, int line, int layer, long id, mpx_quant *q) {
+    char *end;
+    errno = 0;
+    float scale = strncmp(tok, "q=", 2) == 0 ? strtof(tok + 2, &end) : 0.0f;
+    long zero = scale > 0.0f && *end == ',' ? strtol(end + 1, &end, 10) : -1;
+    if (!(scale > 0.0f && scale < 3.0e38f) || errno || *end || (zero != 0 && zero != 128))
+        return mpx_fail(m, "configuration %s line %d: layer %d int8 knob %ld needs its input quantisation "
+                           "q=<scale>,<zero> (scale > 0, zero 0 or 128), found \"%.40s\"", conf, line, layer, id, tok);
+    *q = (mpx_quant){scale, (int)zero};
+    return 0;
+}
+
+/* One layer line: "k device (op knobname knobid [q=scale,zero])+", exactly the slots of layer k. */
+static int parse_layer_line(mpx_model *m, const reader *r, const char *conf, int layer, uint16_t *knobs,
+                            mpx_quant *quant) {
     const mpx_layer *l = &m->layers[layer - 1];
     const char *p = r->line;
     char tok[64], name[64];
@@ -132,6 +149,10 @@ static int parse_layer_line(mpx_model *m, const reader *r, const char *conf, int
                             r->number, layer, want);
         if (check_knob(m, slot, conf, r->number, layer, name, v)) return -1;
         knobs[s] = (uint16_t)v;
+        if (strstr(name, "int8")) {
+            if (!next_token(&p, r->line_end, tok, sizeof tok)) tok[0] = 0;
+            if (parse_quant(m, tok, conf, r->number, layer, v, &quant[s])) return -1;
+        }
     }
     if (next_token(&p, r->line_end, tok, sizeof tok))
         return mpx_fail(m, "configuration %s line %d: layer %d has more ops than the model's %d (\"%s\")", conf,
@@ -156,14 +177,17 @@ static int parse_config(mpx_model *m, reader *r, mpx_config *c) {
                            "qos_loss and then confidence triples", name, r->number, fields);
     c->name = strdup(name);
     c->knobs = calloc((size_t)m->n_slots + 1, sizeof *c->knobs);
-    if (!c->name || !c->knobs) return mpx_fail(m, "out of memory reading configuration %s", name);
+    c->quant = calloc((size_t)m->n_slots + 1, sizeof *c->quant);
+    if (!c->name || !c->knobs || !c->quant) return mpx_fail(m, "out of memory reading configuration %s", name);
     uint16_t *knobs = c->knobs;
+    mpx_quant *quant = c->quant;
     for (int layer = 1; layer <= m->n_layers; layer++) {
         if (!next_line(r, 1) || is_line(r, "-----"))
             return mpx_fail(m, "configuration %s line %d: missing the line of layer %d (the model has %d layers)", name,
                             r->number, layer, m->n_layers);
-        if (parse_layer_line(m, r, name, layer, knobs)) return -1;
+        if (parse_layer_line(m, r, name, layer, knobs, quant)) return -1;
         knobs += m->layers[layer - 1].n_slots;
+        quant += m->layers[layer - 1].n_slots;
     }
     if (!next_line(r, 1) || !is_line(r, "-----"))
         return mpx_fail(m, "configuration %s line %d: expected \"-----\" after the %d layers", name, r->number,
@@ -181,6 +205,7 @@ void mpx_configs_free(mpx_config *configs, int n) {
     for (int i = 0; i < n; i++) {
         free(configs[i].name);
         free(configs[i].knobs);
+        free(configs[i].quant);
     }
     free(configs);
 }
@@ -235,7 +260,8 @@ int mpx_parse_configs(mpx_model *m, const char *text, size_t length, mpx_config 
     } else {
         list[0].name = strdup("conf0");
         list[0].knobs = malloc(sizeof(uint16_t) * ((size_t)m->n_slots + 1));
-        if (!list[0].name || !list[0].knobs) {
+        list[0].quant = calloc((size_t)m->n_slots + 1, sizeof *list[0].quant);
+        if (!list[0].name || !list[0].knobs || !list[0].quant) {
             mpx_configs_free(list, n);
             return mpx_fail(m, "out of memory reading configurations");
         }

@@ -8,7 +8,9 @@
  * activation while the row is in L1; filter sampling
  * shortens the offset list (the reduction dimension K); binary16 rounds the padded input, the prepared
  * weights and the result, accumulating in float32. Depthwise convolutions (a GEMM of fewer than 4
- * channels per group) use a direct kernel instead. */
+ * channels per group) use a direct kernel instead. The int8 knobs run the same pixel lists through the
+ * 8-bit kernels of conv_int8.c. */
+#include "conv_int8.h"
 #include "epilogue.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -47,23 +49,10 @@ struct mpx_conv_plan {
     int n_pixels;           /* computed outputs, n_rows · n_cols */
     int *pixel_in;          /* per computed output: its window's first element in the padded input */
     int *pixel_out;         /* per computed output: its index in the output plane */
+    mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
 };
 
 /* ---- plan ---------------------------------------------------------------------------------------- */
-
-static int is_dropped(const mpx_conv_plan *p, int c, int j)
-{
-    const mpx_knob *k = &p->mode.knob;
-    if (k->kind != MPX_KNOB_SAMPLING)
-        return 0;
-    int x = k->stride, area = p->s.kh * p->s.kw;
-    if (area % x == 0) {
-        int oc = (k->offset + c) % x;
-        return j >= oc && (j - oc) % x == 0;
-    }
-    int f = c * area + j;
-    return f >= k->offset && (f - k->offset) % x == 0;
-}
 
 /* Indices 0..n-1 without the skipped ones s, s+x, … (x = 0: none skipped). */
 static int *computed_indices(int n, int x, int s, int *count)
@@ -92,6 +81,7 @@ void mpx_conv_plan_destroy(mpx_conv_plan *plan)
     free(plan->offsets);
     free(plan->pixel_in);
     free(plan->pixel_out);
+    mpx_conv_int8_destroy(plan->int8);
     free(plan);
 }
 
@@ -206,16 +196,16 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     p->mode = *mode;
     p->Cg = shape->C / shape->group;
     p->Mg = shape->M / shape->group;
+    const mpx_knob *k = &mode->knob;
     int area = shape->kh * shape->kw;
     p->taps = malloc((size_t)p->Cg * area * sizeof *p->taps);
     if (!p->taps)
         goto fail;
     for (int c = 0; c < p->Cg; c++)
         for (int j = 0; j < area; j++)
-            if (!is_dropped(p, c, j))
+            if (!mpx_sampling_drops(k, area, c, j))
                 p->taps[p->n_taps++] = (mpx_tap){c, j / shape->kw, j % shape->kw};
 
-    const mpx_knob *k = &mode->knob;
     int rx = k->kind == MPX_KNOB_PERF_ROWS ? k->stride : 0, cx = k->kind == MPX_KNOB_PERF_COLS ? k->stride : 0;
     p->rows = computed_indices(shape->Ho, rx, k->offset, &p->n_rows);
     p->cols = computed_indices(shape->Wo, cx, k->offset, &p->n_cols);
@@ -226,15 +216,16 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         p->col_start[j] = p->cols[j] * shape->stride_w - shape->pad_left;
     p->perforated = rx || cx;
 
-    /* a GEMM with fewer than 4 rows per group wastes most of the micro-kernel */
-    p->direct = p->Mg < 4;
+    /* a GEMM with fewer than 4 rows per group wastes most of the micro-kernel (the int8 kernels have no
+     * direct form) */
+    p->direct = p->Mg < 4 && !k->int8;
     /* column perforation of stride 2 computes every other column, all of one parity: consecutive in a
      * padded row split into its even and odd columns (float32 input only: the binary16 copy keeps rows) */
     const mpx_conv_kernel_spec *row_kernel = &mpx_gemm_arch_get()->conv_row;
-    p->deint = !p->direct && row_kernel->kernel && cx == 2 && !k->half && shape->stride_w == 1 &&
+    p->deint = !p->direct && row_kernel->kernel && cx == 2 && !k->half && !k->int8 && shape->stride_w == 1 &&
                p->n_cols % row_kernel->lanes == 0;
     p->kernel = choose_kernel(p);
-    if (prepare_weights(p, W) != 0)
+    if (!k->int8 && prepare_weights(p, W) != 0)
         goto fail;
     if (B) {
         p->bias = malloc((size_t)shape->M * sizeof *p->bias);
@@ -245,10 +236,12 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     }
     if (!p->direct && prepare_indirect(p) != 0)
         goto fail;
+    if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp)))
+        goto fail;
     p->compact = !p->direct && p->perforated;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
                (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU);
-    if (p->fused && B && prepare_panel_bias(p) != 0)
+    if (p->fused && B && !k->int8 && prepare_panel_bias(p) != 0)
         goto fail;
     return p;
 fail:
@@ -267,6 +260,8 @@ static size_t aligned_floats(size_t n)
  * Indirect path: the group's padded (and rounded) input and one kernel tile. */
 static size_t input_floats(const mpx_conv_plan *p)
 {
+    if (p->int8)
+        return aligned_floats(mpx_conv_int8_scratch_words(p->int8));
     if (!p->direct)
         return aligned_floats((size_t)p->Cg * p->Hp * p->Wp);
     return p->mode.knob.half ? aligned_floats((size_t)p->Cg * p->s.H * p->s.W) : 0;
@@ -496,7 +491,7 @@ static inline __attribute__((always_inline)) void cols_fast(float *restrict d, c
     /* other strides: place the computed values, fill the skipped ones, then the vectorized epilogue */
     for (int j = 0; j < n; j++)
         d[cols[j]] = s[j];
-    fill_cols(&(mpx_knob){MPX_KNOB_PERF_COLS, x, o, 0}, d, Wo);
+    fill_cols(&(mpx_knob){.kind = MPX_KNOB_PERF_COLS, .stride = x, .offset = o}, d, Wo);
     mpx_bias_act_fast(d, Wo, bias, relu ? MPX_ACT_RELU : MPX_ACT_NONE);
 }
 
@@ -701,6 +696,17 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
     int q0 = chunk * job->chunk_pixels, q1 = q0 + job->chunk_pixels < p->n_pixels ? q0 + job->chunk_pixels : p->n_pixels;
     /* compact: the results of computed pixel q go to position q of a plane of n_pixels */
     size_t plane = p->compact ? (size_t)p->n_pixels : (size_t)s->Ho * s->Wo;
+    if (p->int8) {
+        if (*cached != ng) {
+            mpx_conv_int8_quantize(p->int8, group_start(job, n, g), (uint32_t *)ws, *cached < 0);
+            *cached = ng;
+        }
+        float *out = (p->compact ? job->compact : job->y) + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
+        mpx_conv_int8_pixels(p->int8, g, (uint32_t *)ws, p->pixel_in, p->compact ? NULL : p->pixel_out, q0, q1, out,
+                             plane, p->fused && p->bias ? p->bias + (size_t)g * p->Mg : NULL,
+                             p->fused && p->mode.act == MPX_ACT_RELU);
+        return;
+    }
     const float *x = padded_input(job, n, g, ws, cached);
     float *tile = ws + input_floats(p);
     float *y = (p->compact ? job->compact : job->y) + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
@@ -873,7 +879,7 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
     }
     /* Units are (sample, group, pixel chunk). Split pixels only when the (sample, group) pairs alone
      * would leave threads idle or unbalanced. */
-    int cmr = plan->kernel->cmr, threads = mpx_pool_threads(pool), items = batch * plan->s.group;
+    int cmr = plan->int8 ? MPX_INT8_PIXELS : plan->kernel->cmr, threads = mpx_pool_threads(pool), items = batch * plan->s.group;
     int tiles = (plan->n_pixels + cmr - 1) / cmr;
     if (items < threads)
         job.chunks = (threads + items - 1) / items;

@@ -10,6 +10,8 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/gemm_avx512.c
     ${MPX_KERNEL_DIR}/knob.c
     ${MPX_KERNEL_DIR}/conv.c
+    ${MPX_KERNEL_DIR}/conv_int8.c
+    ${MPX_KERNEL_DIR}/conv_int8_vnni.c
     ${MPX_KERNEL_DIR}/dense.c
     ${MPX_KERNEL_DIR}/pool.c)
 
@@ -19,4 +21,6 @@ set_source_files_properties(${MPX_KERNEL_DIR}/gemm.c PROPERTIES COMPILE_OPTIONS 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
   set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx512.c PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx2;-mfma")
+  set_source_files_properties(${MPX_KERNEL_DIR}/conv_int8_vnni.c PROPERTIES COMPILE_OPTIONS
+                              "-mavx512f;-mavx512bw;-mavx512vnni")
 endif()

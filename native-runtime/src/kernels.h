@@ -44,11 +44,20 @@ typedef struct {
     int stride; /* perforation/sampling stride x (2..4); 0 for exact */
     int offset; /* 0 <= offset < stride */
     int half;   /* binary16 operands and result */
+    int int8;   /* 8-bit operands, 32-bit integer sums (int8 and its perforated and sampled forms) */
 } mpx_knob;
-/* Decodes an HPVM knob id (11, 12, 121-138, 151-168, 231-239, 261-269); -1 for an unknown id. */
+/* Decodes a knob id: HPVM's (11, 12, 121-138, 151-168, 231-239, 261-269) and ours, int8 (311, 321-338,
+ * 341-349); -1 for an unknown id. */
 int mpx_knob_decode(int id, mpx_knob *knob);
 
 /* ---- convolution --------------------------------------------------------------------------------- */
+/* Affine 8-bit quantisation of a tensor: x ≈ scale·(u − zero) for u in 0..255, zero 0 (tensors without
+ * negative values) or 128 (symmetric). Calibrated per tensor and stored with the configuration. */
+typedef struct {
+    float scale;
+    int zero;
+} mpx_quant;
+
 enum { MPX_ACT_NONE = 0, MPX_ACT_RELU = 1, MPX_ACT_CLIP = 2, MPX_ACT_LEAKY_RELU = 3 };
 typedef struct {
     int C, H, W;    /* input channels and spatial size per sample */
@@ -61,7 +70,11 @@ typedef struct {
     int act;           /* MPX_ACT_* */
     float act_a, act_b;
     int act_half;      /* fused activation in binary16 */
+    mpx_quant quant;   /* int8 knobs: the input's quantisation */
 } mpx_conv_mode;
+/* 1 when sampling drops weight (c, f) of every filter (c the input channel within the group, f the kernel
+ * position of `area`), else 0; depends on c only modulo the stride (DESIGN.md §2). */
+int mpx_sampling_drops(const mpx_knob *knob, int area, int c, int f);
 /* 1 when the knob applies to the shape (FORMAT.md, layer records), else 0. */
 int mpx_conv_knob_applies(const mpx_conv_shape *shape, const mpx_knob *knob);
 

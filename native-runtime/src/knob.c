@@ -1,4 +1,5 @@
-/* HPVM knob ids (DESIGN.md §2) and the rule saying where each applies (FORMAT.md, layer records). */
+/* Knob ids, HPVM's (DESIGN.md §2) and the int8 family beyond them (FORMAT.md, "Knob ids"), and the rule
+ * saying where each applies (FORMAT.md, layer records). */
 #include "kernels.h"
 
 /* Perforation ids 121-138 in order: (cols|rows, stride, offset). */
@@ -29,7 +30,7 @@ static void decode_sampling(int index, mpx_knob *knob)
 
 int mpx_knob_decode(int id, mpx_knob *knob)
 {
-    mpx_knob k = {MPX_KNOB_EXACT, 0, 0, 0};
+    mpx_knob k = {.kind = MPX_KNOB_EXACT};
     if (id == 11 || id == 12)
         k.half = id == 12;
     else if (id >= 121 && id <= 138)
@@ -42,6 +43,14 @@ int mpx_knob_decode(int id, mpx_knob *knob)
     else if (id >= 261 && id <= 269) {
         decode_sampling(id - 261, &k);
         k.half = 1;
+    } else if (id == 311)
+        k.int8 = 1;
+    else if (id >= 321 && id <= 338) {
+        decode_perforation(id - 321, &k);
+        k.int8 = 1;
+    } else if (id >= 341 && id <= 349) {
+        decode_sampling(id - 341, &k);
+        k.int8 = 1;
     } else
         return -1;
     *knob = k;
@@ -64,4 +73,17 @@ int mpx_conv_knob_applies(const mpx_conv_shape *shape, const mpx_knob *knob)
     default:
         return 0;
     }
+}
+
+int mpx_sampling_drops(const mpx_knob *knob, int area, int c, int f)
+{
+    if (knob->kind != MPX_KNOB_SAMPLING)
+        return 0;
+    int x = knob->stride;
+    if (area % x == 0) {
+        int oc = (knob->offset + c) % x;
+        return f >= oc && (f - oc) % x == 0;
+    }
+    int i = c * area + f;
+    return i >= knob->offset && (i - knob->offset) % x == 0;
 }

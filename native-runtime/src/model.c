@@ -55,13 +55,13 @@ int mpx_check_attr(mpx_model *m, const mpx_op *op, int index, const char *what, 
                     sizeof label), what, v, lo, hi);
 }
 
-void *mpx_plan_find(const mpx_op *op, uint32_t key) {
+void *mpx_plan_find(const mpx_op *op, uint64_t key) {
     for (int p = 0; p < op->n_plans; p++)
         if (op->plans[p].key == key) return op->plans[p].plan;
     return NULL;
 }
 
-int mpx_plan_keep(mpx_model *m, mpx_op *op, uint32_t key, void *plan, void (*destroy)(void *)) {
+int mpx_plan_keep(mpx_model *m, mpx_op *op, uint64_t key, void *plan, void (*destroy)(void *)) {
     mpx_plan_entry *grown = realloc(op->plans, sizeof *grown * ((size_t)op->n_plans + 1));
     if (!grown) {
         destroy(plan);

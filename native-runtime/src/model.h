@@ -42,7 +42,7 @@ typedef struct {
 
 /* A cached kernel plan, keyed by the knobs it was built for. */
 typedef struct {
-    uint32_t key;
+    uint64_t key;
     void *plan;
 } mpx_plan_entry;
 
@@ -59,6 +59,7 @@ typedef struct mpx_op {
     mpx_plan_entry *plans;
     int n_plans;
     double seconds;
+    float range_lo, range_hi;      /* range tracking: the input's extremes (lo > hi: none yet) */
     union {
         struct { mpx_conv_shape shape; int act; float act_a, act_b; } conv;
         struct { int K, P, act; float act_a, act_b; } dense;
@@ -79,6 +80,7 @@ typedef struct {
 typedef struct {
     char *name;
     uint16_t *knobs;          /* one per slot, all layers in order */
+    mpx_quant *quant;         /* one per slot: an int8 knob's input quantisation, else {0, 0} */
 } mpx_config;
 
 struct mpx_model {
@@ -107,9 +109,11 @@ struct mpx_model {
     size_t workspace_size;
     size_t max_count;         /* largest activation, elements per sample: bounds the batch for int kernels */
     uint16_t *next_knobs;     /* scratch of mpx_set_config: n_ops x MPX_PART_COUNT */
+    mpx_quant *next_quant;    /* scratch of mpx_set_config: n_ops */
     void **next_plans;        /* scratch of mpx_set_config: n_ops */
     const float *input_data;  /* caller's input during mpx_infer */
     int timing;
+    int track_ranges;
     int keep_activations;     /* no two activations share storage (incremental re-runs) */
     int last_batch;           /* batch of the last inference, 0 before any */
 
@@ -124,7 +128,7 @@ typedef struct {
     int n_fattr;
     int (*check)(mpx_model *m, mpx_op *op);
     /* Kernel plan for the given knobs (get or build); NULL with the error set. NULL function: no plan. */
-    void *(*plan)(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT]);
+    void *(*plan)(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT], mpx_quant quant);
     void (*destroy_plan)(void *plan);
     size_t (*workspace)(const mpx_model *m, const mpx_op *op, const void *plan, int batch);
     void (*run)(mpx_model *m, const mpx_op *op, int batch);
@@ -170,11 +174,15 @@ int mpx_check_input(mpx_model *m, const mpx_op *op, int i, int kind);
 /* Checks that the op's output has the per-sample shape dims; names the op and both shapes. */
 int mpx_check_output(mpx_model *m, const mpx_op *op, const int64_t *dims, int rank);
 
+/* ---- calibration (calibrate.c) ------------------------------------------------------------------- */
+/* Widens a convolution's input range by its input for this batch; other ops are left alone. */
+void mpx_track_range(mpx_model *m, mpx_op *op, int batch);
+
 /* ---- helpers shared by op families --------------------------------------------------------------- */
 /* The op's plan built for `key`, or NULL when there is none yet. */
-void *mpx_plan_find(const mpx_op *op, uint32_t key);
+void *mpx_plan_find(const mpx_op *op, uint64_t key);
 /* Keeps a new plan in the op's cache; on failure destroys it and returns -1 with the error set. */
-int mpx_plan_keep(mpx_model *m, mpx_op *op, uint32_t key, void *plan, void (*destroy)(void *));
+int mpx_plan_keep(mpx_model *m, mpx_op *op, uint64_t key, void *plan, void (*destroy)(void *));
 /* Integer attribute `index` (named `what`) must lie in [lo, hi]. */
 int mpx_check_attr(mpx_model *m, const mpx_op *op, int index, const char *what, int lo, int hi);
 static inline int mpx_op_half(const mpx_op *op) { return op->knob[MPX_PART_OP] == MPX_KNOB_FP16; }

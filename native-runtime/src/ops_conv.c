@@ -1,4 +1,7 @@
-/* CONV: shape checks and dispatch to the convolution kernels, one plan per (knob, fp16 bias, fp16 act). */
+/* CONV: shape checks and dispatch to the convolution kernels, one plan per (knob, fp16 bias, fp16 act, int8
+ * input quantisation). */
+#include <string.h>
+
 #include "model.h"
 
 #define MAX_GEOMETRY 65536 /* kernel, stride, dilation and padding: keeps every coordinate far from INT_MAX */
@@ -58,16 +61,19 @@ static int check(mpx_model *m, mpx_op *op) {
 
 static void destroy_plan(void *plan) { mpx_conv_plan_destroy(plan); }
 
-static void *plan(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT]) {
+static void *plan(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT], mpx_quant quant) {
     int bias_half = knob[MPX_PART_BIAS] == MPX_KNOB_FP16, act_half = knob[MPX_PART_ACT] == MPX_KNOB_FP16;
-    uint32_t key = knob[MPX_PART_OP] | (uint32_t)bias_half << 16 | (uint32_t)act_half << 17;
+    uint32_t scale;
+    memcpy(&scale, &quant.scale, sizeof scale);
+    uint64_t key = knob[MPX_PART_OP] | (uint64_t)bias_half << 16 | (uint64_t)act_half << 17 |
+                   (uint64_t)(quant.zero != 0) << 18 | (uint64_t)scale << 32;
     void *p = mpx_plan_find(op, key);
     if (p) return p;
     /* The activation's parameters are operands of its step: a fp16 activation uses them in binary16. */
     mpx_conv_mode mode = {.bias_half = bias_half, .act = op->u.conv.act,
                           .act_a = act_half ? mpx_round_half(op->u.conv.act_a) : op->u.conv.act_a,
                           .act_b = act_half ? mpx_round_half(op->u.conv.act_b) : op->u.conv.act_b,
-                          .act_half = act_half};
+                          .act_half = act_half, .quant = quant};
     char label[160];
     mpx_op_label(m, (int)(op - m->ops), label, sizeof label);
     if (mpx_knob_decode(knob[MPX_PART_OP], &mode.knob) < 0) {

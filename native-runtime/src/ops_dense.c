@@ -33,7 +33,8 @@ static int check(mpx_model *m, mpx_op *op) {
 
 static void destroy_plan(void *plan) { mpx_dense_plan_destroy(plan); }
 
-static void *plan(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT]) {
+static void *plan(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT], mpx_quant quant) {
+    (void)quant;
     int half = knob[MPX_PART_OP] == MPX_KNOB_FP16, bias_half = knob[MPX_PART_BIAS] == MPX_KNOB_FP16,
         act_half = knob[MPX_PART_ACT] == MPX_KNOB_FP16;
     uint32_t key = (uint32_t)half | (uint32_t)bias_half << 1 | (uint32_t)act_half << 2;

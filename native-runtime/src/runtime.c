@@ -64,6 +64,7 @@ void mpx_destroy(mpx_model *m) {
     free(m->outputs);
     free(m->buffer_start);
     free(m->next_knobs);
+    free(m->next_quant);
     free(m->next_plans);
     free(m->arena);
     free(m->workspace);
@@ -91,8 +92,9 @@ static mpx_model *create(uint8_t *file, size_t size, int threads, const char *or
         goto fail;
     }
     m->next_knobs = malloc(sizeof(uint16_t) * MPX_PART_COUNT * ((size_t)m->n_ops + 1));
+    m->next_quant = calloc((size_t)m->n_ops + 1, sizeof *m->next_quant);
     m->next_plans = calloc((size_t)m->n_ops + 1, sizeof(void *));
-    if (!m->next_knobs || !m->next_plans) {
+    if (!m->next_knobs || !m->next_quant || !m->next_plans) {
         mpx_fail(m, "%s: out of memory", origin);
         goto fail;
     }
@@ -226,17 +228,20 @@ int mpx_set_config(mpx_model *m, int index) {
     if (index == m->config) return 0;
     uint16_t *knobs = m->next_knobs;
     for (int i = 0; i < m->n_ops * MPX_PART_COUNT; i++) knobs[i] = MPX_KNOB_FP32;
-    const uint16_t *conf = m->configs[index].knobs;
+    memset(m->next_quant, 0, sizeof *m->next_quant * (size_t)m->n_ops);
+    const mpx_config *conf = &m->configs[index];
     for (int l = 0, s = 0; l < m->n_layers; l++)
         for (int k = 0; k < m->layers[l].n_slots; k++, s++) {
             const mpx_slot *slot = &m->layers[l].slots[k];
-            knobs[slot->op * MPX_PART_COUNT + slot->part] = conf[s];
+            knobs[slot->op * MPX_PART_COUNT + slot->part] = conf->knobs[s];
+            if (slot->part == MPX_PART_OP) m->next_quant[slot->op] = conf->quant[s];
         }
     for (int i = 0; i < m->n_ops; i++) {
         mpx_op *op = &m->ops[i];
         const mpx_op_kind *kind = mpx_op_kind_of(op->type);
         m->next_plans[i] = NULL;
-        if (kind->plan && !(m->next_plans[i] = kind->plan(m, op, knobs + i * MPX_PART_COUNT))) return -1;
+        if (kind->plan && !(m->next_plans[i] = kind->plan(m, op, knobs + i * MPX_PART_COUNT, m->next_quant[i])))
+            return -1;
     }
     if (m->capacity && grow_workspace(m, workspace_for(m, m->next_plans, m->capacity))) return -1;
     for (int i = 0; i < m->n_ops; i++) {
@@ -337,6 +342,7 @@ int mpx_infer_from(mpx_model *m, const float *input, int batch, int first_op, fl
     }
     for (int i = first_op; i < m->n_ops; i++) {
         const mpx_op *op = &m->ops[i];
+        if (m->track_ranges) mpx_track_range(m, &m->ops[i], batch);
         if (m->timing) {
             double start = mpx_pool_cpu_seconds(m->pool);
             mpx_op_kind_of(op->type)->run(m, op, batch);

@@ -364,6 +364,26 @@ static double ref_conv(const mpx_conv_shape *s, const float *x, const float *W, 
             }
     for (size_t i = 0; i < xn; i++)
         xi[i] = half ? ref_half(x[i]) : x[i];
+    /* int8 (conv_int8.h): the input quantised per tensor, minus the zero point; each filter symmetrically
+     * over the weights it keeps; sums exact */
+    float *filter_scale = malloc((size_t)s->M * sizeof *filter_scale);
+    if (k->int8) {
+        float inv = 1.0f / md->quant.scale, lo = (float)-md->quant.zero, hi = 255.0f + lo;
+        for (size_t i = 0; i < xn; i++) {
+            float v = x[i] * inv;
+            xi[i] = rintf(v < lo ? lo : v > hi ? hi : v);
+        }
+        for (int m = 0; m < s->M; m++) {
+            float max = 0;
+            for (int i = 0; i < Cg * area; i++)
+                max = fabsf(w[(size_t)m * Cg * area + i]) > max ? fabsf(w[(size_t)m * Cg * area + i]) : max;
+            filter_scale[m] = max > 0 ? max / 127.0f : 1.0f;
+            for (int i = 0; i < Cg * area; i++) {
+                float q = rintf(w[(size_t)m * Cg * area + i] / filter_scale[m]);
+                w[(size_t)m * Cg * area + i] = q > 127 ? 127 : q < -127 ? -127 : q;
+            }
+        }
+    }
     for (int n = 0; n < batch; n++)
         for (int m = 0; m < s->M; m++) {
             int g = m / Mg;
@@ -381,6 +401,8 @@ static double ref_conv(const mpx_conv_shape *s, const float *x, const float *W, 
                                 acc += (double)w[((size_t)m * Cg + c) * area + ki * s->kw + kj] *
                                        xi[(((size_t)n * s->C + g * Cg + c) * s->H + ih) * s->W + iw];
                             }
+                    if (k->int8)
+                        acc = (float)acc * (md->quant.scale * filter_scale[m]);
                     out[oh * s->Wo + ow] = half ? ref_half((float)acc) : (float)acc;
                 }
             /* perforation: overwrite the skipped rows/columns, rules 1-4 */
@@ -418,6 +440,7 @@ static double ref_conv(const mpx_conv_shape *s, const float *x, const float *W, 
         }
     free(w);
     free(xi);
+    free(filter_scale);
     return scale;
 }
 
@@ -470,7 +493,9 @@ static int ref_applies(const mpx_conv_shape *s, const mpx_knob *k)
 static const int all_knob_ids[] = {11,  12,  121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132,
                                    133, 134, 135, 136, 137, 138, 151, 152, 153, 154, 155, 156, 157, 158,
                                    159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 231, 232, 233, 234,
-                                   235, 236, 237, 238, 239, 261, 262, 263, 264, 265, 266, 267, 268, 269};
+                                   235, 236, 237, 238, 239, 261, 262, 263, 264, 265, 266, 267, 268, 269,
+                                   311, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333,
+                                   334, 335, 336, 337, 338, 341, 342, 343, 344, 345, 346, 347, 348, 349};
 
 typedef struct {
     int C, H, W, M, group, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw;
@@ -488,8 +513,10 @@ static void test_conv_case(mpx_pool **pools, const conv_case *cc, int case_index
     float *want = malloc(yn * sizeof *want), *got = malloc(yn * sizeof *got);
     int ids = (int)(sizeof all_knob_ids / sizeof all_knob_ids[0]);
     for (int i = 0; i < ids; i++) {
-        mpx_conv_mode md = {{0, 0, 0, 0}, 0, (case_index + i) % 4, 0.0f, 0.0f, 0};
+        mpx_conv_mode md = {.act = (case_index + i) % 4};
         mpx_knob_decode(all_knob_ids[i], &md.knob);
+        /* symmetric, or unsigned with the negative inputs clamped to zero */
+        md.quant = (i + case_index) % 2 ? (mpx_quant){1.0f / 127, 128} : (mpx_quant){0.75f / 255, 0};
         md.act_a = md.act == MPX_ACT_CLIP ? -0.5f : 0.1f;
         md.act_b = 0.75f;
         md.bias_half = md.knob.half && (i % 3 != 0);
@@ -520,8 +547,10 @@ static void test_conv_case(mpx_pool **pools, const conv_case *cc, int case_index
                          "conv case %d (C%d %dx%d M%d g%d k%dx%d s%d,%d) knob %d batch %d threads %d act %d",
                          case_index, s.C, s.H, s.W, s.M, s.group, s.kh, s.kw, s.stride_h, s.stride_w,
                          all_knob_ids[i], b, t + 1, md.act);
-                compare_outputs(got, want, (size_t)b * s.M * s.Ho * s.Wo, md.knob.half || md.bias_half || md.act_half,
-                                scale, what);
+                size_t n = (size_t)b * s.M * s.Ho * s.Wo;
+                compare_outputs(got, want, n, md.knob.half || md.bias_half || md.act_half, scale, what);
+                if (md.knob.int8) /* the contract is exact: integer sums, the same float steps */
+                    CHECK(memcmp(got, want, n * sizeof *got) == 0, "%s: int8 result not bit-identical", what);
                 free(ws);
             }
         mpx_conv_plan_destroy(plan);
@@ -626,7 +655,7 @@ static void test_perforation_skips(mpx_pool *pool)
     float x[24], W[4] = {1, 2, 3, 4};
     for (int i = 0; i < 24; i++)
         x[i] = (float)(i * i % 7);
-    mpx_conv_mode md = {{MPX_KNOB_PERF_ROWS, 2, 0, 0}, 0, MPX_ACT_NONE, 0, 0, 0};
+    mpx_conv_mode md = {.knob = {.kind = MPX_KNOB_PERF_ROWS, .stride = 2}};
     mpx_conv_plan *plan = mpx_conv_plan_create(&s, W, NULL, &md);
     float y[96];
     void *ws = malloc(mpx_conv_workspace(plan, 1, mpx_pool_threads(pool)));

@@ -1,6 +1,7 @@
 /* mpxrun: runs a .mpxm model on .npy data under its configurations and prints JSON (README, "mpxrun"):
  * `run` one configuration, `profile` each configuration's outcomes as one streamed line and then the
- * timing of all of them measured together (mpx_measure), `measure` the timing alone, `info`. */
+ * timing of all of them measured together (mpx_measure), `measure` the timing alone, `calibrate` the int8
+ * knobs' input quantisation, `info`. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +31,7 @@ static const char usage[] =
     "         [--op-times] [--save-outputs-dir DIR] [--reuse-prefix] [TIMING]\n"
     "  mpxrun measure MODEL.mpxm --input X.npy --configs FILE [--only 0,3,5] [--batch B] [--threads T] [--limit N]\n"
     "         [TIMING]\n"
+    "  mpxrun calibrate MODEL.mpxm --input X.npy [--batch B] [--threads T] [--limit N]\n"
     "  mpxrun info MODEL.mpxm\n"
     "TIMING: [--target 0.02] [--max-seconds 20] [--min-seconds 2] [--min-rounds 20] [--unit-ms 5] (mobiprox.h, mpx_measure).\n"
     "Outcomes come from --repeat passes over the data after --warmup batches (default 1); opTimes are their\n"
@@ -37,7 +39,9 @@ static const char usage[] =
     "all timed configurations in rounds in this process, configuration 0 the speedups' baseline.\n"
     "profile --save-outputs-dir writes DIR/<index>.npy per configuration. --reuse-prefix runs each batch\n"
     "exactly once, then every configuration from its first approximated op only (outcomes only, nothing\n"
-    "timed) and prints the records when all are done.\n";
+    "timed) and prints the records when all are done.\n"
+    "calibrate runs the exact configuration over the data and prints, per convolution, its input's range and\n"
+    "the quantisation its int8 knobs take (\"q\": the token of a configuration line, FORMAT.md).\n";
 
 static void die(int code, const char *fmt, ...) {
     va_list ap;
@@ -586,6 +590,35 @@ static int command_measure(const options *o) {
     return 0;
 }
 
+/* The exact configuration over the data with range tracking, then one record per convolution slot. */
+static int command_calibrate(const options *o) {
+    mpx_model *m = open_model(o);
+    dataset d = {0};
+    load_data(o, m, &d);
+    size_t per = mpx_input_size(m);
+    mpx_set_range_tracking(m, 1);
+    for (int s = 0; s < d.n; s += o->batch) {
+        int b = d.n - s < o->batch ? d.n - s : o->batch;
+        infer(m, (const float *)d.x.data + (size_t)s * per, b, NULL);
+    }
+    printf("{\"type\":\"calibration\",\"samples\":%d,\"layers\":[", d.n);
+    int first = 1;
+    for (int l = 0; l < mpx_layer_count(m); l++) {
+        int op = mpx_layer_slot_op(m, l, 0);
+        float lo, hi, scale;
+        int zero;
+        if (mpx_op_input_quant(m, op, &lo, &hi, &scale, &zero)) continue;
+        printf(first ? "{\"layer\":%d,\"op\":" : ",{\"layer\":%d,\"op\":", l + 1);
+        first = 0;
+        json_string(mpx_op_name(m, op));
+        printf(",\"min\":%.9g,\"max\":%.9g,\"q\":\"q=%.9g,%d\"}", lo, hi, scale, zero);
+    }
+    printf("]}\n");
+    npy_free(&d.x);
+    mpx_destroy(m);
+    return 0;
+}
+
 static void print_dims(const size_t *dims, int rank) {
     putchar('[');
     for (int i = 0; i < rank; i++) printf(i ? ",%zu" : "%zu", dims[i]);
@@ -645,6 +678,7 @@ int main(int argc, char **argv) {
     if (!strcmp(o.command, "run")) return command_run(&o);
     if (!strcmp(o.command, "profile")) return command_profile(&o);
     if (!strcmp(o.command, "measure")) return command_measure(&o);
+    if (!strcmp(o.command, "calibrate")) return command_calibrate(&o);
     if (!strcmp(o.command, "info")) return command_info(&o);
     die(EXIT_USAGE, "unknown command %s\n%s", o.command, usage);
     return EXIT_USAGE;
