@@ -31,7 +31,7 @@ describe('mobiprox inspect', () => {
     assert.match(conv, /conv\s+conv add relu pool_mean\s+\[4, 1, 1\]\s+/);
     // 2·4·5·5·3·3, then bias and relu over the 4·5·5 outputs, and the pool over its 4·5·5 inputs
     assert.ok(conv.includes((2 * 4 * 25 * 9 + 3 * 100).toLocaleString('en-US')), conv);
-    assert.ok(conv.endsWith('11 12 121-138 151-168 231-239 261-269'), conv);
+    assert.ok(conv.endsWith('11 12 121-138 151-168 231-239 261-269 311 321-338 341-349'), conv);
     assert.match(out, /^2\s+softmax\s+softmax\s+\[4\]\s+4\s+11 12$/m);
     assert.match(out, /2 layers, 2,104 FLOPs per sample/);
   });

@@ -136,11 +136,17 @@ function configurationText(layers: LayerInfo[], list: Variant[]): string {
         if (ACTIVATION_SLOTS.has(slot.op) || slot.op === 'pool_max') return v.knobs.act ?? 11;
         return 11;
       });
-      out.push(`${layer.index} gpu ${layer.slots.map((s, i) => `${s.op} ${knobName(knobs[i])} ${knobs[i]}`).join(' ')}`);
+      const q = (id: number) => (decodeKnob(id).int8 ? ` q=${v.knobs.quant!.scale.toPrecision(9)},${v.knobs.quant!.zero}` : '');
+      out.push(`${layer.index} gpu ${layer.slots.map((s, i) => `${s.op} ${knobName(knobs[i])} ${knobs[i]}${q(knobs[i])}`).join(' ')}`);
     }
     out.push('-----');
   }
   return out.join('\n') + '\n';
+}
+
+/** A symmetric quantisation of the test's input, for the int8 knobs. */
+function quantOf(x: Float32Array): { scale: number; zero: number } {
+  return { scale: Math.fround(x.reduce((m, v) => Math.max(m, Math.abs(v)), 0) / 127), zero: 128 };
 }
 
 function convLayer(model: CompiledModel): LayerInfo {
@@ -261,7 +267,10 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
           requireRuntime(this);
           const list = variants(ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id))).map((v) => ({
             ...v,
-            knobs: { conv: v.knobs.conv, bias: s.bias ? v.knobs.bias : undefined, act: s.act.kind === 'none' && !s.pool ? undefined : v.knobs.act },
+            knobs: {
+              conv: v.knobs.conv, bias: s.bias ? v.knobs.bias : undefined, act: s.act.kind === 'none' && !s.pool ? undefined : v.knobs.act,
+              quant: quantOf(data.x),
+            },
           }));
           const text = configurationText(engine.model.layers, list);
           const failures: string[] = [];
@@ -544,7 +553,10 @@ KERNELS.forEach(([kernel, env]) => describe(`knobs on random convolution geometr
         const ids = [11, ...applicable.filter((id) => id !== 11 && r.next() < 0.34)];
         const list = ids.map((id, i) => ({
           name: `k${id}`,
-          knobs: { conv: id, bias: s.bias ? (i % 3 === 2 ? 12 : 11) : undefined, act: s.act.kind === 'none' ? undefined : (i % 2 === 1 ? 12 : 11) },
+          knobs: {
+            conv: id, bias: s.bias ? (i % 3 === 2 ? 12 : 11) : undefined, act: s.act.kind === 'none' ? undefined : (i % 2 === 1 ? 12 : 11),
+            quant: quantOf(data.x),
+          },
         }));
         const text = configurationText(engine.model.layers, list);
         const input = engine.writeInput(data.x, [N, data.g.C, data.g.H, data.g.W]);

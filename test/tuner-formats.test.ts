@@ -25,7 +25,9 @@ function randomChoice(r: Random, knobs: number[][]): number[] {
 
 describe('tuner output formats', () => {
   const model = compileModel(MODEL);
-  const knobs = model.layers.map((l) => l.knobs);
+  // a calibration as the tuner attaches it, so that the choices include int8 knobs with their quantisation
+  const layers = model.layers.map((l, i) => ({ ...l, quant: { scale: Math.fround(0.01 * (i + 1)), zero: i % 2 ? 0 : 128 } as const }));
+  const knobs = layers.map((l) => l.knobs);
 
   it('HPVM text with confidence triples parses back to the same configurations and formats identically', () => {
     const r = new Random(5);
@@ -34,7 +36,7 @@ describe('tuner output formats', () => {
       configurations: Array.from({ length: 6 }, (_, i) => ({
         name: `conf${i}`, speedup: 1 + r.uniform(0, 1) * 2, energy: 1, accuracy: 80 + r.uniform(0, 1) * 10, qosLoss: r.uniform(0, 1) * 3,
         confidence: i % 2 ? Array.from({ length: 7 }, () => ({ mean: r.uniform(0, 1), correct: r.uniform(0, 1), wrong: r.uniform(0, 1) })) : undefined,
-        layers: configurationLayers(model.layers, randomChoice(r, knobs)),
+        layers: configurationLayers(layers, randomChoice(r, knobs)),
       })),
     };
     const text = formatHpvm(file);
@@ -56,7 +58,7 @@ describe('tuner output formats', () => {
         model: { name: model.name, sha256: 'ab'.repeat(32), inputShape: model.inputShape, layers: model.layers.map((l) => l.slots.map((s) => s.op)) },
         configurations: Array.from({ length: 4 }, (_, i) => ({
           name: `conf${i}`, speedup: 1 + i * 0.3, energy: 1, accuracy: 90 - i, qosLoss: i,
-          layers: configurationLayers(model.layers, randomChoice(r, knobs)),
+          layers: configurationLayers(layers, randomChoice(r, knobs)),
           predicted: { speedup: 1 + i * 0.31, qosLoss: i * 0.9, accuracy: 90 - i * 0.9 },
           host: { speedup: 1 + i * 0.3, accuracy: 90 - i, qosLoss: i, testAccuracy: 89 - i, latencyMsPerSample: 0.07 / (1 + i * 0.3) },
         })),
@@ -76,7 +78,7 @@ describe('tuner output formats', () => {
   it('the runtime file of tuner choices lists the exact configuration first, then each choice', () => {
     const r = new Random(3);
     const choices = Array.from({ length: 3 }, () => randomChoice(r, knobs));
-    const parsed = parseHpvm(choicesToHpvm(model.layers, choices));
+    const parsed = parseHpvm(choicesToHpvm(layers, choices));
     assert.equal(parsed.configurations.length, 4);
     assert.ok(parsed.configurations[0].layers.every((slots) => slots.every((s) => s.knob === 11)));
     parsed.configurations.slice(1).forEach((c, i) => assert.deepEqual(c.layers.map((slots) => slots[0].knob), choices[i]));

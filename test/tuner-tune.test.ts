@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { readConfigurationSet } from '../src/core/knobs/configurationSet';
 import { parseHpvm } from '../src/core/knobs/configuration';
 import { DiskCache } from '../src/core/tuner/cache';
+import { calibrateInt8 } from '../src/core/tuner/int8Calibration';
 import { singleKnobChoice } from '../src/core/tuner/knobSpace';
 import { P1Predictor, P2Predictor } from '../src/core/tuner/predictors';
 import { singleKnobProfiles } from '../src/core/tuner/profiles';
@@ -42,12 +43,14 @@ describe('tuning the bundled HAR model', function () {
   it('predicts every single-knob configuration exactly (P1 and P2 equal the measured accuracy)', async () => {
     const data = prepareTuningData({ model: MODEL, input: INPUT, labels: LABELS, tuneSize: TUNE, testSize: 0 });
     try {
-      const layers = data.model.layers;
+      const cache = new DiskCache(path.join(dir, 'exactness'));
+      const layers = await calibrateInt8(data.model.layers, { mpxm: data.mpxmPath, set: data.tune, modelSha256: data.modelSha256, batch: 16, cache });
+      assert.ok(layers.some((l) => l.quant) && layers.every((l) => !l.quant || l.knobs.includes(311)), 'the convolutions are calibrated for int8');
       const pairs = layers.flatMap((l, layer) => l.knobs.filter((k) => k !== 11).map((knob) => ({ layer, knob })));
       const runner = { processes: 2, threads: 1, batch: 16, probabilities: data.model.endsWithSoftmax };
       const profiles = await singleKnobProfiles({
         mpxm: data.mpxmPath, set: data.tune, layers, pairs, modelSha256: data.modelSha256, dataSha256: data.dataSha256,
-        withOutputs: true, cache: new DiskCache(path.join(dir, 'exactness')), runner, workDir: data.workDir,
+        withOutputs: true, cache, runner, workDir: data.workDir,
       });
       const p1 = new P1Predictor(profiles, data.tune.labels);
       const p2 = new P2Predictor(profiles);

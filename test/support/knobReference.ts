@@ -33,12 +33,14 @@ export interface Knob {
   stride: number;
   offset: number;
   half: boolean;
+  int8: boolean;
 }
 
-/** Every knob id of DESIGN.md §2. */
+/** Every knob id of DESIGN.md §2 and the int8 family of FORMAT.md. */
 export const ALL_KNOB_IDS: number[] = [
   11, 12,
   ...range(121, 138), ...range(151, 168), ...range(231, 239), ...range(261, 269),
+  311, ...range(321, 338), ...range(341, 349),
 ];
 
 function range(lo: number, hi: number): number[] {
@@ -47,9 +49,11 @@ function range(lo: number, hi: number): number[] {
 
 /** DESIGN.md §2's id table, spelled out. */
 export function decodeKnob(id: number): Knob {
-  if (id === 11 || id === 12) return { kind: 'exact', stride: 0, offset: 0, half: id === 12 };
+  if (id === 11 || id === 12 || id === 311) return { kind: 'exact', stride: 0, offset: 0, half: id === 12, int8: id === 311 };
   const half = (id >= 151 && id <= 168) || (id >= 261 && id <= 269);
-  const base = half ? id - 30 : id;
+  const int8 = id >= 321;
+  // the int8 family repeats HPVM's tables: 321-338 as 121-138, 341-349 as 231-239
+  const base = half ? id - 30 : id >= 341 ? id - 110 : int8 ? id - 200 : id;
   if (base >= 121 && base <= 138) {
     // 121-124: s2 (col o0, col o1, row o0, row o1); 125-130: s3 (col o0..2, row o0..2); 131-138: s4.
     const table: [Knob['kind'], number, number][] = [
@@ -59,12 +63,12 @@ export function decodeKnob(id: number): Knob {
       ['rows', 4, 0], ['rows', 4, 1], ['rows', 4, 2], ['rows', 4, 3],
     ];
     const [kind, stride, offset] = table[base - 121];
-    return { kind, stride, offset, half };
+    return { kind, stride, offset, half, int8 };
   }
   if (base >= 231 && base <= 239) {
     const table: [number, number][] = [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2], [4, 0], [4, 1], [4, 2], [4, 3]];
     const [stride, offset] = table[base - 231];
-    return { kind: 'sampling', stride, offset, half };
+    return { kind: 'sampling', stride, offset, half, int8 };
   }
   throw new Error(`${id} is not a knob id`);
 }
@@ -76,6 +80,9 @@ export function knobName(id: number): string {
   if (id >= 151 && id <= 168) return 'perf_fp16';
   if (id >= 231 && id <= 239) return 'samp';
   if (id >= 261 && id <= 269) return 'samp_fp16';
+  if (id === 311) return 'int8';
+  if (id >= 321 && id <= 338) return 'perf_int8';
+  if (id >= 341 && id <= 349) return 'samp_int8';
   throw new Error(`${id} is not a knob id`);
 }
 
@@ -179,6 +186,37 @@ export interface LayerKnobs {
   bias?: number;
   /** The fused activation's knob (11 or 12). */
   act?: number;
+  /** int8 knobs: the input's quantisation, x ≈ scale·(u − zero). */
+  quant?: { scale: number; zero: number };
+}
+
+/** Round half to even, as C's rintf in the default rounding mode. */
+function rint(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The int8 contract (native-runtime/FORMAT.md), in float32 steps: the input quantised per tensor and shifted by
+ * the zero point, each filter symmetrically over the weights it keeps (s_m = max|w| / 127), exact sums, then
+ * (float)sum · fround(scale · s_m).
+ */
+function int8Conv(x: ArrayLike<number>, w: ArrayLike<number>, g: ConvGeometry, quant: { scale: number; zero: number }): Float64Array {
+  const inv = Math.fround(1 / quant.scale);
+  const xq = Float64Array.from(x, (v) => rint(Math.min(Math.max(Math.fround(v * inv), -quant.zero), 255 - quant.zero)));
+  const n = (g.C / g.group) * g.kh * g.kw;
+  const wq = new Float64Array(w.length);
+  const filterScale: number[] = [];
+  for (let m = 0; m < g.M; m++) {
+    let max = 0;
+    for (let j = 0; j < n; j++) max = Math.max(max, Math.abs(w[m * n + j]));
+    const s = max > 0 ? Math.fround(max / 127) : 1;
+    filterScale.push(s);
+    for (let j = 0; j < n; j++) wq[m * n + j] = Math.min(127, Math.max(-127, rint(Math.fround(w[m * n + j] / s))));
+  }
+  const { y } = directConv(xq, wq, g);
+  const plane = outputSize(g).Ho * outputSize(g).Wo;
+  return y.map((v, i) => Math.fround(Math.fround(v) * Math.fround(quant.scale * filterScale[Math.floor(i / plane) % g.M])));
 }
 
 export interface ReferenceLayer {
@@ -229,7 +267,9 @@ export function referenceConvLayer(
     wEff = Float64Array.from(wEff, roundHalf);
     xEff = Float64Array.from(x, roundHalf);
   }
-  const { y: conv, absSum } = directConv(xEff, wEff, g);
+  const direct = directConv(xEff, wEff, g);
+  const { absSum } = direct;
+  const conv = knob.int8 ? int8Conv(x, wEff, g, knobs.quant!) : direct.y;
   const err = new Float64Array(conv.length);
   for (let i = 0; i < conv.length; i++) {
     err[i] = (terms + 3) * 2 ** -24 * absSum[i];

@@ -1,4 +1,5 @@
 import { applicableKnobs } from '../knobs/catalog';
+import { Quant } from '../knobs/configuration';
 import { Graph, Node, attrInts } from '../onnx/graph';
 import { loadOnnx } from '../onnx/load';
 import { runImportPasses } from '../onnx/passes';
@@ -30,6 +31,8 @@ export interface LayerInfo {
   flops: number;
   /** Knob ids the main slot takes, ascending; the other slots take 11 and 12. */
   knobs: number[];
+  /** The int8 knobs' input quantisation, once calibrated on data (tuner/int8Calibration.ts). */
+  quant?: Quant;
 }
 
 /**

@@ -1,17 +1,20 @@
 import { MobiproxError } from '../errors';
 
 /**
- * The approximation knobs with their HPVM ids and names (DESIGN.md §2): the table, the decoding of each id
+ * The approximation knobs with their HPVM ids and names (DESIGN.md §2), and the int8 family beyond HPVM
+ * (311, perf_int8 321-338, samp_int8 341-349; native-runtime/FORMAT.md): the table, the decoding of each id
  * into its parameters, the cost model's nominal speedups, and which knobs apply to which op.
  */
 
-export type KnobName = 'fp32' | 'fp16' | 'perf' | 'perf_fp16' | 'samp' | 'samp_fp16';
+export type KnobName = 'fp32' | 'fp16' | 'perf' | 'perf_fp16' | 'samp' | 'samp_fp16' | 'int8' | 'perf_int8' | 'samp_int8';
 
 export interface Knob {
   id: number;
   name: KnobName;
   /** binary16 operands and results. */
   half: boolean;
+  /** 8-bit operands, int32 sums: a convolution's knob, which needs its input's calibrated quantisation. */
+  int8?: boolean;
   /** Perforation: skip rows or columns of the output with this stride and offset. */
   perforation?: { direction: 'row' | 'col'; stride: number; offset: number };
   /** Filter sampling: drop every stride-th filter element from this offset. */
@@ -22,6 +25,8 @@ export interface Knob {
 
 const EXACT_SPEEDUP_BY_STRIDE: Record<number, number> = { 2: 2.0, 3: 1.5, 4: 1.33 };
 const HALF_SPEEDUP_BY_STRIDE: Record<number, number> = { 2: 3.0, 3: 2.25, 4: 2.0 };
+/** int8 against fp32: four 8-bit products per 32-bit lane, less the quantisation of the input. */
+const INT8_SPEEDUP = 2.0;
 
 /** Perforation parameters in id order from 121: per stride, columns then rows, each over every offset. */
 function perforations(): { direction: 'row' | 'col'; stride: number; offset: number }[] {
@@ -64,6 +69,19 @@ function buildCatalog(): Knob[] {
       }),
     );
   }
+  knobs.push({ id: 311, name: 'int8', half: false, int8: true, nominalSpeedup: INT8_SPEEDUP });
+  perforations().forEach((p, i) =>
+    knobs.push({
+      id: 321 + i, name: 'perf_int8', half: false, int8: true, perforation: p,
+      nominalSpeedup: INT8_SPEEDUP * EXACT_SPEEDUP_BY_STRIDE[p.stride],
+    }),
+  );
+  samplings().forEach((s, i) =>
+    knobs.push({
+      id: 341 + i, name: 'samp_int8', half: false, int8: true, sampling: s,
+      nominalSpeedup: INT8_SPEEDUP * EXACT_SPEEDUP_BY_STRIDE[s.stride],
+    }),
+  );
   return knobs.sort((a, b) => a.id - b.id);
 }
 
@@ -79,9 +97,12 @@ export function isKnobId(id: number): boolean {
   return BY_ID.has(id);
 }
 
+/** The valid ids, for messages. */
+export const KNOB_ID_RANGES = '11, 12, 121-138, 151-168, 231-239, 261-269, 311, 321-338, 341-349';
+
 export function knob(id: number): Knob {
   const k = BY_ID.get(id);
-  if (!k) throw new MobiproxError(`${id} is not an approximation knob id (valid: 11, 12, 121-138, 151-168, 231-239, 261-269).`, { value: id });
+  if (!k) throw new MobiproxError(`${id} is not an approximation knob id (valid: ${KNOB_ID_RANGES}).`, { value: id });
   return k;
 }
 
@@ -103,13 +124,13 @@ export interface KnobTarget {
 /** Whether knob `k` applies to the target (FORMAT.md, layer records). */
 export function knobApplies(k: Knob, target: KnobTarget): boolean {
   const convolution = (target.op === 'conv' || target.op === 'group_conv') && target.part === 0;
-  if (!k.perforation && !k.sampling) return true;
+  if (!k.perforation && !k.sampling && !k.int8) return true;
   if (!convolution) return false;
   if (k.perforation) {
     const dim = k.perforation.direction === 'row' ? target.outputHeight : target.outputWidth;
     return (dim ?? 0) >= 2;
   }
-  return (target.filterElements ?? 0) >= k.sampling!.stride;
+  return !k.sampling || (target.filterElements ?? 0) >= k.sampling.stride;
 }
 
 /** Ids of every knob that applies to the target, ascending. */

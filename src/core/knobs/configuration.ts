@@ -3,10 +3,27 @@
  * confidence triples after the five header fields. JSON of `Configuration` is the project's own form.
  */
 import { MobiproxError } from '../errors';
-import { isKnobId, knob } from './catalog';
+import { KNOB_ID_RANGES, isKnobId, knob } from './catalog';
 
-/** One slot of a layer line: the HPVM op name and the knob it takes. */
-export interface SlotKnob { op: string; knob: number }
+/**
+ * Affine 8-bit quantisation of a convolution's input, x ≈ scale·(u − zero) for u in 0..255, calibrated on the
+ * tuning data (`mpxrun calibrate`); scale is a float32 value. Written `q=<scale>,<zero>` after an int8 knob.
+ */
+export interface Quant { scale: number; zero: 0 | 128 }
+
+/** One slot of a layer line: the HPVM op name, the knob it takes and, for an int8 knob, its input's quantisation. */
+export interface SlotKnob { op: string; knob: number; quant?: Quant }
+
+/** The text token of a quantisation: nine digits give back the same float32 in C's strtof. */
+export const formatQuant = (q: Quant): string => `q=${Math.fround(q.scale).toPrecision(9)},${q.zero}`;
+
+/** A token `q=<scale>,<zero>`, or why it is not one. */
+export function parseQuant(token: string | undefined): Quant | string {
+  const m = /^q=([^,]+),(0|128)$/.exec(token ?? '');
+  const scale = m ? Math.fround(Number(m[1])) : NaN;
+  if (!m || !(scale > 0) || !Number.isFinite(scale)) return `expected q=<scale>,<zero> (scale > 0, zero 0 or 128), found '${token ?? ''}'`;
+  return { scale, zero: Number(m[2]) as 0 | 128 };
+}
 
 /**
  * Mean softmax confidence over all predictions, the correct ones and the wrong ones; null for a mean over no
@@ -49,9 +66,9 @@ export function formatHpvm(file: ConfigurationFile): string {
   return out.join('\n') + '\n';
 }
 
-/** One layer line: `index gpu (op knob_name knob_id)+`. */
+/** One layer line: `index gpu (op knob_name knob_id [q=scale,zero])+`. */
 export function formatLayerLine(index: number, slots: readonly SlotKnob[]): string {
-  return [String(index), 'gpu', ...slots.flatMap((s) => [s.op, knob(s.knob).name, String(s.knob)])].join(' ');
+  return [String(index), 'gpu', ...slots.flatMap((s) => [s.op, knob(s.knob).name, String(s.knob), ...(s.quant ? [formatQuant(s.quant)] : [])])].join(' ');
 }
 
 export function parseHpvm(text: string, file = '<configurations>'): ConfigurationFile {
@@ -98,16 +115,24 @@ export function parseHpvm(text: string, file = '<configurations>'): Configuratio
 function parseLayerLine(line: string, expected: number, config: string, fail: (why: string) => Error): SlotKnob[] {
   const t = line.split(/\s+/);
   if (Number(t[0]) !== expected) throw fail(`${config}: expected layer ${expected}, found '${t[0]}'.`);
-  if ((t.length - 2) % 3 !== 0 || t.length < 5) throw fail(`${config}: a layer line is \`index device (op knob_name knob_id)+\`.`);
   const slots: SlotKnob[] = [];
   for (let i = 2; i < t.length; i += 3) {
+    if (i + 2 >= t.length) throw fail(`${config}: a layer line is \`index device (op knob_name knob_id [q=scale,zero])+\`.`);
     const id = Number(t[i + 2]);
     if (!Number.isInteger(id)) throw fail(`${config}: knob id '${t[i + 2]}' of ${t[i]} is not a whole number.`);
-    if (!isKnobId(id)) throw fail(`${config}: ${id} is not an approximation knob id (valid: 11, 12, 121-138, 151-168, 231-239, 261-269).`);
+    if (!isKnobId(id)) throw fail(`${config}: ${id} is not an approximation knob id (valid: ${KNOB_ID_RANGES}).`);
     const name = knob(id).name;
     if (name !== t[i + 1]) throw fail(`${config}: knob ${id} is ${name}, not ${t[i + 1]}.`);
-    slots.push({ op: t[i], knob: id });
+    const slot: SlotKnob = { op: t[i], knob: id };
+    if (knob(id).int8) {
+      const quant = parseQuant(t[i + 3]);
+      if (typeof quant === 'string') throw fail(`${config}: int8 knob ${id} of ${t[i]} needs its input quantisation: ${quant}.`);
+      slot.quant = quant;
+      i++;
+    }
+    slots.push(slot);
   }
+  if (slots.length === 0) throw fail(`${config}: a layer line is \`index device (op knob_name knob_id [q=scale,zero])+\`.`);
   return slots;
 }
 

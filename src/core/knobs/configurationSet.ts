@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { MobiproxError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
 import { Timing } from '../runtime/mpxrun';
-import { formatKnobIds, isKnobId } from './catalog';
+import { KNOB_ID_RANGES, formatKnobIds, isKnobId, knob } from './catalog';
 import { Configuration, ConfidenceTriple, ConfigurationFile, SlotKnob, exactConfiguration, formatHpvm, parseHpvm } from './configuration';
 
 export const CONFIGURATION_SET_FORMAT = 'mobiprox-configurations';
@@ -183,7 +183,11 @@ function checkConfigurationSet(set: ConfigurationSet, file: string): void {
         }
         if (ops && s.op !== ops[k]) throw fail(`${at}: `, `op is '${s.op}', but the model's is '${ops[k]}'.`);
         if (!Number.isInteger(s.knob) || !isKnobId(s.knob)) {
-          throw fail(`${at} (${s.op}): `, `${show(s.knob)} is not an approximation knob id (valid: 11, 12, 121-138, 151-168, 231-239, 261-269).`);
+          throw fail(`${at} (${s.op}): `, `${show(s.knob)} is not an approximation knob id (valid: ${KNOB_ID_RANGES}).`);
+        }
+        const q = s.quant as unknown as Record<string, unknown> | undefined;
+        if (knob(s.knob).int8 && !(q && typeof q === 'object' && isNumber(q.scale) && q.scale > 0 && (q.zero === 0 || q.zero === 128))) {
+          throw fail(`${at} (${s.op}): `, `int8 knob ${s.knob} needs its input quantisation "quant": {"scale": > 0, "zero": 0 or 128}, not ${show(q)}.`);
         }
       });
     });

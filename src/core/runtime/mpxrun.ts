@@ -241,6 +241,18 @@ async function* streamRecords(args: string[], signal: AbortSignal | undefined): 
   if (failure) throw failure;
 }
 
+/** One convolution's input over the calibration data and the `q=<scale>,<zero>` token its int8 knobs take. */
+export interface LayerCalibration { layer: number; op: string; min: number; max: number; q: string }
+export interface CalibrationRecord { type: 'calibration'; samples: number; layers: LayerCalibration[] }
+
+/** The exact model over the input's samples: each convolution's input range and int8 quantisation. */
+export async function calibrateModel(model: string, input: string, o: ExecutionOptions = {}): Promise<CalibrationRecord> {
+  let result: CalibrationRecord | undefined;
+  await execute(['calibrate', model, '--input', input, ...commonArgs(o)], o.signal, (line) => (result = JSON.parse(line)));
+  if (!result) throw new MobiproxError('mpxrun calibrate printed no result.');
+  return result;
+}
+
 /** mpxrun's description of a compiled model: input dims, outputs, ops and layers. */
 export async function modelInfo(model: string): Promise<unknown> {
   let info: unknown;

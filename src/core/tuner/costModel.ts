@@ -12,7 +12,7 @@ import { EXACT_KNOB, HALF_KNOB, knob } from '../knobs/catalog';
 import { modelInfo } from '../runtime/mpxrun';
 import { sha256 } from './tuningData';
 import { DiskCache } from './cache';
-import { layerSlots } from './knobSpace';
+import { followerKnob } from './knobSpace';
 import { runChoices } from './runner';
 
 export interface CostModel {
@@ -27,8 +27,8 @@ export function nominalCostModel(layers: readonly LayerInfo[]): CostModel {
   return {
     source: 'nominal',
     fixed: 0,
-    layers: layers.map((l) => Object.fromEntries(l.knobs.map((k) => [k, layerSlots(l, k).reduce(
-      (sum, s, i) => sum + l.slots[i].flops / knob(s.knob).nominalSpeedup, 0)]))),
+    layers: layers.map((l) => Object.fromEntries(l.knobs.map((k) => [k, l.slots.reduce(
+      (sum, s, i) => sum + s.flops / knob(i === 0 ? k : followerKnob(k)).nominalSpeedup, 0)]))),
   };
 }
 

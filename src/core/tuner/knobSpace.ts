@@ -7,10 +7,15 @@ import { LayerInfo } from '../compile';
 import { EXACT_KNOB, HALF_KNOB, knob } from '../knobs/catalog';
 import { Configuration, ConfigurationFile, SlotKnob, formatHpvm } from '../knobs/configuration';
 
-/** The slots of one layer when its main op takes `main`. */
+/** The knob of a layer's other slots when its main op takes `main`. */
+export const followerKnob = (main: number): number => (knob(main).half ? HALF_KNOB : EXACT_KNOB);
+
+/** The slots of one layer when its main op takes `main` (an int8 knob with the layer's calibrated quantisation). */
 export function layerSlots(layer: LayerInfo, main: number): SlotKnob[] {
-  const rest = knob(main).half ? HALF_KNOB : EXACT_KNOB;
-  return layer.slots.map((s, i) => ({ op: s.op, knob: i === 0 ? main : rest }));
+  const k = knob(main);
+  const rest = followerKnob(main);
+  if (k.int8 && !layer.quant) throw new Error(`layer ${layer.index} (${layer.name}) takes int8 knob ${main} without a calibrated input quantisation.`);
+  return layer.slots.map((s, i) => (i === 0 && k.int8 ? { op: s.op, knob: main, quant: layer.quant } : { op: s.op, knob: i === 0 ? main : rest }));
 }
 
 /** One knob per layer → the configuration's slot knobs, layer 1 first. */

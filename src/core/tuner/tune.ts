@@ -6,6 +6,7 @@
  * processes, and a cancelled tuning still writes (atomically) every configuration validated until then.
  */
 import * as os from 'node:os';
+import { LayerInfo } from '../compile';
 import { EXACT_KNOB } from '../knobs/catalog';
 import {
   CONFIGURATION_SET_FORMAT, ConfigurationRecord, ConfigurationSet, toHpvm, writeConfigurationSet,
@@ -15,6 +16,7 @@ import { writeFileAtomic } from '../fsutil';
 import { DiskCache, defaultCacheDir } from './cache';
 import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
 import { empiricalSearch } from './empiricalSearch';
+import { calibrateInt8 } from './int8Calibration';
 import { choiceKey, configurationLayers, exactChoice } from './knobSpace';
 import { notFaster } from '../stats/intervals';
 import { paretoFront, thinFront } from './pareto';
@@ -122,7 +124,7 @@ export async function tune(
   if (signal?.aborted) throw abortError();
   report('prepare', 0, 1);
   const data = prepareTuningData(o);
-  const layers = data.model.layers;
+  let layers = data.model.layers;
   stats.layers = layers.length;
   const threshold = o.qosThreshold ?? 3;
   const threads = o.threads ?? 1;
@@ -136,6 +138,7 @@ export async function tune(
     report('prepare', 1, 1);
     const cache = new DiskCache(o.cacheDir ?? defaultCacheDir());
     report('calibrate', 0, 1);
+    layers = await calibrateInt8(layers, { mpxm: data.mpxmPath, set: data.tune, modelSha256: data.modelSha256, batch: runner.batch, cache, signal });
     let costs: CostModel;
     if (o.costModel === 'nominal') {
       costs = nominalCostModel(layers);
@@ -233,12 +236,12 @@ export async function tune(
       });
     }
     checkAbort();
-    const set = writeResults(o, data, front, exact, false);
+    const set = writeResults(o, data, layers, front, exact, false);
     report('write', 1, 1);
     return { set, validated: [...validated.values()], cancelled: false, stats };
   } catch (e) {
     if (!isAbort(e) || validated.size === 0) throw e;
-    const set = writeResults(o, data, frontier([...validated.values()], threshold), exact, true);
+    const set = writeResults(o, data, layers, frontier([...validated.values()], threshold), exact, true);
     report('write', 1, 1);
     return { set, validated: [...validated.values()], cancelled: true, stats };
   } finally {
@@ -277,9 +280,9 @@ function frontier(points: ValidatedPoint[], threshold: number): ValidatedPoint[]
 }
 
 function writeResults(
-  o: TuneOptions, data: TuningData, front: ValidatedPoint[], exact: { tune?: Measured; test?: Measured }, partial: boolean,
+  o: TuneOptions, data: TuningData, layers: readonly LayerInfo[], front: ValidatedPoint[], exact: { tune?: Measured; test?: Measured },
+  partial: boolean,
 ): ConfigurationSet {
-  const layers = data.model.layers;
   const exactTune = exact.tune!;
   const record = (name: string, choice: number[], tune: Measured, test?: Measured, predicted?: Candidate): ConfigurationRecord => {
     const qosLoss = exactTune.accuracy - tune.accuracy;

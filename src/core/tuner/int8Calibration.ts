@@ -1,0 +1,46 @@
+/**
+ * Calibration of the int8 knobs: the exact model runs over the tuning set and each convolution's input range
+ * gives the quantisation its int8 knobs take (`mpxrun calibrate`, native-runtime/FORMAT.md). The result is
+ * cached per model and data like the single-knob profiles, so that every configuration of a tuning, and a
+ * tuning run again, carries the same scales: host, device and app then compute the same values.
+ */
+import { LayerInfo } from '../compile';
+import { knob } from '../knobs/catalog';
+import { Quant, parseQuant } from '../knobs/configuration';
+import { calibrateModel } from '../runtime/mpxrun';
+import { DiskCache } from './cache';
+import { SampleSet } from './tuningData';
+
+/** Samples enough for the extremes of the activations; more changes the scales little and costs a pass. */
+export const CALIBRATION_SAMPLES = 1000;
+
+export interface Int8CalibrationOptions {
+  mpxm: string;
+  set: SampleSet;
+  modelSha256: string;
+  batch: number;
+  cache: DiskCache;
+  signal?: AbortSignal;
+}
+
+/** The layers with their calibrated quantisation; a layer without one (no input seen) loses its int8 knobs. */
+export async function calibrateInt8(layers: readonly LayerInfo[], o: Int8CalibrationOptions): Promise<LayerInfo[]> {
+  if (!layers.some((l) => l.knobs.some((k) => knob(k).int8))) return [...layers];
+  const samples = Math.min(o.set.samples, CALIBRATION_SAMPLES);
+  const key = `int8-1-${o.modelSha256.slice(0, 16)}-${o.set.sha256.slice(0, 16)}-${samples}.json`;
+  let byLayer = o.cache.readJson<Record<number, Quant>>(key);
+  if (!byLayer) {
+    const record = await calibrateModel(o.mpxm, o.set.inputPath, { limit: samples, batch: o.batch, signal: o.signal });
+    byLayer = {};
+    for (const l of record.layers) {
+      const quant = parseQuant(l.q);
+      if (typeof quant === 'string') throw new Error(`mpxrun calibrate, layer ${l.layer}: ${quant}.`);
+      byLayer[l.layer] = quant;
+    }
+    o.cache.writeJson(key, byLayer);
+  }
+  return layers.map((l) => {
+    const quant = byLayer![l.index];
+    return quant ? { ...l, quant } : { ...l, knobs: l.knobs.filter((k) => !knob(k).int8) };
+  });
+}
