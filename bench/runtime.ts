@@ -10,9 +10,13 @@
  * with one thread both engines infer on the calling thread only, so CPU time counts their work and not the
  * time a busy machine preempts them. A row holds the median of each side's runs and their ratio; the CPU is
  * named.
- * Knob families: per-op times against the exact run, in the same session. Writes bench/results/runtime.{json,md}.
+ * Knob families: per-op times against the exact run, in the same session (the int8 ones with the scales
+ * `mpxrun calibrate` finds on 1000 other images).
+ * int8 beside onnxruntime's int8: resnet20 quantised by onnxruntime's own tools (bench/ort_int8.py: static QDQ,
+ * per-channel weights, MinMax calibration on the same 1000 images), top-1 accuracy of both on 2000 images
+ * and speed alternated as above. Writes bench/results/runtime.{json,md}.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,9 +24,9 @@ import { compileModel } from '../src/core/compile';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { NdArray } from '../src/core/data/ndarray';
 import { preprocess } from '../src/core/data/preprocess';
-import { nominalSpeedup } from '../src/core/knobs/catalog';
-import { Configuration, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
-import { Interval, runModel } from '../src/core/runtime/mpxrun';
+import { knob as knobOf, nominalSpeedup } from '../src/core/knobs/catalog';
+import { Configuration, Quant, exactConfiguration, formatHpvm, parseQuant } from '../src/core/knobs/configuration';
+import { Interval, calibrateModel, runModel } from '../src/core/runtime/mpxrun';
 import { writeFileAtomic } from '../src/core/fsutil';
 
 const shared = path.resolve(__dirname, '../../../shared');
@@ -30,22 +34,31 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 interface Case { model: string; file: string; input: NdArray<Float32Array>; samples: number }
 
+/** Rows [from, from + n) of an array. */
+const rows = (a: NdArray, from: number, n: number): NdArray => {
+  const per = a.data.length / a.shape[0];
+  return { ...a, shape: [n, ...a.shape.slice(1)], data: a.data.slice(from * per, (from + n) * per) } as NdArray;
+};
+const cifar = (from: number, n: number) => preprocess(rows(readNpy(path.join(shared, 'datasets/cifar10/test_x.npy')), from, n), {
+  nhwc: true, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+});
+
 function loadCases(): Case[] {
   const har = readNpy(path.join(shared, 'datasets/uci-har/test_x.npy'));
-  const cifar = readNpy(path.join(shared, 'datasets/cifar10/test_x.npy'));
-  const take = (a: NdArray, n: number): NdArray => {
-    const per = a.data.length / a.shape[0];
-    return { ...a, shape: [n, ...a.shape.slice(1)], data: a.data.slice(0, n * per) } as NdArray;
-  };
   return [
-    { model: 'har-cnn', file: 'models/har-cnn.onnx', input: preprocess(take(har, 256), { standardize: true }), samples: 256 },
-    {
-      model: 'resnet20', file: 'models/resnet20_cifar10.onnx', samples: 128,
-      input: preprocess(take(cifar, 128), {
-        nhwc: true, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
-      }),
-    },
+    { model: 'har-cnn', file: 'models/har-cnn.onnx', input: preprocess(rows(har, 0, 256), { standardize: true }), samples: 256 },
+    { model: 'resnet20', file: 'models/resnet20_cifar10.onnx', samples: 128, input: cifar(0, 128) },
   ];
+}
+
+/** The int8 calibration images (the last 1000 of the test file) and the accuracy images (the first 2000). */
+function int8Data(work: string): { calib: string; evaluate: string; labels: string } {
+  const files = { calib: path.join(work, 'calib.npy'), evaluate: path.join(work, 'eval.npy'), labels: path.join(work, 'labels.npy') };
+  writeNpy(files.calib, cifar(9000, 1000));
+  writeNpy(files.evaluate, cifar(0, 2000));
+  const y = readNpy(path.join(shared, 'datasets/cifar10/test_y.npy'));
+  writeNpy(files.labels, { dtype: 'int32', shape: [2000], data: Int32Array.from(y.data.slice(0, 2000), Number) } as NdArray);
+  return files;
 }
 
 const median = (v: number[]) => {
@@ -100,6 +113,7 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-bench-'));
   const latency: Record<string, unknown>[] = [];
   const knobRows: Record<string, unknown>[] = [];
+  const int8Rows: Record<string, unknown>[] = [];
   let onnxruntime = '';
   let kernels = '';
   try {
@@ -140,7 +154,12 @@ async function main(): Promise<void> {
         latency.push(row);
         console.log(JSON.stringify(row));
       }
-      if (c.model === 'resnet20') knobRows.push(...(await knobFamilies(compiled, mpxm, input, work)));
+      if (c.model === 'resnet20') {
+        const data = int8Data(work);
+        const quant = await calibration(mpxm, data.calib);
+        knobRows.push(...(await knobFamilies(compiled, mpxm, input, work, quant)));
+        int8Rows.push(...(await int8AgainstOnnxruntime(compiled, mpxm, onnxFile, input, work, data, quant, exe, lib)));
+      }
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -150,30 +169,45 @@ async function main(): Promise<void> {
     date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, rounds: ROUNDS,
     loadAverage, onnxruntime, kernels,
   };
-  writeFileAtomic(path.join(out, 'runtime.json'), JSON.stringify({ meta, latency, knobs: knobRows }, null, 2) + '\n');
-  writeFileAtomic(path.join(out, 'runtime.md'), markdown(meta, latency, knobRows));
-  console.log('\n' + markdown(meta, latency, knobRows));
+  const results = { meta, latency, knobs: knobRows, int8: int8Rows };
+  writeFileAtomic(path.join(out, 'runtime.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileAtomic(path.join(out, 'runtime.md'), markdown(results));
+  console.log('\n' + markdown(results));
 }
 
 const FAMILIES: [string, number][] = [
   ['fp16', 12], ['perf rows s2', 123], ['perf cols s2', 121], ['perf rows s3', 128], ['samp s2', 231],
-  ['samp s3', 233], ['perf_fp16 rows s2', 153], ['samp_fp16 s2', 261],
+  ['samp s3', 233], ['perf_fp16 rows s2', 153], ['samp_fp16 s2', 261], ['int8', 311], ['perf_int8 rows s2', 323],
+  ['perf_int8 cols s2', 321], ['samp_int8 s2', 341],
 ];
+
+/** Per layer (1-based index), the quantisation `mpxrun calibrate` finds for its int8 knobs. */
+async function calibration(mpxm: string, calib: string): Promise<Map<number, Quant>> {
+  const record = await calibrateModel(mpxm, calib, { batch: 32 });
+  return new Map(record.layers.map((l) => [l.layer, parseQuant(l.q) as Quant]));
+}
+
+/** A configuration whose convolutions all take `knob` where it applies (with their calibrated quantisation). */
+function everyConvolution(compiled: ReturnType<typeof compileModel>, name: string, knob: number, quant: Map<number, Quant>): Configuration {
+  const c = exactConfiguration(compiled.layers.map((l) => l.slots.map((s) => s.op)));
+  c.name = name.replace(/\s+/g, '_');
+  compiled.layers.forEach((l, i) => {
+    if ((l.op === 'conv' || l.op === 'group_conv') && l.knobs.includes(knob)) {
+      c.layers[i][0] = knobOf(knob).int8 ? { op: l.slots[0].op, knob, quant: quant.get(l.index)! } : { op: l.slots[0].op, knob };
+    }
+  });
+  return c;
+}
 
 /** Every convolution takes the family's knob at once; per-op times against the exact run give per-layer speedups. */
 async function knobFamilies(
-  compiled: ReturnType<typeof compileModel>, mpxm: string, input: string, work: string,
+  compiled: ReturnType<typeof compileModel>, mpxm: string, input: string, work: string, quant: Map<number, Quant>,
 ): Promise<Record<string, unknown>[]> {
   const convs = compiled.layers.filter((l) => l.op === 'conv' || l.op === 'group_conv');
-  const configs: Configuration[] = [exactConfiguration(compiled.layers.map((l) => l.slots.map((s) => s.op)))];
-  for (const [name, knob] of FAMILIES) {
-    const c = exactConfiguration(compiled.layers.map((l) => l.slots.map((s) => s.op)));
-    c.name = name.replace(/\s+/g, '_');
-    compiled.layers.forEach((l, i) => {
-      if ((l.op === 'conv' || l.op === 'group_conv') && l.knobs.includes(knob)) c.layers[i][0].knob = knob;
-    });
-    configs.push(c);
-  }
+  const configs: Configuration[] = [
+    exactConfiguration(compiled.layers.map((l) => l.slots.map((s) => s.op))),
+    ...FAMILIES.map(([name, knob]) => everyConvolution(compiled, name, knob, quant)),
+  ];
   const file = path.join(work, 'families.txt');
   fs.writeFileSync(file, formatHpvm({ baselineTime: 0, configurations: configs }));
   const opMs = async (index: number) => {
@@ -188,15 +222,16 @@ async function knobFamilies(
   const rows: Record<string, unknown>[] = [];
   for (let f = 0; f < FAMILIES.length; f++) {
     const timed = await opMs(f + 1);
-    const ratios: number[] = [];
+    const speedups: number[] = [];
     for (const l of convs) {
-      if (!l.knobs.includes(FAMILIES[f][1])) continue;
-      ratios.push(exact(l.name) / timed(l.name) / nominalSpeedup(FAMILIES[f][1]));
+      if (l.knobs.includes(FAMILIES[f][1])) speedups.push(exact(l.name) / timed(l.name));
     }
+    const nominal = nominalSpeedup(FAMILIES[f][1]);
     const row = {
-      family: FAMILIES[f][0], knob: FAMILIES[f][1], nominal: nominalSpeedup(FAMILIES[f][1]), layers: ratios.length,
-      meanMeasuredOverNominal: ratios.reduce((a, b) => a + b, 0) / ratios.length,
-      minMeasuredOverNominal: Math.min(...ratios),
+      family: FAMILIES[f][0], knob: FAMILIES[f][1], nominal, layers: speedups.length,
+      meanSpeedup: speedups.reduce((a, b) => a + b, 0) / speedups.length, minSpeedup: Math.min(...speedups),
+      meanMeasuredOverNominal: speedups.reduce((a, b) => a + b, 0) / speedups.length / nominal,
+      minMeasuredOverNominal: Math.min(...speedups) / nominal,
     };
     rows.push(row);
     console.log(JSON.stringify(row));
@@ -204,7 +239,45 @@ async function knobFamilies(
   return rows;
 }
 
-function markdown(meta: Record<string, unknown>, latency: Record<string, unknown>[], knobs: Record<string, unknown>[]): string {
+/**
+ * resnet20 in int8 on every convolution, ours against onnxruntime's QDQ model (bench/ort_int8.py, run in the
+ * Python environment of toolchain/python-env.sh): accuracy on the evaluation images, then speed alternated.
+ */
+async function int8AgainstOnnxruntime(
+  compiled: ReturnType<typeof compileModel>, mpxm: string, onnxFile: string, input: string, work: string,
+  data: { calib: string; evaluate: string; labels: string }, quant: Map<number, Quant>, exe: string, lib: string,
+): Promise<Record<string, unknown>[]> {
+  const python = execFileSync('bash', [path.resolve(__dirname, '../../toolchain/python-env.sh')], { encoding: 'utf8' }).trim();
+  const qdq = path.join(work, 'resnet20.qdq.onnx');
+  const ort = JSON.parse(execFileSync(python, [path.resolve(__dirname, '../../bench/ort_int8.py'), onnxFile, data.calib, data.evaluate, data.labels, qdq], {
+    encoding: 'utf8', maxBuffer: 1 << 24,
+  }).trim().split('\n').pop()!) as { onnxruntime: string; fp32Accuracy: number; int8Accuracy: number };
+  const configs = path.join(work, 'int8.txt');
+  const exact = exactConfiguration(compiled.layers.map((l) => l.slots.map((s) => s.op)));
+  fs.writeFileSync(configs, formatHpvm({ baselineTime: 0, configurations: [exact, everyConvolution(compiled, 'int8', 311, quant)] }));
+  const accuracy = async (config: number) => (await runModel(mpxm, data.evaluate, { labels: data.labels, configs, config, batch: 32, timing: false })).accuracy!;
+  const accuracies = { onnxruntimeFp32Accuracy: ort.fp32Accuracy, onnxruntimeInt8Accuracy: ort.int8Accuracy, mobiproxFp32Accuracy: await accuracy(0), mobiproxInt8Accuracy: await accuracy(1) };
+  const rows: Record<string, unknown>[] = [];
+  for (const batch of [1, 32]) {
+    const ortRuns: number[] = [];
+    const ours: number[] = [];
+    const runOrt = async () => ortRuns.push((await ortbench(exe, lib, qdq, input, batch, 128)).cpuMsPerSample.estimate);
+    const runOurs = async () => ours.push((await runModel(mpxm, input, { configs, config: 1, threads: 1, batch, limit: 128, timing: true })).timing!.cpuMsPerSample.estimate);
+    for (let r = 0; r < ROUNDS; r++) {
+      if (r % 2 === 0) { await runOrt(); await runOurs(); } else { await runOurs(); await runOrt(); }
+    }
+    const row = {
+      model: 'resnet20', batch, threads: 1, onnxruntimePython: ort.onnxruntime, ...accuracies,
+      onnxruntimeInt8CpuMsPerSample: median(ortRuns), mobiproxInt8CpuMsPerSample: median(ours), ratio: median(ours) / median(ortRuns),
+    };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+  return rows;
+}
+
+function markdown(results: { meta: Record<string, unknown>; latency: Record<string, unknown>[]; knobs: Record<string, unknown>[]; int8: Record<string, unknown>[] }): string {
+  const { meta, latency, knobs, int8 } = results;
   const f = (v: unknown, d = 4) => (typeof v === 'number' ? v.toFixed(d) : String(v));
   const lines = [
     `# Runtime benchmark (${meta.date}, ${meta.cpus} × ${meta.cpu}, median of ${meta.rounds} interleaved rounds)`,
@@ -224,9 +297,23 @@ function markdown(meta: Record<string, unknown>, latency: Record<string, unknown
     '',
     '## resnet20: measured per-layer speedup over the cost model (1 thread, batch 32)',
     '',
-    '| knob family | id | nominal | conv layers | mean measured/nominal | min measured/nominal |',
+    'Speedup of each convolution layer over its exact time (per-op CPU times, median of the rounds).',
+    '',
+    '| knob family | id | nominal | conv layers | mean speedup | min speedup | mean measured/nominal | min measured/nominal |',
+    '|---|---|---|---|---|---|---|---|',
+    ...knobs.map((r) => `| ${r.family} | ${r.knob} | ${f(r.nominal, 2)} | ${r.layers} | ${f(r.meanSpeedup, 2)} | ${f(r.minSpeedup, 2)}`
+      + ` | ${f(r.meanMeasuredOverNominal, 3)} | ${f(r.minMeasuredOverNominal, 3)} |`),
+    '',
+    '## resnet20 int8 beside onnxruntime\'s int8 (1 thread)',
+    '',
+    'Mobiprox: knob 311 on every convolution, scales from `mpxrun calibrate` on images 9000–9999 of the CIFAR-10 test'
+      + ' file. onnxruntime: `quantize_static` (QDQ, per-channel int8 weights, uint8 activations, MinMax) on the same'
+      + ` images (onnxruntime ${int8[0]?.onnxruntimePython ?? '?'} for Python), timed through the C API as above. Accuracy: top-1 on images 0–1999.`,
+    '',
+    '| batch | onnxruntime fp32 / int8 accuracy % | Mobiprox fp32 / int8 accuracy % | onnxruntime int8 CPU ms/sample | Mobiprox int8 CPU ms/sample | ratio |',
     '|---|---|---|---|---|---|',
-    ...knobs.map((r) => `| ${r.family} | ${r.knob} | ${f(r.nominal, 2)} | ${r.layers} | ${f(r.meanMeasuredOverNominal, 3)} | ${f(r.minMeasuredOverNominal, 3)} |`),
+    ...int8.map((r) => `| ${r.batch} | ${f(r.onnxruntimeFp32Accuracy, 2)} / ${f(r.onnxruntimeInt8Accuracy, 2)} | ${f(r.mobiproxFp32Accuracy, 2)}`
+      + ` / ${f(r.mobiproxInt8Accuracy, 2)} | ${f(r.onnxruntimeInt8CpuMsPerSample)} | ${f(r.mobiproxInt8CpuMsPerSample)} | ${f(r.ratio, 3)} |`),
     '',
   ];
   return lines.join('\n');

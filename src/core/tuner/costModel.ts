@@ -63,13 +63,15 @@ export interface CalibrationOptions {
  */
 export async function calibrateCostModel(o: CalibrationOptions): Promise<{ model: CostModel; cached: boolean }> {
   const rounds = o.rounds ?? CALIBRATION_ROUNDS;
-  const key = `cost3-${sha256(Buffer.from(JSON.stringify([o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples, rounds]))).slice(0, 24)}.json`;
+  const knobIds = [...new Set(o.layers.flatMap((l) => l.knobs))].filter((k) => k !== EXACT_KNOB).sort((a, b) => a - b);
+  // the knobs, with the int8 scales they run with, are part of what was timed
+  const timed = [o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples, rounds, knobIds, o.layers.map((l) => l.quant ?? null)];
+  const key = `cost4-${sha256(Buffer.from(JSON.stringify(timed))).slice(0, 24)}.json`;
   const hit = o.cache.readJson<CostModel>(key);
   if (hit && hit.layers?.length === o.layers.length) return { model: hit, cached: true };
 
   const opsOf = layerOps(await modelInfo(o.mpxm), o.layers.length);
   const inLayers = new Set(opsOf.flat());
-  const knobIds = [...new Set(o.layers.flatMap((l) => l.knobs))].filter((k) => k !== EXACT_KNOB).sort((a, b) => a - b);
   const choices = knobIds.map((k) => o.layers.map((l) => (l.knobs.includes(k) ? k : knob(k).half ? HALF_KNOB : EXACT_KNOB)));
   const exactMs: number[][] = o.layers.map(() => []);
   const knobMs: Record<number, number[]>[] = o.layers.map(() => ({}));
