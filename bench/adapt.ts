@@ -39,7 +39,8 @@ const THREADS = 1; // one thread: har-cnn is far too small for the pool to pay o
 function candidates(layers: LayerInfo[]): Configuration[] {
   const convs = layers.map((l, i) => (l.op === 'conv' ? i : -1)).filter((i) => i >= 0);
   const patterns = [convs, convs.slice(1), convs.slice(0, 2)];
-  const shared = layers[convs[0]].knobs.filter((k) => k !== EXACT_KNOB && convs.every((i) => layers[i].knobs.includes(k)));
+  // HPVM's knobs (the int8 ones would need a calibration first)
+  const shared = layers[convs[0]].knobs.filter((k) => k !== EXACT_KNOB && !knob(k).int8 && convs.every((i) => layers[i].knobs.includes(k)));
   const out: Configuration[] = [];
   for (const k of shared) {
     patterns.forEach((pattern, p) => {

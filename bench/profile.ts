@@ -19,7 +19,7 @@ import { profileOnDevice } from '../src/core/device/profile';
 import { startVirtualDevice } from '../src/core/device/virtual/virtualDevice';
 import { writeFileAtomic } from '../src/core/fsutil';
 import { prepareData } from '../src/core/runtime/prepare';
-import { knobConfigurations, profileSubject } from '../test/support/profileFixture';
+import { calibrated, knobConfigurations, profileSubject } from '../test/support/profileFixture';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONFIGURATIONS = 20;
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   const subject = profileSubject();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-bench-profile-'));
   const data = prepareData({ model: subject.model, input: subject.input, labels: subject.labels, preprocessing: subject.preprocessing });
-  const set = configurationSetFor(subject.model, data, knobConfigurations(data.model, CONFIGURATIONS));
+  const model = await calibrated(data.model, data.mpxmPath, data.inputPath);
+  const set = configurationSetFor(subject.model, data, knobConfigurations(model, CONFIGURATIONS));
   const adb = new AdbServer(adbBin, 15037 + (process.pid % 1000));
   await adb.start();
   const vd = await startVirtualDevice({ abi: 'x86_64', adb });

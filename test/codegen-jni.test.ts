@@ -1,6 +1,7 @@
 /**
  * The generated wrapper over the real native runtime: the host JNI library (build/host/libmobiprox_jni.so)
- * loaded from Java runs the project's HAR model exactly as mpxrun does, exact and approximated; and the
+ * loaded from Java runs the project's HAR model exactly as mpxrun does, exact, perforated and int8 (with the
+ * scales mpxrun calibrate found: the same values bit for bit); and the
  * bundle's CMakeLists builds libmobiprox.so for the host, which the bundle's own classes then load and run.
  */
 import { strict as assert } from 'node:assert';
@@ -12,9 +13,9 @@ import { writeBundle } from '../src/core/codegen/bundle';
 import { generateSources, writeSources } from '../src/core/codegen/generate';
 import { CompiledModel, compileModel } from '../src/core/compile';
 import { readNpy } from '../src/core/data/npy';
-import { Configuration, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
+import { Configuration, Quant, exactConfiguration, formatHpvm, parseQuant } from '../src/core/knobs/configuration';
 import { CONFIGURATION_SET_FORMAT } from '../src/core/knobs/configurationSet';
-import { runModel } from '../src/core/runtime/mpxrun';
+import { calibrateModel, runModel } from '../src/core/runtime/mpxrun';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 import { javaFiles, run, which } from './support/jvm';
 import { requireTools, unavailable } from './support/requirements';
@@ -23,6 +24,8 @@ const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
 const INPUT = path.join(REPO_ROOT, 'media/data/har-test-x.npy');
 const JNI_LIBRARY = path.join(REPO_ROOT, 'build/host/libmobiprox_jni.so');
 const SAMPLES = 64;
+/** Exact, perforated, int8. */
+const CONFIGS = [0, 1, 2];
 
 /** Runs every configuration over raw float32 input, one sample per inference, and writes raw float32 outputs. */
 const RUNNER = `
@@ -78,19 +81,26 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
       confidence: [{ mean: 0.9, correct: 0.95, wrong: null }],
       layers: model.layers.map((l) => l.slots.map((s, j) => ({ op: s.op, knob: j === 0 && l.op === 'conv' ? 121 : 11 }))),
     };
-    configsText = formatHpvm({ baselineTime: 0, configurations: [exactConfiguration(slots), perforated] });
+    const calibration = await calibrateModel(path.join(dir, 'har.mpxm'), INPUT, { limit: 256 });
+    const quant = new Map(calibration.layers.map((l) => [l.layer, parseQuant(l.q) as Quant]));
+    const int8: Configuration = {
+      ...exactConfiguration(slots), name: 'int8',
+      layers: model.layers.map((l) => l.slots.map((s, j) => (j === 0 && quant.has(l.index) ? { op: s.op, knob: 311, quant: quant.get(l.index) } : { op: s.op, knob: 11 }))),
+    };
+    configsText = formatHpvm({ baselineTime: 0, configurations: [exactConfiguration(slots), perforated, int8] });
     fs.writeFileSync(path.join(dir, 'configs.txt'), configsText);
     const x = readNpy(INPUT);
     const per = x.data.length / x.shape[0];
     inputRaw = path.join(dir, 'input.f32');
     fs.writeFileSync(inputRaw, Buffer.from((x.data as Float32Array).slice(0, SAMPLES * per).buffer));
     expected = [];
-    for (const k of [0, 1]) {
+    for (const k of CONFIGS) {
       const out = path.join(dir, `mpxrun-${k}.npy`);
       await runModel(path.join(dir, 'har.mpxm'), INPUT, { configs: path.join(dir, 'configs.txt'), config: k, limit: SAMPLES, batch: 1, threads: 1, saveOutputs: out });
       expected.push(readNpy(out).data as Float32Array);
     }
     assert.notDeepEqual(expected[0], expected[1], 'the perforated configuration must change the outputs for this test to mean anything');
+    assert.notDeepEqual(expected[0], expected[2], 'so must the int8 one');
   });
 
   after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
@@ -101,11 +111,11 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
   }
 
   function check(outputs: string, stdout: string): void {
-    assert.equal(stdout.trim(), '2 perf');
+    assert.equal(stdout.trim(), `${CONFIGS.length} perf`);
     const got = new Float32Array(new Uint8Array(fs.readFileSync(outputs)).buffer);
     const n = expected[0].length;
-    assert.equal(got.length, 2 * n);
-    [0, 1].forEach((k) => assert.deepEqual(got.subarray(k * n, (k + 1) * n), expected[k], `configuration ${k} differs from mpxrun`));
+    assert.equal(got.length, CONFIGS.length * n);
+    CONFIGS.forEach((k) => assert.deepEqual(got.subarray(k * n, (k + 1) * n), expected[k], `configuration ${k} differs from mpxrun`));
   }
 
   it('the generated Java wrapper over build/host/libmobiprox_jni.so gives mpxrun\'s outputs, bit for bit', () => {

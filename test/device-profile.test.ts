@@ -19,11 +19,11 @@ import { Configuration, parseHpvm } from '../src/core/knobs/configuration';
 import { readConfigurationSet } from '../src/core/knobs/configurationSet';
 import { toNumbers } from '../src/core/data/ndarray';
 import { readNpy } from '../src/core/data/npy';
-import { ProfileRecord, runModel } from '../src/core/runtime/mpxrun';
+import { ProfileRecord, locateMpxrun, runModel } from '../src/core/runtime/mpxrun';
 import { PreparedData, prepareData } from '../src/core/runtime/prepare';
 import { CliResult, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
 import { requireTools } from './support/requirements';
-import { hpvmText, knobConfigurations, profileSubject } from './support/profileFixture';
+import { calibrated, hpvmText, knobConfigurations, profileSubject } from './support/profileFixture';
 
 const DRIVER = path.join(__dirname, '../src/cli/main.js');
 const subject = profileSubject();
@@ -108,7 +108,7 @@ describe('profiling on the virtual device', function () {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-profile-test-'));
     adb = await privateAdbServer();
     data = prepareData({ model: subject.model, input: subject.input, labels: subject.labels, limit: 600, preprocessing: subject.preprocessing });
-    configs = knobConfigurations(data.model, 5);
+    configs = knobConfigurations(await calibrated(data.model, data.mpxmPath, data.inputPath), 5);
     configsFile = path.join(work, 'five configurations.txt');
     fs.writeFileSync(configsFile, hpvmText(configs));
     expected = await hostAccuracies(data, configsFile, configs.length);
@@ -157,6 +157,19 @@ describe('profiling on the virtual device', function () {
     }
     assert.equal(set.configurations[0].device!.speedup, 1);
     assert.equal(set.profiledOn?.limit, 600);
+
+    // The int8 configuration (the last, with the host's calibration) gives the host's outputs bit for bit from
+    // the runtime the device ran: same scales, same integer sums, same float steps.
+    const int8 = configs.length - 1;
+    assert.equal(configs[int8].layers.flat().filter((s) => s.knob === 311).length > 0, true);
+    const outputs = (binary: string) => {
+      const file = path.join(work, `int8-${path.basename(binary)}.npy`);
+      const r = spawnSync(binary, ['run', data.mpxmPath, '--input', data.inputPath, '--configs', configsFile, '--config', String(int8),
+        '--batch', '16', '--timed', 'none', '--save-outputs', file], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return readNpy(file).data;
+    };
+    assert.deepEqual(outputs(runtimePath('x86_64')), outputs(locateMpxrun()));
 
     // Profiled with --limit 600: simulate on the same labels file replays those 600 samples, and says so.
     const sim = await cli(['simulate', '--profile', out, '--labels', subject.labels, '--strategy', 'fixed', '--json']);

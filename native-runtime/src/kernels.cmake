@@ -15,6 +15,8 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/dense.c
     ${MPX_KERNEL_DIR}/pool.c)
 
+# The int8 kernels promise the same values on every CPU (conv_int8.h): no contraction, whatever the C mode.
+set_source_files_properties(${MPX_KERNEL_DIR}/conv_int8.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 # The micro-kernels are written for fused multiply-add; ISO C modes otherwise forbid contracting
 # a*b+c. The AVX2 and AVX-512 kernels are chosen at run time, so only their own files are built for them.
 set_source_files_properties(${MPX_KERNEL_DIR}/gemm.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=fast")
@@ -22,5 +24,5 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
   set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx512.c PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx2;-mfma")
   set_source_files_properties(${MPX_KERNEL_DIR}/conv_int8_vnni.c PROPERTIES COMPILE_OPTIONS
-                              "-mavx512f;-mavx512bw;-mavx512vnni")
+                              "-mavx512f;-mavx512bw;-mavx512vnni;-ffp-contract=off")
 endif()

@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompiledModel } from '../../src/core/compile';
-import { Configuration, exactConfiguration, formatHpvm } from '../../src/core/knobs/configuration';
+import { knob } from '../../src/core/knobs/catalog';
+import { Configuration, exactConfiguration, formatHpvm, parseQuant, Quant } from '../../src/core/knobs/configuration';
+import { calibrateModel } from '../../src/core/runtime/mpxrun';
 import { Preprocessing } from '../../src/core/data/preprocess';
 
 export interface ProfileSubject {
@@ -46,13 +48,25 @@ export function profileSubject(): ProfileSubject {
  * approximation knobs (perforation, sampling, their fp16 forms) with every other float op in fp16 on
  * odd configurations: distinct, deterministic, and covering the knob families.
  */
+/** The model with each convolution's int8 quantisation, calibrated by `mpxrun calibrate` on the input. */
+export async function calibrated(model: CompiledModel, mpxm: string, input: string): Promise<CompiledModel> {
+  const record = await calibrateModel(mpxm, input, { batch: 16 });
+  const byLayer = new Map(record.layers.map((l) => [l.layer, parseQuant(l.q) as Quant]));
+  return { ...model, layers: model.layers.map((l) => (byLayer.has(l.index) ? { ...l, quant: byLayer.get(l.index) } : l)) };
+}
+
+/**
+ * The exact configuration, then single knobs of HPVM's families on one layer each, alternately with fp16 on
+ * the other layers; the last one, when the model is calibrated, int8 on every convolution.
+ */
 export function knobConfigurations(model: CompiledModel, count: number): Configuration[] {
   const slots = model.layers.map((l) => l.slots.map((s) => s.op));
-  const approximable = model.layers.filter((l) => l.knobs.some((k) => k > 12));
+  const approximable = model.layers.filter((l) => l.knobs.some((k) => k > 12 && !knob(k).int8));
+  const int8 = model.layers.some((l) => l.quant);
   const configs: Configuration[] = [exactConfiguration(slots)];
-  for (let c = 1; c < count; c++) {
+  for (let c = 1; c < count - (int8 ? 1 : 0); c++) {
     const target = approximable[c % approximable.length];
-    const knobs = target.knobs.filter((k) => k > 12);
+    const knobs = target.knobs.filter((k) => k > 12 && !knob(k).int8);
     const choice = knobs[(c * 5) % knobs.length];
     const half = c % 2 === 1;
     configs.push({
@@ -60,6 +74,12 @@ export function knobConfigurations(model: CompiledModel, count: number): Configu
       layers: model.layers.map((l) =>
         l.slots.map((s, i) => ({ op: s.op, knob: l === target && i === 0 ? choice : half && l.knobs.includes(12) ? 12 : 11 })),
       ),
+    });
+  }
+  if (int8) {
+    configs.push({
+      name: `conf${count - 1}`, speedup: 1, energy: 1, accuracy: 0, qosLoss: 0,
+      layers: model.layers.map((l) => l.slots.map((s, i) => (i === 0 && l.quant ? { op: s.op, knob: 311, quant: l.quant } : { op: s.op, knob: 11 }))),
     });
   }
   return configs;

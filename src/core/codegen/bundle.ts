@@ -155,6 +155,8 @@ project(mobiprox_bundle C)
 
 set(CMAKE_C_STANDARD 11)
 set(CMAKE_C_STANDARD_REQUIRED ON)
+# ISO C, as the runtime's own build: GNU modes would contract a*b+c and change the last bits
+set(CMAKE_C_EXTENSIONS OFF)
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE Release)
 endif()
