@@ -1,6 +1,6 @@
 /* Cache-blocked single-precision GEMM over packed panels (BLIS-style loop nest) with a portable
- * register-blocked micro-kernel in GCC vector extensions (SSE2, NEON) and an AVX2+FMA kernel chosen at
- * run time on x86-64. */
+ * register-blocked micro-kernel in GCC vector extensions (SSE2, arm64 NEON), and the kernels chosen at run
+ * time: AVX2+FMA and AVX-512 on x86-64, NEON on ARM (gemm_neon.c). */
 #include "gemm.h"
 #include "kernels.h"
 
@@ -17,7 +17,7 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 #if defined(__aarch64__)
 #define PORTABLE_MR 8 /* 32 vector registers: 16 accumulators */
 #else
-#define PORTABLE_MR 4 /* 16 vector registers (SSE2, ARMv7 NEON) */
+#define PORTABLE_MR 4 /* 16 vector registers (SSE2; on ARMv7 GCC makes scalar VFP code of these vectors) */
 #endif
 #define PORTABLE_NR 8
 
@@ -115,16 +115,23 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
 static mpx_gemm_arch chosen_arch;
 static pthread_once_t arch_once = PTHREAD_ONCE_INIT;
 
+/* MPX_PORTABLE_KERNELS=1 keeps the portable kernels, so that tests cover them on every CPU */
+static int portable_forced(void)
+{
+    const char *portable = getenv("MPX_PORTABLE_KERNELS");
+    return portable && portable[0] == '1';
+}
+
 static void choose_arch(void)
 {
     mpx_conv_kernel_spec portable_conv = {PORTABLE_MR, PORTABLE_NR, 1, conv_kernel_portable};
     chosen_arch = (mpx_gemm_arch){"portable", PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
                                   portable_conv, portable_conv, {0, 0, 0, NULL}};
+    if (portable_forced())
+        return;
 #if defined(__x86_64__)
-    /* MPX_PORTABLE_KERNELS=1 keeps the portable kernels, so that tests cover them on x86-64 too */
-    const char *portable = getenv("MPX_PORTABLE_KERNELS");
     __builtin_cpu_init();
-    if (!(portable && portable[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         mpx_conv_kernel_spec avx2_conv = {MPX_AVX2_CMR, MPX_AVX2_CNR, 1, mpx_conv_kernel_avx2};
         chosen_arch = (mpx_gemm_arch){"avx2", MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
                                       avx2_conv, avx2_conv, {0, 0, 0, NULL}};
@@ -140,6 +147,19 @@ static void choose_arch(void)
         chosen_arch.conv_row = (mpx_conv_kernel_spec){MPX_AVX512_ROW_CMR, MPX_AVX512_ROW_CNR, MPX_AVX512_ROW_CMR,
                                                       mpx_conv_kernel_avx512_row};
     }
+#elif defined(__ARM_NEON)
+    /* NEON is part of both ABIs (arm64-v8a always, armeabi-v7a as Android requires since NDK r21 and as
+     * this build assumes), so the choice is the override alone */
+    mpx_conv_kernel_spec conv = {MPX_NEON_CMR, MPX_NEON_CNR, 1, mpx_conv_kernel_neon};
+#if defined(__aarch64__)
+    mpx_conv_kernel_spec wide = {MPX_NEON_WIDE_CMR, MPX_NEON_WIDE_CNR, 1, mpx_conv_kernel_neon_wide};
+#else
+    mpx_conv_kernel_spec wide = conv;
+#endif
+    mpx_conv_kernel_spec row = {MPX_NEON_ROW_CMR, MPX_NEON_ROW_CNR, MPX_NEON_ROW_CMR, mpx_conv_kernel_neon_row};
+    /* mc: 16 panels of A, at most 128 × 256 floats = 128 KiB, half of a phone core's smallest L2 */
+    chosen_arch = (mpx_gemm_arch){"neon", MPX_NEON_MR, MPX_NEON_NR, 16 * MPX_NEON_MR, mpx_micro_kernel_neon,
+                                  conv, wide, row};
 #endif
 }
 

@@ -37,7 +37,7 @@ typedef struct {
 } mpx_conv_kernel_spec;
 
 typedef struct {
-    const char *name; /* "avx512", "avx2" or "portable": reported beside every measurement */
+    const char *name; /* "avx512", "avx2", "neon" or "portable": reported beside every measurement */
     int mr, nr, mc; /* mc: rows of A per cache block, a multiple of mr */
     mpx_micro_kernel kernel;
     mpx_conv_kernel_spec conv;      /* any convolution */
@@ -69,6 +69,32 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
                                 const float *bias, int relu, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_ROW_CMR 16 /* one run */
 #define MPX_AVX512_ROW_CNR 16
+#endif
+
+#if defined(__ARM_NEON)
+void mpx_micro_kernel_neon(int kc, const float *a, const float *b, float *c, int ldc, int accumulate, int m, int n);
+void mpx_conv_kernel_neon(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
+                          int relu, float *tile, float *out, size_t ldo);
+void mpx_conv_kernel_neon_row(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
+                              int relu, float *tile, float *out, size_t ldo);
+#define MPX_NEON_ROW_CMR 8 /* one run */
+#if defined(__aarch64__)
+#define MPX_NEON_MR 8
+#define MPX_NEON_NR 12
+#define MPX_NEON_CMR 8
+#define MPX_NEON_CNR 8
+void mpx_conv_kernel_neon_wide(int K, const int *off, const float *const *pixel, const float *w,
+                               const float *bias, int relu, float *tile, float *out, size_t ldo);
+#define MPX_NEON_WIDE_CMR 6
+#define MPX_NEON_WIDE_CNR 16
+#define MPX_NEON_ROW_CNR 8
+#else
+#define MPX_NEON_MR 4
+#define MPX_NEON_NR 8
+#define MPX_NEON_CMR 4
+#define MPX_NEON_CNR 8
+#define MPX_NEON_ROW_CNR 4
+#endif
 #endif
 
 static inline int mpx_round_up(int x, int to)

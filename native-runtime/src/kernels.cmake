@@ -8,6 +8,7 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/gemm.c
     ${MPX_KERNEL_DIR}/gemm_avx2.c
     ${MPX_KERNEL_DIR}/gemm_avx512.c
+    ${MPX_KERNEL_DIR}/gemm_neon.c
     ${MPX_KERNEL_DIR}/knob.c
     ${MPX_KERNEL_DIR}/conv.c
     ${MPX_KERNEL_DIR}/conv_int8.c
