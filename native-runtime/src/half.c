@@ -1,9 +1,11 @@
 /* IEEE binary16 rounding through bit manipulation, so that every platform (with or without a native
- * half type) produces the numbers an ARMv8.2 FP16 unit would. */
+ * half type) produces the numbers an ARMv8.2 FP16 unit would; ARM builds convert in hardware instead
+ * (half.h, half_neon.c). */
 #include "half.h"
 
 #include "kernels.h"
 
+#if !MPX_HALF_HW /* else half_neon.c */
 /* Eight lanes: plain SSE2/NEON builds split them in two, and on x86-64 the functions below are also
  * compiled for AVX2 and chosen at load time. */
 typedef float v8f __attribute__((vector_size(32)));
@@ -64,6 +66,8 @@ MPX_MULTIVERSION void mpx_half_bias_relu(float *v, size_t n, float b, int round_
         v[i] = relu && !(x > 0.0f) ? 0.0f : x;
     }
 }
+
+#endif
 
 float mpx_round_half(float x)
 {
