@@ -43,7 +43,7 @@ struct mpx_conv_plan {
     int fused;              /* GEMM path whose bias and relu the kernel applies as it stores (float32, exact) */
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
-    int deint;              /* column perforation of stride 2 on the row kernel: each padded row holds its even
+    int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input from a window's first element */
     int n_pixels;           /* computed outputs, n_rows · n_cols */
@@ -176,7 +176,7 @@ static const mpx_conv_kernel_spec *choose_kernel(const mpx_conv_plan *p)
     const mpx_conv_kernel_spec *row = &arch->conv_row, *wide = &arch->conv_wide;
     if (row->kernel && p->s.stride_w == 1 && p->n_cols == p->s.Wo && p->s.Wo % row->lanes == 0)
         return row;
-    if (p->deint)
+    if (p->deint && !p->mode.knob.int8)
         return row;
     if (wide->kernel && p->Mg >= wide->cnr &&
         mpx_round_up(p->Mg, wide->cnr) == mpx_round_up(p->Mg, arch->conv.cnr))
@@ -222,8 +222,8 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     /* column perforation of stride 2 computes every other column, all of one parity: consecutive in a
      * padded row split into its even and odd columns (float32 input only: the binary16 copy keeps rows) */
     const mpx_conv_kernel_spec *row_kernel = &mpx_gemm_arch_get()->conv_row;
-    p->deint = !p->direct && row_kernel->kernel && cx == 2 && !k->half && !k->int8 && shape->stride_w == 1 &&
-               p->n_cols % row_kernel->lanes == 0;
+    p->deint = !p->direct && cx == 2 && !k->half && shape->stride_w == 1 &&
+               (k->int8 || (row_kernel->kernel && p->n_cols % row_kernel->lanes == 0));
     p->kernel = choose_kernel(p);
     if (!k->int8 && prepare_weights(p, W) != 0)
         goto fail;
@@ -236,7 +236,7 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     }
     if (!p->direct && prepare_indirect(p) != 0)
         goto fail;
-    if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp)))
+    if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp, p->deint ? p->cols[0] : -1)))
         goto fail;
     p->compact = !p->direct && p->perforated;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&

@@ -11,6 +11,7 @@ struct mpx_conv_int8 {
     mpx_conv_shape s;
     mpx_quant quant;
     int Cg, Mg, Hp, Wp;
+    int deint, first;   /* padded rows split into even and odd columns, from computed column `first` */
     int slot_groups;    /* words per padded pixel: channels grouped by residue, four to a word */
     int *slot_channel;  /* [slot_groups · 4]: the channel within the group, or −1 (padding) */
     int groups;         /* kernel steps: (slot group, kernel position) pairs the knob keeps */
@@ -65,8 +66,12 @@ static int lay_out_steps(mpx_conv_int8 *q, const mpx_knob *k)
     q->groups = 0;
     for (int sg = 0; sg < q->slot_groups; sg++)
         for (int f = 0; f < area; f++)
-            if (!mpx_sampling_drops(k, area, q->slot_channel[sg * 4], f))
-                q->offsets[q->groups++] = (sg * q->Hp + f / s->kw * s->dil_h) * q->Wp + f % s->kw * s->dil_w;
+            if (!mpx_sampling_drops(k, area, q->slot_channel[sg * 4], f)) {
+                int u = f % s->kw * s->dil_w, column = u; /* u: the column from a window's first */
+                if (q->deint) /* computed column k reads padded column first + u + 2k: among its parity's */
+                    u += q->first, column = (u % 2 ? (q->Wp + 1) / 2 : 0) + u / 2;
+                q->offsets[q->groups++] = (sg * q->Hp + f / s->kw * s->dil_h) * q->Wp + column;
+            }
     return 0;
 }
 
@@ -115,7 +120,7 @@ static int quantize_weights(mpx_conv_int8 *q, const mpx_knob *k, const float *W)
 }
 
 mpx_conv_int8 *mpx_conv_int8_create(const mpx_conv_shape *s, const mpx_knob *knob, mpx_quant quant, const float *W,
-                                    int Hp, int Wp)
+                                    int Hp, int Wp, int deint_first)
 {
     mpx_conv_int8 *q = calloc(1, sizeof *q);
     if (!q)
@@ -126,6 +131,8 @@ mpx_conv_int8 *mpx_conv_int8_create(const mpx_conv_shape *s, const mpx_knob *kno
     q->Mg = s->M / s->group;
     q->Hp = Hp;
     q->Wp = Wp;
+    q->deint = deint_first >= 0;
+    q->first = deint_first;
     q->blocks = (q->Mg + MPX_INT8_CHANNELS - 1) / MPX_INT8_CHANNELS;
     if (lay_out_slots(q, knob) || lay_out_steps(q, knob) || quantize_weights(q, knob, W)) {
         mpx_conv_int8_destroy(q);
@@ -134,15 +141,42 @@ mpx_conv_int8 *mpx_conv_int8_create(const mpx_conv_shape *s, const mpx_knob *kno
     return q;
 }
 
-/* The quantised input, then the gathered pixels of one call, then a float tile for scattered outputs. */
+/* The quantised input, then the gathered pixels of one call, then a float tile for scattered outputs, then
+ * one quantised row before it is split into even and odd columns. */
 static size_t input_words(const mpx_conv_int8 *q)
 {
     return ((size_t)q->slot_groups * q->Hp * q->Wp + 15) & ~(size_t)15;
 }
 
+static size_t gathered_words(const mpx_conv_int8 *q)
+{
+    return (size_t)q->groups * MPX_INT8_PIXELS + MPX_INT8_PIXELS * MPX_INT8_CHANNELS;
+}
+
 size_t mpx_conv_int8_scratch_words(const mpx_conv_int8 *q)
 {
-    return input_words(q) + (size_t)q->groups * MPX_INT8_PIXELS + MPX_INT8_PIXELS * MPX_INT8_CHANNELS;
+    return input_words(q) + gathered_words(q) + (size_t)q->s.W;
+}
+
+/* ev[k] = row[2k], od[k] = row[2k + 1] for the n words of row, eight pairs at a time where the compiler has
+ * vector shuffles (a scalar loop over every word costs as much as the quantisation itself). */
+static void deinterleave(const uint32_t *row, int n, uint32_t *ev, uint32_t *od)
+{
+    int w = 0;
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+    typedef uint32_t v8u __attribute__((vector_size(32)));
+    for (; w + 16 <= n; w += 16) {
+        v8u a, b;
+        memcpy(&a, row + w, sizeof a);
+        memcpy(&b, row + w + 8, sizeof b);
+        v8u e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+        v8u o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+        memcpy(ev + w / 2, &e, sizeof e);
+        memcpy(od + w / 2, &o, sizeof o);
+    }
+#endif
+    for (; w < n; w++)
+        (w % 2 ? od : ev)[w / 2] = row[w];
 }
 
 void mpx_conv_int8_quantize(const mpx_conv_int8 *q, const float *x, uint32_t *scratch, int fresh)
@@ -156,15 +190,24 @@ void mpx_conv_int8_quantize(const mpx_conv_int8 *q, const float *x, uint32_t *sc
             scratch[i] = zero;
     }
     size_t plane = (size_t)s->H * s->W;
+    uint32_t *row = scratch + input_words(q) + gathered_words(q);
+    /* split rows: the row's even-indexed words go to the half of the left padding's parity */
+    int even = (q->Wp + 1) / 2, pl = s->pad_left;
+    int first = (pl % 2 ? even : 0) + pl / 2, second = (pl % 2 ? 0 : even) + (pl + 1) / 2;
     for (int sg = 0; sg < q->slot_groups; sg++) {
         const float *rows[4];
         for (int b = 0; b < 4; b++) {
             int c = q->slot_channel[sg * 4 + b];
             rows[b] = c < 0 ? NULL : x + c * plane;
         }
-        uint32_t *d = scratch + ((size_t)sg * q->Hp + s->pad_top) * q->Wp + s->pad_left;
+        uint32_t *d = scratch + ((size_t)sg * q->Hp + s->pad_top) * q->Wp;
         for (int h = 0; h < s->H; h++, d += q->Wp) {
-            arch->quantize(rows, s->W, inv, q->quant.zero, d);
+            if (q->deint) { /* padded column pc at pc / 2 among the even ones, or after them among the odd */
+                arch->quantize(rows, s->W, inv, q->quant.zero, row);
+                deinterleave(row, s->W, d + first, d + second);
+            } else {
+                arch->quantize(rows, s->W, inv, q->quant.zero, d + s->pad_left);
+            }
             for (int b = 0; b < 4; b++)
                 rows[b] = rows[b] ? rows[b] + s->W : NULL;
         }
@@ -183,7 +226,10 @@ void mpx_conv_int8_pixels(const mpx_conv_int8 *q, int g, uint32_t *scratch, cons
         int32_t pix[P];
         for (int i = 0; i < P; i++) /* a partial call repeats its last pixel */
             pix[i] = pixel_in[t0 + (i < count ? i : count - 1)];
-        arch->gather(q->groups, q->offsets, scratch, pix, count == P && pix[P - 1] - pix[0] == P - 1, a);
+        /* pixels increase strictly: a half spanning 7 (the whole spanning 15) is a run; a partial call's
+         * repeated pixel is not */
+        int run = count < P ? 0 : pix[P - 1] - pix[0] == P - 1 ? P : pix[7] - pix[0] == 7 && pix[P - 1] - pix[8] == 7 ? 8 : 0;
+        arch->gather(q->groups, q->offsets, scratch, pix, run, a);
         int first = pixel_out ? pixel_out[t0] : t0;
         int consecutive = !pixel_out || pixel_out[t0 + count - 1] - first == count - 1;
         for (int block = 0; block < q->blocks; block++) {

@@ -27,7 +27,8 @@ typedef struct {
     const char *name; /* "avx512-vnni" or "portable": reported beside every measurement */
     /* out[i] = the four channels' quantised values of pixel i as bytes 0-3 (a NULL channel: `zero`) */
     void (*quantize)(const float *const x[4], int n, float inv_scale, int zero, uint32_t *out);
-    /* a[g·16 + i] = x[pix[i] + off[g]] for `groups` steps; run: pix[i] = pix[0] + i */
+    /* a[g·16 + i] = x[pix[i] + off[g]] for `groups` steps; run 16: pix[i] = pix[0] + i, run 8: the same within
+     * each half, 0: any pixels */
     void (*gather)(int groups, const int32_t *off, const uint32_t *x, const int32_t *pix, int run, uint32_t *a);
     /* for pixel i < count, channel j < channels: s = Σ_g dot4(a[g·16 + i], w[g·16 + j]) (u8 · s8);
      * out[j·ldo + i] = act((float)(s − corr[j]) · scale[j] (+ bias[j])), act relu or none */
@@ -44,9 +45,11 @@ extern const mpx_int8_arch mpx_int8_arch_vnni;
 
 typedef struct mpx_conv_int8 mpx_conv_int8;
 
-/* W is [M, C/group, kh, kw]; Hp, Wp the padded input plane. NULL on allocation failure. */
+/* W is [M, C/group, kh, kw]; Hp, Wp the padded input plane. deint_first >= 0: column perforation of stride 2
+ * whose first computed column it is, with each padded row stored as its even columns, then its odd ones (as
+ * conv.c lays out the float input), so that one parity's windows are consecutive. NULL on allocation failure. */
 mpx_conv_int8 *mpx_conv_int8_create(const mpx_conv_shape *s, const mpx_knob *knob, mpx_quant quant, const float *W,
-                                    int Hp, int Wp);
+                                    int Hp, int Wp, int deint_first);
 void mpx_conv_int8_destroy(mpx_conv_int8 *q);
 /* Words of one thread's scratch: the quantised group input, the gathered pixels and a tile. */
 size_t mpx_conv_int8_scratch_words(const mpx_conv_int8 *q);

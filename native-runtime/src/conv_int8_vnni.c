@@ -28,10 +28,18 @@ static void quantize_vnni(const float *const x[4], int n, float inv_scale, int z
 
 static void gather_vnni(int groups, const int32_t *off, const uint32_t *x, const int32_t *pix, int run, uint32_t *a)
 {
-    if (run) {
+    if (run == 16) {
         const uint32_t *first = x + pix[0];
         for (int g = 0; g < groups; g++)
             _mm512_storeu_si512(a + g * 16, _mm512_loadu_si512(first + off[g]));
+        return;
+    }
+    if (run == 8) { /* two rows of eight (output rows of 8, or of 16 perforated to 8) */
+        const uint32_t *lo = x + pix[0], *hi = x + pix[8];
+        for (int g = 0; g < groups; g++) {
+            __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(lo + off[g])));
+            _mm512_storeu_si512(a + g * 16, _mm512_inserti64x4(v, _mm256_loadu_si256((const __m256i *)(hi + off[g])), 1));
+        }
         return;
     }
     const __m512i index = _mm512_loadu_si512(pix);
