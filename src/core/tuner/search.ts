@@ -5,14 +5,16 @@
  * dominate everything slower), so the configurations one and two knobs away from it join the pool, and the points
  * nearest to the front are kept: predictions err, and validation decides. P1 is not additive (outputs add,
  * accuracy is scored after), so its candidates are the pool's, re-scored by P1 and improved locally, and
- * those of a sweep of loss levels searched under P1 itself.
+ * those of a sweep of loss levels searched under P1 itself. Both also start from each precision applied to
+ * every layer that takes it (int8, fp16): lowering the precision everywhere is the cheapest large step, and
+ * additive losses of single knobs make it look costlier than it is.
  *
  * The search counts a knob's accuracy drop but not its gain: a knob that happens to gain on the tuning set
  * gains by chance, and chance gains do not add up. Summed, twenty lucky knobs cancel real losses (resnet20 on
  * 200 images: P2 predicted −15 points for configurations that lose far more).
  */
 import { LayerInfo } from '../compile';
-import { EXACT_KNOB } from '../knobs/catalog';
+import { EXACT_KNOB, HALF_KNOB } from '../knobs/catalog';
 import { CostModel, speedup } from './costModel';
 import { additiveFrontier } from './frontierSearch';
 import { choiceKey } from './knobSpace';
@@ -44,7 +46,8 @@ export function predictiveCandidates(
     const choice = p.choice.map((i, l) => space.options[l][i]);
     return { choice, loss: p.loss, speedup: speedup(space.costs, choice) };
   });
-  let pool: Candidate[] = front;
+  const seeds = uniformPrecisions(space).map((choice) => ({ choice, loss: additiveLoss(p2, choice), speedup: speedup(space.costs, choice) }));
+  let pool: Candidate[] = dedupe([...front, ...seeds.filter((p) => p.loss <= maxLoss)]);
   for (let hop = 0; hop < NEIGHBOUR_HOPS; hop++) {
     const seeds = spreadByLoss(nearFront(pool, NEIGHBOURED), NEIGHBOURED, maxLoss, new Set());
     pool = dedupe([...pool, ...neighbours(space, p2, seeds)]).filter((p) => p.loss <= maxLoss);
@@ -54,8 +57,24 @@ export function predictiveCandidates(
     .map((p) => ({ ...p, loss: exactAccuracy - p1.accuracy(p.choice) }))
     .filter((p) => p.loss <= maxLoss);
   const improved = nearFront(rescored, extra).map((p) => descend(space, p1, exactAccuracy, p, p.loss));
-  return nearFront(dedupe([...rescored, ...improved, ...p1Sweep(space, p1, exactAccuracy, maxLoss)]), extra);
+  const sweeps = [exactChoice(space), ...seeds.map((s) => s.choice)]
+    .flatMap((start) => p1Sweep(space, p1, exactAccuracy, maxLoss, start))
+    .filter((p) => p.loss <= maxLoss);
+  return nearFront(dedupe([...rescored, ...improved, ...sweeps]), extra);
 }
+
+const exactChoice = (space: SearchSpace): number[] => space.options.map(() => EXACT_KNOB);
+
+/** For int8 and fp16, every layer at that precision where it takes it, the others exact. */
+function uniformPrecisions(space: SearchSpace): number[][] {
+  return [INT8_KNOB, HALF_KNOB]
+    .map((k) => space.options.map((ks) => (ks.includes(k) ? k : EXACT_KNOB)))
+    .filter((choice) => choice.some((k) => k !== EXACT_KNOB));
+}
+
+const INT8_KNOB = 311;
+
+const additiveLoss = (p2: P2Predictor, choice: readonly number[]): number => choice.reduce((sum, k, l) => sum + drop(p2, l, k), 0);
 
 /** Points whose one-knob neighbourhoods are searched per hop (spread over the loss range), and hops. */
 const NEIGHBOURED = 48;
@@ -69,7 +88,7 @@ function neighbours(space: SearchSpace, p2: P2Predictor, points: readonly Candid
   return points.flatMap((p) => space.options.flatMap((ks, l) => ks.filter((k) => k !== p.choice[l]).map((k) => {
     const choice = [...p.choice];
     choice[l] = k;
-    return { choice, loss: choice.reduce((sum, kk, ll) => sum + drop(p2, ll, kk), 0), speedup: speedup(space.costs, choice) };
+    return { choice, loss: additiveLoss(p2, choice), speedup: speedup(space.costs, choice) };
   })));
 }
 
@@ -105,17 +124,19 @@ function descend(space: SearchSpace, p1: P1Predictor, exactAccuracy: number, sta
 }
 
 /**
- * A sweep of loss levels under P1, which (unlike P2) sees knobs compound: from the exact configuration,
- * each level descends from where the previous one stopped. Each layer offers only the knobs that no other
- * knob of the layer beats in both cost and output distortion, which keeps a step cheap.
+ * A sweep of loss levels under P1, which (unlike P2) sees knobs compound: from `start`, each level descends
+ * from where the previous one stopped. Each layer offers only the knobs that no other knob of the layer
+ * beats in both cost and output distortion, which keeps a step cheap.
  */
-function p1Sweep(space: SearchSpace, p1: P1Predictor, exactAccuracy: number, maxLoss: number, levels = SWEEP_LEVELS): Candidate[] {
+function p1Sweep(
+  space: SearchSpace, p1: P1Predictor, exactAccuracy: number, maxLoss: number, start: number[], levels = SWEEP_LEVELS,
+): Candidate[] {
   const options = space.options.map((ks, l) => {
     const scored = ks.map((k) => ({ k, cost: space.costs.layers[l][k], distortion: p1.distortion(l, k) }));
     return scored.filter((a) => !scored.some((b) => b.cost <= a.cost && b.distortion <= a.distortion && (b.cost < a.cost || b.distortion < a.distortion))).map((a) => a.k);
   });
-  let at: Candidate = { choice: space.options.map(() => EXACT_KNOB), loss: 0, speedup: 1 };
-  const found: Candidate[] = [];
+  let at: Candidate = { choice: start, loss: exactAccuracy - p1.accuracy(start), speedup: speedup(space.costs, start) };
+  const found: Candidate[] = at.loss <= maxLoss ? [at] : [];
   for (let i = 1; i <= levels; i++) {
     at = descend(space, p1, exactAccuracy, at, (maxLoss * i) / levels, options);
     found.push(at);
