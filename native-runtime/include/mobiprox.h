@@ -132,7 +132,7 @@ int mpx_measure(mpx_model *model, const int *configs, int count, const float *in
                 const mpx_measure_options *options, mpx_measurement *out);
 
 /* What produced a measurement: the CPU's model name (from /proc/cpuinfo; "unknown" when unreadable) and
- * the convolution kernels chosen for it ("avx512", "avx2", "portable"). */
+ * the convolution kernels chosen for it ("avx512", "avx2", "neon", "portable"). */
 const char *mpx_cpu_name(void);
 const char *mpx_kernels_name(void);
 
