@@ -8,8 +8,8 @@
  * flushes subnormals to zero: within the fp32 tolerance, not bit-identical.
  * Shapes per ABI (32 vector registers on arm64, 16 on ARMv7; tiles leave room for the operands):
  * - GEMM: 8 rows × 12 columns (24 accumulators) / 4 × 8;
- * - convolution, pixels from the input by scalar loads: 8 pixels × 8 channels, and 6 × 16 for groups of 16
- *   channels or more (10 loads per 24 multiply-adds) / 6 × 8;
+ * - convolution, each pixel's value loaded into a lane: 8 pixels × 8 channels, and 6 × 16 for groups of 16
+ *   channels or more (10 loads per 24 multiply-adds) / 4 × 8;
  * - runs of 8 consecutive pixels of an output row (stride 1), loaded as vectors, × 8 channels / × 4: the
  *   weights are the by-element factors and the accumulators are output rows already.
  * The shapes follow the register count and load-to-multiply ratio; they are not tuned on a phone. */
@@ -97,8 +97,8 @@ void mpx_micro_kernel_neon(int kc, const float *a, const float *b, float *c, int
 
 /* ---- convolution over pixels read one by one ---------------------------------------------------------- */
 
-/* cmr pixels × cnr channels (cmr ≤ 8, cnr ≤ 16 a multiple of 4), one accumulator per pixel and 4 channels;
- * constants once inlined, so the arrays live in registers. */
+/* cmr pixels × cnr channels (cmr ≤ 8 a multiple of 2, cnr ≤ 16 a multiple of 4), one accumulator per pixel
+ * and 4 channels; constants once inlined, so the arrays live in registers. */
 ALWAYS_INLINE void conv_pixels(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
                                int relu, float *tile, float *out, size_t ldo, const int cmr, const int cnr)
 {
