@@ -2,6 +2,7 @@
  * Drives the native runtime's CLI, `mpxrun`, on the host. The same binary runs on devices, so the host and
  * the device execute identical code; TypeScript never re-implements a kernel.
  */
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -252,6 +253,17 @@ export async function calibrateModel(model: string, input: string, o: ExecutionO
   if (!result) throw new MobiproxError('mpxrun calibrate printed no result.');
   return result;
 }
+
+/** sha256 of the mpxrun binary: cached timings are valid for the runtime that measured them only. */
+export function runtimeSha256(): string {
+  const binary = locateMpxrun();
+  const stat = fs.statSync(binary);
+  const key = `${binary}:${stat.size}:${stat.mtimeMs}`;
+  if (runtimeHash?.key !== key) runtimeHash = { key, sha256: createHash('sha256').update(fs.readFileSync(binary)).digest('hex') };
+  return runtimeHash.sha256;
+}
+
+let runtimeHash: { key: string; sha256: string } | undefined;
 
 /** mpxrun's description of a compiled model: input dims, outputs, ops and layers. */
 export async function modelInfo(model: string): Promise<unknown> {

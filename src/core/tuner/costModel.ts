@@ -9,7 +9,7 @@
 import * as os from 'node:os';
 import { LayerInfo } from '../compile';
 import { EXACT_KNOB, HALF_KNOB, knob } from '../knobs/catalog';
-import { modelInfo } from '../runtime/mpxrun';
+import { modelInfo, runtimeSha256 } from '../runtime/mpxrun';
 import { sha256 } from './tuningData';
 import { DiskCache } from './cache';
 import { followerKnob } from './knobSpace';
@@ -64,9 +64,9 @@ export interface CalibrationOptions {
 export async function calibrateCostModel(o: CalibrationOptions): Promise<{ model: CostModel; cached: boolean }> {
   const rounds = o.rounds ?? CALIBRATION_ROUNDS;
   const knobIds = [...new Set(o.layers.flatMap((l) => l.knobs))].filter((k) => k !== EXACT_KNOB).sort((a, b) => a - b);
-  // the knobs, with the int8 scales they run with, are part of what was timed
-  const timed = [o.modelSha256, os.cpus()[0]?.model, o.threads, o.batch, o.samples, rounds, knobIds, o.layers.map((l) => l.quant ?? null)];
-  const key = `cost4-${sha256(Buffer.from(JSON.stringify(timed))).slice(0, 24)}.json`;
+  // what was timed: the knobs with the int8 scales they run with, and the runtime that ran them
+  const timed = [o.modelSha256, runtimeSha256(), os.cpus()[0]?.model, o.threads, o.batch, o.samples, rounds, knobIds, o.layers.map((l) => l.quant ?? null)];
+  const key = `cost5-${sha256(Buffer.from(JSON.stringify(timed))).slice(0, 24)}.json`;
   const hit = o.cache.readJson<CostModel>(key);
   if (hit && hit.layers?.length === o.layers.length) return { model: hit, cached: true };
 

@@ -13,6 +13,7 @@ import {
 } from '../knobs/configurationSet';
 import { Preprocessing } from '../data/preprocess';
 import { writeFileAtomic } from '../fsutil';
+import { runtimeSha256 } from '../runtime/mpxrun';
 import { DiskCache, defaultCacheDir } from './cache';
 import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
 import { empiricalSearch } from './empiricalSearch';
@@ -158,7 +159,8 @@ export async function tune(
       options: layers.map((l, i) => l.knobs.filter((k) => k === EXACT_KNOB || costs.layers[i][k] < costs.layers[i][EXACT_KNOB] * MIN_LAYER_GAIN)),
     };
 
-    const host = sha256(Buffer.from(JSON.stringify([os.cpus()[0]?.model, threads, runner.batch]))).slice(0, 12);
+    // measured speedups hold for this CPU, these settings and this runtime
+    const host = sha256(Buffer.from(JSON.stringify([os.cpus()[0]?.model, threads, runner.batch, runtimeSha256()]))).slice(0, 12);
     const remember = (set: SampleSet) => ({ cache, key: `m3-${data.modelSha256.slice(0, 16)}-${set.sha256.slice(0, 16)}-${host}` });
     const validate = async (candidates: Candidate[], total: number) => {
       const fresh = candidates.filter((c) => !validated.has(choiceKey(c.choice)) && c.choice.some((k) => k !== EXACT_KNOB));
