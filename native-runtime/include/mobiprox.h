@@ -135,6 +135,8 @@ int mpx_measure(mpx_model *model, const int *configs, int count, const float *in
  * the convolution kernels chosen for it ("avx512", "avx2", "neon", "portable"). */
 const char *mpx_cpu_name(void);
 const char *mpx_kernels_name(void);
+/* The 8-bit convolution kernels chosen for the CPU ("avx512-vnni", "neon-dotprod", "portable"). */
+const char *mpx_int8_kernels_name(void);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,12 @@
 
 #include <math.h>
 #include <pthread.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1ul << 20)
+#endif
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +25,7 @@ struct mpx_conv_int8 {
     int blocks;         /* channel blocks of MPX_INT8_CHANNELS per group */
     uint32_t *weights;  /* per group, per block: [groups][MPX_INT8_CHANNELS] words of four s8 */
     int32_t *corr;      /* per group, per block: zero · Σ w8 of each channel */
+    int32_t *corr_signed; /* the same less 128 · Σ w8, for kernels of signed bytes */
     float *scale;       /* per group, per block: quant.scale · s_m */
 };
 
@@ -30,6 +37,7 @@ void mpx_conv_int8_destroy(mpx_conv_int8 *q)
     free(q->offsets);
     free(q->weights);
     free(q->corr);
+    free(q->corr_signed);
     free(q->scale);
     free(q);
 }
@@ -84,8 +92,9 @@ static int quantize_weights(mpx_conv_int8 *q, const mpx_knob *k, const float *W)
     size_t blocks = (size_t)s->group * q->blocks;
     q->weights = calloc(blocks * q->groups * B, sizeof *q->weights);
     q->corr = calloc(blocks * B, sizeof *q->corr);
+    q->corr_signed = calloc(blocks * B, sizeof *q->corr_signed);
     q->scale = calloc(blocks * B, sizeof *q->scale);
-    if (!q->weights || !q->corr || !q->scale)
+    if (!q->weights || !q->corr || !q->corr_signed || !q->scale)
         return -1;
     for (int m = 0; m < s->M; m++) {
         const float *w = W + (size_t)m * q->Cg * area;
@@ -114,6 +123,7 @@ static int quantize_weights(mpx_conv_int8 *q, const mpx_knob *k, const float *W)
                 packed[(size_t)step++ * B + j] = word;
             }
         q->corr[(size_t)block * B + j] = q->quant.zero * sum;
+        q->corr_signed[(size_t)block * B + j] = (q->quant.zero - 128) * sum;
         q->scale[(size_t)block * B + j] = q->quant.scale * sm;
     }
     return 0;
@@ -221,6 +231,7 @@ void mpx_conv_int8_pixels(const mpx_conv_int8 *q, int g, uint32_t *scratch, cons
     enum { P = MPX_INT8_PIXELS, B = MPX_INT8_CHANNELS };
     uint32_t *a = scratch + input_words(q);
     float *tile = (float *)(a + (size_t)q->groups * P);
+    const int32_t *corr = arch->signed_input ? q->corr_signed : q->corr;
     for (int t0 = q0; t0 < q1; t0 += P) {
         int count = q1 - t0 < P ? q1 - t0 : P;
         int32_t pix[P];
@@ -238,11 +249,11 @@ void mpx_conv_int8_pixels(const mpx_conv_int8 *q, int g, uint32_t *scratch, cons
             const uint32_t *w = q->weights + at * q->groups;
             const float *b = bias ? bias + m0 : NULL;
             if (consecutive) {
-                arch->kernel(q->groups, a, w, q->corr + at, q->scale + at, b, relu, channels, y + m0 * plane + first,
+                arch->kernel(q->groups, a, w, corr + at, q->scale + at, b, relu, channels, y + m0 * plane + first,
                              plane, count);
                 continue;
             }
-            arch->kernel(q->groups, a, w, q->corr + at, q->scale + at, b, relu, channels, tile, P, count);
+            arch->kernel(q->groups, a, w, corr + at, q->scale + at, b, relu, channels, tile, P, count);
             for (int j = 0; j < channels; j++)
                 for (int i = 0; i < count; i++)
                     y[(m0 + j) * plane + pixel_out[t0 + i]] = tile[j * P + i];
@@ -310,18 +321,23 @@ MPX_MULTIVERSION static void kernel_portable(int groups, const uint32_t *a, cons
         }
 }
 
-static const mpx_int8_arch portable = {"portable", quantize_portable, gather_portable, kernel_portable};
+static const mpx_int8_arch portable = {"portable", quantize_portable, gather_portable, kernel_portable, 0};
 static const mpx_int8_arch *chosen = &portable;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
 static void choose(void)
 {
-#if defined(__x86_64__)
     const char *forced = getenv("MPX_PORTABLE_KERNELS");
+    if (forced && forced[0] == '1')
+        return;
+#if defined(__x86_64__)
     __builtin_cpu_init();
-    if (!(forced && forced[0] == '1') && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vnni"))
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
         chosen = &mpx_int8_arch_vnni;
+#elif defined(__aarch64__)
+    static const mpx_int8_arch sdot = {"neon-dotprod", quantize_portable, gather_portable, mpx_int8_kernel_sdot, 1};
+    if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP)
+        chosen = &sdot;
 #endif
 }
 

@@ -24,7 +24,7 @@
 #define MPX_INT8_CHANNELS 16 /* output channels per kernel call */
 
 typedef struct {
-    const char *name; /* "avx512-vnni" or "portable": reported beside every measurement */
+    const char *name; /* "avx512-vnni", "neon-dotprod" or "portable": reported by mpxrun info */
     /* out[i] = the four channels' quantised values of pixel i as bytes 0-3 (a NULL channel: `zero`) */
     void (*quantize)(const float *const x[4], int n, float inv_scale, int zero, uint32_t *out);
     /* a[g·16 + i] = x[pix[i] + off[g]] for `groups` steps; run 16: pix[i] = pix[0] + i, run 8: the same within
@@ -34,6 +34,8 @@ typedef struct {
      * out[j·ldo + i] = act((float)(s − corr[j]) · scale[j] (+ bias[j])), act relu or none */
     void (*kernel)(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,
                    const float *bias, int relu, int channels, float *out, size_t ldo, int count);
+    /* the kernel multiplies signed bytes: it sums (u − 128)·w, and corr holds zero·Σw − 128·Σw */
+    int signed_input;
 } mpx_int8_arch;
 
 /* The fastest kernels the running CPU supports (MPX_PORTABLE_KERNELS=1 forces the portable ones). */
@@ -41,6 +43,10 @@ const mpx_int8_arch *mpx_int8_arch_get(void);
 
 #if defined(__x86_64__)
 extern const mpx_int8_arch mpx_int8_arch_vnni;
+#endif
+#if defined(__aarch64__)
+void mpx_int8_kernel_sdot(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,
+                          const float *bias, int relu, int channels, float *out, size_t ldo, int count);
 #endif
 
 typedef struct mpx_conv_int8 mpx_conv_int8;

@@ -77,5 +77,5 @@ static void kernel_vnni(int groups, const uint32_t *a, const uint32_t *w, const 
     MPX_ALL16(MPX_STORE)
 }
 
-const mpx_int8_arch mpx_int8_arch_vnni = {"avx512-vnni", quantize_vnni, gather_vnni, kernel_vnni};
+const mpx_int8_arch mpx_int8_arch_vnni = {"avx512-vnni", quantize_vnni, gather_vnni, kernel_vnni, 0};
 #endif

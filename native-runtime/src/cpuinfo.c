@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conv_int8.h"
 #include "gemm.h"
 #include "mobiprox.h"
 
@@ -45,3 +46,5 @@ const char *mpx_cpu_name(void)
 }
 
 const char *mpx_kernels_name(void) { return mpx_gemm_arch_get()->name; }
+
+const char *mpx_int8_kernels_name(void) { return mpx_int8_arch_get()->name; }

@@ -14,11 +14,13 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/conv.c
     ${MPX_KERNEL_DIR}/conv_int8.c
     ${MPX_KERNEL_DIR}/conv_int8_vnni.c
+    ${MPX_KERNEL_DIR}/conv_int8_neon.c
     ${MPX_KERNEL_DIR}/dense.c
     ${MPX_KERNEL_DIR}/pool.c)
 
 # The int8 kernels promise the same values on every CPU (conv_int8.h): no contraction, whatever the C mode.
-set_source_files_properties(${MPX_KERNEL_DIR}/conv_int8.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
+set_source_files_properties(${MPX_KERNEL_DIR}/conv_int8.c ${MPX_KERNEL_DIR}/conv_int8_neon.c
+                            PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 # The micro-kernels are written for fused multiply-add; ISO C modes otherwise forbid contracting
 # a*b+c. The AVX2 and AVX-512 kernels are chosen at run time, so only their own files are built for them.
 set_source_files_properties(${MPX_KERNEL_DIR}/gemm.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=fast")

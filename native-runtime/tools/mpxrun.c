@@ -664,6 +664,8 @@ static int command_info(const options *o) {
     json_string(mpx_cpu_name());
     printf(",\"kernels\":");
     json_string(mpx_kernels_name());
+    printf(",\"int8Kernels\":");
+    json_string(mpx_int8_kernels_name());
     printf("}\n");
     mpx_destroy(m);
     return 0;
