@@ -58,7 +58,7 @@ describe('compiling the shared models', () => {
     assert.equal(l.flops, convFlops(16, 32, 16, 16, [3, 3]));
     assert.equal(m.layers[m.layers.length - 1].flops, 64 * 10 + 10);
     assert.equal(m.layers[m.layers.length - 2].flops, 64 * 8 * 8);
-    assert.deepEqual(m.layers[0].knobs.length, 2 + 36 + 18);
+    assert.deepEqual(m.layers[0].knobs.length, 2 + 36 + 18 + 1 + 18 + 9);
   });
 
   it('mnist-8: SAME_UPPER convolutions, fixed batch 1 in its Reshape, and MatMul + Add', function () {

@@ -35,14 +35,16 @@ describe('Model view tree', () => {
       tree.map((n) => n.label),
       ['1 conv', '2 softmax'],
     );
-    assert.equal(tree[0].description, '2.10 kFLOPs · 56 knobs · conv');
+    assert.equal(tree[0].description, '2.10 kFLOPs · 84 knobs · conv');
     assert.equal(tree[1].description, '4 FLOPs · 2 knobs · softmax');
   });
 
   it('offers every knob of the catalog on a convolution and only fp32/fp16 elsewhere', () => {
     const ids = tree[0].knobs.map((k) => k.knob);
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    assert.deepEqual(ids, [11, 12, ...range(121, 138), ...range(151, 168), ...range(231, 239), ...range(261, 269)]);
+    assert.deepEqual(ids, [
+      11, 12, ...range(121, 138), ...range(151, 168), ...range(231, 239), ...range(261, 269), 311, ...range(321, 338), ...range(341, 349),
+    ]);
     assert.deepEqual(
       tree[1].knobs.map((k) => k.label),
       ['11 fp32', '12 fp16'],
@@ -68,6 +70,8 @@ describe('Model view tree', () => {
     assert.equal(knobOf(1, 233).description, '×1.50 · 1.50 kFLOPs · stride 3 offset 0');
     assert.equal(knobOf(1, 12).description, '×1.50 · 1.50 kFLOPs');
     assert.match(knobOf(1, 153).tooltip, /Perforated convolution \(binary16\): skips output rows 0, 0\+2/);
+    assert.match(knobOf(1, 323).tooltip, /Perforated convolution \(int8\): skips output rows 0, 0\+2/);
+    assert.match(knobOf(1, 311).tooltip, /8-bit integer convolution/);
   });
 
   it('lists every layer of the bundled HAR model', () => {

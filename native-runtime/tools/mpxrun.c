@@ -239,6 +239,8 @@ static void print_timing(const mpx_measurement *t, int threads) {
     json_string(mpx_cpu_name());
     printf(",\"kernels\":");
     json_string(mpx_kernels_name());
+    printf(",\"int8Kernels\":");
+    json_string(mpx_int8_kernels_name());
     putchar('}');
 }
 

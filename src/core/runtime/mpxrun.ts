@@ -32,9 +32,10 @@ export interface Timing {
   samplesPerUnit: number;
   /** Every speedup's interval reached the target (±2 % by default) before the time cap. */
   converged: boolean;
-  /** The CPU's model name and the convolution kernels chosen for it. */
+  /** The CPU's model name and the convolution kernels chosen for it (fp32, and int8 where the runtime has them). */
   cpu: string;
   kernels: string;
+  int8Kernels?: string;
 }
 
 /** How long and how precisely to measure (mpxrun's TIMING options). */

@@ -75,11 +75,12 @@ function knobParameters(k: Knob): string {
 }
 
 function knobMeaning(k: Knob): string {
-  const precision = k.half ? 'binary16' : 'fp32';
+  const precision = k.half ? 'binary16' : k.int8 ? 'int8' : 'fp32';
   if (k.perforation) {
     const what = k.perforation.direction === 'row' ? 'rows' : 'columns';
     return `Perforated convolution (${precision}): skips output ${what} ${k.perforation.offset}, ${k.perforation.offset}+${k.perforation.stride}, … and interpolates them`;
   }
   if (k.sampling) return `Filter sampling (${precision}): drops every ${k.sampling.stride}th filter element from ${k.sampling.offset}`;
+  if (k.int8) return '8-bit integer convolution (input quantised with the scale the tuner calibrates, int32 sums)';
   return k.id === EXACT_KNOB ? 'Exact (fp32)' : 'Half precision (binary16 operands and results)';
 }
