@@ -52,6 +52,10 @@ describe('knob catalog', () => {
     assert.deepEqual(applicableKnobs({ op: 'add', part: 0 }), [11, 12]);
     assert.deepEqual(applicableKnobs({ op: 'conv', part: 1, outputHeight: 8, outputWidth: 8, filterElements: 9 }), [11, 12]);
     assert.equal(applicableKnobs({ op: 'group_conv', part: 0, outputHeight: 8, outputWidth: 8, filterElements: 9 }).length, 84);
+    // int8's int32 sums: at most 65536 filter elements
+    const huge = applicableKnobs({ op: 'conv', part: 0, outputHeight: 8, outputWidth: 8, filterElements: 65537 });
+    assert.ok(!huge.some((id) => knob(id).int8) && huge.includes(121));
+    assert.ok(applicableKnobs({ op: 'conv', part: 0, outputHeight: 8, outputWidth: 8, filterElements: 65536 }).includes(311));
   });
 
   it('prints id lists compactly and layer lines in HPVM form', () => {

@@ -59,6 +59,9 @@ int mpx_knob_decode(int id, mpx_knob *knob)
 
 int mpx_conv_knob_applies(const mpx_conv_shape *shape, const mpx_knob *knob)
 {
+    /* int8 sums of up to 2^16 products of 255 · 127 stay within int32 */
+    if (knob->int8 && (shape->group < 1 || (long)(shape->C / shape->group) * shape->kh * shape->kw > 65536))
+        return 0;
     if (knob->kind == MPX_KNOB_EXACT)
         return 1;
     if (knob->stride < 2 || knob->offset < 0 || knob->offset >= knob->stride)

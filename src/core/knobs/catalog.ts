@@ -121,11 +121,15 @@ export interface KnobTarget {
   filterElements?: number;
 }
 
+const INT8_MAX_FILTER_ELEMENTS = 65536;
+
 /** Whether knob `k` applies to the target (FORMAT.md, layer records). */
 export function knobApplies(k: Knob, target: KnobTarget): boolean {
   const convolution = (target.op === 'conv' || target.op === 'group_conv') && target.part === 0;
   if (!k.perforation && !k.sampling && !k.int8) return true;
   if (!convolution) return false;
+  // int32 sums of up to 2^16 products of 8-bit values
+  if (k.int8 && (target.filterElements ?? 0) > INT8_MAX_FILTER_ELEMENTS) return false;
   if (k.perforation) {
     const dim = k.perforation.direction === 'row' ? target.outputHeight : target.outputWidth;
     return (dim ?? 0) >= 2;
