@@ -14,6 +14,7 @@
 #include "epilogue.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "split_columns.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -629,24 +630,9 @@ static const float *padded_input(const conv_job *job, int n, int g, float *buf, 
             int E = (p->Wp + 1) / 2, pl = s->pad_left;
             for (int c = 0; c < p->Cg; c++) {
                 float *d = buf + ((size_t)c * p->Hp + s->pad_top) * p->Wp;
-                for (int h = 0; h < s->H; h++, x += W, d += p->Wp) {
-                    int w = 0;
-#ifdef MPX_V8_SHUFFLE
-                    /* 16 columns: the even-indexed ones of x to one half, the odd-indexed to the other */
-                    float *ev = d + (pl % 2 ? E : 0) + pl / 2, *od = d + (pl % 2 ? 0 : E) + (pl + 1) / 2;
-                    for (; w + 16 <= W; w += 16) {
-                        mpx_v8f a, b;
-                        memcpy(&a, x + w, sizeof a);
-                        memcpy(&b, x + w + 8, sizeof b);
-                        mpx_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-                        mpx_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-                        memcpy(ev + w / 2, &e, sizeof e);
-                        memcpy(od + w / 2, &o, sizeof o);
-                    }
-#endif
-                    for (; w < W; w++)
-                        d[((pl + w) % 2 ? E : 0) + (pl + w) / 2] = x[w];
-                }
+                /* the even-indexed columns of x go to the half of the left padding's parity */
+                for (int h = 0; h < s->H; h++, x += W, d += p->Wp)
+                    mpx_split_columns(x, W, d + (pl % 2 ? E : 0) + pl / 2, d + (pl % 2 ? 0 : E) + (pl + 1) / 2);
             }
             return buf;
         }

@@ -1,6 +1,7 @@
 /* 8-bit convolution (conv_int8.h): quantised weights and layout, the portable kernels and the driver that
  * conv.c calls for the int8 knobs. */
 #include "conv_int8.h"
+#include "split_columns.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -168,27 +169,6 @@ size_t mpx_conv_int8_scratch_words(const mpx_conv_int8 *q)
     return input_words(q) + gathered_words(q) + (size_t)q->s.W;
 }
 
-/* ev[k] = row[2k], od[k] = row[2k + 1] for the n words of row, eight pairs at a time where the compiler has
- * vector shuffles (a scalar loop over every word costs as much as the quantisation itself). */
-static void deinterleave(const uint32_t *row, int n, uint32_t *ev, uint32_t *od)
-{
-    int w = 0;
-#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
-    typedef uint32_t v8u __attribute__((vector_size(32)));
-    for (; w + 16 <= n; w += 16) {
-        v8u a, b;
-        memcpy(&a, row + w, sizeof a);
-        memcpy(&b, row + w + 8, sizeof b);
-        v8u e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-        v8u o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-        memcpy(ev + w / 2, &e, sizeof e);
-        memcpy(od + w / 2, &o, sizeof o);
-    }
-#endif
-    for (; w < n; w++)
-        (w % 2 ? od : ev)[w / 2] = row[w];
-}
-
 void mpx_conv_int8_quantize(const mpx_conv_int8 *q, const float *x, uint32_t *scratch, int fresh)
 {
     const mpx_conv_shape *s = &q->s;
@@ -214,7 +194,7 @@ void mpx_conv_int8_quantize(const mpx_conv_int8 *q, const float *x, uint32_t *sc
         for (int h = 0; h < s->H; h++, d += q->Wp) {
             if (q->deint) { /* padded column pc at pc / 2 among the even ones, or after them among the odd */
                 arch->quantize(rows, s->W, inv, q->quant.zero, row);
-                deinterleave(row, s->W, d + first, d + second);
+                mpx_split_columns(row, s->W, d + first, d + second);
             } else {
                 arch->quantize(rows, s->W, inv, q->quant.zero, d + s->pad_left);
             }
