@@ -9,7 +9,8 @@
  * - whole models (the bundled HAR model on its data, the KWS model, resnet20 from ../shared) under
  *   configurations of every knob family, whose outputs must match the host runtime's: bit for bit on arm64
  *   when the host's kernels fuse their multiply-adds too (avx2, avx512), within a tolerance on ARMv7; int8
- *   (scales from the host's `mpxrun calibrate`) bit for bit on both ABIs and every level, as its contract says.
+ *   (scales from the host's `mpxrun calibrate`) the same way: its convolutions are exact everywhere, the
+ *   models' other float32 layers are not on ARMv7.
  * qemu executes the code but its timing means nothing, so nothing here is timed (README: measuring on a phone).
  */
 import { strict as assert } from 'node:assert';
@@ -75,7 +76,6 @@ const CONFIGS: { name: string; main: number; rest: number }[] = [
   { name: 'perf-int8', main: 323, rest: 11 },
 ];
 const HALF = new Set(['fp16', 'perf-rows-s3', 'perf-fp16', 'samp-fp16']);
-const INT8 = new Set(['int8', 'perf-int8']);
 
 /** `quant`: the q= token of each calibrated layer's int8 knobs, by layer index. */
 function configurationText(model: CompiledModel, quant: Map<number, string>): string {
@@ -209,7 +209,7 @@ describe('ARM device runtimes under qemu: kernels, levels and whole models', fun
               path.join(dir, `${a.abi}-${level.name}`), { MPX_PORTABLE_KERNELS: level.env });
             const report = m.names.map((name, i) => {
               const d = relativeDifference(arm[i], host[i]);
-              const sameSums = INT8.has(name) || (a.abi === 'arm64-v8a' && ['avx2', 'avx512'].includes(hostKernels));
+              const sameSums = a.abi === 'arm64-v8a' && ['avx2', 'avx512'].includes(hostKernels);
               const tol = sameSums ? 0 : HALF.has(name) ? TOLERANCE.fp16 : TOLERANCE.fp32;
               assert.ok(d <= tol, `${c.name} ${a.abi} ${level.name} ${name}: relative difference ${d} > ${tol}`);
               return `${name} ${d.toExponential(1)}`;
