@@ -111,7 +111,7 @@ static int check_knob(mpx_model *m, const mpx_slot *slot, const char *conf, int 
 
 /* "q=<scale>,<zero>" after an int8 knob: the quantisation of the convolution's input. */
 static int parse_quant(mpx_model *m, const char *tok, const char *conf, int line, int layer, long id, mpx_quant *q) {
-    char *end;
+    char *end = (char *)tok;
     errno = 0;
     float scale = strncmp(tok, "q=", 2) == 0 ? strtof(tok + 2, &end) : 0.0f;
     long zero = scale > 0.0f && *end == ',' ? strtol(end + 1, &end, 10) : -1;

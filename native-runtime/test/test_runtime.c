@@ -131,6 +131,15 @@ static void test_config_errors(const char *dir) {
         {"0.0\nconf1 1 1 1 1\n", "+++++"},
         {"zero\n", "baseline"},
         {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv samp 299 add fp32 11 relu fp32 11 pool_max fp32 11\n", "unknown knob id 299"},
+        /* an int8 knob carries its input's quantisation */
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv int8 311 add fp32 11 relu fp32 11 pool_max fp32 11\n", "found \"add\""},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv int8 311 q=0.1,64 add fp32 11 relu fp32 11 pool_max fp32 11\n",
+         "zero 0 or 128"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv perf_int8 323 q=-1,0 add fp32 11 relu fp32 11 pool_max fp32 11\n",
+         "int8 knob 323 needs its input quantisation"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv int8 311 q=nan,128 add fp32 11 relu fp32 11 pool_max fp32 11\n",
+         "q=<scale>,<zero>"},
+        {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv int8 311 q=0.5 add fp32 11 relu fp32 11 pool_max fp32 11\n", "q=0.5"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = mpx_load_configs(m, cases[i].text, strlen(cases[i].text));
@@ -146,6 +155,10 @@ static void test_config_errors(const char *dir) {
     CHECK(mpx_load_configs(m, text, strlen(text)) == 0, "exact-first configs load: %s", mpx_last_error(m));
     CHECK(mpx_config_count(m) == 2 && !strcmp(mpx_config_name(m, 0), "base"), "exact first config is index 0");
     CHECK(mpx_set_config(m, 2) == -1 && strstr(mpx_last_error(m), "index 2"), "set_config out of range");
+    snprintf(text, sizeof text, "0.0\n+++++\nq8 2 1 1 1\n1 cpu conv samp_int8 341 q=0.02,128 add fp32 11 relu fp32 11 "
+                                "pool_max fp32 11\n2 cpu mul fp32 11 add fp32 11\n3 cpu softmax fp32 11\n-----\n");
+    CHECK(mpx_load_configs(m, text, strlen(text)) == 0 && mpx_set_config(m, 1) == 0, "an int8 configuration loads and is set: %s",
+          mpx_last_error(m));
     mpx_destroy(m);
     free(data);
 }
