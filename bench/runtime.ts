@@ -24,8 +24,9 @@ import { compileModel } from '../src/core/compile';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { NdArray } from '../src/core/data/ndarray';
 import { preprocess } from '../src/core/data/preprocess';
-import { knob as knobOf, nominalSpeedup } from '../src/core/knobs/catalog';
-import { Configuration, Quant, exactConfiguration, formatHpvm, parseQuant } from '../src/core/knobs/configuration';
+import { INT8_KNOB, knob as knobOf, nominalSpeedup } from '../src/core/knobs/catalog';
+import { Configuration, Quant, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
+import { quantByLayer } from '../src/core/tuner/int8Calibration';
 import { Interval, calibrateModel, runModel } from '../src/core/runtime/mpxrun';
 import { writeFileAtomic } from '../src/core/fsutil';
 
@@ -177,14 +178,13 @@ async function main(): Promise<void> {
 
 const FAMILIES: [string, number][] = [
   ['fp16', 12], ['perf rows s2', 123], ['perf cols s2', 121], ['perf rows s3', 128], ['samp s2', 231],
-  ['samp s3', 233], ['perf_fp16 rows s2', 153], ['samp_fp16 s2', 261], ['int8', 311], ['perf_int8 rows s2', 323],
+  ['samp s3', 233], ['perf_fp16 rows s2', 153], ['samp_fp16 s2', 261], ['int8', INT8_KNOB], ['perf_int8 rows s2', 323],
   ['perf_int8 cols s2', 321], ['samp_int8 s2', 341],
 ];
 
 /** Per layer (1-based index), the quantisation `mpxrun calibrate` finds for its int8 knobs. */
 async function calibration(mpxm: string, calib: string): Promise<Map<number, Quant>> {
-  const record = await calibrateModel(mpxm, calib, { batch: 32 });
-  return new Map(record.layers.map((l) => [l.layer, parseQuant(l.q) as Quant]));
+  return quantByLayer(await calibrateModel(mpxm, calib, { batch: 32 }));
 }
 
 /** A configuration whose convolutions all take `knob` where it applies (with their calibrated quantisation). */
@@ -254,7 +254,7 @@ async function int8AgainstOnnxruntime(
   }).trim().split('\n').pop()!) as { onnxruntime: string; fp32Accuracy: number; int8Accuracy: number };
   const configs = path.join(work, 'int8.txt');
   const exact = exactConfiguration(compiled.layers.map((l) => l.slots.map((s) => s.op)));
-  fs.writeFileSync(configs, formatHpvm({ baselineTime: 0, configurations: [exact, everyConvolution(compiled, 'int8', 311, quant)] }));
+  fs.writeFileSync(configs, formatHpvm({ baselineTime: 0, configurations: [exact, everyConvolution(compiled, 'int8', INT8_KNOB, quant)] }));
   const accuracy = async (config: number) => (await runModel(mpxm, data.evaluate, { labels: data.labels, configs, config, batch: 32, timing: false })).accuracy!;
   const accuracies = { onnxruntimeFp32Accuracy: ort.fp32Accuracy, onnxruntimeInt8Accuracy: ort.int8Accuracy, mobiproxFp32Accuracy: await accuracy(0), mobiproxInt8Accuracy: await accuracy(1) };
   const rows: Record<string, unknown>[] = [];

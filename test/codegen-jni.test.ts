@@ -13,9 +13,10 @@ import { writeBundle } from '../src/core/codegen/bundle';
 import { generateSources, writeSources } from '../src/core/codegen/generate';
 import { CompiledModel, compileModel } from '../src/core/compile';
 import { readNpy } from '../src/core/data/npy';
-import { Configuration, Quant, exactConfiguration, formatHpvm, parseQuant } from '../src/core/knobs/configuration';
+import { Configuration, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
 import { CONFIGURATION_SET_FORMAT } from '../src/core/knobs/configurationSet';
 import { calibrateModel, runModel } from '../src/core/runtime/mpxrun';
+import { quantByLayer } from '../src/core/tuner/int8Calibration';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 import { javaFiles, run, which } from './support/jvm';
 import { requireTools, unavailable } from './support/requirements';
@@ -81,8 +82,7 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
       confidence: [{ mean: 0.9, correct: 0.95, wrong: null }],
       layers: model.layers.map((l) => l.slots.map((s, j) => ({ op: s.op, knob: j === 0 && l.op === 'conv' ? 121 : 11 }))),
     };
-    const calibration = await calibrateModel(path.join(dir, 'har.mpxm'), INPUT, { limit: 256 });
-    const quant = new Map(calibration.layers.map((l) => [l.layer, parseQuant(l.q) as Quant]));
+    const quant = quantByLayer(await calibrateModel(path.join(dir, 'har.mpxm'), INPUT, { limit: 256 }));
     const int8: Configuration = {
       ...exactConfiguration(slots), name: 'int8',
       layers: model.layers.map((l) => l.slots.map((s, j) => (j === 0 && quant.has(l.index) ? { op: s.op, knob: 311, quant: quant.get(l.index) } : { op: s.op, knob: 11 }))),

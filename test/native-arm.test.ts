@@ -21,7 +21,7 @@ import { CompiledModel, compileModel } from '../src/core/compile';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { locateMpxrun } from '../src/core/runtime/mpxrun';
 import { REPO_ROOT, SHARED, requireRuntime, requireShared } from './support/engine';
-import { knobName } from './support/knobReference';
+import { decodeKnob, knobName } from './support/knobReference';
 import { Random } from './support/random';
 import { requireTools } from './support/requirements';
 
@@ -84,8 +84,8 @@ function configurationText(model: CompiledModel, quant: Map<number, string>): st
     out.push('+++++', `${c.name} 1.0 1.0 0.0 0.0`);
     for (const layer of model.layers) {
       const slots = layer.slots.map((s, i) => {
-        const k = i === 0 && layer.knobs.includes(c.main) && (c.main < 300 || quant.has(layer.index)) ? c.main : c.rest;
-        return `${s.op} ${knobName(k)} ${k}${k > 300 ? ` ${quant.get(layer.index)}` : ''}`;
+        const k = i === 0 && layer.knobs.includes(c.main) && (!decodeKnob(c.main).int8 || quant.has(layer.index)) ? c.main : c.rest;
+        return `${s.op} ${knobName(k)} ${k}${decodeKnob(k).int8 ? ` ${quant.get(layer.index)}` : ''}`;
       });
       out.push(`${layer.index} gpu ${slots.join(' ')}`);
     }

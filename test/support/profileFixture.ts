@@ -6,9 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompiledModel } from '../../src/core/compile';
-import { knob } from '../../src/core/knobs/catalog';
-import { Configuration, exactConfiguration, formatHpvm, parseQuant, Quant } from '../../src/core/knobs/configuration';
+import { INT8_KNOB, knob } from '../../src/core/knobs/catalog';
+import { Configuration, exactConfiguration, formatHpvm } from '../../src/core/knobs/configuration';
 import { calibrateModel } from '../../src/core/runtime/mpxrun';
+import { quantByLayer } from '../../src/core/tuner/int8Calibration';
 import { Preprocessing } from '../../src/core/data/preprocess';
 
 export interface ProfileSubject {
@@ -43,21 +44,17 @@ export function profileSubject(): ProfileSubject {
   };
 }
 
-/**
- * `count` configurations: the exact one, then each convolution-capable layer in turn taking one of its
- * approximation knobs (perforation, sampling, their fp16 forms) with every other float op in fp16 on
- * odd configurations: distinct, deterministic, and covering the knob families.
- */
 /** The model with each convolution's int8 quantisation, calibrated by `mpxrun calibrate` on the input. */
 export async function calibrated(model: CompiledModel, mpxm: string, input: string): Promise<CompiledModel> {
-  const record = await calibrateModel(mpxm, input, { batch: 16 });
-  const byLayer = new Map(record.layers.map((l) => [l.layer, parseQuant(l.q) as Quant]));
+  const byLayer = quantByLayer(await calibrateModel(mpxm, input, { batch: 16 }));
   return { ...model, layers: model.layers.map((l) => (byLayer.has(l.index) ? { ...l, quant: byLayer.get(l.index) } : l)) };
 }
 
 /**
- * The exact configuration, then single knobs of HPVM's families on one layer each, alternately with fp16 on
- * the other layers; the last one, when the model is calibrated, int8 on every convolution.
+ * `count` configurations: the exact one, then each convolution-capable layer in turn taking one of HPVM's
+ * approximation knobs (perforation, sampling, their fp16 forms) with every other float op in fp16 on odd
+ * configurations; the last one, when the model is calibrated, int8 on every convolution. Distinct,
+ * deterministic, and covering the knob families.
  */
 export function knobConfigurations(model: CompiledModel, count: number): Configuration[] {
   const slots = model.layers.map((l) => l.slots.map((s) => s.op));
@@ -79,7 +76,7 @@ export function knobConfigurations(model: CompiledModel, count: number): Configu
   if (int8) {
     configs.push({
       name: `conf${count - 1}`, speedup: 1, energy: 1, accuracy: 0, qosLoss: 0,
-      layers: model.layers.map((l) => l.slots.map((s, i) => (i === 0 && l.quant ? { op: s.op, knob: 311, quant: l.quant } : { op: s.op, knob: 11 }))),
+      layers: model.layers.map((l) => l.slots.map((s, i) => (i === 0 && l.quant ? { op: s.op, knob: INT8_KNOB, quant: l.quant } : { op: s.op, knob: 11 }))),
     });
   }
   return configs;

@@ -92,6 +92,7 @@ const BY_ID = new Map(KNOBS.map((k) => [k.id, k]));
 
 export const EXACT_KNOB = 11;
 export const HALF_KNOB = 12;
+export const INT8_KNOB = 311;
 
 export function isKnobId(id: number): boolean {
   return BY_ID.has(id);

@@ -7,7 +7,7 @@
 import { LayerInfo } from '../compile';
 import { knob } from '../knobs/catalog';
 import { Quant, parseQuant } from '../knobs/configuration';
-import { calibrateModel } from '../runtime/mpxrun';
+import { CalibrationRecord, calibrateModel } from '../runtime/mpxrun';
 import { DiskCache } from './cache';
 import { SampleSet } from './tuningData';
 
@@ -23,6 +23,15 @@ export interface Int8CalibrationOptions {
   signal?: AbortSignal;
 }
 
+/** The quantisation of each calibrated layer (1-based index), from `mpxrun calibrate`'s record. */
+export function quantByLayer(record: CalibrationRecord): Map<number, Quant> {
+  return new Map(record.layers.map((l) => {
+    const quant = parseQuant(l.q);
+    if (typeof quant === 'string') throw new Error(`mpxrun calibrate, layer ${l.layer}: ${quant}.`);
+    return [l.layer, quant];
+  }));
+}
+
 /** The layers with their calibrated quantisation; a layer without one (no input seen) loses its int8 knobs. */
 export async function calibrateInt8(layers: readonly LayerInfo[], o: Int8CalibrationOptions): Promise<LayerInfo[]> {
   if (!layers.some((l) => l.knobs.some((k) => knob(k).int8))) return [...layers];
@@ -31,12 +40,7 @@ export async function calibrateInt8(layers: readonly LayerInfo[], o: Int8Calibra
   let byLayer = o.cache.readJson<Record<number, Quant>>(key);
   if (!byLayer) {
     const record = await calibrateModel(o.mpxm, o.set.inputPath, { limit: samples, batch: o.batch, signal: o.signal });
-    byLayer = {};
-    for (const l of record.layers) {
-      const quant = parseQuant(l.q);
-      if (typeof quant === 'string') throw new Error(`mpxrun calibrate, layer ${l.layer}: ${quant}.`);
-      byLayer[l.layer] = quant;
-    }
+    byLayer = Object.fromEntries(quantByLayer(record));
     o.cache.writeJson(key, byLayer);
   }
   return layers.map((l) => {

@@ -14,7 +14,7 @@
  * 200 images: P2 predicted −15 points for configurations that lose far more).
  */
 import { LayerInfo } from '../compile';
-import { EXACT_KNOB, HALF_KNOB } from '../knobs/catalog';
+import { EXACT_KNOB, HALF_KNOB, INT8_KNOB } from '../knobs/catalog';
 import { CostModel, speedup } from './costModel';
 import { additiveFrontier } from './frontierSearch';
 import { choiceKey } from './knobSpace';
@@ -71,8 +71,6 @@ function uniformPrecisions(space: SearchSpace): number[][] {
     .map((k) => space.options.map((ks) => (ks.includes(k) ? k : EXACT_KNOB)))
     .filter((choice) => choice.some((k) => k !== EXACT_KNOB));
 }
-
-const INT8_KNOB = 311;
 
 const additiveLoss = (p2: P2Predictor, choice: readonly number[]): number => choice.reduce((sum, k, l) => sum + drop(p2, l, k), 0);
 
