@@ -64,6 +64,19 @@ async function settledParetoPoints(frame: Frame, timeoutMs = 30_000): Promise<Re
 /** Evaluated in the overview page (plotly keeps the layout on the chart's element). */
 const CHART_IS_LOG_SCALE = "document.getElementById('flops-chart')?.layout?.yaxis?.type === 'log'";
 
+/**
+ * Polls `expression` in the page until it is true. Not `frame.waitForFunction`: Playwright evaluates its
+ * predicate with `eval`, which the webview's Content Security Policy refuses once the policy is in force
+ * (CI saw it after a reload); `frame.evaluate` of a string goes through the debugger protocol instead.
+ */
+async function waitInPage(frame: Frame, expression: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await frame.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const timings: [string, number][] = [];
 async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -224,14 +237,14 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.quickOpen('har-mobiprox.onnx');
     const before = await workbench.webviewFrameWith('vscode-table-row');
     await before.locator('vscode-checkbox').click();
-    await before.waitForFunction(CHART_IS_LOG_SCALE);
+    await waitInPage(before, CHART_IS_LOG_SCALE);
     await workbench.runCommand('Developer: Reload Window');
     await workbench.ready();
     const started = Date.now();
     const frame = await workbench.webviewFrameWith('vscode-table-row', 120_000);
     await frame.locator('vscode-table-row').nth(expectedLayers - 1).waitFor();
     timings.push(['reload window → layers table visible again', Date.now() - started]);
-    await frame.waitForFunction(CHART_IS_LOG_SCALE);
+    await waitInPage(frame, CHART_IS_LOG_SCALE);
     assert.equal(await frame.locator('vscode-checkbox').evaluate((c) => (c as unknown as { checked: boolean }).checked), true);
     await screenshot('07-after-reload-log-scale.png');
     assert.deepEqual(webviewProblems, []);
