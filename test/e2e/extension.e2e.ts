@@ -267,6 +267,9 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
     assert.match(await done.innerText(), new RegExp(`Tuned har-mobiprox: ${set.configurations.length} configurations`));
     assert.ok(set.configurations.length >= 2, 'the tuning kept an approximated configuration');
+    // The picks became the model's data configuration, which later tunings read without asking.
+    const dataConfig = JSON.parse(fs.readFileSync(path.join(workspace, 'har-mobiprox.mobiprox.json'), 'utf8'));
+    assert.deepEqual(dataConfig, { input: 'har-test-x.npy', labels: 'har-test-y.npy', preprocessing: {} });
     await workbench.sideBarPane('Runs').getByText('Tuning har-mobiprox').waitFor();
     await screenshot('09-tuning-done.png');
   });

@@ -13,7 +13,9 @@ import {
 } from '../knobs/configurationSet';
 import { Preprocessing } from '../data/preprocess';
 import { writeFileAtomic } from '../fsutil';
-import { runtimeSha256 } from '../runtime/mpxrun';
+import { MobiproxError } from '../errors';
+import { PREVIEW_SAMPLES, judge } from '../runtime/dataPreview';
+import { runModel, runtimeSha256 } from '../runtime/mpxrun';
 import { DiskCache, defaultCacheDir } from './cache';
 import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
 import { empiricalSearch } from './empiricalSearch';
@@ -64,6 +66,8 @@ export interface TuneOptions {
   costModel?: 'host' | 'nominal';
   /** Empirical search: stop starting generations after this many milliseconds of search. */
   searchTimeMs?: number;
+  /** Stop when the exact model is about at chance on the first tuning samples (default true). */
+  dataCheck?: boolean;
   out?: string;
   hpvmOut?: string;
 }
@@ -101,6 +105,14 @@ export interface TuneResult {
 /** A knob is worth searching at a layer only when the cost model says it makes the layer faster. */
 const MIN_LAYER_GAIN = 0.98;
 
+/** The exact model must do better than chance on the data before anything is tuned on it (dataPreview.ts). */
+async function checkTuningData(data: TuningData, o: TuneOptions, signal?: AbortSignal): Promise<void> {
+  const samples = Math.min(data.tune.samples, PREVIEW_SAMPLES);
+  const run = await runModel(data.mpxmPath, data.tune.inputPath, { labels: data.tune.labelsPath, limit: samples, signal });
+  const verdict = judge(run.accuracy ?? 0, data.tune.labels.subarray(0, samples), { input: o.input, labels: o.labels, preprocessing: o.preprocessing ?? {} });
+  if (verdict.problem) throw new MobiproxError(`Not tuning: ${verdict.problem}`, { file: o.input });
+}
+
 export async function tune(
   o: TuneOptions, ctl: { onProgress?: (p: TuneProgress) => void; signal?: AbortSignal } = {},
 ): Promise<TuneResult> {
@@ -137,6 +149,7 @@ export async function tune(
   let exact: { tune?: Measured; test?: Measured } = {};
   try {
     report('prepare', 1, 1);
+    if (o.dataCheck ?? true) await checkTuningData(data, o, signal);
     const cache = new DiskCache(o.cacheDir ?? defaultCacheDir());
     report('calibrate', 0, 1);
     layers = await calibrateInt8(layers, { mpxm: data.mpxmPath, set: data.tune, modelSha256: data.modelSha256, batch: runner.batch, cache, signal });

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DataConfig } from '../../core/data/dataConfig';
 import { PredictorKind, tune } from '../../core/tuner/tune';
 import { CommandContext } from '../commandContext';
 import { formatSpeedup } from '../format';
 import { withCancellableProgress } from '../longWork';
 import { modelArgument } from './modelArgument';
-import { pickNpyFile } from '../picks';
+import { modelData } from './modelData';
 import { tuneProgressStep } from '../progressText';
 import { tunedSetPath } from '../runs/outputPaths';
 import { readSettings } from '../settings';
@@ -30,20 +31,24 @@ const TITLE = 'Mobiprox: Tune Model';
 export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): Promise<string | undefined> {
   const model = await modelArgument(ctx, args.model, TITLE);
   if (!model) return undefined;
-  const input = args.input ?? (await pickNpyFile(TITLE, 'Input samples [N, …]: the tuning set first, then the test set'));
-  if (!input) return undefined;
-  const labels = args.labels ?? (await pickNpyFile(TITLE, 'Labels: one class index per sample'));
-  if (!labels) return undefined;
+  let data: DataConfig | undefined;
+  try {
+    data = await modelData(ctx, model, TITLE, args);
+  } catch (e) {
+    await showError(ctx.log, TITLE, e);
+    return undefined;
+  }
+  if (!data) return undefined;
   const s = readSettings();
   const out = args.out ?? tunedSetPath(model);
   const name = path.basename(model, path.extname(model));
   const run = ctx.runs.start({ kind: 'tuning', model, configs: out });
-  ctx.log.info(`tuning ${model} on ${input} → ${out}`);
+  ctx.log.info(`tuning ${model} on ${data.input} → ${out}`);
   try {
     const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) =>
       tune(
         {
-          model, input, labels, out,
+          model, input: data.input, labels: data.labels, preprocessing: data.preprocessing, out,
           tuneSize: args.tuneSize ?? s.tuning.tuneSize,
           testSize: args.testSize ?? s.tuning.testSize,
           shuffleSeed: s.tuning.shuffleSeed,
