@@ -42,23 +42,54 @@ export interface ImportFailure {
   node?: string;
 }
 
+/** One layer's measured time on the host (core/runtime/layerTimes.ts). */
+export interface MeasuredLayer {
+  layer: number;
+  /** Milliseconds per sample. */
+  ms: number;
+  /** Shares of the model's time and of its FLOPs, 0..1. */
+  share: number;
+  flopsShare: number;
+  /** The shares differ more than twofold: FLOPs mislead about this layer. */
+  disagrees: boolean;
+}
+
+export interface MeasuredTimes {
+  cpu: string;
+  kernels: string;
+  batch: number;
+  threads: number;
+  samples: number;
+  /** Milliseconds per sample of the whole model, and of the steps outside any layer. */
+  totalMs: number;
+  otherMs: number;
+  layers: MeasuredLayer[];
+}
+
 export type HostMessage =
   | { type: 'overview'; overview: ModelOverview }
-  | { type: 'importFailed'; failure: ImportFailure };
+  | { type: 'importFailed'; failure: ImportFailure }
+  | { type: 'layerTimes'; times: MeasuredTimes }
+  | { type: 'layerTimesFailed'; message: string };
 
 export type WebviewMessage =
   /** The page's script is listening: the host (re)sends what it has. */
-  { type: 'ready' };
+  | { type: 'ready' }
+  /** Measure each layer's time on the host. */
+  | { type: 'measureLayerTimes' };
 
 /** Messages from the page are untrusted input: check their shape before acting on them. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'ready';
+  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  return type === 'ready' || type === 'measureLayerTimes';
 }
 
 /** What the page keeps across reloads (vscode.getState/setState). */
 export interface ModelOverviewState {
-  /** The last message received, to paint at once while the host compiles again. */
+  /** The last overview or failure received, to paint at once while the host compiles again. */
   last?: HostMessage;
+  /** The layer times measured for the model shown. */
+  times?: MeasuredTimes;
   /** The FLOPs chart's y axis. */
   logScale: boolean;
 }

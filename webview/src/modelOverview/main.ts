@@ -1,3 +1,4 @@
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { formatFlops, formatShape } from '../../../src/ui/format';
 import {
@@ -21,7 +22,8 @@ onThemeChange(() => repaintChart());
 
 function render(message: HostMessage): void {
   repaintChart = () => {};
-  app.replaceChildren(message.type === 'overview' ? overviewPage(message.overview) : failurePage(message.failure));
+  if (message.type === 'overview') app.replaceChildren(overviewPage(message.overview));
+  else if (message.type === 'importFailed') app.replaceChildren(failurePage(message.failure));
   app.setAttribute('aria-busy', 'false');
 }
 
@@ -31,7 +33,7 @@ function overviewPage(model: ModelOverview): HTMLElement {
   const logScale = el('vscode-checkbox');
   logScale.label = 'Logarithmic scale';
   logScale.checked = state.logScale;
-  const draw = (): void => drawFlopsChart(chart, model.layers, state.logScale);
+  const draw = (): void => drawFlopsChart(chart, model.layers, state.logScale, state.times);
   logScale.addEventListener('change', () => {
     state = { ...state, logScale: logScale.checked };
     vscode.setState(state);
@@ -54,9 +56,35 @@ function overviewPage(model: ModelOverview): HTMLElement {
       ...term('Layers', String(model.layers.length)),
       ...term('FLOPs', `${formatFlops(model.totalFlops)} per sample`),
     ),
-    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'FLOPs per layer'), logScale), chart),
-    el('section', undefined, el('h2', undefined, 'Layers'), layersTable(model.layers)),
+    el('section', undefined, el('div', 'section-title', el('h2', undefined, state.times ? 'FLOPs and measured time per layer' : 'FLOPs per layer'), logScale), chart),
+    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'Layers'), measureButton()), timesStatus(), layersTable(model.layers, state.times)),
   );
+}
+
+/** Asks the host to time each layer; the page redraws when the times arrive. */
+function measureButton(): HTMLElement {
+  const button = el('vscode-button', 'measure', state.times ? 'Measure Again' : 'Measure Layer Times');
+  button.title = 'Time each layer of the exact model with the host runtime, on random inputs of the model\'s shape';
+  button.addEventListener('click', () => {
+    button.setAttribute('disabled', '');
+    button.textContent = 'Measuring…';
+    vscode.postMessage({ type: 'measureLayerTimes' });
+  });
+  return button;
+}
+
+/** What the times were measured on, and what the flags mean. */
+function timesStatus(): HTMLElement {
+  const t = state.times;
+  const status = el('p', 'times-status');
+  if (!t) return status;
+  const flagged = t.layers.filter((l) => l.disagrees).length;
+  status.textContent =
+    `Measured on ${t.cpu} (${t.kernels} kernels, batch ${t.batch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}): ` +
+    `${t.totalMs.toFixed(3)} ms per sample. ` +
+    (flagged ? `⚠ marks ${flagged} layer${flagged > 1 ? 's' : ''} whose share of the time and of the FLOPs differ more than twofold: ` +
+      'there FLOPs mislead, and the tuner relies on measured speedups.' : 'Every layer takes about its share of the FLOPs in time.');
+  return status;
 }
 
 function term(name: string, value: string): HTMLElement[] {
@@ -86,8 +114,17 @@ function failurePage(failure: ImportFailure): HTMLElement {
 
 if (state.last) render(state.last);
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
-  state = { ...state, last: event.data };
+  const message = event.data;
+  if (message.type === 'layerTimes') state = { ...state, times: message.times };
+  else if (message.type === 'layerTimesFailed') state = { ...state, times: undefined };
+  // a model of its own (the file changed, or another file in this editor): earlier times no longer apply
+  else state = { ...state, last: message, times: sameModel(state.last, message) ? state.times : undefined };
   vscode.setState(state);
-  render(event.data);
+  if (state.last) render(state.last);
+  if (message.type === 'layerTimesFailed') app.querySelector('.times-status')!.textContent = `Could not measure the layer times: ${message.message}`;
 });
+
+function sameModel(a: HostMessage | undefined, b: HostMessage): boolean {
+  return a?.type === 'overview' && b.type === 'overview' && JSON.stringify(a.overview) === JSON.stringify(b.overview);
+}
 vscode.postMessage({ type: 'ready' });
