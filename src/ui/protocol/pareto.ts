@@ -13,7 +13,7 @@ export interface ParetoPoint {
   /** Accuracy points below the exact configuration. */
   qosLoss: number;
   accuracy: number;
-  /** The approximated layers, compactly: "2:perf 121, 4:fp16 12" or "exact". */
+  /** The approximated layers in words: "layer 2: row perforation ×2 offset 1, fp32 (123)" or "exact". */
   knobSummary: string;
   /** 95 % interval of the speedup, [low, high]: measured series only, and not in sets written before intervals. */
   speedupInterval?: [number, number];
@@ -36,7 +36,7 @@ export interface LayerKnobRow {
   layer: number;
   /** Ops of the layer's slots, "conv + add + relu". */
   ops: string;
-  /** The main op's knob id and name, "121 perf". */
+  /** The main op's knob in words with its id, "column perforation ×2 offset 0, fp32 (121)". */
   knob: string;
   approximated: boolean;
 }

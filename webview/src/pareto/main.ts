@@ -1,4 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { plotNotes } from '../../../src/ui/pareto/plotFigures';
 import { HostMessage, ParetoState, ParetoView, PointAction, WebviewMessage } from '../../../src/ui/protocol/pareto';
 import { el } from '../dom';
 import { onThemeChange } from '../theme';
@@ -60,6 +61,7 @@ function render(view: ParetoView): void {
       el('span', 'file', view.label + (view.partial ? ' (tuning cancelled: partial)' : '')),
     ),
     el('p', 'series', series || 'The set has no measured configurations besides the exact one.'),
+    ...plotNotes(view).map((note) => el('p', 'plot-note', note)),
     chart,
     selection,
     detail,
