@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { BrowserContext, chromium, ConsoleMessage, Frame, Page } from 'playwright-core';
+import { BrowserContext, chromium, ConsoleMessage, Frame, Locator, Page } from 'playwright-core';
 import { compileModel } from '../../src/core/compile';
 import { readConfigurationSet } from '../../src/core/knobs/configurationSet';
 import { CodeServer, freePort, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
@@ -42,6 +42,13 @@ async function paretoPoints(frame: Frame): Promise<Record<string, number>> {
     }
     return counts;
   })()`);
+}
+
+/** The host series' points on the Pareto chart (traces are in the order of the chart's data, each tagged). */
+async function hostPointsOf(frame: Frame): Promise<Locator> {
+  const index = await frame.evaluate(`document.getElementById('pareto-chart').data.findIndex((t) => t.meta?.role === 'points' && t.meta.kind === 'host')`);
+  assert.ok(Number(index) >= 0, 'the chart has a host series');
+  return frame.locator('#pareto-chart .scatterlayer .trace').nth(Number(index)).locator('.point');
 }
 
 /**
@@ -210,6 +217,26 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('03-model-view.png');
   });
 
+  it('measures the time of every layer from the overview, beside its FLOPs', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('vscode-table-row');
+    const started = Date.now();
+    await frame.locator('vscode-button', { hasText: 'Measure Layer Times' }).click();
+    const status = frame.locator('.times-status');
+    await status.filter({ hasText: /^Measured on / }).waitFor({ timeout: 60_000 });
+    timings.push(['Measure Layer Times → times in the table', Date.now() - started]);
+    assert.match(await status.innerText(), /ms per sample/);
+    const conv = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx')).layers.find((l) => l.op === 'conv')!;
+    const cells = await frame.locator(`vscode-table-row[data-layer="${conv.index}"] vscode-table-cell`).allInnerTexts();
+    // #, name, op, output shape, FLOPs, ms, time share, knobs
+    assert.equal(cells.length, 8);
+    assert.ok(Number(cells[5]) > 0, `a convolution's ms: ${cells[5]}`);
+    assert.match(cells[6], /^(⚠ )?\d+\.\d %$/);
+    await frame.locator('#flops-chart .scatterlayer .point').nth(expectedLayers - 1).waitFor({ state: 'attached' });
+    await screenshot('03b-layer-times.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
   it('opens a model with Mobiprox: Open Model from the command palette', async () => {
     await workbench.closeAllEditors();
     const started = Date.now();
@@ -287,7 +314,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.equal(points.predicted, set.configurations.filter((c) => c.predicted).length + 1);
     assert.equal(points.device, undefined, 'nothing was profiled on a device yet');
     // Clicking a host point shows that configuration's knob per layer and selects it.
-    const hostPoints = frame.locator('#pareto-chart .scatterlayer .trace').nth(3).locator('.point');
+    const hostPoints = await hostPointsOf(frame);
     const box = (await hostPoints.last().boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
@@ -323,7 +350,8 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
     assert.deepEqual(profiled.configurations.map((c) => c.name), ['conf0', selected]);
     await done.getByRole('button', { name: 'Show Pareto Plot' }).click();
-    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(6)');
+    // the links between a configuration's points, then each series' frontier and points: device points are 7th
+    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)');
     assert.equal((await paretoPoints(plot)).device, 2);
     await screenshot('12-pareto-with-device.png');
   });
@@ -383,6 +411,9 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const text = fs.readFileSync(source, 'utf8');
     assert.match(text, /val model = MobiproxModel\(asset\(context, "har-mobiprox\.mpxm"\)\.path, asset\(context, "har-mobiprox\.configs\.txt"\)/);
     assert.match(text, /fun classify\(window: FloatArray\): Int \{/);
+    // The cursor was at the top of the file: the class went after the package and import lines, not above them.
+    assert.ok(text.indexOf('\nclass MobiproxClassifier(') > text.lastIndexOf('\nimport '), 'the snippet is below the imports');
+    assert.match(text, /^(\/\/.*\n)*package /, 'the file still starts with its package');
     await screenshot('16-usage-snippet.png');
   });
 
@@ -391,7 +422,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.runCommand('Mobiprox: Show Pareto Plot');
     const before = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace .point');
     const points = await paretoPoints(before);
-    const hostPoints = before.locator('#pareto-chart .scatterlayer .trace').nth(3).locator('.point');
+    const hostPoints = await hostPointsOf(before);
     const box = (await hostPoints.last().boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
