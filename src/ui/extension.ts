@@ -28,7 +28,7 @@ let virtualDevices: VirtualDevices | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mobiprox', { log: true });
   for (const file of restoreExecutableBits(context.extensionPath)) log.info(`made ${file} executable`);
-  const lastModel = new LastOpenedModel();
+  const lastModel = new LastOpenedModel(context.workspaceState);
   const devices = new DeviceTracker(() => readSettings().adbPath);
   virtualDevices = new VirtualDevices(devices);
   const runs = new RunLog({
@@ -73,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): void {
     command('mobiprox.insertSnippet', (args?) => insertSnippet({ model: args?.model ?? modelName(lastModel) })),
   );
   log.info(`Mobiprox ${context.extension.packageJSON.version} activated`);
+  // the Model view shows the last session's model again, rather than its empty state, after a reload
+  void lastModel.restore(log);
 }
 
 /** The devices this window started stop with it, not with the machine. */

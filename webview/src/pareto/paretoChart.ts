@@ -32,7 +32,8 @@ export function drawParetoChart(target: HTMLElement, series: ParetoSeries[], sel
       name: 'same configuration',
       hoverinfo: 'skip',
       ...links,
-      line: { color: grid, width: 1 },
+      line: { color: foreground, width: 1 },
+      opacity: 0.35,
       meta: { role: 'links' } satisfies TraceMeta,
     });
   }
