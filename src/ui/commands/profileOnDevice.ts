@@ -7,7 +7,7 @@ import { CommandContext } from '../commandContext';
 import { withCancellableProgress } from '../longWork';
 import { selectConfigurations } from '../pareto/selectConfigurations';
 import { pickConfigurationSet, pickNpyFile } from '../picks';
-import { profileProgressStep } from '../progressText';
+import { ProgressStep, profileProgressStep } from '../progressText';
 import { profiledSetPath } from '../runs/outputPaths';
 import { readSettings } from '../settings';
 import { isCancellation, showError } from '../showError';
@@ -61,12 +61,14 @@ async function run(
   const data = prepareData({ model: o.model, input: o.input, labels: o.labels, limit: o.limit });
   try {
     const adb = await ctx.devices.adb();
-    const result = await withCancellableProgress(`Profiling ${name} on ${o.serial}`, (report, signal) =>
-      profile(
+    const result = await withCancellableProgress(`Profiling ${name} on ${o.serial}`, (report, signal) => {
+      // the notification and the Runs view follow the same steps
+      const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(entry.id, step));
+      return profile(
         { adb, serial: o.serial, data, set: o.set, recordsFile: `${o.out}.records.jsonl`, threads: readSettings().threads },
-        { onProgress: (p) => report(profileProgressStep(p)), signal },
-      ),
-    );
+        { onProgress: (p) => progress(profileProgressStep(p)), signal },
+      );
+    });
     writeConfigurationSet(o.out, result.set);
     ctx.runs.finish(entry.id, { status: 'done', set: result.set });
     ctx.log.info(`profiled ${result.set.configurations.length} configurations of ${name} on ${o.serial} (${result.device.abi}); wrote ${o.out}`);

@@ -7,7 +7,7 @@ import { formatSpeedup } from '../format';
 import { withCancellableProgress } from '../longWork';
 import { modelArgument } from './modelArgument';
 import { modelData } from './modelData';
-import { tuneProgressStep } from '../progressText';
+import { ProgressStep, tuneProgressStep } from '../progressText';
 import { tunedSetPath } from '../runs/outputPaths';
 import { readSettings } from '../settings';
 import { isCancellation, showError } from '../showError';
@@ -45,8 +45,10 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
   const run = ctx.runs.start({ kind: 'tuning', model, configs: out });
   ctx.log.info(`tuning ${model} on ${data.input} → ${out}`);
   try {
-    const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) =>
-      tune(
+    const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) => {
+      // the notification and the Runs view follow the same steps
+      const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(run.id, step));
+      return tune(
         {
           model, input: data.input, labels: data.labels, preprocessing: data.preprocessing, out,
           tuneSize: args.tuneSize ?? s.tuning.tuneSize,
@@ -57,9 +59,9 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
           predictor: args.predictor ?? s.tuning.predictor,
           threads: s.threads,
         },
-        { onProgress: (p) => report(tuneProgressStep(p)), signal },
-      ),
-    );
+        { onProgress: (p) => progress(tuneProgressStep(p)), signal },
+      );
+    });
     const configs = result.set.configurations;
     ctx.runs.finish(run.id, { status: result.cancelled ? 'cancelled' : 'done', set: result.set });
     const best = configs.reduce((b, c) => (c.speedup > b.speedup ? c : b));
