@@ -237,6 +237,24 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(webviewProblems, []);
   });
 
+  it('draws the graph the runtime runs; a node shows its attributes and marks its layer in the table', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('svg.graph');
+    const model = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx'));
+    assert.equal(await frame.locator('svg.graph .node[data-node]').count(), model.graph.nodes.length);
+    // the input, every tensor between nodes and the outputs
+    assert.equal(await frame.locator('svg.graph .edges path').count(), model.graph.edges.length);
+    const conv = model.layers.find((l) => l.op === 'conv')!;
+    await frame.locator(`svg.graph .node[data-layer="${conv.index}"]`).first().click();
+    const details = frame.locator('.node-details');
+    await details.getByText('kernel_shape').waitFor();
+    assert.match(await details.innerText(), new RegExp(`Layer\\s+${conv.index} \\(conv\\)`));
+    assert.match(await details.innerText(), /Knob ids\s+11 12 121/);
+    assert.equal(await frame.locator(`vscode-table-row.selected`).getAttribute('data-layer'), String(conv.index));
+    await screenshot('03c-graph.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
   it('opens a model with Mobiprox: Open Model from the command palette', async () => {
     await workbench.closeAllEditors();
     const started = Date.now();

@@ -5,6 +5,7 @@ import { loadOnnx } from '../onnx/load';
 import { runImportPasses } from '../onnx/passes';
 import { slotFlops } from './flops';
 import { formLayers } from './layers';
+import { ModelGraph, describeGraph } from './modelGraph';
 import { lowerGraph } from './lower';
 import { writeMpxm } from './mpxm';
 import { OpType, Program, Slot } from './program';
@@ -57,6 +58,8 @@ export interface CompiledModel {
   endsWithSoftmax: boolean;
   layers: LayerInfo[];
   totalFlops: number;
+  /** The nodes the runtime runs and the tensors between them (modelGraph.ts). */
+  graph: ModelGraph;
   mpxm: Buffer;
 }
 
@@ -77,6 +80,7 @@ export function compileModel(source: string | Uint8Array, options: { name?: stri
     endsWithSoftmax: producerType(program, firstOutput) === OpType.SOFTMAX,
     layers,
     totalFlops: layers.reduce((s, l) => s + l.flops, 0),
+    graph: describeGraph(graph, program.layers),
     mpxm: writeMpxm(program),
   };
 }

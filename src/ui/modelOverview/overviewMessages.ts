@@ -25,6 +25,7 @@ export function modelOverview(file: string, model: CompiledModel): ModelOverview
       knobs: l.knobs,
       knobSummary: formatKnobIds(l.knobs),
     })),
+    graph: model.graph,
   };
 }
 

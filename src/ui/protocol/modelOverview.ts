@@ -22,6 +22,23 @@ export interface LayerRow {
   knobSummary: string;
 }
 
+/** A node of the graph the runtime runs (core/compile/modelGraph.ts). */
+export interface GraphNodeView {
+  name: string;
+  op: string;
+  fused: string[];
+  attrs: Record<string, string>;
+  outputShape: number[];
+  layer?: number;
+}
+
+/** A tensor between two nodes; −1 is the model's input (from) or an output (to). */
+export interface GraphEdgeView {
+  from: number;
+  to: number;
+  shape: number[];
+}
+
 export interface ModelOverview {
   /** Workspace-relative path (or file name) of the .onnx file. */
   file: string;
@@ -33,6 +50,7 @@ export interface ModelOverview {
   endsWithSoftmax: boolean;
   totalFlops: number;
   layers: LayerRow[];
+  graph: { nodes: GraphNodeView[]; edges: GraphEdgeView[] };
 }
 
 /** Why a model could not be shown: the importer's sentence, and the graph node at fault if it named one. */
@@ -90,6 +108,8 @@ export interface ModelOverviewState {
   last?: HostMessage;
   /** The layer times measured for the model shown. */
   times?: MeasuredTimes;
+  /** The node selected in the graph (index into the overview's graph nodes). */
+  selectedNode?: number;
   /** The FLOPs chart's y axis. */
   logScale: boolean;
 }

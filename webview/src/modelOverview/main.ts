@@ -2,8 +2,10 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { formatFlops, formatShape } from '../../../src/ui/format';
 import {
+  GraphNodeView,
   HostMessage,
   ImportFailure,
+  LayerRow,
   ModelOverview,
   ModelOverviewState,
   WebviewMessage,
@@ -12,6 +14,7 @@ import { el } from '../dom';
 import { onThemeChange } from '../theme';
 import { vscodeApi } from '../vscodeApi';
 import { drawFlopsChart } from './flopsChart';
+import { drawGraph } from './graphView';
 import { layersTable } from './layersTable';
 
 const vscode = vscodeApi<ModelOverviewState, WebviewMessage>();
@@ -44,6 +47,7 @@ function overviewPage(model: ModelOverview): HTMLElement {
   requestAnimationFrame(draw);
 
   const outputs = model.outputNames.map((n, i) => `${n} ${formatShape(model.outputShapes[i])}`).join(', ');
+  const table = layersTable(model.layers, state.times);
   return el(
     'article',
     'overview',
@@ -57,9 +61,54 @@ function overviewPage(model: ModelOverview): HTMLElement {
       ...term('FLOPs', `${formatFlops(model.totalFlops)} per sample`),
     ),
     el('section', undefined, el('div', 'section-title', el('h2', undefined, state.times ? 'FLOPs and measured time per layer' : 'FLOPs per layer'), logScale), chart),
-    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'Layers'), measureButton()), timesStatus(), layersTable(model.layers, state.times)),
+    graphSection(model, table),
+    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'Layers'), measureButton()), timesStatus(), table),
   );
 }
+
+/**
+ * The graph beside the details of the node selected in it; selecting a node marks its layer's row in the
+ * table, and clicking a row selects the layer's node in the graph. The selection survives reloads.
+ */
+function graphSection(model: ModelOverview, table: HTMLElement): HTMLElement {
+  const layers = new Map(model.layers.map((l) => [l.index, l]));
+  const approximable = (layer: number): boolean => (layers.get(layer)?.knobs ?? []).some((k) => k !== 11 && k !== 12);
+  const details = el('aside', 'node-details');
+  const select = (node: number | undefined): void => {
+    state = { ...state, selectedNode: node };
+    vscode.setState(state);
+    drawing.select(node);
+    const n = node === undefined ? undefined : model.graph.nodes[node];
+    details.replaceChildren(...(n ? nodeDetails(n, n.layer !== undefined ? layers.get(n.layer) : undefined) : [el('p', 'hint', 'Click a node for its attributes, shapes, FLOPs and knobs.')]));
+    table.querySelectorAll('vscode-table-row').forEach((row) => row.classList.toggle('selected', n?.layer !== undefined && (row as HTMLElement).dataset.layer === String(n.layer)));
+  };
+  const drawing = drawGraph(model.graph.nodes, model.graph.edges, approximable, select);
+  table.addEventListener('click', (event) => {
+    const row = (event.target as HTMLElement).closest('vscode-table-row') as HTMLElement | null;
+    const layer = Number(row?.dataset.layer);
+    const node = model.graph.nodes.findIndex((n) => n.layer === layer);
+    if (node >= 0) select(node);
+  });
+  const canvas = el('div', 'graph-canvas', drawing.element);
+  requestAnimationFrame(() => select(state.selectedNode !== undefined && state.selectedNode < model.graph.nodes.length ? state.selectedNode : undefined));
+  return el('section', undefined, el('h2', undefined, 'Graph'), el('div', 'graph-view', canvas, details));
+}
+
+/** A node's type, name, shapes, attributes, and its layer's FLOPs, knobs and measured time. */
+function nodeDetails(n: GraphNodeView, layer: LayerRow | undefined): HTMLElement[] {
+  const measured = layer && state.times?.layers.find((t) => t.layer === layer.index);
+  const rows: [string, string][] = [
+    ['Name', n.name],
+    ['Output', `${formatShape(n.outputShape)} per sample`],
+    ...(n.fused.length ? [['Fused', n.fused.join(', ')] as [string, string]] : []),
+    ...Object.entries(n.attrs),
+    ...(layer ? [['Layer', `${layer.index} (${layer.op})`], ['FLOPs', formatFlops(layer.flops)], ['Knob ids', layer.knobSummary]] as [string, string][] : [['Layer', 'none: data movement, no knob']] as [string, string][]),
+    ...(measured ? [['Measured', `${measured.ms.toFixed(4)} ms per sample, ${(100 * measured.share).toFixed(1)} % of the time`] as [string, string]] : []),
+  ];
+  return [el('h3', undefined, nodeTitle(n)), el('dl', 'summary', ...rows.flatMap(([k, v]) => term(k, v)))];
+}
+
+const nodeTitle = (n: GraphNodeView): string => [n.op, ...(n.attrs.activation ? [n.attrs.activation] : [])].join(' + ');
 
 /** Asks the host to time each layer; the page redraws when the times arrive. */
 function measureButton(): HTMLElement {
