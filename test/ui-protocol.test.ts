@@ -90,7 +90,9 @@ describe('Model overview protocol', () => {
   it('accepts only well-formed messages from the page', () => {
     assert.equal(isWebviewMessage({ type: 'ready' }), true);
     assert.equal(isWebviewMessage({ type: 'measureLayerTimes' }), true);
-    for (const bad of [null, undefined, 'ready', { type: 'overview' }, { type: 'layerTimes' }, {}, { kind: 'ready' }]) {
+    assert.equal(isWebviewMessage({ type: 'selectLayer', layer: 3 }), true);
+    for (const bad of [null, undefined, 'ready', { type: 'overview' }, { type: 'layerTimes' }, {}, { kind: 'ready' },
+      { type: 'selectLayer' }, { type: 'selectLayer', layer: 0 }, { type: 'selectLayer', layer: '3' }, { type: 'selectLayer', layer: 1.5 }]) {
       assert.equal(isWebviewMessage(bad), false, JSON.stringify(bad));
     }
   });

@@ -251,6 +251,8 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.match(await details.innerText(), new RegExp(`Layer\\s+${conv.index} \\(conv\\)`));
     assert.match(await details.innerText(), /Knob ids\s+11 12 121/);
     assert.equal(await frame.locator(`vscode-table-row.selected`).getAttribute('data-layer'), String(conv.index));
+    // and in the Model view
+    await workbench.sideBarPane('Model').locator('.monaco-list-row.selected[aria-level="1"]', { hasText: `${conv.index} conv` }).waitFor();
     await screenshot('03c-graph.png');
     assert.deepEqual(webviewProblems, []);
   });

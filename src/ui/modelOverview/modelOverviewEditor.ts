@@ -49,6 +49,7 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
       webview.onDidReceiveMessage((m: unknown) => {
         if (!isWebviewMessage(m)) return;
         if (m.type === 'ready') void webview.postMessage(message);
+        if (m.type === 'selectLayer') void vscode.commands.executeCommand('mobiprox.revealLayer', m.layer);
         if (m.type === 'measureLayerTimes' && 'model' in document.loaded) {
           void layerTimesMessage(document.loaded.model, readSettings().threads ?? 1, this.log).then((reply) => webview.postMessage(reply));
         }

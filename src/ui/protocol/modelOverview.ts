@@ -94,11 +94,14 @@ export type WebviewMessage =
   /** The page's script is listening: the host (re)sends what it has. */
   | { type: 'ready' }
   /** Measure each layer's time on the host. */
-  | { type: 'measureLayerTimes' };
+  | { type: 'measureLayerTimes' }
+  /** The user selected this layer (1-based) in the graph or the table: select it in the Model view too. */
+  | { type: 'selectLayer'; layer: number };
 
 /** Messages from the page are untrusted input: check their shape before acting on them. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  if (type === 'selectLayer') return Number.isInteger((value as { layer?: unknown }).layer) && (value as { layer: number }).layer >= 1;
   return type === 'ready' || type === 'measureLayerTimes';
 }
 

@@ -74,7 +74,9 @@ function graphSection(model: ModelOverview, table: HTMLElement): HTMLElement {
   const layers = new Map(model.layers.map((l) => [l.index, l]));
   const approximable = (layer: number): boolean => (layers.get(layer)?.knobs ?? []).some((k) => k !== 11 && k !== 12);
   const details = el('aside', 'node-details');
-  const select = (node: number | undefined): void => {
+  const select = (node: number | undefined, byUser = true): void => {
+    const layer = node === undefined ? undefined : model.graph.nodes[node].layer;
+    if (byUser && layer !== undefined) vscode.postMessage({ type: 'selectLayer', layer });
     state = { ...state, selectedNode: node };
     vscode.setState(state);
     drawing.select(node);
@@ -90,7 +92,7 @@ function graphSection(model: ModelOverview, table: HTMLElement): HTMLElement {
     if (node >= 0) select(node);
   });
   const canvas = el('div', 'graph-canvas', drawing.element);
-  requestAnimationFrame(() => select(state.selectedNode !== undefined && state.selectedNode < model.graph.nodes.length ? state.selectedNode : undefined));
+  requestAnimationFrame(() => select(state.selectedNode !== undefined && state.selectedNode < model.graph.nodes.length ? state.selectedNode : undefined, false));
   return el('section', undefined, el('h2', undefined, 'Graph'), el('div', 'graph-view', canvas, details));
 }
 
