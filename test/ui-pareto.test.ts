@@ -214,6 +214,7 @@ describe('Pareto panel view model and protocol', () => {
     assert.equal(isWebviewMessage({ type: 'ready' }), true);
     assert.equal(isWebviewMessage({ type: 'profile', file: '/w/s.json', names: ['conf1'] }), true);
     assert.equal(isWebviewMessage({ type: 'bundle', file: '/w/s.json', names: [] }), true);
+    assert.equal(isWebviewMessage({ type: 'compare', file: '/w/s.json', names: ['conf1', 'conf2'] }), true);
     for (const bad of [null, 'ready', { type: 'profile', names: ['conf1'] }, { type: 'bundle', file: 3, names: [] }, { type: 'profile', file: 'f', names: [1] }, { type: 'delete', file: 'f', names: [] }]) {
       assert.equal(isWebviewMessage(bad), false, JSON.stringify(bad));
     }

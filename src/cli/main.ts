@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { MobiproxError } from '../core/errors';
 import * as bundle from './commands/bundle';
 import * as calibrate from './commands/calibrate';
+import * as compare from './commands/compare';
 import * as device from './commands/device';
 import * as devices from './commands/devices';
 import * as generate from './commands/generate';
@@ -20,7 +21,7 @@ const program = new Command()
   .version(require('../../../package.json').version)
   .showHelpAfterError();
 
-for (const command of [inspect, run, tune, devices, device, profile, simulate, calibrate, generate, bundle, kws]) {
+for (const command of [inspect, run, tune, compare, devices, device, profile, simulate, calibrate, generate, bundle, kws]) {
   command.register(program);
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CommandContext } from './commandContext';
 import { buildBundle } from './commands/buildBundle';
+import { compareConfigurations } from './commands/compareConfigurations';
 import { generateCode } from './commands/generateCode';
 import { insertSnippet, snippetCompletions } from './commands/insertSnippet';
 import { openModel } from './commands/openModel';
@@ -36,8 +37,9 @@ export function activate(context: vscode.ExtensionContext): void {
     save: (all) => void context.workspaceState.update('mobiprox.runs', all),
   });
   const ctx: CommandContext = { extensionUri: context.extensionUri, log, runs, lastModel, devices, virtualDevices };
+  const actions = { profile: 'mobiprox.profileOnDevice', bundle: 'mobiprox.buildBundle', compare: 'mobiprox.compareConfigurations' };
   const pareto = new ParetoPanels(context.extensionUri, log, (action, configs, names) =>
-    void vscode.commands.executeCommand(action === 'profile' ? 'mobiprox.profileOnDevice' : 'mobiprox.buildBundle', { configs, names }),
+    void vscode.commands.executeCommand(actions[action], { configs, names }),
   );
   const timeline = new TimelinePanels(context.extensionUri);
   const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('mobiprox.simulateStrategy', (args?) => simulateStrategy(ctx, timeline, args)),
     command('mobiprox.generateCode', (args?) => generateCode(ctx, args)),
     command('mobiprox.buildBundle', (args?) => buildBundle(ctx, uriArgument(args))),
+    command('mobiprox.compareConfigurations', (args) => compareConfigurations(ctx, pareto, args)),
     command('mobiprox.startVirtualDevice', (args?) => startVirtualDevice(ctx, args)),
     command('mobiprox.stopVirtualDevice', (target?) => stopVirtualDevice(ctx, target)),
     command('mobiprox.refreshDevices', () => devices.refresh()),

@@ -4,6 +4,7 @@ import { HostMessage, ParetoState, ParetoView, PointAction, WebviewMessage } fro
 import { el } from '../dom';
 import { onThemeChange } from '../theme';
 import { vscodeApi } from '../vscodeApi';
+import { comparisonTables } from './comparisonTables';
 import { knobTable } from './knobTable';
 import { drawParetoChart } from './paretoChart';
 
@@ -32,6 +33,9 @@ function render(view: ParetoView): void {
   const detail = el('section', 'detail');
   detail.id = 'detail';
   const selection = el('section', 'selection');
+  const comparison = el('section', 'comparison');
+  comparison.id = 'comparison';
+  showComparison = (): void => comparison.replaceChildren(...(state.comparison ? comparisonTables(state.comparison) : []));
   const showDetail = (): void => {
     const d = view.configurations.find((c) => c.name === state.detail);
     detail.replaceChildren(
@@ -46,8 +50,12 @@ function render(view: ParetoView): void {
       b.addEventListener('click', () => vscode.postMessage({ type: kind, file: view.file, names }));
       return b;
     };
+    const compare = action('compare', 'Compare');
+    if (names.length !== 2) compare.setAttribute('disabled', '');
+    compare.title = 'Measure the two selected configurations on the host: knob and time per layer, accuracy per class';
     selection.replaceChildren(
       el('span', 'selected-names', names.length ? `Selected: ${names.join(', ')}` : 'No configuration selected'),
+      compare,
       action('profile', 'Profile on Device'),
       action('bundle', 'Build Android Bundle'),
     );
@@ -64,8 +72,10 @@ function render(view: ParetoView): void {
     ...plotNotes(view).map((note) => el('p', 'plot-note', note)),
     chart,
     selection,
+    comparison,
     detail,
   );
+  showComparison();
   showDetail();
   showSelection();
   // Plotly measures its container: draw once the page is in the document.
@@ -84,13 +94,21 @@ function render(view: ParetoView): void {
   });
 }
 
+let showComparison = (): void => {};
+
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const m = event.data;
+  if (m.type === 'comparison') {
+    save({ comparison: m.comparison });
+    showComparison();
+    return;
+  }
   // A new set keeps only the selection that still names its configurations.
   const names = new Set(m.view.configurations.map((c) => c.name));
   save({
     view: m.view,
     selected: state.selected.filter((n) => names.has(n)),
+    comparison: state.comparison?.names.every((n) => names.has(n)) ? state.comparison : undefined,
     detail: m.detail ?? (state.detail && names.has(state.detail) ? state.detail : undefined),
   });
   render(m.view);
