@@ -72,6 +72,32 @@ describe('preprocess', () => {
       assert.deepEqual(compileModel(b.build()).inputLayout, { channelAxis: 1, channelsLast: false });
     });
 
+    it('finds the Transpose behind element-wise ops (a rescaling before it), and refuses --nhwc there too', () => {
+      const b = new OnnxBuilder(13);
+      const [scaled] = b.node('Mul', [b.input('x', [null, 4, 4, 3]), b.constant('s', [], [1 / 255])], {}, 'rescale');
+      const [shifted] = b.node('Sub', [scaled, b.constant('m', [3], [0.1, 0.2, 0.3])], {}, 'normalize');
+      const [t] = b.node('Transpose', [shifted], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const [y] = b.node('Conv', [t, b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+      b.output(y);
+      const model = compileModel(b.build());
+      assert.deepEqual(model.inputLayout, { channelAxis: 3, channelsLast: true, transposedBy: 'to_nchw' });
+      const x = nhwc(2, 4, 4, 3);
+      const out = preprocess(x, { mean: [0, 1, 2] }, 'x.npy', model);
+      for (let i = 0; i < out.data.length; i++) assert.equal(out.data[i], x.data[i] - (i % 3));
+      assert.throws(() => preprocess(x, { nhwc: true, mean: [0, 0, 0] }, 'x.npy', model), /drop --nhwc\./);
+    });
+
+    it('stays channels-first when a path from the input leads elsewhere than the Transpose', () => {
+      const b = new OnnxBuilder(13);
+      const x = b.input('x', [null, 4, 4, 3]);
+      const [t] = b.node('Transpose', [x], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const [y] = b.node('Conv', [t, b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+      const [r] = b.node('Relu', [x], {}, 'side');
+      b.output(y);
+      b.output(r);
+      assert.equal(compileModel(b.build()).inputLayout.channelsLast, false);
+    });
+
     it('normalizes and standardizes the last axis, and says which axis and why', () => {
       const model = channelsLast();
       const x = nhwc(2, 4, 4, 3);

@@ -81,20 +81,38 @@ export function compileModel(source: string | Uint8Array, options: { name?: stri
   };
 }
 
-/** Channels-last when every reader of the input is a Transpose moving its last axis to 1 ([N, ..., C] → [N, C, ...]). */
+/** Ops that keep each element where it is: between a channels-last input and its Transpose (a Keras
+ * export rescales or normalizes before it moves the channels) they leave the layout as it is. */
+const KEEPS_LAYOUT = new Set(['Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'Identity', 'Cast', 'mpx.Affine']);
+
+/** Channels-last when every path from the input reaches a Transpose moving its last axis to 1
+ * ([N, ..., C] → [N, C, ...]) through element-wise ops only. */
 function inputLayout(graph: Graph): InputLayout {
   const rank = graph.shape(graph.input).length + 1;
-  const readers = graph.consumers(graph.input);
   const toChannelsFirst = (n: Node) => {
     if (n.op !== 'Transpose' || n.attrs.perm === undefined) return false;
     const perm = attrInts(n, 'perm');
     return perm.length === rank && perm[0] === 0 && perm[1] === rank - 1 && perm.slice(2).every((a, i) => a === i + 1);
   };
-  if (rank >= 3 && readers.length > 0 && readers.every(toChannelsFirst)) {
-    return { channelAxis: rank - 1, channelsLast: true, transposedBy: readers[0].name };
-  }
-  return { channelAxis: 1, channelsLast: false };
+  /** The Transpose every reader of `value` leads to, or undefined when some reader does not. */
+  const transposedBy = (value: string): string | undefined => {
+    const readers = graph.consumers(value);
+    if (readers.length === 0 || graph.outputs.includes(value)) return undefined;
+    let name: string | undefined;
+    for (const n of readers) {
+      const keeps = KEEPS_LAYOUT.has(n.op) && n.inputs.every((v) => v === value || v === '' || graph.isConstant(v)) &&
+        sameShape(graph.shape(n.outputs[0]), graph.shape(value));
+      const found = toChannelsFirst(n) ? n.name : keeps ? transposedBy(n.outputs[0]) : undefined;
+      if (found === undefined) return undefined;
+      name ??= found;
+    }
+    return name;
+  };
+  const by = rank >= 3 ? transposedBy(graph.input) : undefined;
+  return by !== undefined ? { channelAxis: rank - 1, channelsLast: true, transposedBy: by } : { channelAxis: 1, channelsLast: false };
 }
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The type of the op computing `value`, looking through reshapes (a Softmax may be flattened after). */
 function producerType(program: Program, value: string): OpType | undefined {
