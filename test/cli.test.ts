@@ -299,4 +299,24 @@ describe('mobiprox profile: host checks before any device work (CLI)', function 
     assert.equal(r.code, 2);
     assert.match(r.stderr.trim(), /^mobiprox: The model path .* is a folder; give the \.onnx file\.$/);
   });
+
+  it('a folder as the input, the labels or the configurations says so, for run and profile', async () => {
+    fs.mkdirSync(file('models'));
+    const folder = file('models');
+    fs.writeFileSync(file('ok.txt'), '0.0\n');
+    const cases: [string[], string][] = [
+      [['--input', folder, '--labels', file('y.npy'), '--configs', file('ok.txt')], '.npy file'],
+      [['--input', file('x.npy'), '--labels', folder, '--configs', file('ok.txt')], '.npy file'],
+      [['--input', file('x.npy'), '--labels', file('y.npy'), '--configs', folder], 'configuration file'],
+    ];
+    for (const [args, expected] of cases) {
+      for (const command of ['run', 'profile']) {
+        const extra = command === 'profile' ? ['--adb', file('no-adb'), '--out', file('profiled.json')] : [];
+        const r = await cli([command, MODEL, ...args, ...extra]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stderr.trim(), `mobiprox: ${folder} is a folder; give the ${expected}${expected === '.npy file' ? '' : ' (Mobiprox JSON or ApproxTuner/HPVM text)'}.`);
+      }
+    }
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['models', 'ok.txt', 'x.npy', 'y.npy']);
+  });
 });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MobiproxError } from '../errors';
-import { writeFileAtomic } from '../fsutil';
+import { refuseFolder, writeFileAtomic } from '../fsutil';
 import { Timing } from '../runtime/mpxrun';
 import { KNOB_ID_RANGES, formatKnobIds, isKnobId, knob } from './catalog';
 import { Configuration, ConfidenceTriple, ConfigurationFile, SlotKnob, exactConfiguration, formatHpvm, parseHpvm } from './configuration';
@@ -87,6 +87,7 @@ export interface ConfigurationSet {
 }
 
 export function readConfigurationSet(file: string): ConfigurationSet {
+  refuseFolder(file, 'configuration set (.json)');
   let data: unknown;
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -107,6 +108,7 @@ export function readConfigurationSet(file: string): ConfigurationSet {
  * when the text does not start with it, as the runtime numbers them.
  */
 export function readConfigurations(file: string): ConfigurationSet {
+  refuseFolder(file, 'configuration file (Mobiprox JSON or ApproxTuner/HPVM text)');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
