@@ -90,8 +90,16 @@ export function readConfigurationSet(file: string): ConfigurationSet {
   refuseFolder(file, 'configuration set (.json)');
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const text = fs.readFileSync(file, 'utf8');
+    if (!text.trimStart().startsWith('{') && text.includes('+++++')) {
+      throw new MobiproxError(
+        `${file} is ApproxTuner/HPVM text; this needs a Mobiprox configuration set (JSON: tune --out, or profile --out for a profiled one).`,
+        { file },
+      );
+    }
+    data = JSON.parse(text);
   } catch (e) {
+    if (e instanceof MobiproxError) throw e;
     throw new MobiproxError(`Cannot read the configurations ${file}: ${(e as Error).message}`, { file });
   }
   const set = data as ConfigurationSet;
