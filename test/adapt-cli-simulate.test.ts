@@ -183,7 +183,7 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);
-      assert.notEqual(r.code, 0, args.join(' '));
+      assert.equal(r.code, 2, args.join(' '));
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     }
