@@ -107,6 +107,19 @@ describe('mobiprox run: errors on bad input (CLI)', function () {
     await fails([file('nchw.onnx'), '--input', file('nhwc.npy')], file('nhwc.npy'), /8, 8, 3/, /3, 8, 8/, 'add --nhwc');
   });
 
+  it('on a channels-last model [8, 8, 3] (rescaled, then transposed, inside) --mean counts its 3 channels and --nhwc is refused', async () => {
+    const b = new OnnxBuilder(13);
+    const [scaled] = b.node('Mul', [b.input('x', [null, 8, 8, 3]), b.constant('s', [], [0.5])], {}, 'rescale');
+    const [t] = b.node('Transpose', [scaled], { perm: [0, 3, 1, 2] }, 'to_nchw');
+    const [y] = b.node('Conv', [t, b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+    b.output(y);
+    fs.writeFileSync(file('keras.onnx'), b.build());
+    fs.writeFileSync(file('hwc.npy'), encodeNpy(floats([2, 8, 8, 3])));
+    await fails([file('keras.onnx'), '--input', file('hwc.npy'), '--mean', '0,0'], /--mean has 2 values but .*hwc\.npy has 3 channels \(the last axis, 3/);
+    const message = await fails([file('keras.onnx'), '--input', file('hwc.npy'), '--nhwc', '--mean', '0,0,0'], "node 'to_nchw' moves the channels itself", 'drop --nhwc');
+    assert.ok(!message.includes('add --nhwc'), message);
+  });
+
   it('channels-first input to a channels-last model (normalized, then transposed, inside) is named so, without --nhwc', async () => {
     fs.writeFileSync(file('cf.npy'), encodeNpy(floats([4, 9, 128])));
     const message = await fails([MODEL, '--input', file('cf.npy')], file('cf.npy'), /9, 128/, /128, 9/, 'the model takes them last');
