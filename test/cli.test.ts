@@ -333,3 +333,41 @@ describe('mobiprox profile: host checks before any device work (CLI)', function 
     assert.deepEqual(fs.readdirSync(dir).sort(), ['models', 'ok.txt', 'x.npy', 'y.npy']);
   });
 });
+
+describe('mobiprox: output paths checked before any work (CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+
+  before(function () {
+    requireRuntime(this);
+  });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-cli-out-'));
+    fs.writeFileSync(file('x.npy'), encodeNpy({ dtype: 'float32', shape: [4, 128, 9], data: new Random(3).normals(4 * 128 * 9) }));
+    fs.writeFileSync(file('y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 3]) }));
+    fs.writeFileSync(file('set.txt'), ['0.0', '+++++', ...compileModel(MODEL).layers.map((l) => `${l.index} gpu ${l.slots.map((s) => `${s.op} fp32 11`).join(' ')}`), '-----', ''].join('\n'));
+    fs.mkdirSync(file('folder'));
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a folder where a file is written, and a file where a folder is, are refused with the option named (exit 2)', async () => {
+    const data = ['--input', file('x.npy'), '--labels', file('y.npy')];
+    const cases: [string[], string][] = [
+      [['tune', MODEL, ...data, '--out', file('folder')], `--out ${file('folder')} is a folder; give the file to write in it.`],
+      [['profile', MODEL, ...data, '--configs', file('set.txt'), '--out', file('folder')], `--out ${file('folder')} is a folder; give the file to write in it.`],
+      [['run', MODEL, ...data, '--save-outputs', file('folder')], `--save-outputs ${file('folder')} is a folder; give the file to write in it.`],
+      [['generate', '--configs', file('set.txt'), '--strategy', 'naive', '--package', 'a.b', '--out', file('x.npy')], `--out ${file('x.npy')} is a file; give a folder to write into.`],
+      [['bundle', MODEL, '--configs', file('set.txt'), '--strategy', 'naive', '--out', file('x.npy')], `--out ${file('x.npy')} is a file; give a folder to write into.`],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.equal(r.stderr.trim(), `mobiprox: ${message}`);
+    }
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['folder', 'set.txt', 'x.npy', 'y.npy']);
+    assert.deepEqual(fs.readdirSync(file('folder')), []);
+  });
+});

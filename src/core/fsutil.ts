@@ -2,15 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MobiproxError } from './errors';
 
+/** Whether the path is an existing folder (false when it is missing or unreadable: its reader names that). */
+export function isFolder(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Refuses a folder where the user should give a file: reading it would only say EISDIR. */
 export function refuseFolder(file: string, expected: string): void {
-  let folder = false;
-  try {
-    folder = fs.statSync(file).isDirectory();
-  } catch {
-    return; // a missing or unreadable path is named by its reader
-  }
-  if (folder) throw new MobiproxError(`${file} is a folder; give the ${expected}.`, { file });
+  if (isFolder(file)) throw new MobiproxError(`${file} is a folder; give the ${expected}.`, { file });
 }
 
 /** Writes through a temporary file in the same folder and renames it, so a reader never sees half a file. */
