@@ -201,7 +201,40 @@ function checkConfigurationSet(set: ConfigurationSet, file: string): void {
         }
       });
     });
+    if (conf.samples !== undefined) checkSamples(conf.samples as unknown, (why) => fail(`${where}: `, why));
   });
+  const calibration = (set as { calibration?: unknown }).calibration;
+  if (calibration !== undefined) checkCalibration(calibration, set.configurations.length, (why) => fail('calibration: ', why));
+}
+
+/** A configuration's per-sample outcomes, as a profiler records them: a class and a confidence per sample. */
+function checkSamples(samples: unknown, fail: (why: string) => MobiproxError): void {
+  const o = samples as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object' || !Array.isArray(o.predictions) || !Array.isArray(o.confidences)) {
+    throw fail(`samples is ${show(samples)}; it holds "predictions" and "confidences", one per sample.`);
+  }
+  if (o.predictions.length !== o.confidences.length) {
+    throw fail(`samples has ${o.predictions.length} predictions but ${o.confidences.length} confidences.`);
+  }
+  const bad = o.predictions.findIndex((p) => !Number.isInteger(p) || (p as number) < 0);
+  if (bad >= 0) throw fail(`samples.predictions[${bad}] is ${show(o.predictions[bad])}, not a class index.`);
+  const badConfidence = o.confidences.findIndex((c) => !isNumber(c));
+  if (badConfidence >= 0) throw fail(`samples.confidences[${badConfidence}] is ${show(o.confidences[badConfidence])}, not a number.`);
+}
+
+/** What `calibrate` adds to a set (adapt/profiledSet.ts, SetCalibration), as far as adaptation reads it. */
+function checkCalibration(calibration: unknown, configurations: number, fail: (why: string) => MobiproxError): void {
+  const o = calibration as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object') throw fail(`is ${show(calibration)}; calibrate writes it (temperatures and thresholds).`);
+  const t = o.temperatures;
+  if (!Array.isArray(t) || t.length !== configurations || !t.every((v) => isNumber(v) && v > 0)) {
+    throw fail(`temperatures is ${show(t)}; it holds one positive temperature per configuration (${configurations}). Run calibrate again.`);
+  }
+  const th = o.thresholds as Record<string, unknown> | null;
+  const rows = (v: unknown) => Array.isArray(v) && v.every((r) => Array.isArray(r) && r.every((x) => x === null || isNumber(x)));
+  if (th === null || typeof th !== 'object' || !rows(th.lessBelow) || !rows(th.moreAbove)) {
+    throw fail(`thresholds is ${show(th)}; it holds "lessBelow" and "moreAbove", rows of numbers or null. Run calibrate again.`);
+  }
 }
 
 /** A compiled model's layer, as far as a configuration must fit it (compile's LayerInfo). */
