@@ -140,7 +140,7 @@ describe('configuration sets (Mobiprox JSON): checked when read', () => {
     assert.match(calibrated({ temperatures: [1], thresholds }), /temperatures is \[1\]/);
     assert.match(calibrated({ temperatures: [1, 1.5] }), /thresholds is missing; it holds "lessBelow" and "moreAbove"/);
     const file = path.join(dir, 'good.json');
-    fs.writeFileSync(file, JSON.stringify({ ...setWith([{ ...conf('conf0'), samples: { predictions: [0, 2], confidences: [0.9, 0.4] } }, conf('conf1')]),
+    fs.writeFileSync(file, JSON.stringify({ ...setWith([{ ...conf('conf0'), samples: { predictions: [0, 2], confidences: [0.9, null] } }, conf('conf1')]),
       calibration: { temperatures: [1, 1.5], thresholds } }));
     assert.equal(readConfigurationSet(file).configurations.length, 2);
   });

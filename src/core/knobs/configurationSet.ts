@@ -218,7 +218,8 @@ function checkSamples(samples: unknown, fail: (why: string) => MobiproxError): v
   }
   const bad = o.predictions.findIndex((p) => !Number.isInteger(p) || (p as number) < 0);
   if (bad >= 0) throw fail(`samples.predictions[${bad}] is ${show(o.predictions[bad])}, not a class index.`);
-  const badConfidence = o.confidences.findIndex((c) => !isNumber(c));
+  // null: JSON's NaN, from a configuration whose outputs overflowed
+  const badConfidence = o.confidences.findIndex((c) => c !== null && !isNumber(c));
   if (badConfidence >= 0) throw fail(`samples.confidences[${badConfidence}] is ${show(o.confidences[badConfidence])}, not a number.`);
 }
 
