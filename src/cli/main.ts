@@ -19,7 +19,10 @@ const program = new Command()
   .name('mobiprox')
   .description('Approximation-aware on-device deep learning: inspect, run, tune, profile and ship ONNX models.')
   .version(require('../../../package.json').version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A usage mistake (an unknown option, a value an option refuses) is the user's to fix, like a MobiproxError:
+  // exit 2. Help and --version exit 0. Commands created below inherit this.
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 
 for (const command of [inspect, run, tune, compare, devices, device, profile, simulate, calibrate, generate, bundle, kws]) {
   command.register(program);

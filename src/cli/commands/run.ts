@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { CompiledModel } from '../../core/compile';
 import { checkConfigurationsFit, readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
 import { MobiproxError } from '../../core/errors';
+import { refuseFolder } from '../../core/fsutil';
 import { runModel } from '../../core/runtime/mpxrun';
 import { prepareData } from '../../core/runtime/prepare';
 import { accuracyInterval, formatInterval } from '../../core/stats/intervals';
@@ -63,6 +64,7 @@ export function register(program: Command): void {
 
 /** The runtime reads HPVM text: a Mobiprox JSON set (it starts with '{') is converted into the work folder. */
 function hpvmConfigs(file: string, workDir: string, model: CompiledModel, modelPath: string): string {
+  refuseFolder(file, 'configuration file (Mobiprox JSON or ApproxTuner/HPVM text)');
   let head = '';
   try {
     head = fs.readFileSync(file, 'utf8').trimStart().slice(0, 1);
