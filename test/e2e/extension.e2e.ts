@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { BrowserContext, chromium, ConsoleMessage, Frame, Locator, Page } from 'playwright-core';
 import { compileModel } from '../../src/core/compile';
+import { readNpy } from '../../src/core/data/npy';
 import { readConfigurationSet } from '../../src/core/knobs/configurationSet';
 import { CodeServer, freePort, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
 import { Workbench } from './support/workbench';
@@ -363,8 +364,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const selected = (await frame.locator('.selected-names').innerText()).replace('Selected: ', '');
     const started = Date.now();
     await frame.locator('vscode-button', { hasText: 'Profile on Device' }).click();
-    await workbench.quickPickRow('har-test-x.npy').click();
-    await workbench.quickPickRow('har-test-y.npy').click();
+    // no pick of the data: the model's data configuration, saved by Tune Model, says what it is
     const done = workbench.notification(/Profiled har-mobiprox on 127\.0\.0\.1:\d+: 2 configurations/);
     await done.waitFor({ timeout: 300_000 });
     timings.push(['Profile on Device (2 configurations) → completion notice', Date.now() - started]);
@@ -375,6 +375,31 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)');
     assert.equal((await paretoPoints(plot)).device, 2);
     await screenshot('12-pareto-with-device.png');
+  });
+
+  it('compares two configurations side by side: knob and time per layer, accuracy per class', async () => {
+    const frame = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)');
+    // the profiled set's panel: one configuration selected is compared with the exact one
+    await settledParetoPoints(frame);
+    const box = (await (await hostPointsOf(frame)).last().boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await frame.locator('.selected-names', { hasText: /Selected: conf[1-9]\d*$/ }).waitFor();
+    const started = Date.now();
+    await frame.locator('vscode-button', { hasText: 'Compare' }).click();
+    const classes = frame.locator('#comparison-classes vscode-table-body vscode-table-row');
+    await classes.first().waitFor({ timeout: 120_000 });
+    timings.push(['Compare (2 configurations) → tables shown', Date.now() - started]);
+    const labels = readNpy(path.join(workspace, 'har-test-y.npy'));
+    // Compare measures up to 2000 samples
+    assert.equal(await classes.count(), new Set(Array.from(labels.data as ArrayLike<number>).slice(0, 2000)).size);
+    assert.equal(await frame.locator('#comparison-layers vscode-table-body vscode-table-row').count(), expectedLayers);
+    // the layers whose knobs differ are marked, and only those
+    const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
+    const differing = profiled.configurations[1].layers.filter((slots) => slots[0].knob !== 11).length;
+    assert.equal(await frame.locator('#comparison-layers vscode-table-row.approximated').count(), differing);
+    await frame.locator('#comparison').scrollIntoViewIfNeeded();
+    await screenshot('12b-comparison.png');
+    assert.deepEqual(webviewProblems, []);
   });
 
   it('generates the Kotlin adaptation engine and opens it beside', async () => {

@@ -50,9 +50,13 @@ function render(view: ParetoView): void {
       b.addEventListener('click', () => vscode.postMessage({ type: kind, file: view.file, names }));
       return b;
     };
-    const compare = action('compare', 'Compare');
-    if (names.length !== 2) compare.setAttribute('disabled', '');
-    compare.title = 'Measure the two selected configurations on the host: knob and time per layer, accuracy per class';
+    // one selected configuration is compared with the exact one, two with each other
+    const exact = view.configurations[0]?.name;
+    const pair = names.length === 1 && names[0] !== exact ? [exact, names[0]] : names;
+    const compare = el('vscode-button', undefined, 'Compare');
+    if (pair.length !== 2) compare.setAttribute('disabled', '');
+    compare.addEventListener('click', () => vscode.postMessage({ type: 'compare', file: view.file, names: pair }));
+    compare.title = 'Measure two configurations on the host (one selected: against the exact one): knob and time per layer, accuracy per class';
     selection.replaceChildren(
       el('span', 'selected-names', names.length ? `Selected: ${names.join(', ')}` : 'No configuration selected'),
       compare,
