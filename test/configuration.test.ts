@@ -6,7 +6,7 @@ import { MobiproxError } from '../src/core/errors';
 import { Configuration, formatHpvm, parseHpvm } from '../src/core/knobs/configuration';
 import { checkConfigurationsFit, readConfigurationSet } from '../src/core/knobs/configurationSet';
 
-// The example of DESIGN.md §4, with confidence triples (all classes, then two classes).
+// The example of src/core/DESIGN.md §4, with confidence triples (all classes, then two classes).
 const EXAMPLE = `0.0
 +++++
 conf1 1.5262 1.0 91.839 0.0169 0.9 0.95 0.6 0.8 0.9 0.5 0.7 0.75 0.55

@@ -1,4 +1,4 @@
-/* 2-D convolution (strides, asymmetric pads, dilations, groups) with its approximations (DESIGN.md §2).
+/* 2-D convolution (strides, asymmetric pads, dilations, groups) with its approximations (src/core/DESIGN.md §2).
  * The main path is an indirect GEMM: the input of a group is copied once into a zero-padded buffer, and
  * the micro-kernel multiplies pre-packed weights [K × channels] by "im2col columns" it reads straight
  * from that buffer through a list of output pixels and a list of filter-element offsets; of the
@@ -321,7 +321,7 @@ static void mean_rows(float *d, const float *a, const float *b, int n, int half)
         mpx_round_half_copy(d, d, (size_t)n);
 }
 
-/* Rules 1-4 of DESIGN.md §2 along one output row of column perforation. */
+/* Rules 1-4 of src/core/DESIGN.md §2 along one output row of column perforation. */
 static void fill_cols(const mpx_knob *k, float *d, int Wo)
 {
     int c = k->offset;
@@ -339,7 +339,7 @@ static void fill_cols(const mpx_knob *k, float *d, int Wo)
         d[c] = d[c - 1];
 }
 
-/* Rules 1-4 of DESIGN.md §2 on one output plane whose computed positions are already final. */
+/* Rules 1-4 of src/core/DESIGN.md §2 on one output plane whose computed positions are already final. */
 static void interpolate(const mpx_conv_plan *p, float *plane)
 {
     const mpx_knob *k = &p->mode.knob;

@@ -1,7 +1,7 @@
 import { MobiproxError } from '../errors';
 
 /**
- * The approximation knobs with their HPVM ids and names (DESIGN.md §2), and the int8 family beyond HPVM
+ * The approximation knobs with their HPVM ids and names (src/core/DESIGN.md §2), and the int8 family beyond HPVM
  * (311, perf_int8 321-338, samp_int8 341-349; native-runtime/FORMAT.md): the table, the decoding of each id
  * into its parameters, the cost model's nominal speedups, and which knobs apply to which op.
  */

@@ -1,5 +1,5 @@
 /**
- * One tuning, end to end (DESIGN.md §3), behind the one API the CLI and the extension share: cost model
+ * One tuning, end to end (src/core/DESIGN.md §3), behind the one API the CLI and the extension share: cost model
  * (calibrated on the host), single-knob profiles (cached), search over the chosen predictor, empirical
  * validation of the candidates on the tuning set, Pareto frontier and thinning, evaluation on the held-out
  * test set, and the configuration files. Progress is reported per phase; an AbortSignal stops the runtime
@@ -280,7 +280,7 @@ function lossScale(points: ValidatedPoint[]): number {
 const lossOf = (p: ValidatedPoint): number => p.tune.baseline.accuracy - p.tune.accuracy;
 
 /**
- * The validated points within the threshold on the Pareto frontier, thinned (DESIGN.md §3). As in
+ * The validated points within the threshold on the Pareto frontier, thinned (src/core/DESIGN.md §3). As in
  * ApproxTuner, the choice rests on the measured losses and the cost model's speedups: the cost model is
  * calibrated once per machine and cached, so the same tuning chooses the same configurations however the
  * next measurement's noise falls; the measured speedups are what the set reports. A point whose measured
