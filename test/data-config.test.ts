@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { dataConfigPath, proposeDataConfig, readDataConfig, writeDataConfig } from '../src/core/data/dataConfig';
 import { readNpy, writeNpy } from '../src/core/data/npy';
-import { checkNotSwapped, previewData } from '../src/core/runtime/dataPreview';
+import { checkNotSwapped, judge, previewData } from '../src/core/runtime/dataPreview';
 import { tune } from '../src/core/tuner/tune';
 import { cli } from './support/cli';
 import { REPO_ROOT, requireRuntime } from './support/engine';
@@ -108,6 +108,13 @@ describe('data configuration beside the model', function () {
       const preview = await previewData(MODEL, { input: INPUT, labels: shuffledLabels(), preprocessing: {} });
       assert.ok(preview.accuracy < 35, `accuracy ${preview.accuracy}`);
       assert.match(preview.problem ?? '', /about chance .* preprocessing: none\. Give the preprocessing the model was trained with/);
+    });
+
+    it('does not judge samples mostly of one class, where a guess scores as well as a model', () => {
+      const config = { input: INPUT, labels: LABELS, preprocessing: {} };
+      const oneActivity = [...new Array(31).fill(2), 4];
+      assert.equal(judge(96.9, oneActivity, config).problem, undefined);
+      assert.match(judge(20, [0, 1, 2, 3, 4, 5, 0, 1, 2, 3], config).problem ?? '', /about chance \(20\.0 %\)/);
     });
 
     it('refuses to tune on such data and writes nothing', async () => {

@@ -21,6 +21,9 @@ export interface DataPreview {
   problem?: string;
 }
 
+/** Above this share of the most frequent label (percent), the samples cannot tell a model from a guess. */
+const MAX_JUDGED_CHANCE = 50;
+
 /** Samples the preview runs on: enough that chance and a working model are far apart in accuracy. */
 export const PREVIEW_SAMPLES = 200;
 
@@ -52,6 +55,8 @@ export async function previewData(model: string, config: DataConfig, o: { sample
 /**
  * Near chance: within a tenth of the way from chance to perfect (at least 5 points), which a trained
  * model on its own kind of data clears by far, and 200 samples' noise (about 3.5 points) does not reach.
+ * Samples mostly of one class (a recording's first minutes of one activity) say nothing either way: a model
+ * that always answers that class scores as well as a good one, so they are not judged.
  */
 export function judge(accuracy: number, labels: ArrayLike<number>, config: DataConfig): DataPreview {
   const counts = new Map<number, number>();
@@ -59,7 +64,7 @@ export function judge(accuracy: number, labels: ArrayLike<number>, config: DataC
   const chance = (100 * Math.max(0, ...counts.values())) / Math.max(labels.length, 1);
   const margin = Math.max(5, (100 - chance) / 10);
   const preview: DataPreview = { samples: labels.length, accuracy, chance };
-  if (accuracy < chance + margin) {
+  if (chance <= MAX_JUDGED_CHANCE && accuracy < chance + margin) {
     preview.problem =
       `the exact model scores ${accuracy.toFixed(1)} % on the first ${labels.length} samples of ${config.input}, ` +
       `about chance (${chance.toFixed(1)} %), with preprocessing: ${describePreprocessing(config.preprocessing)}. ` +
