@@ -27,7 +27,7 @@ describe('MobileNetV2-HAR (build/models/mobilenetv2-har.onnx)', function () {
     requireShared(this, 'datasets/uci-har/test_x.npy');
     if (!fs.existsSync(MODEL)) {
       // A trained artifact, not a tool or a data set: absent until trained, in CI too.
-      console.warn(`      skipped: ${MODEL} is not trained yet (${TRAIN}, ~15 min on one core)`);
+      console.warn(`      skipped: ${MODEL} is not trained yet (${TRAIN}: about 10 min of CPU on one thread)`);
       this.skip();
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpx-mobilenet-har-'));
