@@ -1,11 +1,10 @@
 /**
  * The MobileNetV2-HAR sets of the reproduction, built by the product from the UCI-HAR windows of ../shared
- * (src/core/data/signalImage.ts, the twin of the training script's transform), and the model itself, which
- * is trained on demand (toolchain/train/train_mobilenet_har.py, a few minutes on one core) because it is
- * not shipped. Validation: the train subjects the model was not fitted on (tuning and calibration);
- * test: the 9 test subjects in recording order (the device profile and the traces).
+ * (src/core/data/signalImage.ts, the twin of the training script's transform; the model is
+ * media/models/mobilenetv2-har.onnx, trained by toolchain/train/train_mobilenet_har.py). Validation: the
+ * train subjects the model was not fitted on (tuning and calibration); test: the 9 test subjects in
+ * recording order (the device profile and the traces).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NdArray } from '../../src/core/data/ndarray';
@@ -45,13 +44,4 @@ export function buildHarImageSets(uciHar: string, dir: string): { val: number; t
     sizes[split] = rows.length;
   }
   return sizes;
-}
-
-/** Trains the model into `out` unless it is there (seeded and deterministic: the same file each time on one PyTorch build). */
-export function ensureMobileNetHar(repo: string, uciHar: string, out: string): void {
-  if (fs.existsSync(path.join(out, 'mobilenetv2-har.onnx'))) return;
-  const script = path.join(repo, 'toolchain/train/train_mobilenet_har.py');
-  const r = spawnSync('/usr/bin/python3', [script, '--data', uciHar, '--out', out], { stdio: ['ignore', process.stderr, process.stderr] });
-  if (r.status !== 0)
-    throw new Error(`training MobileNetV2-HAR failed (${script}; it needs Debian's python3-torch and python3-onnx): exit ${r.status ?? r.signal}`);
 }
