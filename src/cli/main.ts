@@ -11,6 +11,7 @@ import * as inspect from './commands/inspect';
 import * as kws from './commands/kws';
 import * as profile from './commands/profile';
 import * as run from './commands/run';
+import * as shard from './commands/shard';
 import * as simulate from './commands/simulate';
 import * as tune from './commands/tune';
 
@@ -20,7 +21,7 @@ const program = new Command()
   .version(require('../../../package.json').version)
   .showHelpAfterError();
 
-for (const command of [inspect, run, tune, devices, device, profile, simulate, calibrate, generate, bundle, kws]) {
+for (const command of [inspect, run, tune, devices, device, profile, simulate, calibrate, generate, bundle, kws, shard]) {
   command.register(program);
 }
 
