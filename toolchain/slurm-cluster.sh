@@ -50,6 +50,7 @@ ReturnToService=2
 MinJobAge=600
 MaxArraySize=10001
 SchedulerType=sched/backfill
+SchedulerParameters=bf_interval=1
 SlurmctldTimeout=30
 SlurmdTimeout=30
 NodeName=localhost CPUs=$cpus RealMemory=$memory State=UNKNOWN

@@ -41,6 +41,26 @@ export async function taskStates(jobs: readonly string[]): Promise<Map<string, s
   return states;
 }
 
+/**
+ * The states the accounting database holds for the jobs' array tasks, by `<job>_<task>`: for tasks squeue
+ * no longer shows (a pending task cancelled is forgotten at once). Empty where accounting is off.
+ */
+export async function accountedStates(jobs: readonly string[]): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  if (jobs.length === 0) return states;
+  let out: string;
+  try {
+    out = await slurm('sacct', ['--noheader', '--parsable2', '--allocations', `--jobs=${jobs.join(',')}`, '--format=JobID,State']);
+  } catch {
+    return states; // no sacct, or "accounting storage is disabled": the caller says the state is unknown
+  }
+  for (const line of out.split('\n')) {
+    const [id, state] = line.trim().split('|');
+    if (state && /^\d+_\d+$/.test(id)) states.set(id, state.split(' ')[0]); // "CANCELLED by 0"
+  }
+  return states;
+}
+
 /** States in which a task may still write its result. */
 const LIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'RESIZING', 'SIGNALING', 'STAGE_OUT']);
 export const isLive = (state: string | undefined): boolean => state !== undefined && LIVE.has(state);

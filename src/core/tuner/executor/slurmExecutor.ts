@@ -1,7 +1,8 @@
 /**
  * The slurm executor: each phase's work units become shards in a work folder the cluster's nodes see at
  * the same path, one `sbatch --array` job per phase runs them (task i runs `mobiprox shard tasks.json i`),
- * and the tuner merges their results as they land: profiles into its cache, measurements as runs.
+ * and the tuner merges their results once all of a phase's are in: profiles into its cache, measurements as
+ * runs (which the tuner remembers in its cache).
  *
  * Resumable and honest: a shard is named by the sha256 of its spec and a finished one is never run again,
  * by this tuning or a later one; a task that ends without a result (failed, cancelled, timed out) is
@@ -24,7 +25,7 @@ import { MeasureJob, MeasuredRun } from '../validation';
 import { TuneExecutor } from './executor';
 import { measureBatches, pairsByLayerRange } from './shardPlan';
 import { CACHE_FOLDER, SPEC_FILE, ShardResult, ShardRunner, ShardSpec, readShardResult } from './shardWork';
-import { isLive, sbatch, scancel, taskStates } from './slurmCommands';
+import { accountedStates, isLive, sbatch, scancel, taskStates } from './slurmCommands';
 
 export interface SlurmOptions {
   /** The shared work folder: inputs, shards, job scripts and logs, at the same path on every node. */
@@ -94,13 +95,18 @@ export class SlurmExecutor implements TuneExecutor {
     };
     // With every pair cached but the exact profile, one shard runs the exact configuration alone.
     const groups = pairs.length > 0 ? pairsByLayerRange(pairs, this.o.shards ?? 16) : [[]];
+    const finished: string[] = [];
     await this.run('profile', groups.map((g) => ({ spec: { kind: 'profile', ...base, pairs: g }, size: g.length })), r.runner.signal, (dir, _, size) => {
+      finished.push(dir);
+      onDone(size);
+    });
+    // Into the cache only once every shard is in: a resumed tuning then misses the same pairs, cut into the same shards.
+    for (const dir of finished) {
       const from = path.join(dir, CACHE_FOLDER);
       for (const name of fs.readdirSync(from)) {
         if (!name.startsWith('.') && !r.cache.has(name)) r.cache.copyIn(path.join(from, name), name);
       }
-      onDone(size);
-    });
+    }
   }
 
   async measure(job: MeasureJob): Promise<MeasuredRun[]> {
@@ -164,7 +170,9 @@ export class SlurmExecutor implements TuneExecutor {
       const sub = readJson<Submission>(path.join(s.dir, SUBMITTED_FILE));
       return sub ? [[s.dir, sub] as const] : [];
     }));
-    const before = await taskStates([...new Set([...earlier.values()].map((s) => s.job))]);
+    const earlierJobs = [...new Set([...earlier.values()].map((s) => s.job))];
+    const before = await taskStates(earlierJobs);
+    const accounted = [...earlier.values()].some((s) => !before.has(`${s.job}_${s.task}`)) ? await accountedStates(earlierJobs) : new Map<string, string>();
     const followed = new Map<string, Submission>();
     const toSubmit: typeof open = [];
     for (const s of open) {
@@ -173,11 +181,11 @@ export class SlurmExecutor implements TuneExecutor {
         toSubmit.push(s);
         continue;
       }
-      const state = before.get(`${sub.job}_${sub.task}`);
+      const state = before.get(`${sub.job}_${sub.task}`) ?? accounted.get(`${sub.job}_${sub.task}`);
       if (!this.o.resume) {
         throw new MobiproxError(isLive(state)
           ? `Slurm task ${sub.job}_${sub.task} of an earlier tuning is still ${state} on shard ${s.dir}: resume the tuning (--resume) to follow it, or scancel ${sub.job}.`
-          : `Slurm task ${sub.job}_${sub.task} of an earlier tuning ended ${state ?? '(no longer in squeue)'} without a result (shard ${s.dir}, log ${sub.log}): resume the tuning (--resume) to run it again.`,
+          : `Slurm task ${sub.job}_${sub.task} of an earlier tuning ended ${state ?? '(state unknown: no longer in squeue, not in sacct)'} without a result (shard ${s.dir}, log ${sub.log}): resume the tuning (--resume) to run it again.`,
         { value: `${sub.job}_${sub.task}` });
       }
       if (isLive(state)) followed.set(s.dir, sub);
@@ -215,9 +223,11 @@ export class SlurmExecutor implements TuneExecutor {
         if (waiting.every((s) => !isLive(stateOf(s)))) {
           landed(); // a task writes its result before Slurm counts it complete
           if (waiting.length === 0) return;
+          const accounted = await accountedStates(jobs);
           const failed = waiting.map((s) => {
             const sub = followed.get(s.dir)!;
-            return `${sub.job}_${sub.task} ${stateOf(s) ?? '(no longer in squeue)'} (log ${sub.log})`;
+            const id = `${sub.job}_${sub.task}`;
+            return `${id} ${stateOf(s) ?? accounted.get(id) ?? '(state unknown: no longer in squeue, not in sacct)'} (log ${sub.log})`;
           });
           throw new MobiproxError(
             `Slurm ${phase}: ${waiting.length} of ${shards.length} array tasks ended without a result: ${failed.join('; ')}. ` +
