@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { defaultCacheDir } from '../../core/tuner/cache';
+import { SlurmExecutor } from '../../core/tuner/executor/slurmExecutor';
 import { PredictorKind, tune } from '../../core/tuner/tune';
 import { CommandContext } from '../commandContext';
 import { formatSpeedup } from '../format';
@@ -40,6 +42,11 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
   const run = ctx.runs.start({ kind: 'tuning', model, configs: out });
   ctx.log.info(`tuning ${model} on ${input} → ${out}`);
   try {
+    // The extension has no --resume: tuning again is how a user continues, so the slurm executor resumes.
+    const executor = s.tuning.executor === 'slurm' ? new SlurmExecutor({
+      workDir: s.slurm.workdir ?? path.join(defaultCacheDir(), 'slurm'), partition: s.slurm.partition, sbatchOptions: s.slurm.options,
+      resume: true, onStatus: (line) => ctx.log.info(line),
+    }) : undefined;
     const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) =>
       tune(
         {
@@ -51,6 +58,7 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
           qosThreshold: args.qosThreshold ?? s.tuning.qosThreshold,
           predictor: args.predictor ?? s.tuning.predictor,
           threads: s.threads,
+          executor,
         },
         { onProgress: (p) => report(tuneProgressStep(p)), signal },
       ),
