@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readConfigurationSet } from '../src/core/knobs/configurationSet';
+import { measureBatches, pairsByLayerRange } from '../src/core/tuner/executor/shardPlan';
 import { SlurmExecutor } from '../src/core/tuner/executor/slurmExecutor';
 import { taskStates } from '../src/core/tuner/executor/slurmCommands';
 import { TuneOptions, tune } from '../src/core/tuner/tune';
@@ -177,3 +178,16 @@ function cliWatching(args: string[], watch: (line: string, kill: (task: string) 
     child.on('close', (code) => resolve({ code, stdout, stderr, seconds: (Date.now() - start) / 1000, cancelled }));
   });
 }
+
+describe('slurm shard plan', () => {
+  it('cuts the profiles into contiguous layer ranges of about equal size, and measurements into batches of 4 or more', () => {
+    const pairs = Array.from({ length: 5 * 7 }, (_, i) => ({ layer: Math.floor(i / 7), knob: 100 + (i % 7) })).reverse();
+    const shards = pairsByLayerRange(pairs, 4);
+    assert.deepEqual(shards.map((s) => s.length), [8, 9, 9, 9]);
+    assert.deepEqual(shards.flat(), [...pairs].reverse(), 'in layer order, each pair once');
+    assert.equal(pairsByLayerRange(pairs, 100).length, 35);
+    assert.deepEqual(measureBatches(16, 16), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]);
+    assert.deepEqual(measureBatches(3, 16), [[0, 1, 2]]);
+    assert.deepEqual(measureBatches(9, 2), [[0, 1, 2, 3], [4, 5, 6, 7, 8]]);
+  });
+});

@@ -2,21 +2,15 @@
 import { Pair } from '../profiles';
 
 /**
- * The pairs in contiguous layer ranges of about equal size; a layer's pairs stay together (its knobs share
- * the layers before it, which the runtime reuses within a process).
+ * The pairs in layer order cut into contiguous runs of about equal size: each shard covers a range of layers
+ * (its first and last possibly in part), so that its process reuses the layers before each approximated one
+ * and a model of 20 convolutions can still use more than 20 tasks.
  */
 export function pairsByLayerRange(pairs: readonly Pair[], shards: number): Pair[][] {
   const sorted = [...pairs].sort((a, b) => a.layer - b.layer || a.knob - b.knob);
-  const target = Math.ceil(sorted.length / Math.max(1, shards));
-  const out: Pair[][] = [];
-  let current: Pair[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    current.push(sorted[i]);
-    const layerEnds = i + 1 === sorted.length || sorted[i + 1].layer !== sorted[i].layer;
-    if (layerEnds && current.length >= target) out.push(current), (current = []);
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+  const k = Math.max(1, Math.min(shards, sorted.length));
+  return Array.from({ length: k }, (_, i) => sorted.slice(Math.floor((i * sorted.length) / k), Math.floor(((i + 1) * sorted.length) / k)))
+    .filter((shard) => shard.length > 0);
 }
 
 /** Measurements at least this many choices each: every batch also times the exact configuration. */
