@@ -63,6 +63,8 @@ interface Shard { dir: string; size: number }
 interface Submission { job: string; task: number; log: string }
 
 const SUBMITTED_FILE = 'submitted.json';
+/** How long a task Slurm calls COMPLETED may take to show its result.json before it counts as failed. */
+const RESULT_GRACE_MS = 30_000;
 
 export class SlurmExecutor implements TuneExecutor {
   readonly kind = 'slurm';
@@ -199,6 +201,7 @@ export class SlurmExecutor implements TuneExecutor {
     const jobs = [...new Set([...followed.values()].map((s) => s.job))];
     let waiting = open;
     let lastStatus = '';
+    let graceUntil: number | undefined;
     try {
       for (;;) {
         const states = await taskStates(jobs);
@@ -223,6 +226,12 @@ export class SlurmExecutor implements TuneExecutor {
         if (waiting.every((s) => !isLive(stateOf(s)))) {
           landed(); // a task writes its result before Slurm counts it complete
           if (waiting.length === 0) return;
+          // A shared file system may show a completed task's result a little later than Slurm its state.
+          graceUntil ??= Date.now() + RESULT_GRACE_MS;
+          if (waiting.some((s) => stateOf(s) === 'COMPLETED') && Date.now() < graceUntil) {
+            await sleep(this.o.pollMs ?? 2000, undefined, { signal });
+            continue;
+          }
           const accounted = await accountedStates(jobs);
           const failed = waiting.map((s) => {
             const sub = followed.get(s.dir)!;
