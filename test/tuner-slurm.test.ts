@@ -3,7 +3,7 @@
  * slurmctld and slurmd from Debian), no mock of sbatch. A tuning of the bundled HAR model through `mobiprox
  * tune --executor slurm` chooses the frontier a local tuning with the same seed chooses; an array task
  * cancelled with scancel mid-run is reported by its index, and `--resume` runs that task's shard again and
- * no other; cancelling the tuning cancels its jobs.
+ * no other; cancelling the tuning cancels its jobs. With ../shared, har-cnn's frontier is compared too.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { SlurmExecutor } from '../src/core/tuner/executor/slurmExecutor';
 import { taskStates } from '../src/core/tuner/executor/slurmCommands';
 import { TuneOptions, tune } from '../src/core/tuner/tune';
 import { CLI, CliResult, cli } from './support/cli';
-import { REPO_ROOT, requireRuntime } from './support/engine';
+import { REPO_ROOT, SHARED, requireRuntime, requireShared } from './support/engine';
 import { requireTools, unavailable } from './support/requirements';
 
 const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
@@ -140,6 +140,24 @@ describe('tuning on a real Slurm cluster (slurm executor)', function () {
     assert.ok(job, 'a job was submitted');
     const states = await taskStates([job]);
     assert.ok(states.size > 0 && [...states.values()].every((s) => s === 'CANCELLED'), `job ${job}: ${[...states.values()].join(', ')}`);
+  });
+
+  it('chooses the local frontier for har-cnn from ../shared too', async function () {
+    requireShared(this, 'models/har-cnn.onnx', 'datasets/uci-har/test_x.npy', 'datasets/uci-har/test_y.npy');
+    const args = (name: string, cache: string) => [
+      'tune', path.join(SHARED, 'models/har-cnn.onnx'), '--input', path.join(SHARED, 'datasets/uci-har/test_x.npy'),
+      '--labels', path.join(SHARED, 'datasets/uci-har/test_y.npy'), '--standardize', '--tune-size', '1000', '--test-size', '1000',
+      '--shuffle', String(SEED), '--cache-dir', cache, '--out', path.join(dir, `${name}.json`),
+    ];
+    const cnnCache = path.join(dir, 'cache-cnn-local');
+    const local = await cli(args('cnn-local', cnnCache));
+    assert.equal(local.code, 0, local.stderr);
+    const cache = path.join(dir, 'cache-cnn-slurm');
+    fs.mkdirSync(cache);
+    for (const f of fs.readdirSync(cnnCache).filter((f) => f.startsWith('cost'))) fs.copyFileSync(path.join(cnnCache, f), path.join(cache, f));
+    const slurm = await cli([...args('cnn-slurm', cache), '--executor', 'slurm', '--workdir', path.join(dir, 'work-cnn')]);
+    assert.equal(slurm.code, 0, slurm.stderr);
+    assert.deepEqual(knobsOf(path.join(dir, 'cnn-slurm.json')), knobsOf(path.join(dir, 'cnn-local.json')));
   });
 
   it('refuses slurm options without --executor slurm, and bad ones, naming them', async () => {
