@@ -65,6 +65,8 @@ interface Submission { job: string; task: number; log: string }
 const SUBMITTED_FILE = 'submitted.json';
 /** How long a task Slurm calls COMPLETED may take to show its result.json before it counts as failed. */
 const RESULT_GRACE_MS = 30_000;
+/** squeue failures in a row after which the tuning gives up following its jobs. */
+const SQUEUE_ATTEMPTS = 10;
 
 export class SlurmExecutor implements TuneExecutor {
   readonly kind = 'slurm';
@@ -202,9 +204,19 @@ export class SlurmExecutor implements TuneExecutor {
     let waiting = open;
     let lastStatus = '';
     let graceUntil: number | undefined;
+    let squeueFailures = 0;
     try {
       for (;;) {
-        const states = await taskStates(jobs);
+        let states: Map<string, string>;
+        try {
+          states = await taskStates(jobs);
+          squeueFailures = 0;
+        } catch (e) {
+          // A busy slurmctld times out now and then: a long tuning should not die of one unanswered squeue.
+          if (++squeueFailures >= SQUEUE_ATTEMPTS) throw e;
+          await sleep(this.o.pollMs ?? 2000, undefined, { signal });
+          continue;
+        }
         const landed = () => {
           waiting = waiting.filter((s) => {
             const result = readShardResult(s.dir);
