@@ -2,8 +2,10 @@
  * One tuning, end to end (DESIGN.md §3), behind the one API the CLI and the extension share: cost model
  * (calibrated on the host), single-knob profiles (cached), search over the chosen predictor, empirical
  * validation of the candidates on the tuning set, Pareto frontier and thinning, evaluation on the held-out
- * test set, and the configuration files. Progress is reported per phase; an AbortSignal stops the runtime
- * processes, and a cancelled tuning still writes (atomically) every configuration validated until then.
+ * test set, and the configuration files. The int8 calibration, the profiles and the measurements run where
+ * the executor puts them (executor/: this machine, or Slurm array jobs). Progress is reported per phase; an
+ * AbortSignal stops the runtime processes (or the executor's jobs), and a cancelled tuning still writes
+ * (atomically) every configuration validated until then.
  */
 import * as os from 'node:os';
 import { LayerInfo } from '../compile';
