@@ -54,7 +54,7 @@ function candidates(layers: LayerInfo[]): Configuration[] {
   return out;
 }
 
-/** The cost model's relative cost (FLOPs over nominal speedup, DESIGN.md §3) of a configuration. */
+/** The cost model's relative cost (FLOPs over nominal speedup, src/core/DESIGN.md §3) of a configuration. */
 function nominalCost(layers: LayerInfo[], c: Configuration): number {
   const cost = (knobOf: (l: number, s: number) => number) =>
     layers.reduce((sum, l, i) => sum + l.slots.reduce((s2, slot, j) => s2 + slot.flops / knob(knobOf(i, j)).nominalSpeedup, 0), 0);
@@ -173,7 +173,7 @@ function markdown(out: { date: string; host: string; candidates: unknown[]; stud
     'measured on the training set; calibration (one temperature per configuration) on the training set; traces = test subjects.',
     'Measured cost = 1 / the speedup the runtime measured over the exact configuration (all configurations in interleaved',
     'rounds in one process, CPU time of the inference thread; README, "How speed is measured").',
-    'Cost model = FLOPs / nominal knob speedup (DESIGN.md §3).',
+    'Cost model = FLOPs / nominal knob speedup (src/core/DESIGN.md §3).',
   ];
   for (const s of out.studies) {
     lines.push('', s.costs === 'measured'
@@ -191,7 +191,7 @@ function markdown(out: { date: string; host: string; candidates: unknown[]; stud
       ? `Cheapest adaptive strategy within 1 point: ${s.best.name}, loss ${f(s.best.loss)}, relative cost ${f(s.best.relativeCost, 3)} measured / ${f(s.best.modelRelativeCost, 3)} by the cost model (target ≤ 0.70; paper 0.854 at 2 points).`
       : 'No adaptive strategy stays within 1 point.');
   }
-  lines.push('', 'On an x86 host, fp16 knobs round through binary16 in software (DESIGN.md §2), so they cost more than the',
+  lines.push('', 'On an x86 host, fp16 knobs round through binary16 in software (src/core/DESIGN.md §2), so they cost more than the',
     'exact configuration here, while the cost model assumes ARMv8.2 half-precision hardware; and the fastest fp32 knob',
     '(stride-2 perforation of every convolution) leaves the dense layer, pooling and per-inference overhead untouched.',
     'Host timings of this 0.03–0.09 ms model also move with the load of the shared machine between runs.');

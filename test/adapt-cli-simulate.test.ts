@@ -169,7 +169,12 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
   });
 
   it('names what is wrong in one line', async () => {
+    const hpvm = path.join(dir, 'set.txt');
+    fs.writeFileSync(hpvm, ['0.0', '+++++', 'conf1 1.5 1.0 0.0 0.5', '1 gpu conv fp32 11', '-----', ''].join('\n'));
+    const needsJson = /^mobiprox: .*set\.txt is ApproxTuner\/HPVM text; this needs a Mobiprox configuration set \(JSON/;
     const cases: [string[], RegExp][] = [
+      [['simulate', '--profile', hpvm, '--labels', Y, '--strategy', 'naive'], needsJson],
+      [['calibrate', '--profile', hpvm, '--model', MODEL, '--input', X, '--labels', Y], needsJson],
       [['simulate', '--profile', profile, '--labels', Y, '--strategy', 'budget'], /^mobiprox: The budget strategy needs --budget <b>/],
       [['simulate', '--profile', profile, '--labels', Y, '--strategy', 'rules', '--rule', 'battery<<2:1'], /'battery<<2:1' is not a rule|'battery<<2' in rule/],
       [['simulate', '--profile', profile, '--labels', Y, '--strategy', 'quick'], /'quick' is not a strategy/],
@@ -178,7 +183,7 @@ describe('mobiprox simulate, calibrate, generate (CLI, host-profiled HAR configu
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);
-      assert.notEqual(r.code, 0, args.join(' '));
+      assert.equal(r.code, 2, args.join(' '));
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     }

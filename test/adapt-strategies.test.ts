@@ -15,7 +15,7 @@ function run(s: AdaptationStrategy, observations: Observation[]): number[] {
 const preds = (...p: number[]): Observation[] => p.map((prediction) => ({ prediction, confidence: 1 }));
 const obs = (...pairs: [number, number][]): Observation[] => pairs.map(([prediction, confidence]) => ({ prediction, confidence }));
 
-describe('adaptation: index stepper (DESIGN.md §6 "more" and "less")', () => {
+describe('adaptation: index stepper (src/core/DESIGN.md §6 "more" and "less")', () => {
   it('adds a doubling step, clamps at the last index, and halves with a step reset', () => {
     const s = new IndexStepper(20, 'exponential');
     // more: 0+1=1 (step 2), 1+2=3 (4), 3+4=7 (8), 7+8=15 (16), 15+16 → clamp 19

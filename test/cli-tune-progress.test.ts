@@ -3,8 +3,13 @@
  * when the tuner's concurrent runs report out of order or a phase comes back.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { phaseLines } from '../src/cli/commands/tune';
 import { TuneProgress } from '../src/core/tuner/tune';
+import { cli } from './support/cli';
+import { REPO_ROOT, requireRuntime } from './support/engine';
 
 function linesOf(reports: [TuneProgress['phase'], number, number][]): string[] {
   const lines: string[] = [];
@@ -43,5 +48,34 @@ describe('mobiprox tune: progress lines in a log', () => {
       assert.ok(Number(done) > (last.get(phase) ?? -1), `'${line}' goes back from ${last.get(phase)}`);
       last.set(phase, Number(done));
     }
+  });
+});
+
+describe('mobiprox tune: progress when stderr is a pipe (CLI)', function () {
+  this.timeout(300_000);
+  let dir: string;
+
+  before(function () {
+    requireRuntime(this);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-tune-progress-'));
+  });
+
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('prints phase lines that only go forward, and no progress bar', async () => {
+    const media = path.join(REPO_ROOT, 'media');
+    const r = await cli(['tune', path.join(media, 'models/har-mobiprox.onnx'), '--input', path.join(media, 'data/har-test-x.npy'),
+      '--labels', path.join(media, 'data/har-test-y.npy'), '--tune-size', '32', '--test-size', '32', '--max-evals', '4',
+      '--cache-dir', path.join(dir, 'cache'), '--out', path.join(dir, 'configs.json')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /\r|\x1b\[/, 'a progress bar was drawn into the pipe');
+    const last = new Map<string, number>();
+    for (const line of r.stderr.trimEnd().split('\n')) {
+      const m = /^([a-z -]+): (\d+)\/(\d+)$/.exec(line);
+      assert.ok(m, `'${line}' is not a phase line`);
+      assert.ok(Number(m[2]) > (last.get(m[1]) ?? -1), `'${line}' goes back from ${last.get(m[1])}`);
+      last.set(m[1], Number(m[2]));
+    }
+    assert.ok(last.has('validating') && last.has('writing'), [...last.keys()].join(', '));
   });
 });

@@ -13,7 +13,7 @@ import { REPO_ROOT, requireRuntime } from './support/engine';
 import { Random } from './support/random';
 import { OnnxBuilder } from './support/onnxBuilder';
 
-/** The bundled default model: input [N, 128, 9], 6 classes. */
+/** The bundled default model: input [N, 128, 9] (channels last: it normalizes, then transposes them first), 6 classes. */
 const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
 
 /** A .npy file written by hand, so that its header can say anything. */
@@ -99,8 +99,31 @@ describe('mobiprox run: errors on bad input (CLI)', function () {
   });
 
   it('an input of the wrong shape names both shapes and suggests --nhwc when the channels look last', async () => {
+    const b = new OnnxBuilder(13);
+    const [y] = b.node('Conv', [b.input('x', [null, 3, 8, 8]), b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+    b.output(y);
+    fs.writeFileSync(file('nchw.onnx'), b.build());
+    fs.writeFileSync(file('nhwc.npy'), encodeNpy(floats([2, 8, 8, 3])));
+    await fails([file('nchw.onnx'), '--input', file('nhwc.npy')], file('nhwc.npy'), /8, 8, 3/, /3, 8, 8/, 'add --nhwc');
+  });
+
+  it('on a channels-last model [8, 8, 3] (rescaled, then transposed, inside) --mean counts its 3 channels and --nhwc is refused', async () => {
+    const b = new OnnxBuilder(13);
+    const [scaled] = b.node('Mul', [b.input('x', [null, 8, 8, 3]), b.constant('s', [], [0.5])], {}, 'rescale');
+    const [t] = b.node('Transpose', [scaled], { perm: [0, 3, 1, 2] }, 'to_nchw');
+    const [y] = b.node('Conv', [t, b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+    b.output(y);
+    fs.writeFileSync(file('keras.onnx'), b.build());
+    fs.writeFileSync(file('hwc.npy'), encodeNpy(floats([2, 8, 8, 3])));
+    await fails([file('keras.onnx'), '--input', file('hwc.npy'), '--mean', '0,0'], /--mean has 2 values but .*hwc\.npy has 3 channels \(the last axis, 3/);
+    const message = await fails([file('keras.onnx'), '--input', file('hwc.npy'), '--nhwc', '--mean', '0,0,0'], "node 'to_nchw' moves the channels itself", 'drop --nhwc');
+    assert.ok(!message.includes('add --nhwc'), message);
+  });
+
+  it('channels-first input to a channels-last model (normalized, then transposed, inside) is named so, without --nhwc', async () => {
     fs.writeFileSync(file('cf.npy'), encodeNpy(floats([4, 9, 128])));
-    await fails([MODEL, '--input', file('cf.npy')], file('cf.npy'), /9, 128/, /128, 9/, '--nhwc');
+    const message = await fails([MODEL, '--input', file('cf.npy')], file('cf.npy'), /9, 128/, /128, 9/, 'the model takes them last');
+    assert.ok(!message.includes('--nhwc'), message);
   });
 
   it('an input of the wrong shape without a layout hint when the layout is not the problem', async () => {
@@ -288,5 +311,63 @@ describe('mobiprox profile: host checks before any device work (CLI)', function 
     const r = await cli(['run', file('models'), '--input', file('x.npy')]);
     assert.equal(r.code, 2);
     assert.match(r.stderr.trim(), /^mobiprox: The model path .* is a folder; give the \.onnx file\.$/);
+  });
+
+  it('a folder as the input, the labels or the configurations says so, for run and profile', async () => {
+    fs.mkdirSync(file('models'));
+    const folder = file('models');
+    fs.writeFileSync(file('ok.txt'), '0.0\n');
+    const cases: [string[], string][] = [
+      [['--input', folder, '--labels', file('y.npy'), '--configs', file('ok.txt')], '.npy file'],
+      [['--input', file('x.npy'), '--labels', folder, '--configs', file('ok.txt')], '.npy file'],
+      [['--input', file('x.npy'), '--labels', file('y.npy'), '--configs', folder], 'configuration file'],
+    ];
+    for (const [args, expected] of cases) {
+      for (const command of ['run', 'profile']) {
+        const extra = command === 'profile' ? ['--adb', file('no-adb'), '--out', file('profiled.json')] : [];
+        const r = await cli([command, MODEL, ...args, ...extra]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stderr.trim(), `mobiprox: ${folder} is a folder; give the ${expected}${expected === '.npy file' ? '' : ' (Mobiprox JSON or ApproxTuner/HPVM text)'}.`);
+      }
+    }
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['models', 'ok.txt', 'x.npy', 'y.npy']);
+  });
+});
+
+describe('mobiprox: output paths checked before any work (CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+
+  before(function () {
+    requireRuntime(this);
+  });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-cli-out-'));
+    fs.writeFileSync(file('x.npy'), encodeNpy({ dtype: 'float32', shape: [4, 128, 9], data: new Random(3).normals(4 * 128 * 9) }));
+    fs.writeFileSync(file('y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 3]) }));
+    fs.writeFileSync(file('set.txt'), ['0.0', '+++++', ...compileModel(MODEL).layers.map((l) => `${l.index} gpu ${l.slots.map((s) => `${s.op} fp32 11`).join(' ')}`), '-----', ''].join('\n'));
+    fs.mkdirSync(file('folder'));
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a folder where a file is written, and a file where a folder is, are refused with the option named (exit 2)', async () => {
+    const data = ['--input', file('x.npy'), '--labels', file('y.npy')];
+    const cases: [string[], string][] = [
+      [['tune', MODEL, ...data, '--out', file('folder')], `--out ${file('folder')} is a folder; give the file to write in it.`],
+      [['profile', MODEL, ...data, '--configs', file('set.txt'), '--out', file('folder')], `--out ${file('folder')} is a folder; give the file to write in it.`],
+      [['run', MODEL, ...data, '--save-outputs', file('folder')], `--save-outputs ${file('folder')} is a folder; give the file to write in it.`],
+      [['generate', '--configs', file('set.txt'), '--strategy', 'naive', '--package', 'a.b', '--out', file('x.npy')], `--out ${file('x.npy')} is a file; give a folder to write into.`],
+      [['bundle', MODEL, '--configs', file('set.txt'), '--strategy', 'naive', '--out', file('x.npy')], `--out ${file('x.npy')} is a file; give a folder to write into.`],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.equal(r.stderr.trim(), `mobiprox: ${message}`);
+    }
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['folder', 'set.txt', 'x.npy', 'y.npy']);
+    assert.deepEqual(fs.readdirSync(file('folder')), []);
   });
 });

@@ -3,7 +3,7 @@ import { KNOBS, applicableKnobs, formatKnobIds, knob, knobName, nominalSpeedup }
 import { formatLayerLine, parseHpvm } from '../src/core/knobs/configuration';
 
 describe('knob catalog', () => {
-  it('holds the HPVM ids of DESIGN.md §2 and the int8 family, and nothing else', () => {
+  it('holds the HPVM ids of src/core/DESIGN.md §2 and the int8 family, and nothing else', () => {
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
     assert.deepEqual(KNOBS.map((k) => k.id), [
       11, 12, ...range(121, 138), ...range(151, 168), ...range(231, 239), ...range(261, 269), 311, ...range(321, 338), ...range(341, 349),

@@ -11,7 +11,7 @@ function requireModel(ctx: Mocha.Context, file: string): void {
 }
 
 const slotOps = (m: CompiledModel) => m.layers.map((l) => l.slots.map((s) => s.op).join(' '));
-/** Cost-model FLOPs (DESIGN.md §3) of a conv layer with fused bias and relu, and optionally a pool. */
+/** Cost-model FLOPs (src/core/DESIGN.md §3) of a conv layer with fused bias and relu, and optionally a pool. */
 const convFlops = (cin: number, cout: number, h: number, w: number, k: [number, number], pooledFrom?: number) =>
   cin * cout * h * w * k[0] * k[1] + 2 * cout * h * w + (pooledFrom ?? 0);
 

@@ -6,7 +6,7 @@ import { MobiproxError } from '../src/core/errors';
 import { Configuration, formatHpvm, parseHpvm } from '../src/core/knobs/configuration';
 import { checkConfigurationsFit, readConfigurationSet } from '../src/core/knobs/configurationSet';
 
-// The example of DESIGN.md §4, with confidence triples (all classes, then two classes).
+// The example of src/core/DESIGN.md §4, with confidence triples (all classes, then two classes).
 const EXAMPLE = `0.0
 +++++
 conf1 1.5262 1.0 91.839 0.0169 0.9 0.95 0.6 0.8 0.9 0.5 0.7 0.75 0.55
@@ -116,6 +116,33 @@ describe('configuration sets (Mobiprox JSON): checked when read', () => {
     emptySlot[0][2] = {};
     assert.match(readError([conf('conf0', emptySlot)]), /configuration conf0 \(1 of 1\), layer 1: slot 3: is \{\}/);
     assert.match(readError([null]), /configuration 1: is null, not an object/);
+  });
+
+  it("names a configuration's malformed per-sample outcomes and a malformed calibration", () => {
+    const samples = (v: unknown) => readError([{ ...conf('conf0'), samples: v }]);
+    assert.match(samples({ predictions: null }), /configuration conf0 \(1 of 1\): samples is \{"predictions":null\}; it holds "predictions" and "confidences"/);
+    assert.match(samples({ predictions: [0, 1], confidences: [0.5] }), /samples has 2 predictions but 1 confidences/);
+    assert.match(samples({ predictions: [0, -1], confidences: [0.5, 0.5] }), /samples\.predictions\[1\] is -1, not a class index/);
+    assert.match(samples({ predictions: [0], confidences: ['high'] }), /samples\.confidences\[0\] is "high", not a number/);
+    const calibrated = (calibration: unknown) => {
+      const file = path.join(dir, 'my set.json');
+      fs.writeFileSync(file, JSON.stringify({ ...setWith([conf('conf0'), conf('conf1')]), calibration }));
+      try {
+        readConfigurationSet(file);
+      } catch (e) {
+        assert.ok(e instanceof MobiproxError && e.message.startsWith(`${file}: calibration: `), String(e));
+        return e.message;
+      }
+      return assert.fail('the calibration was accepted');
+    };
+    const thresholds = { lessBelow: [[null, 0.5]], moreAbove: [[0.9, null]] };
+    assert.match(calibrated({ temperatures: 'x', thresholds }), /temperatures is "x"; it holds one positive temperature per configuration \(2\)/);
+    assert.match(calibrated({ temperatures: [1], thresholds }), /temperatures is \[1\]/);
+    assert.match(calibrated({ temperatures: [1, 1.5] }), /thresholds is missing; it holds "lessBelow" and "moreAbove"/);
+    const file = path.join(dir, 'good.json');
+    fs.writeFileSync(file, JSON.stringify({ ...setWith([{ ...conf('conf0'), samples: { predictions: [0, 2], confidences: [0.9, null] } }, conf('conf1')]),
+      calibration: { temperatures: [1, 1.5], thresholds } }));
+    assert.equal(readConfigurationSet(file).configurations.length, 2);
   });
 
   it('names an unknown knob id, a wrong op, a missing layer and a bad figure with their configuration and layer', () => {

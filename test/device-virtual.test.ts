@@ -14,7 +14,7 @@ import { Client, Device } from '@devicefarmer/adbkit';
 import { AdbServer } from '../src/core/device/adbServer';
 import { DeviceInfo, listDevices } from '../src/core/device/deviceInfo';
 import { trackDevices } from '../src/core/device/deviceTracker';
-import { OWNER_FILE, removeStaleRoots, startVirtualDevice, TEMPORARY_ROOT_PREFIX, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { OWNER_FILE, removeStaleRoots, startTime, startVirtualDevice, TEMPORARY_ROOT_PREFIX, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
 import { adbCli, compileStatic, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
 import { missingTools, requireTools } from './support/requirements';
 
@@ -77,26 +77,29 @@ async function adbkitPull(client: Client, serial: string, devicePath: string): P
 describe('temporary roots of virtual devices', () => {
   /** A pid that was a process and is gone (spawnSync waits for it and reaps it). */
   const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
-  const fakeRoot = (dir: string, owner?: number): string => {
+  const fakeRoot = (dir: string, owner?: number, started?: string): string => {
     const root = fs.mkdtempSync(path.join(dir, TEMPORARY_ROOT_PREFIX));
     if (owner !== undefined) {
       fs.mkdirSync(path.dirname(path.join(root, OWNER_FILE)), { recursive: true });
-      fs.writeFileSync(path.join(root, OWNER_FILE), `${owner}\n`);
+      fs.writeFileSync(path.join(root, OWNER_FILE), `${owner}${started === undefined ? '' : ` ${started}`}\n`);
     }
     return root;
   };
 
-  it('removes the roots whose owner process is gone, and only those', () => {
+  it('removes the roots whose owner process is gone (or whose pid was given to another), and only those', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-stale-roots-'));
     try {
       const stale = fakeRoot(dir, deadPid());
       const live = fakeRoot(dir, process.pid);
+      const liveSince = fakeRoot(dir, process.pid, startTime(process.pid));
       const ownerless = fakeRoot(dir);
       const other = path.join(dir, 'not-a-virtual-root');
       fs.mkdirSync(other);
-      assert.deepEqual(removeStaleRoots(dir), [stale]);
-      assert.ok(!fs.existsSync(stale));
-      for (const kept of [live, ownerless, other]) assert.ok(fs.existsSync(kept), kept);
+      // a live process given the dead owner's pid: its start time is not the owner's
+      const reused = startTime(process.pid) !== undefined ? [fakeRoot(dir, process.pid, '1')] : [];
+      assert.deepEqual(removeStaleRoots(dir).sort(), [stale, ...reused].sort());
+      for (const gone of [stale, ...reused]) assert.ok(!fs.existsSync(gone), gone);
+      for (const kept of [live, liveSince, ownerless, other]) assert.ok(fs.existsSync(kept), kept);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -108,7 +111,7 @@ describe('temporary roots of virtual devices', () => {
     let vd: VirtualDevice | undefined;
     try {
       vd = await startVirtualDevice({ abi: 'x86_64' });
-      assert.equal(fs.readFileSync(path.join(vd.root, OWNER_FILE), 'utf8').trim(), String(process.pid));
+      assert.equal(fs.readFileSync(path.join(vd.root, OWNER_FILE), 'utf8').trim(), [process.pid, startTime(process.pid)].filter((v) => v !== undefined).join(' '));
       assert.ok(!fs.existsSync(stale), `${stale} was left`);
     } finally {
       await vd?.stop();

@@ -1,5 +1,5 @@
 /**
- * Every approximation knob (DESIGN.md §2) on convolutions of many shapes, selected through an
+ * Every approximation knob (src/core/DESIGN.md §2) on convolutions of many shapes, selected through an
  * ApproxTuner/HPVM configuration file, against the independent reference of support/knobReference.ts.
  *
  * Tolerances. A layer computed entirely in fp32 must match within 1e-4·max(1, max|ref|): the reference
@@ -227,7 +227,7 @@ const KERNELS: [string, Record<string, string>][] = [
   ['the portable kernel (MPX_PORTABLE_KERNELS=1)', { MPX_PORTABLE_KERNELS: '1' }],
 ];
 
-describe('approximation knobs against the reference (DESIGN.md §2)', function () {
+describe('approximation knobs against the reference (src/core/DESIGN.md §2)', function () {
   this.timeout(180_000);
 
   KERNELS.forEach(([kernel, env], kernelIndex) => describe(kernel, () => {
@@ -248,7 +248,7 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
 
         after(() => engine?.dispose());
 
-        it('lists exactly the knobs that apply, in the slot order of DESIGN.md §4', () => {
+        it('lists exactly the knobs that apply, in the slot order of src/core/DESIGN.md §4', () => {
           const layer = convLayer(engine.model);
           const applicable = ALL_KNOB_IDS.filter((id) => knobApplies(data.g, id));
           assert.deepEqual([...layer.knobs].sort((a, b) => a - b), applicable);
@@ -288,7 +288,7 @@ describe('approximation knobs against the reference (DESIGN.md §2)', function (
     });
   }));
 
-  describe('the reference itself, on cases worked by hand from DESIGN.md §2', () => {
+  describe('the reference itself, on cases worked by hand from src/core/DESIGN.md §2', () => {
     it('refills skipped rows by rules 1–4', () => {
       // H = 5, x = 2, s = 0: rows 0, 2, 4 skipped; 0 copies 1 (rule 3), 2 = mean(1, 3), 4 copies 3 (rule 2).
       assert.deepEqual(fillSources(5, 2, 0), [[1], [], [1, 3], [], [3]]);

@@ -52,6 +52,19 @@ describe('shape inference', () => {
     assert.deepEqual(f.shape('node_out'), [60]);
   });
 
+  it('rejects what the runtime would, naming the node: a Conv bias not of shape [M], more than 2^28 elements per sample', () => {
+    const conv = (biasDims: number[]) => single('Conv', [3, 8, 8], {}, 13, (b) =>
+      [b.constant('w', [4, 3, 1, 1], new Array(12).fill(0.1)), b.constant('b', biasDims, new Array(biasDims.reduce((a, c) => a * c, 1)).fill(1))]);
+    assert.deepEqual(importUntil(conv([4]), 'resolvePadding').shape('node_out'), [4, 8, 8]);
+    assert.throws(() => importUntil(conv([4, 1]), 'resolvePadding'), /'node' \(Conv\) has a bias of shape \[4, 1\]; ONNX's Conv takes one per filter, \[4\]/);
+    assert.throws(() => importUntil(conv([2]), 'resolvePadding'), /'node' \(Conv\) has a bias of shape \[2\]/);
+    assert.throws(() => importUntil(single('Relu', [1, 2 ** 31 - 1], {}), 'resolvePadding'),
+      /Input 'x' of .* has samples of shape \[1, 2147483647\], more than 268435456 elements/);
+    const pads = (b: OnnxBuilder) => [b.constant('pads', [6], [0, 0, 0, 0, 0, 2 ** 28], 'int64')];
+    assert.throws(() => importUntil(single('Pad', [1, 8], {}, 13, pads), 'resolvePadding'),
+      /'node' \(Pad\) would produce \[1, 268435464\], more than 268435456 elements per sample/);
+  });
+
   it('rejects ops along the batch axis', () => {
     assert.throws(() => importUntil(single('Transpose', [3, 4], { perm: [1, 0, 2] }), 'resolvePadding'), /'node'.*moves the batch axis/);
     assert.throws(() => importUntil(single('Softmax', [3], { axis: 0 }), 'resolvePadding'), /'node'.*batch axis/);

@@ -72,6 +72,55 @@ describe('preprocess', () => {
       assert.deepEqual(compileModel(b.build()).inputLayout, { channelAxis: 1, channelsLast: false });
     });
 
+    it('finds the Transpose behind element-wise ops (a rescaling before it), and refuses --nhwc there too', () => {
+      const b = new OnnxBuilder(13);
+      const [scaled] = b.node('Mul', [b.input('x', [null, 4, 4, 3]), b.constant('s', [], [1 / 255])], {}, 'rescale');
+      const [shifted] = b.node('Sub', [scaled, b.constant('m', [3], [0.1, 0.2, 0.3])], {}, 'normalize');
+      const [t] = b.node('Transpose', [shifted], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const [y] = b.node('Conv', [t, b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+      b.output(y);
+      const model = compileModel(b.build());
+      assert.deepEqual(model.inputLayout, { channelAxis: 3, channelsLast: true, transposedBy: 'to_nchw' });
+      const x = nhwc(2, 4, 4, 3);
+      const out = preprocess(x, { mean: [0, 1, 2] }, 'x.npy', model);
+      for (let i = 0; i < out.data.length; i++) assert.equal(out.data[i], x.data[i] - (i % 3));
+      assert.throws(() => preprocess(x, { nhwc: true, mean: [0, 0, 0] }, 'x.npy', model), /drop --nhwc\./);
+    });
+
+    it('takes an image of a few channels last when no Transpose moves them (a model that flattens it first)', () => {
+      const flat = (dims: number[]) => {
+        const b = new OnnxBuilder(13);
+        const [f] = b.node('Flatten', [b.input('x', [null, ...dims])], { axis: 1 }, 'flatten');
+        const size = dims.reduce((a, c) => a * c, 1);
+        const [y] = b.node('Gemm', [f, b.constant('w', [size, 2], new Array(2 * size).fill(0.01))], {}, 'dense');
+        b.output(y);
+        return compileModel(b.build());
+      };
+      const model = flat([8, 8, 3]);
+      assert.deepEqual(model.inputLayout, { channelAxis: 3, channelsLast: true });
+      const x = nhwc(2, 8, 8, 3);
+      const out = preprocess(x, { mean: [0, 1, 2] }, 'x.npy', model);
+      for (let i = 0; i < out.data.length; i++) assert.equal(out.data[i], x.data[i] - (i % 3));
+      assert.throws(() => preprocess(x, { nhwc: true }, 'x.npy', model), /the model takes channels-last input \[8, 8, 3\]: drop --nhwc\./);
+      for (const dims of [[3, 8, 8], [1, 28, 28], [4, 4, 3], [9, 128]]) assert.equal(flat(dims).inputLayout.channelsLast, false, `[${dims}]`);
+      // a convolution reads axis 1 as its channels, however few the last axis holds
+      const b = new OnnxBuilder(13);
+      const [y] = b.node('Conv', [b.input('x', [null, 8, 8, 3]), b.constant('w', [2, 8, 1, 1], new Array(16).fill(1))], {}, 'conv');
+      b.output(y);
+      assert.equal(compileModel(b.build()).inputLayout.channelsLast, false);
+    });
+
+    it('stays channels-first when a path from the input leads elsewhere than the Transpose', () => {
+      const b = new OnnxBuilder(13);
+      const x = b.input('x', [null, 4, 4, 3]);
+      const [t] = b.node('Transpose', [x], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const [y] = b.node('Conv', [t, b.constant('w', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0])], {}, 'conv');
+      const [r] = b.node('Relu', [x], {}, 'side');
+      b.output(y);
+      b.output(r);
+      assert.equal(compileModel(b.build()).inputLayout.channelsLast, false);
+    });
+
     it('normalizes and standardizes the last axis, and says which axis and why', () => {
       const model = channelsLast();
       const x = nhwc(2, 4, 4, 3);

@@ -1,5 +1,5 @@
 /**
- * `mpxrun profile` loads a model once and switches configurations between passes (DESIGN.md §1): every
+ * `mpxrun profile` loads a model once and switches configurations between passes (src/core/DESIGN.md §1): every
  * configuration's predictions and confidences must be what a separate `mpxrun run` of that configuration
  * computes, whatever ran before it, and its statistics must follow from them (accuracy, confidence means
  * over all, correct and wrong predictions, and per predicted class). Likewise warm-up and repeated passes

@@ -25,7 +25,7 @@ describe('Pareto front', () => {
     assert.deepEqual(nearFront(pts, 1).map((x) => x.name), ['exact', 'front', 'near']);
   });
 
-  it('thins as DESIGN.md §3 says: gain > 0.01, replace within 0.1 points', () => {
+  it('thins as src/core/DESIGN.md §3 says: gain > 0.01, replace within 0.1 points', () => {
     const front = [p(1, 0, 'exact'), p(1.005, 0.01, 'no gain'), p(1.3, 0.3, 'a'), p(1.35, 0.35, 'a2 replaces a'), p(2, 1, 'b')];
     assert.deepEqual(thinFront(front).map((x) => x.name), ['exact', 'a2 replaces a', 'b']);
   });

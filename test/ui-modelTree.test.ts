@@ -9,7 +9,7 @@ import { OnnxBuilder } from './support/onnxBuilder';
 const HAR = path.resolve(__dirname, '../../media/models/har-mobiprox.onnx');
 
 /**
- * x [2,5,5] → Conv 4×2×3×3 pad 1 (+bias) → Relu → GlobalAveragePool → Flatten → Softmax. By DESIGN.md §3 the
+ * x [2,5,5] → Conv 4×2×3×3 pad 1 (+bias) → Relu → GlobalAveragePool → Flatten → Softmax. By src/core/DESIGN.md §3 the
  * first layer costs conv 2·4·5·5·3·3 = 1800, bias 100, relu 100 and pooling its input 100: 2100 per sample.
  */
 function tinyConvModel(): CompiledModel {
@@ -51,7 +51,7 @@ describe('Model view tree', () => {
     );
   });
 
-  it('gives each knob the nominal speedup of DESIGN.md §2', () => {
+  it('gives each knob the nominal speedup of src/core/DESIGN.md §2', () => {
     const expected: [number, number][] = [[11, 1], [12, 1.5], [121, 2], [126, 1.5], [138, 1.33], [153, 3], [160, 2.25], [168, 2], [231, 2], [235, 1.5], [239, 1.33], [262, 3], [269, 2]];
     for (const [id, speedup] of expected) assert.equal(knobOf(1, id).nominalSpeedup, speedup, `knob ${id}`);
   });

@@ -5,7 +5,7 @@ import { exactConfiguration } from '../src/core/knobs/configuration';
 import { CONFIGURATION_SET_FORMAT, ConfigurationRecord, ConfigurationSet } from '../src/core/knobs/configurationSet';
 import { Timing } from '../src/core/runtime/mpxrun';
 import { knobSummary, paretoView, pointActionFile } from '../src/ui/pareto/paretoView';
-import { errorBars, pointHover } from '../src/ui/pareto/plotFigures';
+import { configurationLinks, errorBars, plotNotes, pointHover } from '../src/ui/pareto/plotFigures';
 import { selectConfigurations } from '../src/ui/pareto/selectConfigurations';
 import { isWebviewMessage } from '../src/ui/protocol/pareto';
 
@@ -162,14 +162,43 @@ describe('Pareto panel view model and protocol', () => {
     assert.equal(conf1, `conf1<br>speedup 1.20×<br>QoS loss 0.50 points<br>accuracy 89.50 %<br>knobs ${host.points[1].knobSummary}`);
   });
 
+  it("joins each configuration's points across the series, and only those in two or more", () => {
+    const view = paretoView(harSet(), 'f');
+    const links = configurationLinks(view.series);
+    // conf0 (predicted at ×1, 0 and host-measured) and conf1-3 (predicted and host): two points and a break each
+    assert.equal(links.x.length, 4 * 3);
+    const conf3 = view.series.map((s) => s.points.find((p) => p.name === 'conf3')!);
+    assert.deepEqual(links.x.slice(9), [conf3[0].qosLoss, conf3[1].qosLoss, null]);
+    assert.deepEqual(links.y.slice(9), [conf3[0].speedup, conf3[1].speedup, null]);
+    const hostOnly = view.series.filter((s) => s.kind === 'host');
+    assert.deepEqual(configurationLinks(hostOnly), { x: [], y: [] });
+  });
+
+  it('says in words when nothing beat exact where it was measured, and what a negative loss is', () => {
+    assert.deepEqual(plotNotes(paretoView(harSet(), 'f')), []);
+    const slow = harSet();
+    slow.configurations = slow.configurations.map((c, i) => (i === 0 ? c : { ...c, host: { ...c.host!, speedup: 0.95 } }));
+    assert.match(plotNotes(paretoView(slow, 'f')).join('\n'), /^Host-measured: no configuration beat the exact one\. Try a larger QoS threshold/);
+    // faster by its estimate, but not for sure: the interval reaches below ×1
+    const unsure = harSetWithIntervals();
+    unsure.configurations = unsure.configurations.map((c, i) => (i === 0 ? c : { ...c, host: { ...c.host!, speedup: 1.02, timing: timing(1.02, 0.97, 1.07) } }));
+    assert.match(plotNotes(paretoView(unsure, 'f')).join('\n'), /no configuration beat the exact one/);
+    const better = harSet();
+    better.configurations[1] = { ...better.configurations[1], host: { ...better.configurations[1].host!, qosLoss: -0.4 } };
+    assert.match(plotNotes(paretoView(better, 'f')).join('\n'), /A negative loss is an approximation that was more accurate/);
+  });
+
   it('summarises and tabulates the knob of each layer', () => {
     const set = harSet();
     const conf1 = set.configurations[1];
     const layer = conf1.layers.findIndex((slots) => slots[0].knob !== 11) + 1;
-    assert.equal(knobSummary(conf1), `${layer}:perf 121`);
+    assert.equal(knobSummary(conf1), `layer ${layer}: column perforation ×2 offset 0, fp32 (121)`);
     const detail = paretoView(set, 'f').configurations[1];
     assert.equal(detail.layers.length, set.model.layers.length);
-    assert.deepEqual(detail.layers.filter((l) => l.approximated).map((l) => [l.layer, l.knob, l.ops]), [[layer, '121 perf', 'conv + add + relu']]);
+    assert.deepEqual(detail.layers.filter((l) => l.approximated).map((l) => [l.layer, l.knob, l.ops]),
+      [[layer, 'column perforation ×2 offset 0, fp32 (121)', 'conv + add + relu']]);
+    const twoLayers = { ...conf1, layers: conf1.layers.map((slots, i) => (i === 0 || i === layer - 1 ? [{ ...slots[0], knob: 341 }, ...slots.slice(1)] : slots)) };
+    assert.equal(knobSummary(twoLayers), `layers 1, ${layer}: filter sampling ×2 offset 0, int8 (341)`);
   });
 
   it('a selection keeps the exact configuration first and drops a calibration that no longer lines up', () => {
@@ -185,6 +214,7 @@ describe('Pareto panel view model and protocol', () => {
     assert.equal(isWebviewMessage({ type: 'ready' }), true);
     assert.equal(isWebviewMessage({ type: 'profile', file: '/w/s.json', names: ['conf1'] }), true);
     assert.equal(isWebviewMessage({ type: 'bundle', file: '/w/s.json', names: [] }), true);
+    assert.equal(isWebviewMessage({ type: 'compare', file: '/w/s.json', names: ['conf1', 'conf2'] }), true);
     for (const bad of [null, 'ready', { type: 'profile', names: ['conf1'] }, { type: 'bundle', file: 3, names: [] }, { type: 'profile', file: 'f', names: [1] }, { type: 'delete', file: 'f', names: [] }]) {
       assert.equal(isWebviewMessage(bad), false, JSON.stringify(bad));
     }

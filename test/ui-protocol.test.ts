@@ -4,8 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileModel } from '../src/core/compile';
 import { loadModel } from '../src/ui/model/loadModel';
-import { overviewMessage } from '../src/ui/modelOverview/overviewMessages';
+import { layerTimesMessage, overviewMessage } from '../src/ui/modelOverview/overviewMessages';
 import { isWebviewMessage } from '../src/ui/protocol/modelOverview';
+import { REPO_ROOT, requireRuntime } from './support/engine';
 import { OnnxBuilder } from './support/onnxBuilder';
 
 const HAR = path.resolve(__dirname, '../../media/models/har-mobiprox.onnx');
@@ -72,9 +73,26 @@ describe('Model overview protocol', () => {
     });
   });
 
+  it('answers Measure Layer Times with every layer timed on the host, and survives structured cloning', async function () {
+    requireRuntime(this);
+    const model = compileModel(path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx'));
+    // The output channel is VS Code's: these tests run without it, so a recorder stands in.
+    const logged: string[] = [];
+    const log = { info: (m: string) => logged.push(m), error: (m: string) => logged.push(m) } as unknown as Parameters<typeof layerTimesMessage>[2];
+    const message = structuredClone(await layerTimesMessage(model, 1, log));
+    assert.equal(message.type, 'layerTimes');
+    if (message.type !== 'layerTimes') return;
+    assert.deepEqual(message.times.layers.map((l) => l.layer), model.layers.map((l) => l.index));
+    assert.ok(message.times.layers.some((l) => l.ms > 0));
+    assert.match(logged.join('\n'), /layer times of har-mobiprox: [\d.]+ ms per sample/);
+  });
+
   it('accepts only well-formed messages from the page', () => {
     assert.equal(isWebviewMessage({ type: 'ready' }), true);
-    for (const bad of [null, undefined, 'ready', { type: 'overview' }, {}, { kind: 'ready' }]) {
+    assert.equal(isWebviewMessage({ type: 'measureLayerTimes' }), true);
+    assert.equal(isWebviewMessage({ type: 'selectLayer', layer: 3 }), true);
+    for (const bad of [null, undefined, 'ready', { type: 'overview' }, { type: 'layerTimes' }, {}, { kind: 'ready' },
+      { type: 'selectLayer' }, { type: 'selectLayer', layer: 0 }, { type: 'selectLayer', layer: '3' }, { type: 'selectLayer', layer: 1.5 }]) {
       assert.equal(isWebviewMessage(bad), false, JSON.stringify(bad));
     }
   });

@@ -53,6 +53,25 @@ describe('Runs view model', () => {
     assert.deepEqual(tuning.children.map((c) => [c.label, c.description]), [['conf0', '×1.00 · loss 0.00'], ['conf1', '×1.50 · loss 1.20']]);
   });
 
+  it('shows a running run\'s phase, share done and time left, saving it sparingly; a cancelled one what it kept', () => {
+    const storage = memory();
+    let saves = 0;
+    const log = new RunLog({ load: () => [], save: (r) => (saves++, storage.save(r)) });
+    const run = log.start({ kind: 'tuning', model: '/w/har.onnx', configs: '/w/har.configs.json' }, 0);
+    assert.equal(runNodes(log.all, 0)[0].description, 'running…');
+    log.progress(run.id, { message: 'Validating candidates (16/32)', fraction: 0.02 }, 3000);
+    assert.equal(runNodes(log.all, 3000)[0].description, 'Validating candidates (16/32) · 2 %', 'too early for a pace');
+    log.progress(run.id, { message: 'Validating candidates (17/32)', fraction: 0.1 }, 10_000);
+    log.progress(run.id, { message: 'Validating candidates (18/32)', fraction: 0.25 }, 11_000);
+    // 11 s for a quarter: 33 s left
+    assert.equal(runNodes(log.all, 11_000)[0].description, 'Validating candidates (18/32) · 25 % · about 33 s left');
+    assert.equal(saves, 3, 'the start and two progress writes 2 s apart or more');
+    assert.equal(storage.runs[0].progress!.message, 'Validating candidates (17/32)');
+    log.finish(run.id, { status: 'cancelled', set: set([[1, 0], [1.4, 0.6]], 'host') }, 12_000);
+    assert.equal(log.all[0].progress, undefined);
+    assert.equal(runNodes(log.all, 12_000)[0].description, 'cancelled, kept · 2 configurations, up to ×1.40 at 0.60 loss · 0 s ago');
+  });
+
   it('a run still running when the window closed is shown as failed, and a failure keeps its reason', () => {
     const first = new RunLog(memory());
     const r = first.start({ kind: 'tuning', model: '/w/m.onnx', configs: '/w/m.configs.json' });

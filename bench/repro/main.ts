@@ -2,7 +2,7 @@
  * npm run repro — the Mobiprox paper's experiments run by this product: every network of networks.ts is
  * tuned on the host, profiled on an x86_64 virtual device through the real adb server and, where it adapts,
  * calibrated and simulated under every strategy. Writes bench/report/ (README.md, SVG figures,
- * results.json) from scratch. REPRO_NETWORKS=har-cnn,resnet20,kws selects networks.
+ * results.json) from scratch. REPRO_NETWORKS=har-cnn,mobilenetv2-har,resnet20,kws selects networks.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

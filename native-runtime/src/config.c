@@ -1,4 +1,4 @@
-/* ApproxTuner/HPVM configuration text (DESIGN.md §4, FORMAT.md "Configurations"): parsed and checked
+/* ApproxTuner/HPVM configuration text (src/core/DESIGN.md §4, FORMAT.md "Configurations"): parsed and checked
  * against the model's layer slots, so that a configuration that loads can always be set. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* 2-D convolution (strides, asymmetric pads, dilations, groups) with its approximations (DESIGN.md §2).
+/* 2-D convolution (strides, asymmetric pads, dilations, groups) with its approximations (src/core/DESIGN.md §2).
  * The main path is an indirect GEMM: the input of a group is copied once into a zero-padded buffer, and
  * the micro-kernel multiplies pre-packed weights [K × channels] by "im2col columns" it reads straight
  * from that buffer through a list of output pixels and a list of filter-element offsets; of the
@@ -321,7 +321,7 @@ static void mean_rows(float *d, const float *a, const float *b, int n, int half)
         mpx_round_half_copy(d, d, (size_t)n);
 }
 
-/* Rules 1-4 of DESIGN.md §2 along one output row of column perforation. */
+/* Rules 1-4 of src/core/DESIGN.md §2 along one output row of column perforation. */
 static void fill_cols(const mpx_knob *k, float *d, int Wo)
 {
     int c = k->offset;
@@ -339,7 +339,7 @@ static void fill_cols(const mpx_knob *k, float *d, int Wo)
         d[c] = d[c - 1];
 }
 
-/* Rules 1-4 of DESIGN.md §2 on one output plane whose computed positions are already final. */
+/* Rules 1-4 of src/core/DESIGN.md §2 on one output plane whose computed positions are already final. */
 static void interpolate(const mpx_conv_plan *p, float *plane)
 {
     const mpx_knob *k = &p->mode.knob;
@@ -371,18 +371,6 @@ static inline float bias_relu(float v, float bias, int relu)
     u &= -(uint32_t)(v > 0.0f);
     memcpy(&v, &u, sizeof v);
     return v;
-}
-
-/* d = act(a + bias), or act(mean(a, b) + bias) when b: one output row of row perforation. */
-static inline __attribute__((always_inline)) void row_fast(float *restrict d, const float *restrict a,
-                                                           const float *restrict b, int n, float bias, int relu)
-{
-    if (b)
-        for (int i = 0; i < n; i++)
-            d[i] = bias_relu((a[i] + b[i]) * 0.5f, bias, relu);
-    else
-        for (int i = 0; i < n; i++)
-            d[i] = bias_relu(a[i], bias, relu);
 }
 
 /* Eight floats: the stride-2 expansion interleaves computed and interpolated values a vector at a time
@@ -460,6 +448,37 @@ static inline __attribute__((always_inline)) void cols2_plane(float *restrict d,
         d[(size_t)r * Wo + Wo - 1] = d[(size_t)r * Wo + Wo - 2];
 }
 #endif
+
+/* d = act(a + bias), or act(mean(a, b) + bias) when b: one output row of row perforation. Rows of whole
+ * vectors (resnets' 32, 16 and 8 columns) go a vector at a time with no remainder loop: the compiler's
+ * vectorized loop spends more on its prologue and epilogue than on rows this short. */
+static inline __attribute__((always_inline)) void row_fast(float *restrict d, const float *restrict a,
+                                                           const float *restrict b, int n, float bias, int relu)
+{
+#ifdef MPX_V8_SHUFFLE
+    if (n % 8 == 0) {
+        const mpx_v8f h = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
+        for (int i = 0; i < n; i += 8) {
+            mpx_v8f v;
+            memcpy(&v, a + i, sizeof v);
+            if (b) {
+                mpx_v8f w;
+                memcpy(&w, b + i, sizeof w);
+                v = (v + w) * h;
+            }
+            BIAS_RELU8(v, bias, relu);
+            memcpy(d + i, &v, sizeof v);
+        }
+        return;
+    }
+#endif
+    if (b)
+        for (int i = 0; i < n; i++)
+            d[i] = bias_relu((a[i] + b[i]) * 0.5f, bias, relu);
+    else
+        for (int i = 0; i < n; i++)
+            d[i] = bias_relu(a[i], bias, relu);
+}
 
 /* One output row of column perforation from its computed values s, rules 1-4 then act(v + bias). Stride
  * 2 pairs each computed value with its skipped neighbour, a loop the compiler vectorizes. */

@@ -311,9 +311,13 @@ static void choose(void)
     if (forced && forced[0] == '1')
         return;
 #if defined(__x86_64__)
+    static const mpx_int8_arch avx2 = {"avx2", quantize_portable, mpx_int8_gather_avx2, mpx_int8_kernel_avx2, 1};
+    const char *no512 = getenv("MPX_NO_AVX512"); /* as the fp32 kernels: tests force each level in turn */
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni") && !(no512 && no512[0] == '1'))
         chosen = &mpx_int8_arch_vnni;
+    else if (__builtin_cpu_supports("avx2"))
+        chosen = &avx2;
 #elif defined(__aarch64__)
     static const mpx_int8_arch sdot = {"neon-dotprod", quantize_portable, gather_portable, mpx_int8_kernel_sdot, 1};
     if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP)

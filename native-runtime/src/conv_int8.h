@@ -24,7 +24,7 @@
 #define MPX_INT8_CHANNELS 16 /* output channels per kernel call */
 
 typedef struct {
-    const char *name; /* "avx512-vnni", "neon-dotprod" or "portable": reported by mpxrun info */
+    const char *name; /* "avx512-vnni", "avx2", "neon-dotprod" or "portable": reported by mpxrun info */
     /* out[i] = the four channels' quantised values of pixel i as bytes 0-3 (a NULL channel: `zero`) */
     void (*quantize)(const float *const x[4], int n, float inv_scale, int zero, uint32_t *out);
     /* a[g·16 + i] = x[pix[i] + off[g]] for `groups` steps; run 16: pix[i] = pix[0] + i, run 8: the same within
@@ -43,6 +43,9 @@ const mpx_int8_arch *mpx_int8_arch_get(void);
 
 #if defined(__x86_64__)
 extern const mpx_int8_arch mpx_int8_arch_vnni;
+void mpx_int8_gather_avx2(int groups, const int32_t *off, const uint32_t *x, const int32_t *pix, int run, uint32_t *a);
+void mpx_int8_kernel_avx2(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,
+                          const float *bias, int relu, int channels, float *out, size_t ldo, int count);
 #endif
 #if defined(__aarch64__)
 void mpx_int8_kernel_sdot(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,

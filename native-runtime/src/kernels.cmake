@@ -14,6 +14,7 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/conv.c
     ${MPX_KERNEL_DIR}/conv_int8.c
     ${MPX_KERNEL_DIR}/conv_int8_vnni.c
+    ${MPX_KERNEL_DIR}/conv_int8_avx2.c
     ${MPX_KERNEL_DIR}/conv_int8_neon.c
     ${MPX_KERNEL_DIR}/dense.c
     ${MPX_KERNEL_DIR}/pool.c)
@@ -29,4 +30,5 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set_source_files_properties(${MPX_KERNEL_DIR}/gemm_avx512.c PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx2;-mfma")
   set_source_files_properties(${MPX_KERNEL_DIR}/conv_int8_vnni.c PROPERTIES COMPILE_OPTIONS
                               "-mavx512f;-mavx512bw;-mavx512vnni;-ffp-contract=off")
+  set_source_files_properties(${MPX_KERNEL_DIR}/conv_int8_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-ffp-contract=off")
 endif()

@@ -37,7 +37,7 @@ size_t mpx_sgemm_workspace(int M, int N, int K, int threads);
 void mpx_sgemm(mpx_pool *pool, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                float *C, int ldc, int accumulate, void *workspace);
 
-/* ---- approximation knobs (DESIGN.md §2) ---------------------------------------------------------- */
+/* ---- approximation knobs (src/core/DESIGN.md §2) ---------------------------------------------------------- */
 enum { MPX_KNOB_EXACT = 0, MPX_KNOB_PERF_ROWS = 1, MPX_KNOB_PERF_COLS = 2, MPX_KNOB_SAMPLING = 3 };
 typedef struct {
     int kind;   /* MPX_KNOB_* */
@@ -73,7 +73,7 @@ typedef struct {
     mpx_quant quant;   /* int8 knobs: the input's quantisation */
 } mpx_conv_mode;
 /* 1 when sampling drops weight (c, f) of every filter (c the input channel within the group, f the kernel
- * position of `area`), else 0; depends on c only modulo the stride (DESIGN.md §2). */
+ * position of `area`), else 0; depends on c only modulo the stride (src/core/DESIGN.md §2). */
 int mpx_sampling_drops(const mpx_knob *knob, int area, int c, int f);
 /* 1 when the knob applies to the shape (FORMAT.md, layer records), else 0. */
 int mpx_conv_knob_applies(const mpx_conv_shape *shape, const mpx_knob *knob);

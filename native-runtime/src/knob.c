@@ -1,4 +1,4 @@
-/* Knob ids, HPVM's (DESIGN.md §2) and the int8 family beyond them (FORMAT.md, "Knob ids"), and the rule
+/* Knob ids, HPVM's (src/core/DESIGN.md §2) and the int8 family beyond them (FORMAT.md, "Knob ids"), and the rule
  * saying where each applies (FORMAT.md, layer records). */
 #include "kernels.h"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes small .mpxm test models (FORMAT.md), their configurations, inputs and the expected outputs computed
-here with plain Python loops from the definitions in FORMAT.md and DESIGN.md §2 — independently of the C
+here with plain Python loops from the definitions in FORMAT.md and src/core/DESIGN.md §2 — independently of the C
 runtime. Standard library only.
 
     make_test_model.py OUTDIR
@@ -148,7 +148,7 @@ def conv2d(x, w, C, H, W, M, kh, kw, pad, dil=(1, 1), stride=(1, 1), dropped=Non
 
 
 def perforate(y, M, Ho, Wo, rows, x, o):
-    """DESIGN.md §2: skipped rows (or columns) s, s+x, ... are filled from their computed neighbours."""
+    """src/core/DESIGN.md §2: skipped rows (or columns) s, s+x, ... are filled from their computed neighbours."""
     n = Ho if rows else Wo
     skipped = set(range(o, n, x))
     def get(m, r, k):

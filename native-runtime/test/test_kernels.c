@@ -335,7 +335,7 @@ static float ref_act(int act, float a, float b, float v)
     }
 }
 
-/* Filter element (c, j) of a filter, j = ki·kw + kj, dropped by sampling (DESIGN.md §2). */
+/* Filter element (c, j) of a filter, j = ki·kw + kj, dropped by sampling (src/core/DESIGN.md §2). */
 static int ref_dropped(const mpx_knob *k, int c, int j, int area)
 {
     if (k->kind != MPX_KNOB_SAMPLING)

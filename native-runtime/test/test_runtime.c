@@ -1,6 +1,6 @@
 /* End-to-end tests of the executor: the models written by make_test_model.py are run under every
  * configuration and compared with the outputs that script computed by plain loops from FORMAT.md and
- * DESIGN.md; then configuration parsing, switching, batching and load errors.
+ * src/core/DESIGN.md; then configuration parsing, switching, batching and load errors.
  *     test_runtime DIR   (DIR holds cnn.* and ops.* from make_test_model.py) */
 #include <math.h>
 #include <stdint.h>

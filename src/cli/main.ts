@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { MobiproxError } from '../core/errors';
 import * as bundle from './commands/bundle';
 import * as calibrate from './commands/calibrate';
+import * as compare from './commands/compare';
 import * as device from './commands/device';
 import * as devices from './commands/devices';
 import * as generate from './commands/generate';
@@ -19,9 +20,12 @@ const program = new Command()
   .name('mobiprox')
   .description('Approximation-aware on-device deep learning: inspect, run, tune, profile and ship ONNX models.')
   .version(require('../../../package.json').version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A usage mistake (an unknown option, a value an option refuses) is the user's to fix, like a MobiproxError:
+  // exit 2. Help and --version exit 0. Commands created below inherit this.
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 
-for (const command of [inspect, run, tune, devices, device, profile, simulate, calibrate, generate, bundle, kws, shard]) {
+for (const command of [inspect, run, tune, compare, devices, device, profile, simulate, calibrate, generate, bundle, kws, shard]) {
   command.register(program);
 }
 

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { MobiproxError } from '../core/errors';
+import { isFolder } from '../core/fsutil';
 import { Preprocessing } from '../core/data/preprocess';
 
 export function positiveInt(value: string): number {
@@ -55,10 +56,16 @@ export function preprocessingFrom(o: { scale?: number; mean?: number[]; std?: nu
 
 /** Fails before any work is done when an output file's folder does not exist or is not writable. */
 export function checkWritableFolder(file: string, option: string): void {
+  if (isFolder(file)) throw new MobiproxError(`${option} ${file} is a folder; give the file to write in it.`, { file });
   const folder = path.dirname(path.resolve(file));
   try {
     fs.accessSync(folder, fs.constants.W_OK);
   } catch {
     throw new MobiproxError(`${option} ${file}: the folder ${folder} does not exist or is not writable.`, { file });
   }
+}
+
+/** Before any work: an output folder (created if missing) must not be a file. */
+export function checkOutputFolder(dir: string, option: string): void {
+  if (fs.existsSync(dir) && !isFolder(dir)) throw new MobiproxError(`${option} ${dir} is a file; give a folder to write into.`, { file: dir });
 }

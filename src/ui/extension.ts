@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CommandContext } from './commandContext';
 import { buildBundle } from './commands/buildBundle';
+import { compareConfigurations } from './commands/compareConfigurations';
 import { generateCode } from './commands/generateCode';
 import { insertSnippet, snippetCompletions } from './commands/insertSnippet';
 import { openModel } from './commands/openModel';
@@ -28,7 +29,7 @@ let virtualDevices: VirtualDevices | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mobiprox', { log: true });
   for (const file of restoreExecutableBits(context.extensionPath)) log.info(`made ${file} executable`);
-  const lastModel = new LastOpenedModel();
+  const lastModel = new LastOpenedModel(context.workspaceState);
   const devices = new DeviceTracker(() => readSettings().adbPath);
   virtualDevices = new VirtualDevices(devices);
   const runs = new RunLog({
@@ -36,8 +37,9 @@ export function activate(context: vscode.ExtensionContext): void {
     save: (all) => void context.workspaceState.update('mobiprox.runs', all),
   });
   const ctx: CommandContext = { extensionUri: context.extensionUri, log, runs, lastModel, devices, virtualDevices };
+  const actions = { profile: 'mobiprox.profileOnDevice', bundle: 'mobiprox.buildBundle', compare: 'mobiprox.compareConfigurations' };
   const pareto = new ParetoPanels(context.extensionUri, log, (action, configs, names) =>
-    void vscode.commands.executeCommand(action === 'profile' ? 'mobiprox.profileOnDevice' : 'mobiprox.buildBundle', { configs, names }),
+    void vscode.commands.executeCommand(actions[action], { configs, names }),
   );
   const timeline = new TimelinePanels(context.extensionUri);
   const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('mobiprox.simulateStrategy', (args?) => simulateStrategy(ctx, timeline, args)),
     command('mobiprox.generateCode', (args?) => generateCode(ctx, args)),
     command('mobiprox.buildBundle', (args?) => buildBundle(ctx, uriArgument(args))),
+    command('mobiprox.compareConfigurations', (args) => compareConfigurations(ctx, pareto, args)),
     command('mobiprox.startVirtualDevice', (args?) => startVirtualDevice(ctx, args)),
     command('mobiprox.stopVirtualDevice', (target?) => stopVirtualDevice(ctx, target)),
     command('mobiprox.refreshDevices', () => devices.refresh()),
@@ -73,6 +76,8 @@ export function activate(context: vscode.ExtensionContext): void {
     command('mobiprox.insertSnippet', (args?) => insertSnippet({ model: args?.model ?? modelName(lastModel) })),
   );
   log.info(`Mobiprox ${context.extension.packageJSON.version} activated`);
+  // the Model view shows the last session's model again, rather than its empty state, after a reload
+  void lastModel.restore(log);
 }
 
 /** The devices this window started stop with it, not with the machine. */

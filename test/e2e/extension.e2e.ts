@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { BrowserContext, chromium, ConsoleMessage, Frame, Page } from 'playwright-core';
+import { BrowserContext, chromium, ConsoleMessage, Frame, Locator, Page } from 'playwright-core';
 import { compileModel } from '../../src/core/compile';
+import { readNpy } from '../../src/core/data/npy';
 import { readConfigurationSet } from '../../src/core/knobs/configurationSet';
 import { CodeServer, freePort, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
 import { Workbench } from './support/workbench';
@@ -44,6 +45,13 @@ async function paretoPoints(frame: Frame): Promise<Record<string, number>> {
   })()`);
 }
 
+/** The host series' points on the Pareto chart (traces are in the order of the chart's data, each tagged). */
+async function hostPointsOf(frame: Frame): Promise<Locator> {
+  const index = await frame.evaluate(`document.getElementById('pareto-chart').data.findIndex((t) => t.meta?.role === 'points' && t.meta.kind === 'host')`);
+  assert.ok(Number(index) >= 0, 'the chart has a host series');
+  return frame.locator('#pareto-chart .scatterlayer .trace').nth(Number(index)).locator('.point');
+}
+
 /**
  * The plot's points per series once they stop changing: after a reload the panel draws its restored state
  * first and the set's data when it arrives, so one read may find the chart between the two (seen on a
@@ -63,6 +71,19 @@ async function settledParetoPoints(frame: Frame, timeoutMs = 30_000): Promise<Re
 
 /** Evaluated in the overview page (plotly keeps the layout on the chart's element). */
 const CHART_IS_LOG_SCALE = "document.getElementById('flops-chart')?.layout?.yaxis?.type === 'log'";
+
+/**
+ * Polls `expression` in the page until it is true. Not `frame.waitForFunction`: Playwright evaluates its
+ * predicate with `eval`, which the webview's Content Security Policy refuses once the policy is in force
+ * (CI saw it after a reload); `frame.evaluate` of a string goes through the debugger protocol instead.
+ */
+async function waitInPage(frame: Frame, expression: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await frame.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 const timings: [string, number][] = [];
 async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -197,6 +218,46 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('03-model-view.png');
   });
 
+  it('measures the time of every layer from the overview, beside its FLOPs', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('vscode-table-row');
+    const started = Date.now();
+    await frame.locator('vscode-button', { hasText: 'Measure Layer Times' }).click();
+    const status = frame.locator('.times-status');
+    await status.filter({ hasText: /^Measured on / }).waitFor({ timeout: 60_000 });
+    timings.push(['Measure Layer Times → times in the table', Date.now() - started]);
+    assert.match(await status.innerText(), /ms per sample/);
+    const conv = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx')).layers.find((l) => l.op === 'conv')!;
+    const cells = await frame.locator(`vscode-table-row[data-layer="${conv.index}"] vscode-table-cell`).allInnerTexts();
+    // #, name, op, output shape, FLOPs, ms, time share, knobs
+    assert.equal(cells.length, 8);
+    assert.ok(Number(cells[5]) > 0, `a convolution's ms: ${cells[5]}`);
+    assert.match(cells[6], /^(⚠ )?\d+\.\d %$/);
+    await frame.locator('#flops-chart .scatterlayer .point').nth(expectedLayers - 1).waitFor({ state: 'attached' });
+    await screenshot('03b-layer-times.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('draws the graph the runtime runs; a node shows its attributes and marks its layer in the table', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('svg.graph');
+    const model = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx'));
+    assert.equal(await frame.locator('svg.graph .node[data-node]').count(), model.graph.nodes.length);
+    // the input, every tensor between nodes and the outputs
+    assert.equal(await frame.locator('svg.graph .edges path').count(), model.graph.edges.length);
+    const conv = model.layers.find((l) => l.op === 'conv')!;
+    await frame.locator(`svg.graph .node[data-layer="${conv.index}"]`).first().click();
+    const details = frame.locator('.node-details');
+    await details.getByText('kernel_shape').waitFor();
+    assert.match(await details.innerText(), new RegExp(`Layer\\s+${conv.index} \\(conv\\)`));
+    assert.match(await details.innerText(), /Knob ids\s+11 12 121/);
+    assert.equal(await frame.locator(`vscode-table-row.selected`).getAttribute('data-layer'), String(conv.index));
+    // and in the Model view
+    await workbench.sideBarPane('Model').locator('.monaco-list-row.selected[aria-level="1"]', { hasText: `${conv.index} conv` }).waitFor();
+    await screenshot('03c-graph.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
   it('opens a model with Mobiprox: Open Model from the command palette', async () => {
     await workbench.closeAllEditors();
     const started = Date.now();
@@ -224,14 +285,14 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.quickOpen('har-mobiprox.onnx');
     const before = await workbench.webviewFrameWith('vscode-table-row');
     await before.locator('vscode-checkbox').click();
-    await before.waitForFunction(CHART_IS_LOG_SCALE);
+    await waitInPage(before, CHART_IS_LOG_SCALE);
     await workbench.runCommand('Developer: Reload Window');
     await workbench.ready();
     const started = Date.now();
     const frame = await workbench.webviewFrameWith('vscode-table-row', 120_000);
     await frame.locator('vscode-table-row').nth(expectedLayers - 1).waitFor();
     timings.push(['reload window → layers table visible again', Date.now() - started]);
-    await frame.waitForFunction(CHART_IS_LOG_SCALE);
+    await waitInPage(frame, CHART_IS_LOG_SCALE);
     assert.equal(await frame.locator('vscode-checkbox').evaluate((c) => (c as unknown as { checked: boolean }).checked), true);
     await screenshot('07-after-reload-log-scale.png');
     assert.deepEqual(webviewProblems, []);
@@ -246,7 +307,8 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.quickPickRow('har-test-y.npy').click();
     // While it runs: the notification with its Cancel button, and the run in the Runs view.
     await workbench.notification('Tuning har-mobiprox').getByRole('button', { name: 'Cancel' }).waitFor();
-    await workbench.sideBarPane('Runs').getByText('running…').waitFor();
+    // the run's row follows the phases: "Single-knob profiles (12/57) · 31 % · about 9 s left"
+    await workbench.sideBarPane('Runs').getByText(/running…|\(\d+\/\d+\) · \d+ %/).first().waitFor();
     await screenshot('08-tuning-progress.png');
     const done = workbench.notification(/Tuned har-mobiprox: \d+ configurations/);
     await done.waitFor({ timeout: 300_000 });
@@ -254,6 +316,9 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
     assert.match(await done.innerText(), new RegExp(`Tuned har-mobiprox: ${set.configurations.length} configurations`));
     assert.ok(set.configurations.length >= 2, 'the tuning kept an approximated configuration');
+    // The picks became the model's data configuration, which later tunings read without asking.
+    const dataConfig = JSON.parse(fs.readFileSync(path.join(workspace, 'har-mobiprox.mobiprox.json'), 'utf8'));
+    assert.deepEqual(dataConfig, { input: 'har-test-x.npy', labels: 'har-test-y.npy', preprocessing: {} });
     await workbench.sideBarPane('Runs').getByText('Tuning har-mobiprox').waitFor();
     await screenshot('09-tuning-done.png');
   });
@@ -271,7 +336,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.equal(points.predicted, set.configurations.filter((c) => c.predicted).length + 1);
     assert.equal(points.device, undefined, 'nothing was profiled on a device yet');
     // Clicking a host point shows that configuration's knob per layer and selects it.
-    const hostPoints = frame.locator('#pareto-chart .scatterlayer .trace').nth(3).locator('.point');
+    const hostPoints = await hostPointsOf(frame);
     const box = (await hostPoints.last().boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
@@ -299,17 +364,42 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const selected = (await frame.locator('.selected-names').innerText()).replace('Selected: ', '');
     const started = Date.now();
     await frame.locator('vscode-button', { hasText: 'Profile on Device' }).click();
-    await workbench.quickPickRow('har-test-x.npy').click();
-    await workbench.quickPickRow('har-test-y.npy').click();
+    // no pick of the data: the model's data configuration, saved by Tune Model, says what it is
     const done = workbench.notification(/Profiled har-mobiprox on 127\.0\.0\.1:\d+: 2 configurations/);
     await done.waitFor({ timeout: 300_000 });
     timings.push(['Profile on Device (2 configurations) → completion notice', Date.now() - started]);
     const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
     assert.deepEqual(profiled.configurations.map((c) => c.name), ['conf0', selected]);
     await done.getByRole('button', { name: 'Show Pareto Plot' }).click();
-    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(6)');
+    // the links between a configuration's points, then each series' frontier and points: device points are 7th
+    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)');
     assert.equal((await paretoPoints(plot)).device, 2);
     await screenshot('12-pareto-with-device.png');
+  });
+
+  it('compares two configurations side by side: knob and time per layer, accuracy per class', async () => {
+    const frame = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)');
+    // the profiled set's panel: one configuration selected is compared with the exact one
+    await settledParetoPoints(frame);
+    const box = (await (await hostPointsOf(frame)).last().boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await frame.locator('.selected-names', { hasText: /Selected: conf[1-9]\d*$/ }).waitFor();
+    const started = Date.now();
+    await frame.locator('vscode-button', { hasText: 'Compare' }).click();
+    const classes = frame.locator('#comparison-classes vscode-table-body vscode-table-row');
+    await classes.first().waitFor({ timeout: 120_000 });
+    timings.push(['Compare (2 configurations) → tables shown', Date.now() - started]);
+    const labels = readNpy(path.join(workspace, 'har-test-y.npy'));
+    // Compare measures up to 2000 samples
+    assert.equal(await classes.count(), new Set(Array.from(labels.data as ArrayLike<number>).slice(0, 2000)).size);
+    assert.equal(await frame.locator('#comparison-layers vscode-table-body vscode-table-row').count(), expectedLayers);
+    // the layers whose knobs differ are marked, and only those
+    const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
+    const differing = profiled.configurations[1].layers.filter((slots) => slots[0].knob !== 11).length;
+    assert.equal(await frame.locator('#comparison-layers vscode-table-row.approximated').count(), differing);
+    await frame.locator('#comparison').scrollIntoViewIfNeeded();
+    await screenshot('12b-comparison.png');
+    assert.deepEqual(webviewProblems, []);
   });
 
   it('generates the Kotlin adaptation engine and opens it beside', async () => {
@@ -367,6 +457,9 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const text = fs.readFileSync(source, 'utf8');
     assert.match(text, /val model = MobiproxModel\(asset\(context, "har-mobiprox\.mpxm"\)\.path, asset\(context, "har-mobiprox\.configs\.txt"\)/);
     assert.match(text, /fun classify\(window: FloatArray\): Int \{/);
+    // The cursor was at the top of the file: the class went after the package and import lines, not above them.
+    assert.ok(text.indexOf('\nclass MobiproxClassifier(') > text.lastIndexOf('\nimport '), 'the snippet is below the imports');
+    assert.match(text, /^(\/\/.*\n)*package /, 'the file still starts with its package');
     await screenshot('16-usage-snippet.png');
   });
 
@@ -375,7 +468,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.runCommand('Mobiprox: Show Pareto Plot');
     const before = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace .point');
     const points = await paretoPoints(before);
-    const hostPoints = before.locator('#pareto-chart .scatterlayer .trace').nth(3).locator('.point');
+    const hostPoints = await hostPointsOf(before);
     const box = (await hostPoints.last().boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
@@ -389,6 +482,8 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(await settledParetoPoints(frame), points);
     assert.equal(await frame.locator('.selected-names').innerText(), selection);
     assert.equal(await frame.locator('#detail vscode-table-body vscode-table-row').count(), expectedLayers);
+    // The Model view shows the last model again, though no overview editor is open.
+    await workbench.sideBarPane('Model').locator('.monaco-list-row[aria-level="1"]').nth(expectedLayers - 1).waitFor();
     await screenshot('17-pareto-after-reload.png');
     assert.deepEqual(webviewProblems, []);
   });

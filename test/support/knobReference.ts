@@ -1,6 +1,6 @@
 /**
  * A deliberately plain TypeScript model of one convolution layer under an approximation knob, written from
- * ../shared/DESIGN.md §2 and FORMAT.md (layer records) without looking at the runtime: a direct
+ * src/core/DESIGN.md §2 and FORMAT.md (layer records) without looking at the runtime: a direct
  * convolution in float64, perforation as "compute everything, keep the computed rows/columns, refill the
  * skipped ones by rules 1–4", sampling as a dense convolution with dropped weights zeroed and kept ones
  * scaled by x/(x−1), and fp16 as rounding the operands and the result of each step to binary16.
@@ -36,7 +36,7 @@ export interface Knob {
   int8: boolean;
 }
 
-/** Every knob id of DESIGN.md §2 and the int8 family of FORMAT.md. */
+/** Every knob id of src/core/DESIGN.md §2 and the int8 family of FORMAT.md. */
 export const ALL_KNOB_IDS: number[] = [
   11, 12,
   ...range(121, 138), ...range(151, 168), ...range(231, 239), ...range(261, 269),
@@ -47,7 +47,7 @@ function range(lo: number, hi: number): number[] {
   return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
-/** DESIGN.md §2's id table, spelled out. */
+/** src/core/DESIGN.md §2's id table, spelled out. */
 export function decodeKnob(id: number): Knob {
   if (id === 11 || id === 12 || id === 311) return { kind: 'exact', stride: 0, offset: 0, half: id === 12, int8: id === 311 };
   const half = (id >= 151 && id <= 168) || (id >= 261 && id <= 269);
@@ -98,7 +98,7 @@ export function knobApplies(g: ConvGeometry, id: number): boolean {
   }
 }
 
-/** The filter elements (of n = C/group·kh·kw) that sampling drops, per DESIGN.md §2. */
+/** The filter elements (of n = C/group·kh·kw) that sampling drops, per src/core/DESIGN.md §2. */
 export function droppedElements(cPerGroup: number, kh: number, kw: number, stride: number, offset: number): boolean[] {
   const block = kh * kw;
   const n = cPerGroup * block;

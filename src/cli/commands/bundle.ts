@@ -10,6 +10,7 @@ import { readModelFile } from '../../core/onnx/load';
 import { checkConfigurationsFit, readConfigurations } from '../../core/knobs/configurationSet';
 import { describeStrategy } from '../../core/adapt/strategies';
 import { addStrategyOptions, strategyFrom } from '../strategyOptions';
+import { checkOutputFolder } from '../options';
 
 function lang(value: string): Lang {
   if (value !== 'kotlin' && value !== 'java') throw new InvalidArgumentError(`'${value}' is not a language: use kotlin or java.`);
@@ -26,6 +27,7 @@ export function register(program: Command): void {
       .option('--package <name>', 'package of the generated classes', 'com.mobiprox.app')
       .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang),
   ).action((modelPath: string, o) => {
+    checkOutputFolder(o.out, '--out');
     const set = readConfigurations(o.configs) as AdaptableSet;
     const sha = crypto.createHash('sha256').update(readModelFile(modelPath)).digest('hex');
     if (set.model.sha256 && set.model.sha256 !== sha) {

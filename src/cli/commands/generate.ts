@@ -6,6 +6,7 @@ import { Lang } from '../../core/codegen/literals';
 import { readConfigurations } from '../../core/knobs/configurationSet';
 import { describeStrategy } from '../../core/adapt/strategies';
 import { addStrategyOptions, strategyFrom } from '../strategyOptions';
+import { checkOutputFolder } from '../options';
 
 function lang(value: string): Lang {
   if (value !== 'kotlin' && value !== 'java') throw new InvalidArgumentError(`'${value}' is not a language: use kotlin or java.`);
@@ -23,6 +24,7 @@ export function register(program: Command): void {
       .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang)
       .option('--probabilities', 'the model ends in Softmax: its outputs are probabilities, not logits'),
   ).action((o) => {
+    checkOutputFolder(o.out, '--out');
     const set = readConfigurations(o.configs) as AdaptableSet;
     const spec = strategyFrom(o);
     const files = generateSources(set, spec, { lang: o.lang, package: o.package, source: path.basename(o.configs), strategyText: describeStrategy(spec), probabilities: !!o.probabilities,

@@ -10,6 +10,7 @@ import { formatInterval } from '../../core/stats/intervals';
 import { configurationSetFor } from '../../core/device/deviceMeasurements';
 import { DeviceProfileProgress, profileOnDevice } from '../../core/device/profile';
 import { MobiproxError } from '../../core/errors';
+import { refuseFolder } from '../../core/fsutil';
 import { writeFileAtomic } from '../../core/fsutil';
 import { parseHpvm } from '../../core/knobs/configuration';
 import {
@@ -106,6 +107,7 @@ export function register(program: Command): void {
 
 /** A Mobiprox JSON set (it starts with '{'), which must belong to this model, or HPVM text. */
 function readSet(file: string, modelPath: string, data: PreparedData): ConfigurationSet {
+  refuseFolder(file, 'configuration file (Mobiprox JSON or ApproxTuner/HPVM text)');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -4,19 +4,20 @@ import { Command } from 'commander';
 import { CompiledModel } from '../../core/compile';
 import { checkConfigurationsFit, readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
 import { MobiproxError } from '../../core/errors';
+import { refuseFolder } from '../../core/fsutil';
 import { runModel } from '../../core/runtime/mpxrun';
 import { prepareData } from '../../core/runtime/prepare';
 import { accuracyInterval, formatInterval } from '../../core/stats/intervals';
-import { addPreprocessingOptions, checkWritableFolder, positiveInt, preprocessingFrom, threadCount } from '../options';
+import { addDataOptions, commandData } from '../dataOptions';
+import { checkWritableFolder, positiveInt, threadCount } from '../options';
 
 export function register(program: Command): void {
-  addPreprocessingOptions(
+  addDataOptions(
     program
       .command('run <model>')
       .description('run an ONNX model (exact or under an approximation configuration) on a .npy input set')
-      .requiredOption('--input <x.npy>', 'input samples, [N, ...]')
-      .option('--labels <y.npy>', 'class index per sample; reports accuracy')
       .option('--limit <n>', 'use only the first n samples', positiveInt),
+    'optional',
   )
     .option('--configs <file>', 'approximation configurations: Mobiprox JSON (from tune) or ApproxTuner/HPVM text')
     .option('--config <name|index>', 'the configuration to run (default: 0, exact)')
@@ -27,8 +28,9 @@ export function register(program: Command): void {
     .action(async (modelPath: string, o) => {
       if (o.config !== undefined && !o.configs) throw new MobiproxError('--config needs --configs <file>.');
       if (o.saveOutputs) checkWritableFolder(o.saveOutputs, '--save-outputs');
+      const source = commandData(modelPath, o, 'optional');
       const data = prepareData({
-        model: modelPath, input: o.input, labels: o.labels, limit: o.limit, preprocessing: preprocessingFrom(o),
+        model: modelPath, input: source.input, labels: source.labels, limit: o.limit, preprocessing: source.preprocessing,
       });
       try {
         const r = await runModel(data.mpxmPath, data.inputPath, {
@@ -62,6 +64,7 @@ export function register(program: Command): void {
 
 /** The runtime reads HPVM text: a Mobiprox JSON set (it starts with '{') is converted into the work folder. */
 function hpvmConfigs(file: string, workDir: string, model: CompiledModel, modelPath: string): string {
+  refuseFolder(file, 'configuration file (Mobiprox JSON or ApproxTuner/HPVM text)');
   let head = '';
   try {
     head = fs.readFileSync(file, 'utf8').trimStart().slice(0, 1);

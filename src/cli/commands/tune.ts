@@ -8,7 +8,8 @@ import { SlurmExecutor, SlurmStats } from '../../core/tuner/executor/slurmExecut
 import { PredictorKind, TuneProgress, tune } from '../../core/tuner/tune';
 import { measurementNotes, timingSummary } from '../../core/stats/describe';
 import { formatInterval } from '../../core/stats/intervals';
-import { addPreprocessingOptions, checkWritableFolder, finiteNumber, nonNegativeInt, positiveInt, preprocessingFrom, threadCount } from '../options';
+import { addDataOptions, commandData } from '../dataOptions';
+import { checkWritableFolder, finiteNumber, nonNegativeInt, positiveInt, threadCount } from '../options';
 
 const PHASES: Record<TuneProgress['phase'], string> = {
   prepare: 'preparing data', calibrate: 'timing knobs', profile: 'single-knob profiles', search: 'searching',
@@ -55,12 +56,11 @@ function qosThreshold(value: string): number {
 }
 
 export function register(program: Command): void {
-  addPreprocessingOptions(
+  addDataOptions(
     program
       .command('tune <model>')
-      .description('find per-layer approximations on the speed/accuracy Pareto frontier, validated on held-out data')
-      .requiredOption('--input <x.npy>', 'input samples, [N, ...]: tuning set first, then test set')
-      .requiredOption('--labels <y.npy>', 'class index per sample'),
+      .description('find per-layer approximations on the speed/accuracy Pareto frontier, validated on held-out data (the input: tuning set first, then test set)'),
+    'required',
   )
     .option('--tune-size <n>', 'tuning samples: the first n rows (default: all)', positiveInt)
     .option('--test-size <m>', 'held-out test samples: the m rows after them (default: the rest)', positiveInt)
@@ -71,6 +71,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'runtime threads per process; processes share out the cores (default 1)', threadCount)
     .option('--batch <b>', 'samples per inference', positiveInt, 32)
     .option('--cache-dir <dir>', 'where single-knob profiles and timings are kept (default ~/.cache/mobiprox)')
+    .option('--no-data-check', 'tune even when the exact model is about at chance on the first tuning samples')
     .option('--executor <local|slurm>', 'where profiles, calibration, validation and test runs run: this machine, or Slurm array jobs', executorKind, 'local')
     .option('--partition <p>', 'slurm: the partition of the array jobs')
     .option('--time <limit>', 'slurm: time limit of each array task (sbatch --time)')
@@ -88,10 +89,11 @@ export function register(program: Command): void {
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
+      const data = commandData(modelPath, o, 'required');
       const progress = progressReporter();
       try {
         const r = await tune({
-          model: modelPath, input: o.input, labels: o.labels, preprocessing: preprocessingFrom(o), tuneSize: o.tuneSize,
+          model: modelPath, input: data.input, labels: data.labels!, preprocessing: data.preprocessing, dataCheck: o.dataCheck, tuneSize: o.tuneSize,
           testSize: o.testSize, shuffleSeed: o.shuffle, qosThreshold: o.qosThreshold, predictor: o.predictor, maxEvals: o.maxEvals,
           threads: o.threads, batch: o.batch, cacheDir: o.cacheDir, executor, out: o.out, hpvmOut: o.hpvmOut,
           onWarning: (m) => process.stderr.write(`mobiprox: warning: ${m}\n`),

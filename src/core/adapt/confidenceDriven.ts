@@ -1,5 +1,5 @@
 /**
- * Confidence-driven strategy (DESIGN.md §6). With c the calibrated confidence of the predicted class i and
+ * Confidence-driven strategy (src/core/DESIGN.md §6). With c the calibrated confidence of the predicted class i and
  * C+ / C− the current configuration's mean calibrated confidence of its correct / wrong predictions of i:
  * less if c < C− + 0.5·(C+ − C−), more if c > C− + 0.75·(C+ − C−), otherwise stay. The two bounds are
  * computed once per (configuration, class) by `confidenceThresholds`, so the state machine only compares.
@@ -17,7 +17,7 @@ export interface ConfidenceThresholds {
   moreAbove: number[][];
 }
 
-/** The fractions of the way from C− to C+ where the bands start (DESIGN.md §6). */
+/** The fractions of the way from C− to C+ where the bands start (src/core/DESIGN.md §6). */
 export const LESS_FRACTION = 0.5;
 export const MORE_FRACTION = 0.75;
 

@@ -1,5 +1,5 @@
 /**
- * Context rules (DESIGN.md §6): user rules over the device's state (battery level, charging, a user mode)
+ * Context rules (src/core/DESIGN.md §6): user rules over the device's state (battery level, charging, a user mode)
  * choose the allowed configuration range; any inner strategy then moves within it. Rules are tried in
  * order and the first match wins, like a firewall table, so a user reads them top-down; with no match every
  * configuration is allowed.

@@ -1,5 +1,5 @@
 /**
- * The shared machinery of run-time adaptation (DESIGN.md §6). Configurations are ordered by speedup, index
+ * The shared machinery of run-time adaptation (src/core/DESIGN.md §6). Configurations are ordered by speedup, index
  * 0 = exact. Each strategy is a small deterministic state machine: it holds the index of the configuration
  * for the next inference and, fed the output of that inference, returns the index for the one after. The
  * generated Kotlin/Java engines port these classes line by line, so every step is integer or plain float

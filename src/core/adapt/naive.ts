@@ -1,5 +1,5 @@
 /**
- * Naive strategy (DESIGN.md §6): approximate more when a prediction repeats the previous one, less when it
+ * Naive strategy (src/core/DESIGN.md §6): approximate more when a prediction repeats the previous one, less when it
  * differs. The first observation has nothing to compare with, so it only records the prediction.
  */
 import { AdaptationStrategy, Growth, IndexStepper, Observation } from './engine';

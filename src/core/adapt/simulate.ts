@@ -1,5 +1,5 @@
 /**
- * Replays a strategy over a trace (DESIGN.md §6): at each sample the strategy's current configuration
+ * Replays a strategy over a trace (src/core/DESIGN.md §6): at each sample the strategy's current configuration
  * "runs" (its recorded prediction and confidence are looked up), the strategy sees that output and picks
  * the configuration for the next sample. Context, when the trace has it, is applied before each sample so
  * that the rules govern the configuration that sample runs on.

@@ -1,5 +1,5 @@
 /**
- * State-driven strategy (DESIGN.md §6): a FIFO of the last N predictions votes once it is full. All equal:
+ * State-driven strategy (src/core/DESIGN.md §6): a FIFO of the last N predictions votes once it is full. All equal:
  * V = max(0, V) + 1, else V = min(0, V) − 1. At V ≥ V_L approximate more, at V ≤ −V_L less, and V returns
  * to 0. The FIFO keeps sliding across moves: a switch does not erase what was seen.
  */

@@ -151,43 +151,76 @@ class MobiproxModel(modelPath: String, configurations: String, threads: Int) : j
 `;
 }
 
-/** The usage snippet: each inference runs at the engine's index and feeds its output back. Without asset names,
- * the model and its configurations are the app's to provide (generate writes neither). */
+/**
+ * The usage snippet: a class that runs each inference at the engine's index and feeds its output back. A whole
+ * class, so that it is valid code wherever a declaration is (after the imports, in a class, in a function)
+ * and needs nothing from around it. With asset names it copies the app's assets to storage (the native model
+ * reads a file); without, the model and its configurations are the app's to provide (generate writes neither).
+ */
 export function usageSnippet(lang: Lang, modelAsset?: string, configsAsset?: string): string {
   const assets = modelAsset !== undefined && configsAsset !== undefined;
   return lang === 'kotlin'
-    ? `${assets ? `// The native model reads a file: copy the assets to app storage once.
-fun asset(context: android.content.Context, name: String): java.io.File {
-    val file = java.io.File(context.filesDir, name)
-    if (!file.exists()) context.assets.open(name).use { input -> file.outputStream().use { input.copyTo(it) } }
-    return file
-}
+    ? `/** The model under the Mobiprox adaptation engine: one classify() per input window. */
+class MobiproxClassifier(${assets ? 'context: android.content.Context' : 'modelPath: String, configurationsText: String'}) : AutoCloseable {
+    private val model = ${assets ? `MobiproxModel(asset(context, "${modelAsset}").path, asset(context, "${configsAsset}").readText(), 0)` : 'MobiproxModel(modelPath, configurationsText, 0)'}
+    private val adaptation = MobiproxAdaptation()
 
-val model = MobiproxModel(asset(context, "${modelAsset}").path, asset(context, "${configsAsset}").readText(), 0)` : `// modelPath: the compiled model (.mpxm) as a file; configurationsText: its configurations (ApproxTuner/HPVM text).
-val model = MobiproxModel(modelPath, configurationsText, 0)`}
-val adaptation = MobiproxAdaptation()
+    fun classify(window: FloatArray): Int {
+        model.setConfiguration(adaptation.index())
+        val output = model.infer(window)
+        adaptation.observe(output) // picks the configuration of the next inference
+        return MobiproxAdaptation.argmax(output)
+    }
 
-fun classify(window: FloatArray): Int {
-    model.setConfiguration(adaptation.index())
-    val output = model.infer(window)
-    adaptation.observe(output) // picks the configuration of the next inference
-    return MobiproxAdaptation.argmax(output)
-}
-// With context rules: adaptation.setContext(batteryPercent, charging, mode) before classify().
-// model.close() when done.
+    // With context rules: adaptation.setContext(batteryPercent, charging, mode) before classify().
+    override fun close() = model.close()
+${assets ? `
+    private companion object {
+        // The native model reads a file: copy the assets to app storage once.
+        fun asset(context: android.content.Context, name: String): java.io.File {
+            val file = java.io.File(context.filesDir, name)
+            if (!file.exists()) context.assets.open(name).use { input -> file.outputStream().use { input.copyTo(it) } }
+            return file
+        }
+    }
+` : ''}}
 `
-    : `${assets ? `// The native model reads a file: copy the assets ("${modelAsset}", "${configsAsset}") to app storage once.
-MobiproxModel model = new MobiproxModel(modelFile.getPath(), configurationsText, 0);` : `// modelPath: the compiled model (.mpxm) as a file; configurationsText: its configurations (ApproxTuner/HPVM text).
-MobiproxModel model = new MobiproxModel(modelPath, configurationsText, 0);`}
-MobiproxAdaptation adaptation = new MobiproxAdaptation();
+    : `/** The model under the Mobiprox adaptation engine: one classify() per input window. */
+final class MobiproxClassifier implements AutoCloseable {
+    private final MobiproxModel model;
+    private final MobiproxAdaptation adaptation = new MobiproxAdaptation();
 
-int classify(float[] window) {
-    model.setConfiguration(adaptation.index());
-    float[] output = model.infer(window);
-    adaptation.observe(output); // picks the configuration of the next inference
-    return MobiproxAdaptation.argmax(output);
-}
-// With context rules: adaptation.setContext(batteryPercent, charging, mode) before classify().
-// model.close() when done.
+${assets ? `    MobiproxClassifier(android.content.Context context) throws java.io.IOException {
+        model = new MobiproxModel(asset(context, "${modelAsset}").getPath(),
+                new String(java.nio.file.Files.readAllBytes(asset(context, "${configsAsset}").toPath()), java.nio.charset.StandardCharsets.UTF_8), 0);
+    }
+` : `    MobiproxClassifier(String modelPath, String configurationsText) {
+        model = new MobiproxModel(modelPath, configurationsText, 0);
+    }
+`}
+    int classify(float[] window) {
+        model.setConfiguration(adaptation.index());
+        float[] output = model.infer(window);
+        adaptation.observe(output); // picks the configuration of the next inference
+        return MobiproxAdaptation.argmax(output);
+    }
+
+    // With context rules: adaptation.setContext(batteryPercent, charging, mode) before classify().
+    @Override
+    public void close() {
+        model.close();
+    }
+${assets ? `
+    // The native model reads a file: copy the assets to app storage once.
+    private static java.io.File asset(android.content.Context context, String name) throws java.io.IOException {
+        java.io.File file = new java.io.File(context.getFilesDir(), name);
+        if (!file.exists()) {
+            try (java.io.InputStream input = context.getAssets().open(name)) {
+                java.nio.file.Files.copy(input, file.toPath());
+            }
+        }
+        return file;
+    }
+` : ''}}
 `;
 }

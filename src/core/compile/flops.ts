@@ -2,7 +2,7 @@ import { elementCount } from '../onnx/graph';
 import { OpType, Program, Slot, SlotPart } from './program';
 
 /**
- * Per-sample FLOPs of one approximation slot, as the cost model counts them (DESIGN.md §3): convolution
+ * Per-sample FLOPs of one approximation slot, as the cost model counts them (src/core/DESIGN.md §3): convolution
  * C_in·C_out·H_out·W_out·KH·KW / groups, linear in·out, pooling the input size, anything else (including a
  * fused bias add or activation) the output size.
  */

@@ -5,6 +5,7 @@ import { loadOnnx } from '../onnx/load';
 import { runImportPasses } from '../onnx/passes';
 import { slotFlops } from './flops';
 import { formLayers } from './layers';
+import { ModelGraph, describeGraph } from './modelGraph';
 import { lowerGraph } from './lower';
 import { writeMpxm } from './mpxm';
 import { OpType, Program, Slot } from './program';
@@ -37,8 +38,9 @@ export interface LayerInfo {
 
 /**
  * Where the channels of the model's input are, as an axis of [N, ...samples]: 1 (ONNX's channels-first
- * convention), or the last axis when the model's first node transposes a channels-last input to
- * channels-first (as Keras/TensorFlow exports do); that node is named.
+ * convention), or the last axis when the model transposes a channels-last input to channels-first (as
+ * Keras/TensorFlow exports do; that node is named), or when it takes an image [H, W, C] of a few channels
+ * without moving them (a model that flattens the image first).
  */
 export interface InputLayout {
   channelAxis: number;
@@ -57,6 +59,8 @@ export interface CompiledModel {
   endsWithSoftmax: boolean;
   layers: LayerInfo[];
   totalFlops: number;
+  /** The nodes the runtime runs and the tensors between them (modelGraph.ts). */
+  graph: ModelGraph;
   mpxm: Buffer;
 }
 
@@ -77,24 +81,47 @@ export function compileModel(source: string | Uint8Array, options: { name?: stri
     endsWithSoftmax: producerType(program, firstOutput) === OpType.SOFTMAX,
     layers,
     totalFlops: layers.reduce((s, l) => s + l.flops, 0),
+    graph: describeGraph(graph, program.layers),
     mpxm: writeMpxm(program),
   };
 }
 
-/** Channels-last when every reader of the input is a Transpose moving its last axis to 1 ([N, ..., C] → [N, C, ...]). */
+/** Ops that keep each element where it is: between a channels-last input and its Transpose (a Keras
+ * export rescales or normalizes before it moves the channels) they leave the layout as it is. */
+const KEEPS_LAYOUT = new Set(['Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'Identity', 'Cast', 'mpx.Affine']);
+
+/** Ops that read axis 1 as the channels. */
+const READS_CHANNELS_FIRST = new Set(['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization']);
+
+/** Channels-last when every path from the input reaches a Transpose moving its last axis to 1
+ * ([N, ..., C] → [N, C, ...]) through element-wise ops only, or when the input is an image of a few
+ * channels last that no op reads as channels-first. */
 function inputLayout(graph: Graph): InputLayout {
   const rank = graph.shape(graph.input).length + 1;
-  const readers = graph.consumers(graph.input);
   const toChannelsFirst = (n: Node) => {
     if (n.op !== 'Transpose' || n.attrs.perm === undefined) return false;
     const perm = attrInts(n, 'perm');
     return perm.length === rank && perm[0] === 0 && perm[1] === rank - 1 && perm.slice(2).every((a, i) => a === i + 1);
   };
-  if (rank >= 3 && readers.length > 0 && readers.every(toChannelsFirst)) {
-    return { channelAxis: rank - 1, channelsLast: true, transposedBy: readers[0].name };
-  }
+  /** The first nodes past the element-wise ones on the paths from `value`; undefined for a path that ends. */
+  const reached = (value: string): (Node | undefined)[] => {
+    const readers = graph.consumers(value);
+    const ends = readers.length === 0 || graph.outputs.includes(value) ? [undefined] : [];
+    return [...ends, ...readers.flatMap((n) => {
+      const keeps = KEEPS_LAYOUT.has(n.op) && n.inputs.every((v) => v === value || v === '' || graph.isConstant(v)) &&
+        sameShape(graph.shape(n.outputs[0]), graph.shape(value));
+      return keeps ? reached(n.outputs[0]) : [n];
+    })];
+  };
+  const nodes = reached(graph.input);
+  if (rank >= 3 && nodes.every((n) => n && toChannelsFirst(n))) return { channelAxis: rank - 1, channelsLast: true, transposedBy: nodes[0]!.name };
+  const sample = graph.shape(graph.input);
+  const fewLast = sample.length === 3 && sample[2] <= 4 && sample[0] > 4;
+  if (fewLast && !nodes.some((n) => n && (READS_CHANNELS_FIRST.has(n.op) || toChannelsFirst(n)))) return { channelAxis: rank - 1, channelsLast: true };
   return { channelAxis: 1, channelsLast: false };
 }
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The type of the op computing `value`, looking through reshapes (a Softmax may be flattened after). */
 function producerType(program: Program, value: string): OpType | undefined {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { MobiproxError } from '../errors';
-import { writeFileAtomic } from '../fsutil';
+import { refuseFolder, writeFileAtomic } from '../fsutil';
 import { DType, NdArray, TypedData, elementCount } from './ndarray';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
@@ -18,6 +18,7 @@ const DESCR_OF: Record<DType, string> = {
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1 };
 
 export function readNpy(file: string): NdArray {
+  refuseFolder(file, '.npy file');
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);

@@ -2,11 +2,12 @@
 import * as fs from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { MobiproxError } from '../errors';
-import { writeFileAtomic } from '../fsutil';
+import { refuseFolder, writeFileAtomic } from '../fsutil';
 import { NdArray } from './ndarray';
 import { encodeNpy, parseNpy } from './npy';
 
 export function readNpz(file: string): Map<string, NdArray> {
+  refuseFolder(file, '.npz file');
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);

@@ -1,5 +1,5 @@
 /**
- * Profiling configurations on a device (DESIGN.md §5): the runtime for the device's ABI, the compiled
+ * Profiling configurations on a device (src/core/DESIGN.md §5): the runtime for the device's ABI, the compiled
  * model, the prepared data and the configurations go to /data/local/tmp/mobiprox/<run>/; `mpxrun profile`
  * runs there and streams one record per configuration, each appended to the local record log the moment
  * it arrives. A cancel kills the remote process; a disconnect leaves every completed record in the log,

@@ -1,7 +1,7 @@
 import { MobiproxError } from '../errors';
 
 /**
- * The approximation knobs with their HPVM ids and names (DESIGN.md §2), and the int8 family beyond HPVM
+ * The approximation knobs with their HPVM ids and names (src/core/DESIGN.md §2), and the int8 family beyond HPVM
  * (311, perf_int8 321-338, samp_int8 341-349; native-runtime/FORMAT.md): the table, the decoding of each id
  * into its parameters, the cost model's nominal speedups, and which knobs apply to which op.
  */
@@ -108,6 +108,15 @@ export function knob(id: number): Knob {
 }
 
 export const knobName = (id: number): KnobName => knob(id).name;
+
+/** A knob in words, for people: "row perforation ×2 offset 1, fp16", "filter sampling ×3 offset 0, int8". */
+export function knobTitle(id: number): string {
+  const k = knob(id);
+  const precision = k.half ? 'fp16' : k.int8 ? 'int8' : 'fp32';
+  if (k.perforation) return `${k.perforation.direction === 'row' ? 'row' : 'column'} perforation ×${k.perforation.stride} offset ${k.perforation.offset}, ${precision}`;
+  if (k.sampling) return `filter sampling ×${k.sampling.stride} offset ${k.sampling.offset}, ${precision}`;
+  return id === 11 ? 'exact fp32' : precision;
+}
 export const nominalSpeedup = (id: number): number => knob(id).nominalSpeedup;
 
 /** What decides which knobs an op's approximation slot takes. */

@@ -1,5 +1,5 @@
 /**
- * Approximation configurations and their ApproxTuner/HPVM text form (DESIGN.md §4), with Mobiprox's
+ * Approximation configurations and their ApproxTuner/HPVM text form (src/core/DESIGN.md §4), with Mobiprox's
  * confidence triples after the five header fields. JSON of `Configuration` is the project's own form.
  */
 import { MobiproxError } from '../errors';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MobiproxError } from '../errors';
-import { writeFileAtomic } from '../fsutil';
+import { refuseFolder, writeFileAtomic } from '../fsutil';
 import { Timing } from '../runtime/mpxrun';
 import { KNOB_ID_RANGES, formatKnobIds, isKnobId, knob } from './catalog';
 import { Configuration, ConfidenceTriple, ConfigurationFile, SlotKnob, exactConfiguration, formatHpvm, parseHpvm } from './configuration';
@@ -87,10 +87,19 @@ export interface ConfigurationSet {
 }
 
 export function readConfigurationSet(file: string): ConfigurationSet {
+  refuseFolder(file, 'configuration set (.json)');
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const text = fs.readFileSync(file, 'utf8');
+    if (!text.trimStart().startsWith('{') && text.includes('+++++')) {
+      throw new MobiproxError(
+        `${file} is ApproxTuner/HPVM text; this needs a Mobiprox configuration set (JSON: tune --out, or profile --out for a profiled one).`,
+        { file },
+      );
+    }
+    data = JSON.parse(text);
   } catch (e) {
+    if (e instanceof MobiproxError) throw e;
     throw new MobiproxError(`Cannot read the configurations ${file}: ${(e as Error).message}`, { file });
   }
   const set = data as ConfigurationSet;
@@ -107,6 +116,7 @@ export function readConfigurationSet(file: string): ConfigurationSet {
  * when the text does not start with it, as the runtime numbers them.
  */
 export function readConfigurations(file: string): ConfigurationSet {
+  refuseFolder(file, 'configuration file (Mobiprox JSON or ApproxTuner/HPVM text)');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -191,7 +201,41 @@ function checkConfigurationSet(set: ConfigurationSet, file: string): void {
         }
       });
     });
+    if (conf.samples !== undefined) checkSamples(conf.samples as unknown, (why) => fail(`${where}: `, why));
   });
+  const calibration = (set as { calibration?: unknown }).calibration;
+  if (calibration !== undefined) checkCalibration(calibration, set.configurations.length, (why) => fail('calibration: ', why));
+}
+
+/** A configuration's per-sample outcomes, as a profiler records them: a class and a confidence per sample. */
+function checkSamples(samples: unknown, fail: (why: string) => MobiproxError): void {
+  const o = samples as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object' || !Array.isArray(o.predictions) || !Array.isArray(o.confidences)) {
+    throw fail(`samples is ${show(samples)}; it holds "predictions" and "confidences", one per sample.`);
+  }
+  if (o.predictions.length !== o.confidences.length) {
+    throw fail(`samples has ${o.predictions.length} predictions but ${o.confidences.length} confidences.`);
+  }
+  const bad = o.predictions.findIndex((p) => !Number.isInteger(p) || (p as number) < 0);
+  if (bad >= 0) throw fail(`samples.predictions[${bad}] is ${show(o.predictions[bad])}, not a class index.`);
+  // null: JSON's NaN, from a configuration whose outputs overflowed
+  const badConfidence = o.confidences.findIndex((c) => c !== null && !isNumber(c));
+  if (badConfidence >= 0) throw fail(`samples.confidences[${badConfidence}] is ${show(o.confidences[badConfidence])}, not a number.`);
+}
+
+/** What `calibrate` adds to a set (adapt/profiledSet.ts, SetCalibration), as far as adaptation reads it. */
+function checkCalibration(calibration: unknown, configurations: number, fail: (why: string) => MobiproxError): void {
+  const o = calibration as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object') throw fail(`is ${show(calibration)}; calibrate writes it (temperatures and thresholds).`);
+  const t = o.temperatures;
+  if (!Array.isArray(t) || t.length !== configurations || !t.every((v) => isNumber(v) && v > 0)) {
+    throw fail(`temperatures is ${show(t)}; it holds one positive temperature per configuration (${configurations}). Run calibrate again.`);
+  }
+  const th = o.thresholds as Record<string, unknown> | null;
+  const rows = (v: unknown) => Array.isArray(v) && v.every((r) => Array.isArray(r) && r.every((x) => x === null || isNumber(x)));
+  if (th === null || typeof th !== 'object' || !rows(th.lessBelow) || !rows(th.moreAbove)) {
+    throw fail(`thresholds is ${show(th)}; it holds "lessBelow" and "moreAbove", rows of numbers or null. Run calibrate again.`);
+  }
 }
 
 /** A compiled model's layer, as far as a configuration must fit it (compile's LayerInfo). */

@@ -138,6 +138,10 @@ export function tensor(type: Tensor['type'], dims: number[], values: ArrayLike<n
   return { type, dims: [...dims], data: Float64Array.from(values) };
 }
 
+/** The most elements an activation may hold per sample: the runtime's limit of 1 GiB of float32
+ * (MPX_MAX_SAMPLE_BYTES, native-runtime/src/model.h), checked here so that the node is named. */
+export const MAX_SAMPLE_ELEMENTS = 2 ** 28;
+
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { MobiproxError } from '../errors';
-import { AttrValue, Graph, Node, Tensor, elementCount } from './graph';
+import { AttrValue, Graph, MAX_SAMPLE_ELEMENTS, Node, Tensor, elementCount } from './graph';
 
 /** The default-domain opsets the importer knows. */
 export const MIN_OPSET = 7;
@@ -101,7 +101,7 @@ function perSampleInputShape(input: onnx.IValueInfoProto, label: string, file?: 
       { file, value: input.name },
     );
   }
-  return dims.slice(1).map((d, i) => {
+  const shape = dims.slice(1).map((d, i) => {
     const v = d.dimValue === undefined || d.dimValue === null ? 0 : toNumber(d.dimValue);
     if (!(v >= 1)) {
       throw new MobiproxError(
@@ -111,6 +111,13 @@ function perSampleInputShape(input: onnx.IValueInfoProto, label: string, file?: 
     }
     return v;
   });
+  if (elementCount(shape) > MAX_SAMPLE_ELEMENTS) {
+    throw new MobiproxError(
+      `Input '${input.name}' of ${label} has samples of shape [${shape.join(', ')}], more than ${MAX_SAMPLE_ELEMENTS} elements (the runtime's 1 GiB limit per sample).`,
+      { file, value: shape },
+    );
+  }
+  return shape;
 }
 
 /** int64 as a JS number: exact within the safe range, saturating beyond it (see Tensor). */

@@ -1,6 +1,6 @@
 import { MobiproxError } from '../errors';
 import { resolveReshape } from './evaluate';
-import { Graph, Node, Tensor, attrInt, attrInts, elementCount } from './graph';
+import { Graph, MAX_SAMPLE_ELEMENTS, Node, Tensor, attrInt, attrInts, elementCount } from './graph';
 import { padOperands, reshapeTarget, sliceOperands, squeezeAxes, unsqueezeAxes } from './operands';
 import { broadcastShapes, normalizeAxis, resolveSliceAxis } from './tensorMath';
 import { resolveWindow } from './windows';
@@ -73,6 +73,10 @@ const RULES: Record<string, Rule> = {
     if (w.dims.length !== x.length + 1) fail(node, `has weights of rank ${w.dims.length} for an input of rank ${x.length + 1}`);
     if (x[0] !== w.dims[1] * group) fail(node, `expects ${w.dims[1] * group} input channels but gets ${x[0]}`);
     if (w.dims[0] % group !== 0) fail(node, `has ${w.dims[0]} filters, not divisible by group ${group}`);
+    if (node.inputs[2]) {
+      const b = g.constant(node.inputs[2]) ?? fail(node, 'has a bias that is not constant');
+      if (b.dims.length !== 1 || b.dims[0] !== w.dims[0]) fail(node, `has a bias of shape [${b.dims.join(', ')}]; ONNX's Conv takes one per filter, [${w.dims[0]}]`, b.dims);
+    }
     return windowed(node, x, attrInts(node, 'kernel_shape', w.dims.slice(2)), w.dims[0]);
   },
   MaxPool: (g, node, x) => {
@@ -194,7 +198,10 @@ export function inferNodeShapes(graph: Graph, node: Node): number[][] {
   const first = ELEMENTWISE.has(node.op) ? node.inputs.find((v) => !graph.isConstant(v)) : node.inputs[0];
   if (!first || graph.isConstant(first)) fail(node, `reads the constant '${node.inputs[0]}' where an activation is expected`);
   const shapes = rule(graph, node, graph.shape(first, node));
-  for (const s of shapes) if (s.some((d) => !(d >= 1))) fail(node, `would produce an empty tensor [${s}]`);
+  for (const s of shapes) {
+    if (s.some((d) => !(d >= 1))) fail(node, `would produce an empty tensor [${s}]`);
+    if (elementCount(s) > MAX_SAMPLE_ELEMENTS) fail(node, `would produce [${s.join(', ')}], more than ${MAX_SAMPLE_ELEMENTS} elements per sample (the runtime's 1 GiB limit)`, s);
+  }
   return shapes;
 }
 

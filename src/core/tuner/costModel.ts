@@ -1,5 +1,5 @@
 /**
- * The cost model of DESIGN.md §3: a configuration's cost is the sum of its layers' costs under their knobs
+ * The cost model of src/core/DESIGN.md §3: a configuration's cost is the sum of its layers' costs under their knobs
  * plus what no knob changes (reshapes, pads, …); speedup = exact cost / cost. The prior is FLOPs divided by
  * the nominal speedup of each slot's knob; a short calibration run replaces it with per-layer, per-knob
  * milliseconds measured by the host runtime (`--op-times`, CPU time of the inference threads) over a few

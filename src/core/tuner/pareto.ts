@@ -1,5 +1,5 @@
 /**
- * The speedup/QoS-loss frontier of DESIGN.md §3: strict Pareto front over (speedup ↑, loss ↓), the points
+ * The speedup/QoS-loss frontier of src/core/DESIGN.md §3: strict Pareto front over (speedup ↑, loss ↓), the points
  * nearest to it (predicted and measured QoS disagree, so near-front candidates are worth validating), and
  * the thinning that keeps a frontier short enough to ship and to adapt over.
  */
@@ -56,7 +56,7 @@ export function nearFront<T extends TradeOff>(points: readonly T[], extra: numbe
 }
 
 /**
- * DESIGN.md §3 thinning of a front sorted by loss: a point is kept only if it gains more than
+ * src/core/DESIGN.md §3 thinning of a front sorted by loss: a point is kept only if it gains more than
  * `minGain` speedup over the last kept one, and then replaces that one if their losses differ by at most
  * `lossTolerance` points (the faster of two equally lossy points is the one worth keeping).
  */

@@ -1,5 +1,5 @@
 /**
- * The QoS predictors of DESIGN.md §3, built from single-knob profiles. P2 adds the accuracy changes of
+ * The QoS predictors of src/core/DESIGN.md §3, built from single-knob profiles. P2 adds the accuracy changes of
  * the layers' knobs; P1 adds their changes of the output tensor to the exact output and scores the result
  * against the labels. Both are exact for a configuration that approximates a single layer.
  */

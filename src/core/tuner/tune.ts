@@ -1,5 +1,5 @@
 /**
- * One tuning, end to end (DESIGN.md §3), behind the one API the CLI and the extension share: cost model
+ * One tuning, end to end (src/core/DESIGN.md §3), behind the one API the CLI and the extension share: cost model
  * (calibrated on the host), single-knob profiles (cached), search over the chosen predictor, empirical
  * validation of the candidates on the tuning set, Pareto frontier and thinning, evaluation on the held-out
  * test set, and the configuration files. The int8 calibration, the profiles and the measurements run where
@@ -15,7 +15,9 @@ import {
 } from '../knobs/configurationSet';
 import { Preprocessing } from '../data/preprocess';
 import { writeFileAtomic } from '../fsutil';
-import { runtimeSha256 } from '../runtime/mpxrun';
+import { MobiproxError } from '../errors';
+import { PREVIEW_SAMPLES, judge } from '../runtime/dataPreview';
+import { runModel, runtimeSha256 } from '../runtime/mpxrun';
 import { DiskCache, defaultCacheDir } from './cache';
 import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
 import { empiricalSearch } from './empiricalSearch';
@@ -68,6 +70,8 @@ export interface TuneOptions {
   costModel?: 'host' | 'nominal';
   /** Empirical search: stop starting generations after this many milliseconds of search. */
   searchTimeMs?: number;
+  /** Stop when the exact model is about at chance on the first tuning samples (default true). */
+  dataCheck?: boolean;
   /** Where the profiles, calibration, validation and test runs run (default: local, this machine). */
   executor?: TuneExecutor;
   out?: string;
@@ -108,6 +112,14 @@ export interface TuneResult {
 /** A knob is worth searching at a layer only when the cost model says it makes the layer faster. */
 const MIN_LAYER_GAIN = 0.98;
 
+/** The exact model must do better than chance on the data before anything is tuned on it (dataPreview.ts). */
+async function checkTuningData(data: TuningData, o: TuneOptions, signal?: AbortSignal): Promise<void> {
+  const samples = Math.min(data.tune.samples, PREVIEW_SAMPLES);
+  const run = await runModel(data.mpxmPath, data.tune.inputPath, { labels: data.tune.labelsPath, limit: samples, signal });
+  const verdict = judge(run.accuracy ?? 0, data.tune.labels.subarray(0, samples), { input: o.input, labels: o.labels, preprocessing: o.preprocessing ?? {} });
+  if (verdict.problem) throw new MobiproxError(`Not tuning: ${verdict.problem}`, { file: o.input });
+}
+
 export async function tune(
   o: TuneOptions, ctl: { onProgress?: (p: TuneProgress) => void; signal?: AbortSignal } = {},
 ): Promise<TuneResult> {
@@ -145,6 +157,7 @@ export async function tune(
   let exact: { tune?: Measured; test?: Measured } = {};
   try {
     report('prepare', 1, 1);
+    if (o.dataCheck ?? true) await checkTuningData(data, o, signal);
     const cache = new DiskCache(o.cacheDir ?? defaultCacheDir());
     report('calibrate', 0, 1);
     layers = await calibrateInt8(layers, { mpxm: data.mpxmPath, set: data.tune, modelSha256: data.modelSha256, batch: runner.batch, cache, executor, signal });
@@ -276,7 +289,7 @@ function lossScale(points: ValidatedPoint[]): number {
 const lossOf = (p: ValidatedPoint): number => p.tune.baseline.accuracy - p.tune.accuracy;
 
 /**
- * The validated points within the threshold on the Pareto frontier, thinned (DESIGN.md §3). As in
+ * The validated points within the threshold on the Pareto frontier, thinned (src/core/DESIGN.md §3). As in
  * ApproxTuner, the choice rests on the measured losses and the cost model's speedups: the cost model is
  * calibrated once per machine and cached, so the same tuning chooses the same configurations however the
  * next measurement's noise falls; the measured speedups are what the set reports. A point whose measured

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { snippetLine } from '../../core/codegen/snippetPlacement';
 import { usageSnippet } from '../../core/codegen/wrapper';
 import { Lang } from '../../core/codegen/literals';
 
@@ -14,7 +15,7 @@ function snippetFor(lang: Lang, modelName: string): vscode.SnippetString {
   return new vscode.SnippetString(usageSnippet(lang, `${modelName}.mpxm`, `${modelName}.configs.txt`).replace(/[$}\\]/g, (c) => `\\${c}`));
 }
 
-/** Mobiprox: Insert Usage Snippet — the generated classes' usage, at the cursor of a Kotlin or Java file. */
+/** Mobiprox: Insert Usage Snippet — the generated classes' usage, at the cursor of a Kotlin or Java file (snippetPlacement.ts). */
 export async function insertSnippet(args: { model?: string } = {}): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   const lang = editor && snippetLanguage(editor.document);
@@ -22,7 +23,12 @@ export async function insertSnippet(args: { model?: string } = {}): Promise<void
     void vscode.window.showWarningMessage('Open a Kotlin or Java file to insert the Mobiprox usage snippet into.');
     return;
   }
-  await editor.insertSnippet(snippetFor(lang, args.model ?? 'model'));
+  const line = snippetLine(editor.document.getText(), editor.selection.active.line);
+  const at = line < editor.document.lineCount ? new vscode.Position(line, 0) : editor.document.lineAt(editor.document.lineCount - 1).range.end;
+  const snippet = snippetFor(lang, args.model ?? 'model');
+  // a blank line on each side, and the end of the file's last line ended first
+  snippet.value = `${at.character > 0 ? '\n' : ''}\n${snippet.value}\n`;
+  await editor.insertSnippet(snippet, at);
 }
 
 /** The same snippet offered by completion in Kotlin and Java files, as "mobiprox". */

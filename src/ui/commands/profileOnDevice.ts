@@ -1,17 +1,19 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DataConfig } from '../../core/data/dataConfig';
 import { profileOnDevice as profile } from '../../core/device/profile';
 import { writeConfigurationSet } from '../../core/knobs/configurationSet';
 import { prepareData } from '../../core/runtime/prepare';
 import { CommandContext } from '../commandContext';
 import { withCancellableProgress } from '../longWork';
 import { selectConfigurations } from '../pareto/selectConfigurations';
-import { pickConfigurationSet, pickNpyFile } from '../picks';
-import { profileProgressStep } from '../progressText';
+import { pickConfigurationSet } from '../picks';
+import { ProgressStep, profileProgressStep } from '../progressText';
 import { profiledSetPath } from '../runs/outputPaths';
 import { readSettings } from '../settings';
 import { isCancellation, showError } from '../showError';
 import { modelArgument } from './modelArgument';
+import { modelData } from './modelData';
 import { pickDevice } from './pickDevice';
 import { readSetOfModel } from './setOfModel';
 
@@ -37,15 +39,14 @@ export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {
     if (!configs) return undefined;
     const model = await modelArgument(ctx, args.model, TITLE);
     if (!model) return undefined;
-    const input = args.input ?? (await pickNpyFile(TITLE, 'Input samples [N, …] to profile on'));
-    if (!input) return undefined;
-    const labels = args.labels ?? (await pickNpyFile(TITLE, 'Labels: one class index per sample'));
-    if (!labels) return undefined;
+    // the model's data configuration (what Tune Model saved), or the files given
+    const data = await modelData(ctx, model, TITLE, args);
+    if (!data) return undefined;
     const serial = args.device ?? (await pickDevice(ctx, TITLE));
     if (!serial) return undefined;
     const set = selectConfigurations(readSetOfModel(configs, model), args.names);
     const out = args.out ?? profiledSetPath(configs);
-    return await run(ctx, { model, set, input, labels, limit: args.limit, serial, out });
+    return await run(ctx, { model, set, data, limit: args.limit, serial, out });
   } catch (e) {
     await showError(ctx.log, 'Profiling', e);
     return undefined;
@@ -54,19 +55,21 @@ export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {
 
 async function run(
   ctx: CommandContext,
-  o: { model: string; set: ReturnType<typeof readSetOfModel>; input: string; labels: string; limit?: number; serial: string; out: string },
+  o: { model: string; set: ReturnType<typeof readSetOfModel>; data: DataConfig; limit?: number; serial: string; out: string },
 ): Promise<string | undefined> {
   const name = path.basename(o.model, path.extname(o.model));
   const entry = ctx.runs.start({ kind: 'profiling', model: o.model, configs: o.out, device: o.serial });
-  const data = prepareData({ model: o.model, input: o.input, labels: o.labels, limit: o.limit });
+  const data = prepareData({ model: o.model, input: o.data.input, labels: o.data.labels, preprocessing: o.data.preprocessing, limit: o.limit });
   try {
     const adb = await ctx.devices.adb();
-    const result = await withCancellableProgress(`Profiling ${name} on ${o.serial}`, (report, signal) =>
-      profile(
+    const result = await withCancellableProgress(`Profiling ${name} on ${o.serial}`, (report, signal) => {
+      // the notification and the Runs view follow the same steps
+      const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(entry.id, step));
+      return profile(
         { adb, serial: o.serial, data, set: o.set, recordsFile: `${o.out}.records.jsonl`, threads: readSettings().threads },
-        { onProgress: (p) => report(profileProgressStep(p)), signal },
-      ),
-    );
+        { onProgress: (p) => progress(profileProgressStep(p)), signal },
+      );
+    });
     writeConfigurationSet(o.out, result.set);
     ctx.runs.finish(entry.id, { status: 'done', set: result.set });
     ctx.log.info(`profiled ${result.set.configurations.length} configurations of ${name} on ${o.serial} (${result.device.abi}); wrote ${o.out}`);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DataConfig } from '../../core/data/dataConfig';
 import { defaultCacheDir } from '../../core/tuner/cache';
 import { SlurmExecutor } from '../../core/tuner/executor/slurmExecutor';
 import { PredictorKind, tune } from '../../core/tuner/tune';
@@ -7,8 +8,8 @@ import { CommandContext } from '../commandContext';
 import { formatSpeedup } from '../format';
 import { withCancellableProgress } from '../longWork';
 import { modelArgument } from './modelArgument';
-import { pickNpyFile } from '../picks';
-import { tuneProgressStep } from '../progressText';
+import { modelData } from './modelData';
+import { ProgressStep, tuneProgressStep } from '../progressText';
 import { tunedSetPath } from '../runs/outputPaths';
 import { readSettings } from '../settings';
 import { isCancellation, showError } from '../showError';
@@ -32,25 +33,31 @@ const TITLE = 'Mobiprox: Tune Model';
 export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): Promise<string | undefined> {
   const model = await modelArgument(ctx, args.model, TITLE);
   if (!model) return undefined;
-  const input = args.input ?? (await pickNpyFile(TITLE, 'Input samples [N, …]: the tuning set first, then the test set'));
-  if (!input) return undefined;
-  const labels = args.labels ?? (await pickNpyFile(TITLE, 'Labels: one class index per sample'));
-  if (!labels) return undefined;
+  let data: DataConfig | undefined;
+  try {
+    data = await modelData(ctx, model, TITLE, args);
+  } catch (e) {
+    await showError(ctx.log, TITLE, e);
+    return undefined;
+  }
+  if (!data) return undefined;
   const s = readSettings();
   const out = args.out ?? tunedSetPath(model);
   const name = path.basename(model, path.extname(model));
   const run = ctx.runs.start({ kind: 'tuning', model, configs: out });
-  ctx.log.info(`tuning ${model} on ${input} → ${out}`);
+  ctx.log.info(`tuning ${model} on ${data.input} → ${out}`);
   try {
     // The extension has no --resume: tuning again is how a user continues, so the slurm executor resumes.
     const executor = s.tuning.executor === 'slurm' ? new SlurmExecutor({
       workDir: s.slurm.workdir ?? path.join(defaultCacheDir(), 'slurm'), partition: s.slurm.partition, sbatchOptions: s.slurm.options,
       resume: true, onStatus: (line) => ctx.log.info(line),
     }) : undefined;
-    const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) =>
-      tune(
+    const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) => {
+      // the notification and the Runs view follow the same steps
+      const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(run.id, step));
+      return tune(
         {
-          model, input, labels, out,
+          model, input: data.input, labels: data.labels, preprocessing: data.preprocessing, out,
           tuneSize: args.tuneSize ?? s.tuning.tuneSize,
           testSize: args.testSize ?? s.tuning.testSize,
           shuffleSeed: s.tuning.shuffleSeed,
@@ -60,9 +67,9 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
           threads: s.threads,
           executor,
         },
-        { onProgress: (p) => report(tuneProgressStep(p)), signal },
-      ),
-    );
+        { onProgress: (p) => progress(tuneProgressStep(p)), signal },
+      );
+    });
     const configs = result.set.configurations;
     ctx.runs.finish(run.id, { status: result.cancelled ? 'cancelled' : 'done', set: result.set });
     const best = configs.reduce((b, c) => (c.speedup > b.speedup ? c : b));

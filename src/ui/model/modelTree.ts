@@ -5,7 +5,7 @@ import { formatFlops, formatShape, formatSpeedup } from '../format';
 /**
  * The Model view's content as plain data (the TreeDataProvider only maps it to TreeItems): one node per
  * layer, and under it one node per knob its main op takes, with the layer's FLOPs under that knob as the
- * cost model counts them (DESIGN.md §3) and the knob's nominal speedup.
+ * cost model counts them (src/core/DESIGN.md §3) and the knob's nominal speedup.
  */
 export interface KnobNode {
   kind: 'knob';

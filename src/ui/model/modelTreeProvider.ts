@@ -22,6 +22,15 @@ class ModelTreeProvider implements vscode.TreeDataProvider<Node> {
     return node.kind === 'layer' ? node.knobs : [];
   }
 
+  /** Needed by reveal: a knob's parent is its layer. */
+  getParent(node: Node): Node | undefined {
+    return node.kind === 'knob' ? this.layers.find((l) => l.index === node.layer) : undefined;
+  }
+
+  layer(index: number): LayerNode | undefined {
+    return this.layers.find((l) => l.index === index);
+  }
+
   getTreeItem(node: Node): vscode.TreeItem {
     const item = new vscode.TreeItem(
       node.label,
@@ -78,6 +87,11 @@ export function createModelView(lastModel: LastOpenedModel): vscode.Disposable {
     vscode.commands.registerCommand('mobiprox.chooseKnob', (layer: number, knobId: number) => {
       choice = toggleKnob(choice, layer, knobId);
       update();
+    }),
+    // A layer selected elsewhere (the overview's graph or table) is selected here too, when the view is open.
+    vscode.commands.registerCommand('mobiprox.revealLayer', (index: number) => {
+      const node = provider.layer(index);
+      if (node && view.visible) void view.reveal(node, { select: true, focus: false });
     }),
   );
 }

@@ -4,7 +4,8 @@ import { LoadedModel } from '../model/loadModel';
 import { loadModelAt } from '../model/loadModelAt';
 import { HostMessage, isWebviewMessage } from '../protocol/modelOverview';
 import { webviewHtml, webviewRoot } from '../webviewHtml';
-import { overviewMessage } from './overviewMessages';
+import { layerTimesMessage, overviewMessage } from './overviewMessages';
+import { readSettings } from '../settings';
 
 export const MODEL_OVERVIEW_VIEW_TYPE = 'mobiprox.modelOverview';
 
@@ -46,7 +47,12 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
     const message: HostMessage = overviewMessage(document.loaded);
     const subscriptions = [
       webview.onDidReceiveMessage((m: unknown) => {
-        if (isWebviewMessage(m) && m.type === 'ready') void webview.postMessage(message);
+        if (!isWebviewMessage(m)) return;
+        if (m.type === 'ready') void webview.postMessage(message);
+        if (m.type === 'selectLayer') void vscode.commands.executeCommand('mobiprox.revealLayer', m.layer);
+        if (m.type === 'measureLayerTimes' && 'model' in document.loaded) {
+          void layerTimesMessage(document.loaded.model, readSettings().threads ?? 1, this.log).then((reply) => webview.postMessage(reply));
+        }
       }),
       // The Model view follows the overview the user is looking at.
       panel.onDidChangeViewState((e) => {

@@ -1,5 +1,7 @@
 import { CompiledModel } from '../../core/compile';
 import { formatKnobIds } from '../../core/knobs/catalog';
+import type * as vscode from 'vscode';
+import { measureLayerTimes } from '../../core/runtime/layerTimes';
 import { LoadedModel } from '../model/loadModel';
 import { HostMessage, ModelOverview } from '../protocol/modelOverview';
 
@@ -23,6 +25,7 @@ export function modelOverview(file: string, model: CompiledModel): ModelOverview
       knobs: l.knobs,
       knobSummary: formatKnobIds(l.knobs),
     })),
+    graph: model.graph,
   };
 }
 
@@ -30,4 +33,16 @@ export function overviewMessage(loaded: LoadedModel): HostMessage {
   return 'model' in loaded
     ? { type: 'overview', overview: modelOverview(loaded.file, loaded.model) }
     : { type: 'importFailed', failure: loaded.failure };
+}
+
+/** Each layer's time measured on the host, or why it could not be. */
+export async function layerTimesMessage(model: CompiledModel, threads: number, log: vscode.LogOutputChannel): Promise<HostMessage> {
+  try {
+    const times = await measureLayerTimes(model, { threads });
+    log.info(`layer times of ${model.name}: ${times.totalMs.toFixed(4)} ms per sample on ${times.cpu} (${times.kernels})`);
+    return { type: 'layerTimes', times };
+  } catch (e) {
+    log.error(`measuring the layer times of ${model.name}: ${(e as Error).message}`);
+    return { type: 'layerTimesFailed', message: (e as Error).message };
+  }
 }

@@ -1,6 +1,7 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfigurationSet } from '../../core/knobs/configurationSet';
-import { HostMessage, isWebviewMessage, ParetoState, PointAction } from '../protocol/pareto';
+import { ComparisonView, isWebviewMessage, ParetoState, PointAction, ShowMessage } from '../protocol/pareto';
 import { webviewHtml, webviewRoot } from '../webviewHtml';
 import { paretoView, pointActionFile } from './paretoView';
 
@@ -14,7 +15,7 @@ export const PARETO_VIEW_TYPE = 'mobiprox.pareto';
 export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>, vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   /** What each panel shows: sent again when its page (re)loads and asks. */
-  private readonly shown = new Map<vscode.WebviewPanel, HostMessage>();
+  private readonly shown = new Map<vscode.WebviewPanel, ShowMessage>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -36,6 +37,12 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
     }
   }
 
+  /** Shows a comparison in the panel of `file`, if it is open. */
+  showComparison(file: string, comparison: ComparisonView): void {
+    const panel = this.panels.get(file);
+    if (panel) void panel.webview.postMessage({ type: 'comparison', comparison });
+  }
+
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: ParetoState | undefined): Promise<void> {
     const file = state?.view?.file;
     if (!file) {
@@ -43,7 +50,7 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
       return;
     }
     panel.webview.options = this.options();
-    let message: HostMessage;
+    let message: ShowMessage;
     try {
       message = this.message(file);
     } catch (e) {
@@ -54,7 +61,7 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
     this.attach(panel, file, message);
   }
 
-  private message(file: string, detail?: string): HostMessage {
+  private message(file: string, detail?: string): ShowMessage {
     const view = paretoView(readConfigurationSet(file), file, vscode.workspace.asRelativePath(file));
     return { type: 'show', view, ...(detail ? { detail } : {}) };
   }
@@ -63,8 +70,9 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
     return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [webviewRoot(this.extensionUri)] };
   }
 
-  private attach(panel: vscode.WebviewPanel, file: string, message: HostMessage): void {
-    panel.title = `Pareto: ${message.view.model}`;
+  private attach(panel: vscode.WebviewPanel, file: string, message: ShowMessage): void {
+    // one panel per set: the tuned and the profiled set of a model are told apart by their files
+    panel.title = `Pareto: ${path.basename(file, '.json')}`;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'mobiprox.svg');
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, {
       title: panel.title,

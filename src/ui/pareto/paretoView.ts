@@ -1,5 +1,5 @@
 import { ConfigurationRecord, ConfigurationSet, Measurement } from '../../core/knobs/configurationSet';
-import { EXACT_KNOB, knob } from '../../core/knobs/catalog';
+import { EXACT_KNOB, knobTitle } from '../../core/knobs/catalog';
 import { measurementNotes } from '../../core/stats/describe';
 import { paretoFront } from '../../core/tuner/pareto';
 import { ConfigurationDetail, ParetoPoint, ParetoSeries, ParetoView, PointAction, SeriesKind } from '../protocol/pareto';
@@ -66,10 +66,17 @@ export function pointActionFile(action: PointAction, requested: string, panelFil
   return { refused: `Pareto panel of ${panelFile}: refused the page's ${action} request for ${JSON.stringify(requested)}, which is not the set the panel shows.` };
 }
 
-/** The approximated layers' main knobs, "2:perf 121, 4:fp16 12"; "exact" when there are none. */
+/**
+ * The approximated layers' main knobs in words, layers with the same knob together: "layers 2, 5: row
+ * perforation ×2 offset 1, fp32 (123); layer 4: fp16 (12)"; "exact" when there are none.
+ */
 export function knobSummary(c: ConfigurationRecord): string {
-  const parts = c.layers.flatMap((slots, i) => (slots[0] && slots[0].knob !== EXACT_KNOB ? [`${i + 1}:${knob(slots[0].knob).name} ${slots[0].knob}`] : []));
-  return parts.length === 0 ? 'exact' : parts.join(', ');
+  const byKnob = new Map<number, number[]>();
+  c.layers.forEach((slots, i) => {
+    if (slots[0] && slots[0].knob !== EXACT_KNOB) byKnob.set(slots[0].knob, [...(byKnob.get(slots[0].knob) ?? []), i + 1]);
+  });
+  if (byKnob.size === 0) return 'exact';
+  return [...byKnob].map(([id, layers]) => `layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}: ${knobTitle(id)} (${id})`).join('; ');
 }
 
 function configurationDetail(set: ConfigurationSet, c: ConfigurationRecord): ConfigurationDetail {
@@ -80,7 +87,7 @@ function configurationDetail(set: ConfigurationSet, c: ConfigurationRecord): Con
       return {
         layer: i + 1,
         ops: (set.model.layers[i] ?? slots.map((s) => s.op)).join(' + '),
-        knob: main ? `${main.knob} ${knob(main.knob).name}` : '',
+        knob: main ? `${knobTitle(main.knob)} (${main.knob})` : '',
         approximated: slots.some((s) => s.knob !== EXACT_KNOB),
       };
     }),

@@ -2,7 +2,7 @@
  * What the Pareto plot draws of a series besides its points: the error bars of the 95 % intervals and each
  * point's hover text. Shared by the webview and the extension's tests: no `vscode`, no DOM, no Node.
  */
-import { ParetoPoint, ParetoSeries } from '../protocol/pareto';
+import { ParetoPoint, ParetoSeries, ParetoView } from '../protocol/pareto';
 
 /** Plotly's asymmetric error bars of one axis, relative to the points: [value − arrayminus, value + array]. */
 export interface ErrorArrays {
@@ -55,4 +55,44 @@ function signed(value: number, digits: number): string {
 /** Plotly reads hover text as its small HTML subset: names and knobs stay text. */
 function escapeHover(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Lines joining the points of one configuration across the series (predicted → host → device), as one
+ * plotly trace: segments separated by nulls. Only configurations in two series or more.
+ */
+export function configurationLinks(series: readonly ParetoSeries[]): { x: (number | null)[]; y: (number | null)[] } {
+  const x: (number | null)[] = [];
+  const y: (number | null)[] = [];
+  const names = new Set(series.flatMap((s) => s.points.map((p) => p.name)));
+  for (const name of names) {
+    const points = series.flatMap((s) => s.points.filter((p) => p.name === name));
+    if (points.length < 2) continue;
+    for (const p of points) x.push(p.qosLoss), y.push(p.speedup);
+    x.push(null), y.push(null);
+  }
+  return { x, y };
+}
+
+/**
+ * What the plot says in words, beside the figures: that no configuration beat the exact one where it was
+ * measured (and what to try), and what a negative loss means.
+ */
+export function plotNotes(view: ParetoView): string[] {
+  const notes: string[] = [];
+  const measured = view.series.filter((s) => s.kind !== 'predicted');
+  for (const s of measured) {
+    const approximated = s.points.filter((p) => p.knobSummary !== 'exact');
+    // faster for sure: the interval's low end above 1 when there is one
+    if (approximated.length > 0 && !approximated.some((p) => (p.speedupInterval ? p.speedupInterval[0] : p.speedup) > 1)) {
+      notes.push(`${s.label}: no configuration beat the exact one. Try a larger QoS threshold (mobiprox.tuning.qosThreshold) ` +
+        'or more validated candidates (mobiprox.tuning.maxEvals); on small layers the fixed costs of a layer outweigh what a ' +
+        "knob saves (Measure Layer Times in the model's overview shows where the time goes).");
+    }
+  }
+  if (view.series.some((s) => s.points.some((p) => p.qosLoss < 0))) {
+    notes.push('A negative loss is an approximation that was more accurate than the exact model on this data: within the ' +
+      'noise of the samples, not a better model.');
+  }
+  return notes;
 }

@@ -22,6 +22,23 @@ export interface LayerRow {
   knobSummary: string;
 }
 
+/** A node of the graph the runtime runs (core/compile/modelGraph.ts). */
+export interface GraphNodeView {
+  name: string;
+  op: string;
+  fused: string[];
+  attrs: Record<string, string>;
+  outputShape: number[];
+  layer?: number;
+}
+
+/** A tensor between two nodes; −1 is the model's input (from) or an output (to). */
+export interface GraphEdgeView {
+  from: number;
+  to: number;
+  shape: number[];
+}
+
 export interface ModelOverview {
   /** Workspace-relative path (or file name) of the .onnx file. */
   file: string;
@@ -33,6 +50,7 @@ export interface ModelOverview {
   endsWithSoftmax: boolean;
   totalFlops: number;
   layers: LayerRow[];
+  graph: { nodes: GraphNodeView[]; edges: GraphEdgeView[] };
 }
 
 /** Why a model could not be shown: the importer's sentence, and the graph node at fault if it named one. */
@@ -42,23 +60,59 @@ export interface ImportFailure {
   node?: string;
 }
 
+/** One layer's measured time on the host (core/runtime/layerTimes.ts). */
+export interface MeasuredLayer {
+  layer: number;
+  /** Milliseconds per sample. */
+  ms: number;
+  /** Shares of the model's time and of its FLOPs, 0..1. */
+  share: number;
+  flopsShare: number;
+  /** The shares differ more than twofold: FLOPs mislead about this layer. */
+  disagrees: boolean;
+}
+
+export interface MeasuredTimes {
+  cpu: string;
+  kernels: string;
+  batch: number;
+  threads: number;
+  samples: number;
+  /** Milliseconds per sample of the whole model, and of the steps outside any layer. */
+  totalMs: number;
+  otherMs: number;
+  layers: MeasuredLayer[];
+}
+
 export type HostMessage =
   | { type: 'overview'; overview: ModelOverview }
-  | { type: 'importFailed'; failure: ImportFailure };
+  | { type: 'importFailed'; failure: ImportFailure }
+  | { type: 'layerTimes'; times: MeasuredTimes }
+  | { type: 'layerTimesFailed'; message: string };
 
 export type WebviewMessage =
   /** The page's script is listening: the host (re)sends what it has. */
-  { type: 'ready' };
+  | { type: 'ready' }
+  /** Measure each layer's time on the host. */
+  | { type: 'measureLayerTimes' }
+  /** The user selected this layer (1-based) in the graph or the table: select it in the Model view too. */
+  | { type: 'selectLayer'; layer: number };
 
 /** Messages from the page are untrusted input: check their shape before acting on them. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'ready';
+  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  if (type === 'selectLayer') return Number.isInteger((value as { layer?: unknown }).layer) && (value as { layer: number }).layer >= 1;
+  return type === 'ready' || type === 'measureLayerTimes';
 }
 
 /** What the page keeps across reloads (vscode.getState/setState). */
 export interface ModelOverviewState {
-  /** The last message received, to paint at once while the host compiles again. */
+  /** The last overview or failure received, to paint at once while the host compiles again. */
   last?: HostMessage;
+  /** The layer times measured for the model shown. */
+  times?: MeasuredTimes;
+  /** The node selected in the graph (index into the overview's graph nodes). */
+  selectedNode?: number;
   /** The FLOPs chart's y axis. */
   logScale: boolean;
 }

@@ -13,7 +13,7 @@ export interface ParetoPoint {
   /** Accuracy points below the exact configuration. */
   qosLoss: number;
   accuracy: number;
-  /** The approximated layers, compactly: "2:perf 121, 4:fp16 12" or "exact". */
+  /** The approximated layers in words: "layer 2: row perforation ×2 offset 1, fp32 (123)" or "exact". */
   knobSummary: string;
   /** 95 % interval of the speedup, [low, high]: measured series only, and not in sets written before intervals. */
   speedupInterval?: [number, number];
@@ -36,7 +36,7 @@ export interface LayerKnobRow {
   layer: number;
   /** Ops of the layer's slots, "conv + add + relu". */
   ops: string;
-  /** The main op's knob id and name, "121 perf". */
+  /** The main op's knob in words with its id, "column perforation ×2 offset 0, fp32 (121)". */
   knob: string;
   approximated: boolean;
 }
@@ -58,10 +58,22 @@ export interface ParetoView {
   configurations: ConfigurationDetail[];
 }
 
-/** `detail`: a configuration to show the knob table of (e.g. clicked in the Runs view). */
-export type HostMessage = { type: 'show'; view: ParetoView; detail?: string };
+/** Two configurations side by side, measured on the host (core/runtime/compareConfigurations.ts). */
+export interface ComparisonView {
+  names: [string, string];
+  samples: number;
+  accuracy: [number, number];
+  totalMs: [number, number];
+  layers: { layer: number; ops: string; knobs: [string, string]; ms: [number, number] }[];
+  classes: { label: number; samples: number; accuracy: [number, number] }[];
+}
 
-export type PointAction = 'profile' | 'bundle';
+/** `detail`: a configuration to show the knob table of (e.g. clicked in the Runs view). */
+export type ShowMessage = { type: 'show'; view: ParetoView; detail?: string };
+
+export type HostMessage = ShowMessage | { type: 'comparison'; comparison: ComparisonView };
+
+export type PointAction = 'profile' | 'bundle' | 'compare';
 
 export type WebviewMessage =
   /** The page listens: the host (re)sends the view. */
@@ -74,7 +86,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
   const m = value as { type?: unknown; file?: unknown; names?: unknown };
   if (m.type === 'ready') return true;
   return (
-    (m.type === 'profile' || m.type === 'bundle') &&
+    (m.type === 'profile' || m.type === 'bundle' || m.type === 'compare') &&
     typeof m.file === 'string' &&
     Array.isArray(m.names) &&
     m.names.every((n) => typeof n === 'string')
@@ -88,4 +100,6 @@ export interface ParetoState {
   selected: string[];
   /** The configuration whose knob table is shown. */
   detail?: string;
+  /** The last comparison of two selected configurations. */
+  comparison?: ComparisonView;
 }

@@ -25,6 +25,8 @@ export interface RunEntry {
   /** The error's sentence, for a failed run. */
   error?: string;
   configurations?: RunConfiguration[];
+  /** While running: the phase in words with its counts, the fraction done (0..1) and when it was reported. */
+  progress?: { message: string; fraction: number; at: number };
 }
 
 /** Where the log is kept between sessions (the workspace's memento in the extension, an array in tests). */
@@ -35,11 +37,14 @@ export interface RunStorage {
 
 /** Older runs are dropped: the view is a recent history, the files stay on disk. */
 const KEPT = 50;
+/** Progress changes many times a second; the workspace's storage need not. */
+const PROGRESS_SAVE_MS = 2000;
 
 /** The tunings and profilings of this workspace, newest first; a run left running by a closed window failed. */
 export class RunLog {
   private runs: RunEntry[];
   private readonly listeners = new Set<() => void>();
+  private savedAt = 0;
 
   constructor(private readonly storage: RunStorage) {
     this.runs = storage.load().map((r) => (r.status === 'running' ? { ...r, status: 'failed', error: 'The window closed while it ran.' } : r));
@@ -61,6 +66,13 @@ export class RunLog {
     return entry;
   }
 
+  /** A running run's progress; kept in memory at once, written to storage at most every PROGRESS_SAVE_MS. */
+  progress(id: string, step: { message: string; fraction: number }, now = Date.now()): void {
+    this.runs = this.runs.map((r) => (r.id === id && r.status === 'running' ? { ...r, progress: { ...step, at: now } } : r));
+    if (now - this.savedAt >= PROGRESS_SAVE_MS) this.storage.save(this.runs), (this.savedAt = now);
+    for (const l of this.listeners) l();
+  }
+
   finish(id: string, outcome: { status: Exclude<RunStatus, 'running'>; set?: ConfigurationSet; error?: string }, now = Date.now()): void {
     this.runs = this.runs.map((r) =>
       r.id !== id
@@ -69,6 +81,7 @@ export class RunLog {
             ...r,
             status: outcome.status,
             finishedAt: now,
+            progress: undefined,
             ...(outcome.error !== undefined ? { error: outcome.error } : {}),
             ...(outcome.set ? { configurations: runConfigurations(outcome.set, r.kind) } : {}),
           },

@@ -34,11 +34,12 @@ export function runNodes(runs: readonly RunEntry[], now = Date.now()): RunNode[]
       ? `${configs.length} configurations, up to ${formatSpeedup(best.speedup)} at ${best.qosLoss.toFixed(2)} loss`
       : '';
     const when = `${formatAge(now - (r.finishedAt ?? r.startedAt))} ago`;
+    const status = r.status === 'running' ? runningText(r, now) : r.status === 'cancelled' && configs.length ? 'cancelled, kept' : STATUS[r.status];
     return {
       kind: 'run',
       id: r.id,
       label: `${r.kind === 'tuning' ? 'Tuning' : 'Profiling'} ${model}${r.device ? ` on ${r.device}` : ''}`,
-      description: [STATUS[r.status], result, r.status === 'running' ? '' : when].filter(Boolean).join(' · '),
+      description: [status, result, r.status === 'running' ? '' : when].filter(Boolean).join(' · '),
       tooltip: [path.basename(r.configs), r.error].filter(Boolean).join('\n'),
       status: r.status,
       ...(configs.length ? { configs: r.configs } : {}),
@@ -51,6 +52,18 @@ export function runNodes(runs: readonly RunEntry[], now = Date.now()): RunNode[]
       })),
     };
   });
+}
+
+/**
+ * "Validating candidates (16/32) · 45 % · about 2 min left": the phase, the share done and, once a twentieth
+ * is done, the time left at the pace so far.
+ */
+function runningText(r: RunEntry, now: number): string {
+  const p = r.progress;
+  if (!p) return STATUS.running;
+  const parts = [p.message, `${Math.floor(100 * p.fraction)} %`];
+  if (p.fraction >= 0.05 && p.fraction < 1) parts.push(`about ${formatAge(((p.at - r.startedAt) * (1 - p.fraction)) / p.fraction)} left`);
+  return parts.join(' · ');
 }
 
 /** 42 s, 3 min, 2 h, 5 d. */

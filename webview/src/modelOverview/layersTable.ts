@@ -5,10 +5,14 @@ import '@vscode-elements/elements/dist/vscode-table-header/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import { formatFlops, formatShape } from '../../../src/ui/format';
-import { LayerRow } from '../../../src/ui/protocol/modelOverview';
+import { LayerRow, MeasuredLayer, MeasuredTimes } from '../../../src/ui/protocol/modelOverview';
 import { el } from '../dom';
 
-const COLUMNS: { title: string; width: string; cell: (l: LayerRow) => string }[] = [
+interface Column { title: string; width: string; cell: (l: LayerRow, t?: MeasuredLayer) => string; hint?: (l: LayerRow, t?: MeasuredLayer) => string }
+
+const percent = (v: number): string => `${(100 * v).toFixed(1)} %`;
+
+const COLUMNS: Column[] = [
   { title: '#', width: '4%', cell: (l) => String(l.index) },
   { title: 'Name', width: '22%', cell: (l) => l.name },
   { title: 'Op', width: '10%', cell: (l) => l.op },
@@ -17,26 +21,42 @@ const COLUMNS: { title: string; width: string; cell: (l: LayerRow) => string }[]
   { title: 'Knob ids', width: '39%', cell: (l) => l.knobSummary },
 ];
 
-/** The layers table: index, node name, op, per-sample output shape, FLOPs and the knob ids the layer takes. */
-export function layersTable(layers: LayerRow[]): HTMLElement {
+/** With measured times: ms per sample and the share of the time, flagged where it is far from the FLOPs'. */
+const TIME_COLUMNS: Column[] = [
+  { title: 'ms', width: '8%', cell: (_, t) => (t ? t.ms.toFixed(4) : '') },
+  {
+    title: 'Time share', width: '10%',
+    cell: (_, t) => (t ? `${t.disagrees ? '⚠ ' : ''}${percent(t.share)}` : ''),
+    hint: (_, t) => (t ? `${percent(t.share)} of the time, ${percent(t.flopsShare)} of the FLOPs` +
+      (t.disagrees ? ': FLOPs mislead about this layer' : '') : ''),
+  },
+];
+
+/** The layers table: index, node name, op, per-sample output shape, FLOPs, measured time when there is
+ * one, and the knob ids the layer takes. */
+export function layersTable(layers: LayerRow[], times?: MeasuredTimes): HTMLElement {
+  const columns = times ? [...COLUMNS.slice(0, 5), ...TIME_COLUMNS, { ...COLUMNS[5], width: '21%' }] : COLUMNS;
+  const measured = new Map(times?.layers.map((t) => [t.layer, t]));
   const table = el('vscode-table', 'layers');
   table.setAttribute('zebra', '');
   table.setAttribute('bordered-columns', '');
   table.setAttribute('resizable', '');
-  table.setAttribute('columns', JSON.stringify(COLUMNS.map((c) => c.width)));
+  table.setAttribute('columns', JSON.stringify(columns.map((c) => c.width)));
   const header = el('vscode-table-header');
   header.slot = 'header';
-  header.append(...COLUMNS.map((c) => el('vscode-table-header-cell', undefined, c.title)));
+  header.append(...columns.map((c) => el('vscode-table-header-cell', undefined, c.title)));
   const body = el('vscode-table-body');
   body.slot = 'body';
   for (const layer of layers) {
     const row = el('vscode-table-row');
     row.dataset.layer = String(layer.index);
+    const t = measured.get(layer.index);
+    if (t?.disagrees) row.classList.add('disagrees');
     row.append(
-      ...COLUMNS.map((c) => {
-        const text = c.cell(layer);
+      ...columns.map((c) => {
+        const text = c.cell(layer, t);
         const cell = el('vscode-table-cell', undefined, text);
-        cell.title = text; // the whole text when the column is too narrow for it
+        cell.title = c.hint?.(layer, t) ?? text; // the whole text when the column is too narrow for it
         return cell;
       }),
     );

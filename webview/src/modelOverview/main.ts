@@ -1,8 +1,11 @@
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { formatFlops, formatShape } from '../../../src/ui/format';
 import {
+  GraphNodeView,
   HostMessage,
   ImportFailure,
+  LayerRow,
   ModelOverview,
   ModelOverviewState,
   WebviewMessage,
@@ -11,6 +14,7 @@ import { el } from '../dom';
 import { onThemeChange } from '../theme';
 import { vscodeApi } from '../vscodeApi';
 import { drawFlopsChart } from './flopsChart';
+import { drawGraph } from './graphView';
 import { layersTable } from './layersTable';
 
 const vscode = vscodeApi<ModelOverviewState, WebviewMessage>();
@@ -21,7 +25,8 @@ onThemeChange(() => repaintChart());
 
 function render(message: HostMessage): void {
   repaintChart = () => {};
-  app.replaceChildren(message.type === 'overview' ? overviewPage(message.overview) : failurePage(message.failure));
+  if (message.type === 'overview') app.replaceChildren(overviewPage(message.overview));
+  else if (message.type === 'importFailed') app.replaceChildren(failurePage(message.failure));
   app.setAttribute('aria-busy', 'false');
 }
 
@@ -31,7 +36,7 @@ function overviewPage(model: ModelOverview): HTMLElement {
   const logScale = el('vscode-checkbox');
   logScale.label = 'Logarithmic scale';
   logScale.checked = state.logScale;
-  const draw = (): void => drawFlopsChart(chart, model.layers, state.logScale);
+  const draw = (): void => drawFlopsChart(chart, model.layers, state.logScale, state.times);
   logScale.addEventListener('change', () => {
     state = { ...state, logScale: logScale.checked };
     vscode.setState(state);
@@ -42,6 +47,7 @@ function overviewPage(model: ModelOverview): HTMLElement {
   requestAnimationFrame(draw);
 
   const outputs = model.outputNames.map((n, i) => `${n} ${formatShape(model.outputShapes[i])}`).join(', ');
+  const table = layersTable(model.layers, state.times);
   return el(
     'article',
     'overview',
@@ -54,9 +60,82 @@ function overviewPage(model: ModelOverview): HTMLElement {
       ...term('Layers', String(model.layers.length)),
       ...term('FLOPs', `${formatFlops(model.totalFlops)} per sample`),
     ),
-    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'FLOPs per layer'), logScale), chart),
-    el('section', undefined, el('h2', undefined, 'Layers'), layersTable(model.layers)),
+    el('section', undefined, el('div', 'section-title', el('h2', undefined, state.times ? 'FLOPs and measured time per layer' : 'FLOPs per layer'), logScale), chart),
+    graphSection(model, table),
+    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'Layers'), measureButton()), timesStatus(), table),
   );
+}
+
+/**
+ * The graph beside the details of the node selected in it; selecting a node marks its layer's row in the
+ * table, and clicking a row selects the layer's node in the graph. The selection survives reloads.
+ */
+function graphSection(model: ModelOverview, table: HTMLElement): HTMLElement {
+  const layers = new Map(model.layers.map((l) => [l.index, l]));
+  const approximable = (layer: number): boolean => (layers.get(layer)?.knobs ?? []).some((k) => k !== 11 && k !== 12);
+  const details = el('aside', 'node-details');
+  const select = (node: number | undefined, byUser = true): void => {
+    const layer = node === undefined ? undefined : model.graph.nodes[node].layer;
+    if (byUser && layer !== undefined) vscode.postMessage({ type: 'selectLayer', layer });
+    state = { ...state, selectedNode: node };
+    vscode.setState(state);
+    drawing.select(node);
+    const n = node === undefined ? undefined : model.graph.nodes[node];
+    details.replaceChildren(...(n ? nodeDetails(n, n.layer !== undefined ? layers.get(n.layer) : undefined) : [el('p', 'hint', 'Click a node for its attributes, shapes, FLOPs and knobs.')]));
+    table.querySelectorAll('vscode-table-row').forEach((row) => row.classList.toggle('selected', n?.layer !== undefined && (row as HTMLElement).dataset.layer === String(n.layer)));
+  };
+  const drawing = drawGraph(model.graph.nodes, model.graph.edges, approximable, select);
+  table.addEventListener('click', (event) => {
+    const row = (event.target as HTMLElement).closest('vscode-table-row') as HTMLElement | null;
+    const layer = Number(row?.dataset.layer);
+    const node = model.graph.nodes.findIndex((n) => n.layer === layer);
+    if (node >= 0) select(node);
+  });
+  const canvas = el('div', 'graph-canvas', drawing.element);
+  requestAnimationFrame(() => select(state.selectedNode !== undefined && state.selectedNode < model.graph.nodes.length ? state.selectedNode : undefined, false));
+  return el('section', undefined, el('h2', undefined, 'Graph'), el('div', 'graph-view', canvas, details));
+}
+
+/** A node's type, name, shapes, attributes, and its layer's FLOPs, knobs and measured time. */
+function nodeDetails(n: GraphNodeView, layer: LayerRow | undefined): HTMLElement[] {
+  const measured = layer && state.times?.layers.find((t) => t.layer === layer.index);
+  const rows: [string, string][] = [
+    ['Name', n.name],
+    ['Output', `${formatShape(n.outputShape)} per sample`],
+    ...(n.fused.length ? [['Fused', n.fused.join(', ')] as [string, string]] : []),
+    ...Object.entries(n.attrs),
+    ...(layer ? [['Layer', `${layer.index} (${layer.op})`], ['FLOPs', formatFlops(layer.flops)], ['Knob ids', layer.knobSummary]] as [string, string][] : [['Layer', 'none: data movement, no knob']] as [string, string][]),
+    ...(measured ? [['Measured', `${measured.ms.toFixed(4)} ms per sample, ${(100 * measured.share).toFixed(1)} % of the time`] as [string, string]] : []),
+  ];
+  return [el('h3', undefined, nodeTitle(n)), el('dl', 'summary', ...rows.flatMap(([k, v]) => term(k, v)))];
+}
+
+const nodeTitle = (n: GraphNodeView): string => [n.op, ...(n.attrs.activation ? [n.attrs.activation] : [])].join(' + ');
+
+/** Asks the host to time each layer; the page redraws when the times arrive. */
+function measureButton(): HTMLElement {
+  const button = el('vscode-button', 'measure', state.times ? 'Measure Again' : 'Measure Layer Times');
+  button.title = 'Time each layer of the exact model with the host runtime, on random inputs of the model\'s shape';
+  button.addEventListener('click', () => {
+    button.setAttribute('disabled', '');
+    button.textContent = 'Measuring…';
+    vscode.postMessage({ type: 'measureLayerTimes' });
+  });
+  return button;
+}
+
+/** What the times were measured on, and what the flags mean. */
+function timesStatus(): HTMLElement {
+  const t = state.times;
+  const status = el('p', 'times-status');
+  if (!t) return status;
+  const flagged = t.layers.filter((l) => l.disagrees).length;
+  status.textContent =
+    `Measured on ${t.cpu} (${t.kernels} kernels, batch ${t.batch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}): ` +
+    `${t.totalMs.toFixed(3)} ms per sample. ` +
+    (flagged ? `⚠ marks ${flagged} layer${flagged > 1 ? 's' : ''} whose share of the time and of the FLOPs differ more than twofold: ` +
+      'there FLOPs mislead, and the tuner relies on measured speedups.' : 'Every layer takes about its share of the FLOPs in time.');
+  return status;
 }
 
 function term(name: string, value: string): HTMLElement[] {
@@ -86,8 +165,17 @@ function failurePage(failure: ImportFailure): HTMLElement {
 
 if (state.last) render(state.last);
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
-  state = { ...state, last: event.data };
+  const message = event.data;
+  if (message.type === 'layerTimes') state = { ...state, times: message.times };
+  else if (message.type === 'layerTimesFailed') state = { ...state, times: undefined };
+  // a model of its own (the file changed, or another file in this editor): earlier times no longer apply
+  else state = { ...state, last: message, times: sameModel(state.last, message) ? state.times : undefined };
   vscode.setState(state);
-  render(event.data);
+  if (state.last) render(state.last);
+  if (message.type === 'layerTimesFailed') app.querySelector('.times-status')!.textContent = `Could not measure the layer times: ${message.message}`;
 });
+
+function sameModel(a: HostMessage | undefined, b: HostMessage): boolean {
+  return a?.type === 'overview' && b.type === 'overview' && JSON.stringify(a.overview) === JSON.stringify(b.overview);
+}
 vscode.postMessage({ type: 'ready' });

@@ -1,8 +1,10 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { plotNotes } from '../../../src/ui/pareto/plotFigures';
 import { HostMessage, ParetoState, ParetoView, PointAction, WebviewMessage } from '../../../src/ui/protocol/pareto';
 import { el } from '../dom';
 import { onThemeChange } from '../theme';
 import { vscodeApi } from '../vscodeApi';
+import { comparisonTables } from './comparisonTables';
 import { knobTable } from './knobTable';
 import { drawParetoChart } from './paretoChart';
 
@@ -31,6 +33,9 @@ function render(view: ParetoView): void {
   const detail = el('section', 'detail');
   detail.id = 'detail';
   const selection = el('section', 'selection');
+  const comparison = el('section', 'comparison');
+  comparison.id = 'comparison';
+  showComparison = (): void => comparison.replaceChildren(...(state.comparison ? comparisonTables(state.comparison) : []));
   const showDetail = (): void => {
     const d = view.configurations.find((c) => c.name === state.detail);
     detail.replaceChildren(
@@ -45,8 +50,16 @@ function render(view: ParetoView): void {
       b.addEventListener('click', () => vscode.postMessage({ type: kind, file: view.file, names }));
       return b;
     };
+    // one selected configuration is compared with the exact one, two with each other
+    const exact = view.configurations[0]?.name;
+    const pair = names.length === 1 && names[0] !== exact ? [exact, names[0]] : names;
+    const compare = el('vscode-button', undefined, 'Compare');
+    if (pair.length !== 2) compare.setAttribute('disabled', '');
+    compare.addEventListener('click', () => vscode.postMessage({ type: 'compare', file: view.file, names: pair }));
+    compare.title = 'Measure two configurations on the host (one selected: against the exact one): knob and time per layer, accuracy per class';
     selection.replaceChildren(
       el('span', 'selected-names', names.length ? `Selected: ${names.join(', ')}` : 'No configuration selected'),
+      compare,
       action('profile', 'Profile on Device'),
       action('bundle', 'Build Android Bundle'),
     );
@@ -60,10 +73,13 @@ function render(view: ParetoView): void {
       el('span', 'file', view.label + (view.partial ? ' (tuning cancelled: partial)' : '')),
     ),
     el('p', 'series', series || 'The set has no measured configurations besides the exact one.'),
+    ...plotNotes(view).map((note) => el('p', 'plot-note', note)),
     chart,
     selection,
+    comparison,
     detail,
   );
+  showComparison();
   showDetail();
   showSelection();
   // Plotly measures its container: draw once the page is in the document.
@@ -82,13 +98,21 @@ function render(view: ParetoView): void {
   });
 }
 
+let showComparison = (): void => {};
+
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const m = event.data;
+  if (m.type === 'comparison') {
+    save({ comparison: m.comparison });
+    showComparison();
+    return;
+  }
   // A new set keeps only the selection that still names its configurations.
   const names = new Set(m.view.configurations.map((c) => c.name));
   save({
     view: m.view,
     selected: state.selected.filter((n) => names.has(n)),
+    comparison: state.comparison?.names.every((n) => names.has(n)) ? state.comparison : undefined,
     detail: m.detail ?? (state.detail && names.has(state.detail) ? state.detail : undefined),
   });
   render(m.view);

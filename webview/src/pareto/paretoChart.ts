@@ -1,4 +1,4 @@
-import { ErrorArrays, errorBars, pointHover } from '../../../src/ui/pareto/plotFigures';
+import { ErrorArrays, configurationLinks, errorBars, pointHover } from '../../../src/ui/pareto/plotFigures';
 import { ParetoSeries, SeriesKind } from '../../../src/ui/protocol/pareto';
 import { themeColor } from '../theme';
 
@@ -11,7 +11,7 @@ const COLOURS: Record<SeriesKind, [string, string]> = {
 
 /** Tags every trace so that the page (and the e2e test) can tell points from frontier lines. */
 export interface TraceMeta {
-  role: 'points' | 'frontier' | 'selected';
+  role: 'points' | 'frontier' | 'selected' | 'links';
   kind?: SeriesKind;
 }
 
@@ -24,6 +24,19 @@ export function drawParetoChart(target: HTMLElement, series: ParetoSeries[], sel
   const foreground = themeColor('--vscode-foreground', '#cccccc');
   const grid = themeColor('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)');
   const traces: Record<string, unknown>[] = [];
+  const links = configurationLinks(series);
+  if (links.x.length > 0) {
+    traces.push({
+      type: 'scatter',
+      mode: 'lines',
+      name: 'same configuration',
+      hoverinfo: 'skip',
+      ...links,
+      line: { color: foreground, width: 1 },
+      opacity: 0.35,
+      meta: { role: 'links' } satisfies TraceMeta,
+    });
+  }
   for (const s of series) {
     const colour = themeColor(...COLOURS[s.kind]);
     const front = s.frontier.map((name) => s.points.find((p) => p.name === name)!);
@@ -80,6 +93,14 @@ export function drawParetoChart(target: HTMLElement, series: ParetoSeries[], sel
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { color: foreground, family: themeColor('--vscode-font-family', 'sans-serif'), size: 12 },
       margin: { l: 64, r: 16, t: 8, b: 48 },
+      // the exact configuration: the reference every point is measured against
+      shapes: [
+        { type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: 1, y1: 1, line: { color: foreground, width: 1, dash: 'dash' }, opacity: 0.5 },
+        { type: 'line', yref: 'paper', y0: 0, y1: 1, xref: 'x', x0: 0, x1: 0, line: { color: foreground, width: 1, dash: 'dash' }, opacity: 0.5 },
+      ],
+      annotations: [
+        { xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: 1, yanchor: 'bottom', text: 'exact: ×1, no loss', showarrow: false, font: { size: 11, color: foreground } },
+      ],
       xaxis: { title: { text: 'QoS loss (accuracy points)' }, gridcolor: grid, zerolinecolor: grid },
       yaxis: { title: { text: 'speedup' }, gridcolor: grid, zerolinecolor: grid, tickprefix: '×' },
       legend: { orientation: 'h', y: -0.2 },

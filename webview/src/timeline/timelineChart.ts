@@ -57,8 +57,8 @@ export function drawTimelineChart(target: HTMLElement, configurations: TimelineC
         gridcolor: grid,
         domain: [0.45, 1],
       },
-      xaxis2: { title: { text: 'sample' }, anchor: 'y2', gridcolor: grid },
-      yaxis2: { title: { text: 'saved' }, gridcolor: grid, zerolinecolor: grid, domain: [0, 0.35] },
+      xaxis2: { title: { text: 'sample (in trace order)' }, anchor: 'y2', gridcolor: grid },
+      yaxis2: { title: { text: 'exact inferences saved' }, gridcolor: grid, zerolinecolor: grid, domain: [0, 0.35] },
       legend: { orientation: 'h', y: -0.2 },
       hovermode: 'closest',
       hoverlabel: {

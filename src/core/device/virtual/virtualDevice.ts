@@ -100,27 +100,40 @@ export async function startVirtualDevice(options: VirtualDeviceOptions): Promise
 
 /** Temporary roots are os.tmpdir()/mobiprox-virtual-XXXXXX. */
 export const TEMPORARY_ROOT_PREFIX = 'mobiprox-virtual-';
-/** In a temporary root, hidden from the device's listings: the pid of the process that owns it. */
+/** In a temporary root, hidden from the device's listings: the pid of the process that owns it, and its
+ * start time where the system tells it (Linux), so that another process given the same pid later is no owner. */
 export const OWNER_FILE = path.join(PROGRAM_STORE, 'owner.pid');
 
 function writeOwner(root: string): void {
   fs.mkdirSync(path.join(root, PROGRAM_STORE), { recursive: true });
-  fs.writeFileSync(path.join(root, OWNER_FILE), `${process.pid}\n`);
+  fs.writeFileSync(path.join(root, OWNER_FILE), `${[process.pid, startTime(process.pid)].filter((v) => v !== undefined).join(' ')}\n`);
 }
 
-function processAlive(pid: number): boolean {
+/** The process's start time in clock ticks since boot (/proc/<pid>/stat, field 22), where there is /proc. */
+export function startTime(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; // fields from the 3rd on, after the command name
+  } catch {
+    return undefined;
   }
 }
 
+function ownerAlive(pid: number, started: string | undefined): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false; // EPERM: alive, someone else's
+  }
+  const now = started === undefined ? undefined : startTime(pid);
+  return now === undefined || now === started;
+}
+
 /**
- * Removes the temporary roots in `dir` whose owner process is gone: a device killed before stop() leaves its
- * root behind. A root without an owner file (being created, or of an older version) is left alone. Returns
- * the roots removed; one that cannot be removed is skipped.
+ * Removes the temporary roots in `dir` whose owner process is gone (or whose pid another process has since
+ * been given): a device killed before stop() leaves its root behind. A root without an owner file (being
+ * created, or of an older version) is left alone. Returns the roots removed; one that cannot be removed is
+ * skipped.
  */
 export function removeStaleRoots(dir = os.tmpdir()): string[] {
   let names: string[];
@@ -132,13 +145,14 @@ export function removeStaleRoots(dir = os.tmpdir()): string[] {
   const removed: string[] = [];
   for (const name of names.filter((n) => n.startsWith(TEMPORARY_ROOT_PREFIX))) {
     const root = path.join(dir, name);
-    let pid: number;
+    let owner: string[];
     try {
-      pid = Number(fs.readFileSync(path.join(root, OWNER_FILE), 'utf8').trim());
+      owner = fs.readFileSync(path.join(root, OWNER_FILE), 'utf8').trim().split(' ');
     } catch {
       continue;
     }
-    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+    const pid = Number(owner[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || ownerAlive(pid, owner[1])) continue;
     try {
       fs.rmSync(root, { recursive: true, force: true });
       removed.push(root);
