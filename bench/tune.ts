@@ -4,12 +4,18 @@
  * predictive search against the empirical one given the same wall time (hypervolume of the validated
  * frontiers), and the measured speedup reached within 1, 2 and 3 points of loss. Writes
  * bench/results/tune.{json,md}. BENCH_MODELS=har-cnn,resnet20 and BENCH_PREDICTORS=p1,p2 select the runs.
+ * Where Slurm's sbatch is on PATH (a cluster, or toolchain/slurm-cluster.sh's one node), each predictive
+ * tuning also runs with the slurm executor (an empty cache but the local run's cost model, so that both
+ * choose from the same predictions): its wall time, array jobs, tasks and shards, and whether its frontier
+ * is the local one. BENCH_SLURM=0 leaves it out; BENCH_SLURM_SHARDS sets the shards per phase (default 16).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../src/core/fsutil';
 import { Preprocessing } from '../src/core/data/preprocess';
+import { findOnPath } from '../src/core/device/adbLocation';
+import { SlurmExecutor, SlurmStats } from '../src/core/tuner/executor/slurmExecutor';
 import { hypervolume, paretoFront } from '../src/core/tuner/pareto';
 import { PredictorKind, TuneResult, tune } from '../src/core/tuner/tune';
 
@@ -32,6 +38,9 @@ const CASES: Case[] = [
 interface RunFigures {
   predictor: PredictorKind;
   run: 'first' | 'cached';
+  executor: 'local' | 'slurm';
+  /** The slurm executor's array jobs, tasks and shards, and whether it chose the local run's frontier. */
+  slurm?: SlurmStats & { sameFrontier: boolean };
   wallSeconds: number;
   phaseSeconds: Record<string, number>;
   profiled: number;
@@ -46,14 +55,14 @@ interface RunFigures {
   configurations: { name: string; speedup: number; loss: number; testAccuracy?: number; predictedSpeedup?: number; predictedLoss?: number }[];
 }
 
-function figures(predictor: PredictorKind, run: 'first' | 'cached', seconds: number, r: TuneResult): RunFigures {
+function figures(predictor: PredictorKind, run: 'first' | 'cached', seconds: number, r: TuneResult, slurm?: RunFigures['slurm']): RunFigures {
   const validatedFront = paretoFront(r.validated.map((v) => ({ speedup: v.tune.speedup, loss: v.tune.baseline.accuracy - v.tune.accuracy })));
   const speedupAt: Record<string, number> = {};
   for (const points of [1, 2, 3]) {
     speedupAt[points] = Math.max(...r.set.configurations.filter((c) => c.qosLoss <= points).map((c) => c.speedup));
   }
   return {
-    predictor, run, wallSeconds: seconds,
+    predictor, run, executor: slurm ? 'slurm' : 'local', ...(slurm ? { slurm } : {}), wallSeconds: seconds,
     phaseSeconds: Object.fromEntries(Object.entries(r.stats.phaseMs).map(([k, v]) => [k, v! / 1000])),
     profiled: r.stats.profiled, cached: r.stats.cached, validated: r.stats.validated, measured: r.stats.measured,
     evaluations: r.stats.evaluations, hypervolume: hypervolume(validatedFront, THRESHOLD), speedupAt,
@@ -85,6 +94,7 @@ async function main(): Promise<void> {
   const models = (process.env.BENCH_MODELS ?? 'har-cnn,resnet20').split(',');
   const predictors = (process.env.BENCH_PREDICTORS ?? 'p1').split(',') as PredictorKind[];
   const results: Record<string, RunFigures[]> = {};
+  const withSlurm = process.env.BENCH_SLURM !== '0' && !!findOnPath('sbatch');
   for (const c of CASES.filter((x) => models.includes(x.name))) {
     results[c.name] = [];
     const base = {
@@ -101,6 +111,7 @@ async function main(): Promise<void> {
         console.error(`${c.name} ${predictor}: rerun, cached`);
         const again = await timed({ ...base, predictor, cacheDir });
         results[c.name].push(figures(predictor, 'cached', again.seconds, again.r));
+        if (withSlurm) results[c.name].push(await slurmRun({ ...base, predictor }, cacheDir, first.r));
         const ms = first.r.stats.phaseMs;
         // The empirical search gets the predictive tuning's profiling and search time; both then validate.
         budgetMs = Math.max(budgetMs, (ms.calibrate ?? 0) + (ms.profile ?? 0) + (ms.search ?? 0));
@@ -124,24 +135,43 @@ async function main(): Promise<void> {
   process.stdout.write(markdown(report));
 }
 
+/** The same tuning with the slurm executor, from an empty cache holding only the local run's cost model. */
+async function slurmRun(o: Parameters<typeof tune>[0], localCache: string, local: TuneResult): Promise<RunFigures> {
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-bench-slurm-'));
+  try {
+    for (const f of fs.readdirSync(localCache).filter((f) => f.startsWith('cost'))) fs.copyFileSync(path.join(localCache, f), path.join(cacheDir, f));
+    const executor = new SlurmExecutor({ workDir: path.join(cacheDir, 'slurm'), shards: Number(process.env.BENCH_SLURM_SHARDS ?? 16) });
+    console.error(`    slurm executor`);
+    const run = await timed({ ...o, cacheDir, executor });
+    const knobs = (r: TuneResult) => JSON.stringify(r.set.configurations.map((c) => c.layers));
+    return figures(o.predictor!, 'first', run.seconds, run.r, { ...executor.stats, sameFrontier: knobs(run.r) === knobs(local) });
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
 function markdown(report: { date: string; host: { cpu?: string; cores: number; loadAverage: number[] }; results: Record<string, RunFigures[]> }): string {
   const lines = [
     '# Tuner benchmark (`npm run bench:tune`)', '',
     `${report.date}, ${report.host.cpu}, ${report.host.cores} cores (load average at the end ${report.host.loadAverage.map((v) => v.toFixed(1)).join(' ')}).`,
     'Tuning set 1000, test set 1000, QoS threshold 3 points; speedups measured by the host runtime (1 thread per process, 2 processes).',
     'Hypervolume: area above speedup 1 under the validated frontier, loss 0–3 points. The empirical search got the predictive tuning\'s calibration, profiling and search time.', '',
-    '| model | predictor | run | wall s | profiles run / cached | validated (run) | searched | hypervolume | speedup ≤1 | ≤2 | ≤3 points | frontier |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    'Executor slurm: the same tuning as array jobs (`tune --executor slurm`, 1 CPU per task) from an empty cache with the local run\'s cost model; ' +
+      'jobs, tasks and shards run, and whether it chose the local frontier.', '',
+    '| model | predictor | run | executor | wall s | profiles run / cached | validated (run) | searched | hypervolume | speedup ≤1 | ≤2 | ≤3 points | frontier | slurm jobs / tasks / shards |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [model, runs] of Object.entries(report.results)) {
     for (const r of runs) {
-      lines.push(`| ${model} | ${r.predictor} | ${r.run} | ${r.wallSeconds.toFixed(1)} | ${r.profiled} / ${r.cached} | ${r.validated} (${r.measured}) | ${r.evaluations} | ` +
-        `${r.hypervolume.toFixed(3)} | ${r.speedupAt[1].toFixed(2)} | ${r.speedupAt[2].toFixed(2)} | ${r.speedupAt[3].toFixed(2)} | ${r.configurations.length - 1} |`);
+      const slurm = r.slurm ? `${r.slurm.jobs.length} / ${r.slurm.tasks} / ${r.slurm.shardsRun}${r.slurm.sameFrontier ? ', same frontier' : ', other frontier'}` : '';
+      lines.push(`| ${model} | ${r.predictor} | ${r.run} | ${r.executor} | ${r.wallSeconds.toFixed(1)} | ${r.profiled} / ${r.cached} | ${r.validated} (${r.measured}) | ` +
+        `${r.evaluations} | ${r.hypervolume.toFixed(3)} | ${r.speedupAt[1].toFixed(2)} | ${r.speedupAt[2].toFixed(2)} | ${r.speedupAt[3].toFixed(2)} | ` +
+        `${r.configurations.length - 1} | ${slurm} |`);
     }
   }
   lines.push('', 'Time per phase (s):', '');
   for (const [model, runs] of Object.entries(report.results)) {
-    for (const r of runs) lines.push(`- ${model} ${r.predictor} ${r.run}: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    for (const r of runs) lines.push(`- ${model} ${r.predictor} ${r.run}${r.slurm ? ' slurm' : ''}: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -13,6 +13,7 @@ packages=(
   qemu-user-static            # the virtual device runs arm64-v8a and armeabi-v7a programs under qemu-user
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross    # static arm64-v8a builds
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross  # static armeabi-v7a builds
+  slurmctld slurmd slurm-client munge            # the one-node cluster of the slurm executor's tests (toolchain/slurm-cluster.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

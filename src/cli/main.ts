@@ -12,6 +12,7 @@ import * as inspect from './commands/inspect';
 import * as kws from './commands/kws';
 import * as profile from './commands/profile';
 import * as run from './commands/run';
+import * as shard from './commands/shard';
 import * as simulate from './commands/simulate';
 import * as tune from './commands/tune';
 
@@ -24,7 +25,7 @@ const program = new Command()
   // exit 2. Help and --version exit 0. Commands created below inherit this.
   .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 
-for (const command of [inspect, run, tune, compare, devices, device, profile, simulate, calibrate, generate, bundle, kws]) {
+for (const command of [inspect, run, tune, compare, devices, device, profile, simulate, calibrate, generate, bundle, kws, shard]) {
   command.register(program);
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ExecutorKind } from '../core/tuner/executor/executor';
 import { PredictorKind } from '../core/tuner/tune';
 
 /** The extension's settings (package.json contributes.configuration), read when a command starts. */
@@ -7,7 +8,12 @@ export interface Settings {
   ndkPath?: string;
   /** Runtime threads on this machine; undefined: the core's default. */
   threads?: number;
-  tuning: { qosThreshold: number; tuneSize?: number; testSize?: number; maxEvals?: number; predictor: PredictorKind; shuffleSeed?: number };
+  tuning: {
+    qosThreshold: number; tuneSize?: number; testSize?: number; maxEvals?: number; predictor: PredictorKind; shuffleSeed?: number;
+    executor: ExecutorKind;
+  };
+  /** The slurm executor's partition, further sbatch options and shared work folder. */
+  slurm: { partition?: string; options: string[]; workdir?: string };
   codegen: { package: string; lang: 'kotlin' | 'java' };
 }
 
@@ -30,6 +36,12 @@ export function readSettings(): Settings {
       maxEvals: positive('tuning.maxEvals'),
       predictor: c.get<PredictorKind>('tuning.predictor', 'p1'),
       shuffleSeed: typeof seed === 'number' && seed >= 0 ? seed : undefined,
+      executor: c.get<ExecutorKind>('tuning.executor', 'local'),
+    },
+    slurm: {
+      partition: text('slurm.partition'),
+      options: (c.get<string[]>('slurm.options') ?? []).map((o) => o.trim()).filter((o) => o),
+      workdir: text('slurm.workdir'),
     },
     codegen: { package: c.get<string>('codegen.package', 'com.example.mobiprox'), lang: c.get<'kotlin' | 'java'>('codegen.language', 'kotlin') },
   };

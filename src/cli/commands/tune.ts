@@ -1,5 +1,10 @@
+import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { MobiproxError } from '../../core/errors';
+import { defaultCacheDir } from '../../core/tuner/cache';
+import { ExecutorKind } from '../../core/tuner/executor/executor';
+import { SlurmExecutor, SlurmStats } from '../../core/tuner/executor/slurmExecutor';
 import { PredictorKind, TuneProgress, tune } from '../../core/tuner/tune';
 import { measurementNotes, timingSummary } from '../../core/stats/describe';
 import { formatInterval } from '../../core/stats/intervals';
@@ -14,6 +19,34 @@ const PHASES: Record<TuneProgress['phase'], string> = {
 function predictor(value: string): PredictorKind {
   if (value === 'p1' || value === 'p2' || value === 'empirical') return value;
   throw new InvalidArgumentError(`'${value}' is not a predictor: p1, p2 or empirical.`);
+}
+
+function executorKind(value: string): ExecutorKind {
+  if (value === 'local' || value === 'slurm') return value;
+  throw new InvalidArgumentError(`'${value}' is not an executor: local or slurm.`);
+}
+
+const collect = (value: string, all: string[]): string[] => [...all, value];
+
+/** The options that only the slurm executor takes, by their commander names. */
+const SLURM_ONLY: Record<string, string> = {
+  partition: '--partition', time: '--time', cpusPerTask: '--cpus-per-task', workdir: '--workdir', shards: '--shards', resume: '--resume',
+};
+
+/** The slurm executor of the options, or undefined for the local one; slurm options without it are an error. */
+function executorFrom(o: Record<string, unknown>): SlurmExecutor | undefined {
+  if (o.executor !== 'slurm') {
+    const stray = [...Object.keys(SLURM_ONLY).filter((k) => o[k] !== undefined).map((k) => SLURM_ONLY[k]),
+      ...((o.slurmOpt as string[]).length > 0 ? ['--slurm-opt'] : [])];
+    if (stray.length > 0) throw new MobiproxError(`${stray.join(', ')}: only with --executor slurm.`, { value: stray });
+    return undefined;
+  }
+  return new SlurmExecutor({
+    workDir: (o.workdir as string | undefined) ?? path.join((o.cacheDir as string | undefined) ?? defaultCacheDir(), 'slurm'),
+    partition: o.partition as string | undefined, timeLimit: o.time as string | undefined, cpusPerTask: o.cpusPerTask as number | undefined,
+    sbatchOptions: o.slurmOpt as string[], shards: o.shards as number | undefined, resume: o.resume === true,
+    onStatus: (line) => process.stderr.write(`${line}\n`),
+  });
 }
 
 function qosThreshold(value: string): number {
@@ -39,10 +72,19 @@ export function register(program: Command): void {
     .option('--batch <b>', 'samples per inference', positiveInt, 32)
     .option('--cache-dir <dir>', 'where single-knob profiles and timings are kept (default ~/.cache/mobiprox)')
     .option('--no-data-check', 'tune even when the exact model is about at chance on the first tuning samples')
+    .option('--executor <local|slurm>', 'where profiles, calibration, validation and test runs run: this machine, or Slurm array jobs', executorKind, 'local')
+    .option('--partition <p>', 'slurm: the partition of the array jobs')
+    .option('--time <limit>', 'slurm: time limit of each array task (sbatch --time)')
+    .option('--cpus-per-task <n>', 'slurm: CPUs of each array task (default 1)', positiveInt)
+    .option('--slurm-opt <option>', 'slurm: a further sbatch option, e.g. --slurm-opt=--account=proj (repeatable)', collect, [])
+    .option('--workdir <dir>', 'slurm: the work folder, at the same path on the nodes (default <cache dir>/slurm)')
+    .option('--shards <n>', 'slurm: most array tasks per phase (default 16)', positiveInt)
+    .option('--resume', 'slurm: follow the tasks an interrupted tuning left queued, and run its failed ones again')
     .requiredOption('--out <configs.json>', 'the configurations, Mobiprox JSON')
     .option('--hpvm-out <confs.txt>', 'the configurations, ApproxTuner/HPVM text')
     .action(async (modelPath: string, o) => {
       checkWritableFolder(o.out, '--out');
+      const executor = executorFrom(o);
       if (o.hpvmOut) checkWritableFolder(o.hpvmOut, '--hpvm-out');
       const controller = new AbortController();
       const stop = () => controller.abort();
@@ -53,7 +95,7 @@ export function register(program: Command): void {
         const r = await tune({
           model: modelPath, input: data.input, labels: data.labels!, preprocessing: data.preprocessing, dataCheck: o.dataCheck, tuneSize: o.tuneSize,
           testSize: o.testSize, shuffleSeed: o.shuffle, qosThreshold: o.qosThreshold, predictor: o.predictor, maxEvals: o.maxEvals,
-          threads: o.threads, batch: o.batch, cacheDir: o.cacheDir, out: o.out, hpvmOut: o.hpvmOut,
+          threads: o.threads, batch: o.batch, cacheDir: o.cacheDir, executor, out: o.out, hpvmOut: o.hpvmOut,
           onWarning: (m) => process.stderr.write(`mobiprox: warning: ${m}\n`),
         }, { onProgress: progress.update, signal: controller.signal });
         progress.stop();
@@ -79,6 +121,7 @@ export function register(program: Command): void {
           line(header), ...rows.map(line), timingSummary(r.set.configurations[0].host?.timing), '',
           `${s.layers} layers; cost model: ${s.costModel}${s.costModelCached ? ' (cached)' : ''}; single-knob profiles: ` +
             `${s.profiled} run, ${s.cached} cached; ${s.validated} validated${s.evaluations ? `; ${s.evaluations} searched` : ''}`,
+          ...(executor ? [slurmSummary(executor.stats)] : []),
           `wrote ${o.out}${o.hpvmOut ? ` and ${o.hpvmOut}` : ''}`,
         ].filter((l, i) => i > 0 || l).join('\n') + '\n');
         if (r.cancelled) process.exitCode = 130;
@@ -87,6 +130,11 @@ export function register(program: Command): void {
         process.removeListener('SIGINT', stop);
       }
     });
+}
+
+function slurmSummary(s: SlurmStats): string {
+  const jobs = s.jobs.length > 0 ? `${s.jobs.length} array job(s) (${s.jobs.join(', ')}), ${s.tasks} task(s)` : 'no array job';
+  return `slurm: ${jobs}; shards: ${s.shardsRun} run, ${s.shardsReused} found finished`;
 }
 
 /** A progress bar on a terminal; one line per phase and per tenth of it otherwise (logs, CI). */

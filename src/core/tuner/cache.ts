@@ -45,6 +45,18 @@ export class DiskCache {
     fs.renameSync(from, this.file(name));
   }
 
+  /** Copies a finished file from elsewhere (another cache, a shard's results) into the cache, atomically. */
+  copyIn(from: string, name: string): void {
+    const tmp = `${this.file(name)}.${process.pid}.${Date.now().toString(36)}.tmp`;
+    try {
+      fs.copyFileSync(from, tmp);
+      fs.renameSync(tmp, this.file(name));
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+
   /** A private folder inside the cache for files about to be adopted; removed by the caller. */
   scratch(): string {
     return fs.mkdtempSync(path.join(this.dir, '.scratch-'));

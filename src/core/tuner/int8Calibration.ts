@@ -9,6 +9,7 @@ import { knob } from '../knobs/catalog';
 import { Quant, parseQuant } from '../knobs/configuration';
 import { CalibrationRecord, calibrateModel } from '../runtime/mpxrun';
 import { DiskCache } from './cache';
+import type { TuneExecutor } from './executor/executor';
 import { SampleSet } from './tuningData';
 
 /** Samples enough for the extremes of the activations; more changes the scales little and costs a pass. */
@@ -20,8 +21,23 @@ export interface Int8CalibrationOptions {
   modelSha256: string;
   batch: number;
   cache: DiskCache;
+  /** Where the calibration runs (default: here). */
+  executor?: TuneExecutor;
   signal?: AbortSignal;
 }
+
+/** A calibration pass, the same whichever executor runs it. */
+export interface CalibrationJob {
+  mpxm: string;
+  input: string;
+  samples: number;
+  batch: number;
+  signal?: AbortSignal;
+}
+
+/** Runs a calibration pass on this machine. */
+export const calibrateHere = (job: CalibrationJob): Promise<CalibrationRecord> =>
+  calibrateModel(job.mpxm, job.input, { limit: job.samples, batch: job.batch, signal: job.signal });
 
 /** The quantisation of each calibrated layer (1-based index), from `mpxrun calibrate`'s record. */
 export function quantByLayer(record: CalibrationRecord): Map<number, Quant> {
@@ -39,7 +55,8 @@ export async function calibrateInt8(layers: readonly LayerInfo[], o: Int8Calibra
   const key = `int8-1-${o.modelSha256.slice(0, 16)}-${o.set.sha256.slice(0, 16)}-${samples}.json`;
   let byLayer = o.cache.readJson<Record<number, Quant>>(key);
   if (!byLayer) {
-    const record = await calibrateModel(o.mpxm, o.set.inputPath, { limit: samples, batch: o.batch, signal: o.signal });
+    const job: CalibrationJob = { mpxm: o.mpxm, input: o.set.inputPath, samples, batch: o.batch, signal: o.signal };
+    const record = await (o.executor ? o.executor.calibrate(job) : calibrateHere(job));
     byLayer = Object.fromEntries(quantByLayer(record));
     o.cache.writeJson(key, byLayer);
   }

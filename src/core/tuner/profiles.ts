@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { LayerInfo } from '../compile';
 import { readNpy } from '../data/npy';
 import { DiskCache } from './cache';
+import type { TuneExecutor } from './executor/executor';
 import { exactChoice, singleKnobChoice } from './knobSpace';
 import { runChoices, RunnerOptions } from './runner';
 
@@ -34,61 +35,76 @@ export interface ProfileSet {
 
 export const profileKey = (layer: number, k: number): string => `${layer}:${k}`;
 
+export interface Pair { layer: number; knob: number }
+
 export interface ProfileRequest {
   mpxm: string;
   set: { inputPath: string; labelsPath: string };
   layers: readonly LayerInfo[];
   /** The (layer, knob) pairs to profile. */
-  pairs: { layer: number; knob: number }[];
+  pairs: Pair[];
   modelSha256: string;
   dataSha256: string;
   withOutputs: boolean;
   cache: DiskCache;
   runner: Omit<RunnerOptions, 'reusePrefix' | 'saveOutputsDir'>;
   workDir: string;
+  /** Where the missing profiles run (default: here, `runner.processes` side by side). */
+  executor?: TuneExecutor;
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function singleKnobProfiles(r: ProfileRequest): Promise<ProfileSet> {
+/** The cache names of a model's and data's profiles: every executor writes under them, so their results merge. */
+export function profileName(r: Pick<ProfileRequest, 'modelSha256' | 'dataSha256' | 'layers'>, pair: Pair | 'exact', ext: 'json' | 'npy'): string {
   const prefix = `v${PROFILE_VERSION}-${r.modelSha256.slice(0, 16)}-${r.dataSha256.slice(0, 16)}`;
-  const name = (pair: { layer: number; knob: number } | 'exact', ext: string) =>
-    `${prefix}-${pair === 'exact' ? 'exact' : `L${r.layers[pair.layer].index}-K${pair.knob}`}.${ext}`;
-  const complete = (pair: { layer: number; knob: number } | 'exact') =>
-    r.cache.has(name(pair, 'json')) && (!r.withOutputs || r.cache.has(name(pair, 'npy')));
-  const load = (pair: { layer: number; knob: number } | 'exact'): Profile => {
-    const p = r.cache.readJson<Profile>(name(pair, 'json'))!;
-    if (r.withOutputs) p.outputs = readNpy(r.cache.file(name(pair, 'npy'))).data as Float32Array;
+  return `${prefix}-${pair === 'exact' ? 'exact' : `L${r.layers[pair.layer].index}-K${pair.knob}`}.${ext}`;
+}
+
+const isComplete = (r: Omit<ProfileRequest, 'cache'>, cache: DiskCache, pair: Pair | 'exact') =>
+  cache.has(profileName(r, pair, 'json')) && (!r.withOutputs || cache.has(profileName(r, pair, 'npy')));
+
+export async function singleKnobProfiles(r: ProfileRequest): Promise<ProfileSet> {
+  const load = (pair: Pair | 'exact'): Profile => {
+    const p = r.cache.readJson<Profile>(profileName(r, pair, 'json'))!;
+    if (r.withOutputs) p.outputs = readNpy(r.cache.file(profileName(r, pair, 'npy'))).data as Float32Array;
     return p;
   };
 
-  const missing = r.pairs.filter((p) => !complete(p));
+  const missing = r.pairs.filter((p) => !isComplete(r, r.cache, p));
   const total = r.pairs.length;
   let done = total - missing.length;
   r.onProgress?.(done, total);
-  if (missing.length > 0 || !complete('exact')) {
-    const scratch = r.cache.scratch();
-    try {
-      const keep = (pair: { layer: number; knob: number } | 'exact', index: number, accuracy: number, correct: number) => {
-        if (r.withOutputs) r.cache.adopt(path.join(scratch, `${index}.npy`), name(pair, 'npy'));
-        r.cache.writeJson(name(pair, 'json'), { accuracy, correct });
-      };
-      let exactKept = false;
-      // With nothing else missing, the exact configuration is run on its own (as the one choice).
-      const choices = missing.length > 0
-        ? missing.map((p) => singleKnobChoice(r.layers, p.layer, p.knob)) : [exactChoice(r.layers)];
-      await runChoices(r.mpxm, r.set, r.layers, choices,
-        { chunksPerProcess: 8, ...r.runner, reusePrefix: true, saveOutputsDir: r.withOutputs ? scratch : undefined },
-        ({ choice, record, baseline }) => {
-          if (!exactKept) keep('exact', 0, baseline.accuracy, baseline.correct), (exactKept = true);
-          if (missing.length === 0) return;
-          keep(missing[choice], choice + 1, record.accuracy, record.correct);
-          r.onProgress?.(++done, total);
-        }, r.workDir);
-      if (!complete('exact')) throw new Error('the exact configuration was not profiled');
-    } finally {
-      fs.rmSync(scratch, { recursive: true, force: true });
-    }
+  if (missing.length > 0 || !isComplete(r, r.cache, 'exact')) {
+    const onDone = (count: number) => r.onProgress?.((done += count), total);
+    await (r.executor ? r.executor.profiles(r, missing, onDone) : profileInto(r.cache, r, missing, onDone));
+    if (!isComplete(r, r.cache, 'exact')) throw new Error('the exact configuration was not profiled');
   }
   const single = new Map(r.pairs.map((p) => [profileKey(p.layer, p.knob), load(p)]));
   return { exact: load('exact'), single, profiled: missing.length, cached: total - missing.length };
+}
+
+/** Runs the profiles of `pairs` and the exact one on this machine into `cache`, telling `onDone(1)` per pair. */
+export async function profileInto(
+  cache: DiskCache, r: Omit<ProfileRequest, 'cache' | 'pairs'>, pairs: readonly Pair[], onDone: (count: number) => void,
+): Promise<void> {
+  const scratch = cache.scratch();
+  try {
+    const keep = (pair: Pair | 'exact', index: number, accuracy: number, correct: number) => {
+      if (r.withOutputs) cache.adopt(path.join(scratch, `${index}.npy`), profileName(r, pair, 'npy'));
+      cache.writeJson(profileName(r, pair, 'json'), { accuracy, correct });
+    };
+    let exactKept = false;
+    // With nothing else missing, the exact configuration is run on its own (as the one choice).
+    const choices = pairs.length > 0 ? pairs.map((p) => singleKnobChoice(r.layers, p.layer, p.knob)) : [exactChoice(r.layers)];
+    await runChoices(r.mpxm, r.set, r.layers, choices,
+      { chunksPerProcess: 8, ...r.runner, reusePrefix: true, saveOutputsDir: r.withOutputs ? scratch : undefined },
+      ({ choice, record, baseline }) => {
+        if (!exactKept) keep('exact', 0, baseline.accuracy, baseline.correct), (exactKept = true);
+        if (pairs.length === 0) return;
+        keep(pairs[choice], choice + 1, record.accuracy, record.correct);
+        onDone(1);
+      }, r.workDir);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -2,8 +2,10 @@
  * One tuning, end to end (src/core/DESIGN.md §3), behind the one API the CLI and the extension share: cost model
  * (calibrated on the host), single-knob profiles (cached), search over the chosen predictor, empirical
  * validation of the candidates on the tuning set, Pareto frontier and thinning, evaluation on the held-out
- * test set, and the configuration files. Progress is reported per phase; an AbortSignal stops the runtime
- * processes, and a cancelled tuning still writes (atomically) every configuration validated until then.
+ * test set, and the configuration files. The int8 calibration, the profiles and the measurements run where
+ * the executor puts them (executor/: this machine, or Slurm array jobs). Progress is reported per phase; an
+ * AbortSignal stops the runtime processes (or the executor's jobs), and a cancelled tuning still writes
+ * (atomically) every configuration validated until then.
  */
 import * as os from 'node:os';
 import { LayerInfo } from '../compile';
@@ -19,6 +21,8 @@ import { runModel, runtimeSha256 } from '../runtime/mpxrun';
 import { DiskCache, defaultCacheDir } from './cache';
 import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
 import { empiricalSearch } from './empiricalSearch';
+import { ExecutorKind, TuneExecutor } from './executor/executor';
+import { localExecutor } from './executor/local';
 import { calibrateInt8 } from './int8Calibration';
 import { choiceKey, configurationLayers, exactChoice } from './knobSpace';
 import { notFaster } from '../stats/intervals';
@@ -68,6 +72,8 @@ export interface TuneOptions {
   searchTimeMs?: number;
   /** Stop when the exact model is about at chance on the first tuning samples (default true). */
   dataCheck?: boolean;
+  /** Where the profiles, calibration, validation and test runs run (default: local, this machine). */
+  executor?: TuneExecutor;
   out?: string;
   hpvmOut?: string;
 }
@@ -84,6 +90,7 @@ export interface TuneStats {
   /** Single-knob configurations the predictors need, run now and found in the cache. */
   profiled: number;
   cached: number;
+  executor: ExecutorKind;
   costModel: CostModel['source'];
   costModelCached: boolean;
   /** Configurations run by the empirical search. */
@@ -117,8 +124,9 @@ export async function tune(
   o: TuneOptions, ctl: { onProgress?: (p: TuneProgress) => void; signal?: AbortSignal } = {},
 ): Promise<TuneResult> {
   const signal = ctl.signal;
+  const executor = o.executor ?? localExecutor;
   const stats: TuneStats = {
-    layers: 0, profiled: 0, cached: 0, costModel: 'nominal', costModelCached: false, evaluations: 0, validated: 0, measured: 0, phaseMs: {},
+    layers: 0, profiled: 0, cached: 0, executor: executor.kind, costModel: 'nominal', costModelCached: false, evaluations: 0, validated: 0, measured: 0, phaseMs: {},
   };
   let phase: TunePhase = 'prepare';
   let phaseStart = Date.now();
@@ -152,7 +160,7 @@ export async function tune(
     if (o.dataCheck ?? true) await checkTuningData(data, o, signal);
     const cache = new DiskCache(o.cacheDir ?? defaultCacheDir());
     report('calibrate', 0, 1);
-    layers = await calibrateInt8(layers, { mpxm: data.mpxmPath, set: data.tune, modelSha256: data.modelSha256, batch: runner.batch, cache, signal });
+    layers = await calibrateInt8(layers, { mpxm: data.mpxmPath, set: data.tune, modelSha256: data.modelSha256, batch: runner.batch, cache, executor, signal });
     let costs: CostModel;
     if (o.costModel === 'nominal') {
       costs = nominalCostModel(layers);
@@ -172,8 +180,9 @@ export async function tune(
       options: layers.map((l, i) => l.knobs.filter((k) => k === EXACT_KNOB || costs.layers[i][k] < costs.layers[i][EXACT_KNOB] * MIN_LAYER_GAIN)),
     };
 
-    // measured speedups hold for this CPU, these settings and this runtime
-    const host = sha256(Buffer.from(JSON.stringify([os.cpus()[0]?.model, threads, runner.batch, runtimeSha256()]))).slice(0, 12);
+    // measured speedups hold for this CPU (or the cluster's), these settings and this runtime
+    const where = executor.kind === 'local' ? [] : [executor.kind];
+    const host = sha256(Buffer.from(JSON.stringify([os.cpus()[0]?.model, threads, runner.batch, runtimeSha256(), ...where]))).slice(0, 12);
     const remember = (set: SampleSet) => ({ cache, key: `m3-${data.modelSha256.slice(0, 16)}-${set.sha256.slice(0, 16)}-${host}` });
     const validate = async (candidates: Candidate[], total: number) => {
       const fresh = candidates.filter((c) => !validated.has(choiceKey(c.choice)) && c.choice.some((k) => k !== EXACT_KNOB));
@@ -183,7 +192,7 @@ export async function tune(
         validated.set(choiceKey(c.choice), { choice: c.choice, predicted: c, tune: m });
         stats.validated = validated.size;
         report('validate', validated.size, total);
-      }, remember(data.tune));
+      }, remember(data.tune), undefined, executor);
     };
 
     if ((o.predictor ?? 'p1') === 'empirical') {
@@ -212,7 +221,7 @@ export async function tune(
       const pairs = space.options.flatMap((ks, layer) => ks.filter((k) => k !== EXACT_KNOB).map((k) => ({ layer, knob: k })));
       const profiles = await singleKnobProfiles({
         mpxm: data.mpxmPath, set: data.tune, layers, pairs, modelSha256: data.modelSha256, dataSha256: data.dataSha256,
-        withOutputs: o.predictor !== 'p2', cache, runner, workDir: data.workDir,
+        withOutputs: o.predictor !== 'p2', cache, runner, workDir: data.workDir, executor,
         onProgress: (done, total) => report('profile', done, total),
       });
       stats.profiled = profiles.profiled;
@@ -239,7 +248,7 @@ export async function tune(
     // Without any approximation to run, the exact configuration is still measured (as the one choice).
     const measureSet = async (set: SampleSet, points: ValidatedPoint[], onRun: (m: MeasuredRun) => void) => {
       stats.measured += await measureChoices(data.mpxmPath, set, layers,
-        points.length > 0 ? points.map((p) => p.choice) : [exactChoice(layers)], runner, data.workDir, onRun, remember(set));
+        points.length > 0 ? points.map((p) => p.choice) : [exactChoice(layers)], runner, data.workDir, onRun, remember(set), undefined, executor);
     };
     if (!exact.tune) await measureSet(data.tune, [], (m) => (exact.tune = m.baseline));
     if (data.test) {

@@ -12,6 +12,7 @@ import { ConfidenceTriple } from '../knobs/configuration';
 import { ConfidenceStats, Interval, ProfileRecord, Timing, TimingOptions, measureModel } from '../runtime/mpxrun';
 import { outcomes, pairedLossInterval } from '../stats/intervals';
 import { DiskCache } from './cache';
+import type { TuneExecutor } from './executor/executor';
 import { choiceKey, choicesToHpvm } from './knobSpace';
 import { RunnerOptions, runChoices } from './runner';
 import { SampleSet, sha256 } from './tuningData';
@@ -46,6 +47,17 @@ export interface TimingSettings extends TimingOptions {
 
 export const DEFAULT_TIMING: TimingSettings = { samples: 256 };
 
+/** A measurement of choices on a sample set, the same whichever executor runs it. */
+export interface MeasureJob {
+  mpxm: string;
+  set: Pick<SampleSet, 'inputPath' | 'labelsPath' | 'labels'>;
+  layers: readonly LayerInfo[];
+  choices: readonly (readonly number[])[];
+  runner: Omit<RunnerOptions, 'reusePrefix'>;
+  workDir: string;
+  timing: TimingSettings;
+}
+
 /**
  * Measures the choices and delivers each once its timing is done; with a cache, a choice measured before
  * (same model, set, host and runtime settings) is delivered from it without running. Nothing is delivered
@@ -55,6 +67,7 @@ export async function measureChoices(
   mpxm: string, set: Pick<SampleSet, 'inputPath' | 'labelsPath' | 'labels'>, layers: readonly LayerInfo[],
   choices: readonly (readonly number[])[], runner: Omit<RunnerOptions, 'reusePrefix'>, workDir: string,
   onMeasured: (m: MeasuredRun) => void, remember?: MeasurementCache, timing: TimingSettings = DEFAULT_TIMING,
+  executor?: TuneExecutor,
 ): Promise<number> {
   const name = (choice: readonly number[]) => `${remember!.key}-${sha256(Buffer.from(choiceKey(choice))).slice(0, 24)}.json`;
   const missing: number[] = [];
@@ -64,7 +77,21 @@ export async function measureChoices(
     else missing.push(i);
   });
   if (missing.length === 0) return 0;
-  const run = missing.map((i) => choices[i]);
+  const job: MeasureJob = { mpxm, set, layers, choices: missing.map((i) => choices[i]), runner, workDir, timing };
+  for (const run of await (executor ? executor.measure(job) : measureHere(job))) {
+    const m: MeasuredRun = { ...run, choice: missing[run.choice] };
+    remember?.cache.writeJson(name(choices[m.choice]), m);
+    onMeasured(m);
+  }
+  return missing.length;
+}
+
+/**
+ * Runs a measurement on this machine: full runs side by side, then one timing of all the choices with the
+ * exact configuration in one process. The runs come in the job's order, `choice` indexing `job.choices`.
+ */
+export async function measureHere(job: MeasureJob): Promise<MeasuredRun[]> {
+  const { mpxm, set, layers, choices: run, runner, workDir } = job;
   const full = new Map<number, { record: ProfileRecord; baseline: ProfileRecord }>();
   await runChoices(mpxm, set, layers, run, { ...runner, perSample: true }, (r) => full.set(r.choice, r), workDir);
 
@@ -72,7 +99,7 @@ export async function measureChoices(
   fs.writeFileSync(configs, choicesToHpvm(layers, run));
   let timings;
   try {
-    const { samples, ...precision } = timing;
+    const { samples, ...precision } = job.timing;
     timings = await measureModel(mpxm, set.inputPath, configs, {
       batch: runner.batch, threads: runner.threads, limit: samples, timing: precision, signal: runner.signal,
     });
@@ -83,16 +110,10 @@ export async function measureChoices(
   const [first] = full.values();
   const exactOutcomes = outcomes(first.baseline.predictions!, set.labels);
   const baseline = measured(first.baseline, exactTiming.timing, exactOutcomes, exactOutcomes);
-  for (const t of timings) {
-    if (t.index === 0) continue;
+  return timings.filter((t) => t.index !== 0).map((t) => {
     const { record } = full.get(t.index - 1)!;
-    const m: MeasuredRun = {
-      choice: missing[t.index - 1], ...measured(record, t.timing, exactOutcomes, outcomes(record.predictions!, set.labels)), baseline,
-    };
-    remember?.cache.writeJson(name(choices[m.choice]), m);
-    onMeasured(m);
-  }
-  return missing.length;
+    return { choice: t.index - 1, ...measured(record, t.timing, exactOutcomes, outcomes(record.predictions!, set.labels)), baseline };
+  });
 }
 
 function measured(r: ProfileRecord, timing: Timing, exactOutcomes: boolean[], ownOutcomes: boolean[]): Measured {

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DataConfig } from '../../core/data/dataConfig';
+import { defaultCacheDir } from '../../core/tuner/cache';
+import { SlurmExecutor } from '../../core/tuner/executor/slurmExecutor';
 import { PredictorKind, tune } from '../../core/tuner/tune';
 import { CommandContext } from '../commandContext';
 import { formatSpeedup } from '../format';
@@ -45,6 +47,11 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
   const run = ctx.runs.start({ kind: 'tuning', model, configs: out });
   ctx.log.info(`tuning ${model} on ${data.input} → ${out}`);
   try {
+    // The extension has no --resume: tuning again is how a user continues, so the slurm executor resumes.
+    const executor = s.tuning.executor === 'slurm' ? new SlurmExecutor({
+      workDir: s.slurm.workdir ?? path.join(defaultCacheDir(), 'slurm'), partition: s.slurm.partition, sbatchOptions: s.slurm.options,
+      resume: true, onStatus: (line) => ctx.log.info(line),
+    }) : undefined;
     const result = await withCancellableProgress(`Tuning ${name}`, (report, signal) => {
       // the notification and the Runs view follow the same steps
       const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(run.id, step));
@@ -58,6 +65,7 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
           qosThreshold: args.qosThreshold ?? s.tuning.qosThreshold,
           predictor: args.predictor ?? s.tuning.predictor,
           threads: s.threads,
+          executor,
         },
         { onProgress: (p) => progress(tuneProgressStep(p)), signal },
       );
