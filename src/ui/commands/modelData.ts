@@ -33,13 +33,21 @@ export async function modelData(
   if (!labels) return undefined;
   const proposal = proposeDataConfig(compileModel(model), readNpy(input), input, labels);
   writeDataConfig(file, proposal.config);
-  const preview = await previewData(model, proposal.config);
+  // the file stays to be edited when the data does not fit: later commands read it without asking again
+  const offer = (problem: string) => void vscode.window.showErrorMessage(`${title}: ${problem} Edit ${path.basename(file)} and run the command again.`, OPEN)
+    .then((choice) => choice && vscode.window.showTextDocument(vscode.Uri.file(file)));
+  let preview;
+  try {
+    preview = await previewData(model, proposal.config);
+  } catch (e) {
+    offer((e as Error).message);
+    return undefined;
+  }
   const summary =
     `exact accuracy ${preview.accuracy.toFixed(1)} % on the first ${preview.samples} samples (chance ${preview.chance.toFixed(1)} %), ` +
     `preprocessing ${describePreprocessing(proposal.config.preprocessing)} (${proposal.reasons.join('; ')})`;
   ctx.log.info(`data of ${path.basename(model)} saved in ${file}: ${summary}`);
   if (!preview.problem) return proposal.config;
-  void vscode.window.showErrorMessage(`${title}: ${preview.problem} Edit ${path.basename(file)} and run the command again.`, OPEN)
-    .then((choice) => choice && vscode.window.showTextDocument(vscode.Uri.file(file)));
+  offer(preview.problem);
   return undefined;
 }
