@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from onnx_export import export
+
 CLASS_NAMES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING"]
 WINDOW, CHANNELS = 128, 9
 CHANNEL_NAMES = ["body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
@@ -126,14 +128,6 @@ def train(model, x_tr, y_tr, x_val, y_val, epochs, patience, batch):
     return best
 
 
-def export(model, path):
-    model.eval()
-    model.softmax = True
-    torch.onnx.export(model, torch.zeros(1, WINDOW, CHANNELS), path, opset_version=13,
-                      input_names=["input"], output_names=["probabilities"],
-                      dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
-                      do_constant_folding=True)
-    model.softmax = False
 
 
 def main():
@@ -169,7 +163,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "har-mobiprox.onnx")
-    export(model, onnx_path)
+    export(model, onnx_path, (WINDOW, CHANNELS))
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes)")
 
     meta = {

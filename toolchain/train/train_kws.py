@@ -29,6 +29,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kws_frontend as fe  # noqa: E402
+from onnx_export import export  # noqa: E402
 
 SHIFT = 1600  # up to ±100 ms of time shift
 NOISE_P = 0.7  # share of training clips that get noise
@@ -168,14 +169,6 @@ def train(model, clips, y, x_val, y_val, noises, args):
         model.load_state_dict(best_state)
 
 
-def export(model, path):
-    model.eval()
-    model.softmax = True
-    torch.onnx.export(model, torch.zeros(1, 1, fe.MELS, fe.FRAMES), path, opset_version=13,
-                      input_names=["input"], output_names=["probabilities"],
-                      dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
-                      do_constant_folding=True)
-    model.softmax = False
 
 
 def main():
@@ -218,7 +211,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "kws-mobiprox.onnx")
-    export(model, onnx_path)
+    export(model, onnx_path, (1, fe.MELS, fe.FRAMES))
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes)")
 
     meta = {

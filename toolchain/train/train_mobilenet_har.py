@@ -32,6 +32,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import har_signal_image as sig  # noqa: E402
+from onnx_export import export  # noqa: E402
 
 CLASS_NAMES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING"]
 NAME = "mobilenetv2-har"
@@ -169,14 +170,6 @@ def train(model, x_tr, y_tr, x_val, y_val, args):
               f"({time.time() - t0:.1f}s)", flush=True)
 
 
-def export(model, path):
-    model.eval()
-    model.softmax = True
-    torch.onnx.export(model, torch.zeros(1, 3, sig.SIZE, sig.SIZE), path, opset_version=13,
-                      input_names=["input"], output_names=["probabilities"],
-                      dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
-                      do_constant_folding=True)
-    model.softmax = False
 
 
 def main():
@@ -219,7 +212,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, f"{NAME}.onnx")
-    export(model, onnx_path)
+    export(model, onnx_path, (3, sig.SIZE, sig.SIZE))
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes)")
     # Reference outputs for the onnxruntime and mpxrun checks: the first 256 test images.
     model.softmax = True
