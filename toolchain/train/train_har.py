@@ -16,7 +16,6 @@ Usage (Debian's python3 carries torch and onnx):
 import argparse
 import json
 import os
-import random
 import time
 
 import numpy as np
@@ -24,6 +23,7 @@ import torch
 from torch import nn
 
 from onnx_export import export
+from seeding import seed_everything
 
 CLASS_NAMES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING"]
 WINDOW, CHANNELS = 128, 9
@@ -61,13 +61,6 @@ class HarCnn(nn.Module):
         x = self.pool2(self.conv(self.pool1(x)))
         x = self.fc(torch.flatten(self.gap(x), 1))
         return torch.softmax(x, dim=1) if self.softmax else x
-
-
-def seed_everything(seed):
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
 
 
 def load_split(data_dir, split):

@@ -30,6 +30,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kws_frontend as fe  # noqa: E402
 from onnx_export import export  # noqa: E402
+from seeding import seed_everything  # noqa: E402
 
 SHIFT = 1600  # up to ±100 ms of time shift
 NOISE_P = 0.7  # share of training clips that get noise
@@ -57,13 +58,6 @@ class KwsCnn(nn.Module):
         x = self.conv2(self.conv1(x))
         x = self.fc(self.dropout(torch.flatten(x, 1)))
         return torch.softmax(x, dim=1) if self.softmax else x
-
-
-def seed_everything(seed):
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
 
 
 def load(root):

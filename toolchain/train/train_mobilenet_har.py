@@ -22,7 +22,6 @@ Usage (Debian's python3 carries torch and onnx; the onnxruntime check uses toolc
 import argparse
 import json
 import os
-import random
 import sys
 import time
 
@@ -33,6 +32,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import har_signal_image as sig  # noqa: E402
 from onnx_export import export  # noqa: E402
+from seeding import seed_everything  # noqa: E402
 
 CLASS_NAMES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING"]
 NAME = "mobilenetv2-har"
@@ -97,13 +97,6 @@ class MobileNetV2Har(nn.Module):
         x = self.pool(self.features(x))
         x = self.fc(self.dropout(torch.flatten(x, 1)))
         return torch.softmax(x, dim=1) if self.softmax else x
-
-
-def seed_everything(seed):
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
 
 
 def load_split(data_dir, split):
