@@ -264,6 +264,12 @@ describe('mobiprox run: errors on bad input (CLI)', function () {
   });
 });
 
+/** Four random windows of the bundled HAR model's input shape as x.npy, and labels 0-3 as y.npy, in `dir`. */
+function writeHarSamples(dir: string, seed: number): void {
+  fs.writeFileSync(path.join(dir, 'x.npy'), encodeNpy({ dtype: 'float32', shape: [4, 128, 9], data: new Random(seed).normals(4 * 128 * 9) }));
+  fs.writeFileSync(path.join(dir, 'y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 3]) }));
+}
+
 describe('mobiprox profile: host checks before any device work (CLI)', function () {
   this.timeout(60_000);
   let dir: string;
@@ -275,8 +281,7 @@ describe('mobiprox profile: host checks before any device work (CLI)', function 
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-cli-profile-'));
-    fs.writeFileSync(file('x.npy'), encodeNpy({ dtype: 'float32', shape: [4, 128, 9], data: new Random(2).normals(4 * 128 * 9) }));
-    fs.writeFileSync(file('y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 3]) }));
+    writeHarSamples(dir, 2);
   });
 
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -345,8 +350,7 @@ describe('mobiprox: output paths checked before any work (CLI)', function () {
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-cli-out-'));
-    fs.writeFileSync(file('x.npy'), encodeNpy({ dtype: 'float32', shape: [4, 128, 9], data: new Random(3).normals(4 * 128 * 9) }));
-    fs.writeFileSync(file('y.npy'), encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 3]) }));
+    writeHarSamples(dir, 3);
     fs.writeFileSync(file('set.txt'), ['0.0', '+++++', ...compileModel(MODEL).layers.map((l) => `${l.index} gpu ${l.slots.map((s) => `${s.op} fp32 11`).join(' ')}`), '-----', ''].join('\n'));
     fs.mkdirSync(file('folder'));
   });
