@@ -23,8 +23,6 @@ export interface CommandData {
   input: string;
   labels?: string;
   preprocessing: Preprocessing;
-  /** The data configuration read, if any. */
-  configFile?: string;
 }
 
 type DataFlags = { input?: string; labels?: string; dataConfig?: string } & Parameters<typeof preprocessingFrom>[0];
@@ -39,7 +37,6 @@ export function commandData(model: string, o: DataFlags, labels: 'required' | 'o
     input: o.input ?? config.input ?? '',
     labels: o.labels ?? config.labels,
     preprocessing: { ...config.preprocessing, ...flags },
-    configFile: file,
   };
   if (!data.input) {
     throw new MobiproxError(`No input for ${model}: give --input (and --labels), or --data-config, or write ${beside}.`, { file: model });

@@ -27,7 +27,7 @@ export function register(program: Command): void {
 }
 
 /** The comparison as two aligned tables: layers, then classes. */
-export function comparisonText(c: Comparison): string {
+function comparisonText(c: Comparison): string {
   const [a, b] = c.names;
   const table = (header: string[], rows: string[][]): string[] => {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -18,7 +18,7 @@ export interface DataConfig {
   preprocessing: Preprocessing;
 }
 
-export const DATA_CONFIG_SUFFIX = '.mobiprox.json';
+const DATA_CONFIG_SUFFIX = '.mobiprox.json';
 
 /** `har.onnx` → `har.mobiprox.json` beside it. */
 export function dataConfigPath(model: string): string {
