@@ -68,10 +68,10 @@ export function networks(shared: string, repo: string, workDir: string): Network
     },
     {
       name: 'kws', title: 'KWS CNN (Speech Commands)', model: path.join(repo, 'media/models/kws-mobiprox.onnx'), preprocessing: {},
-      // Tuned and calibrated on the held-out speakers' clips outside the trace (shuffled: the file is in class
-      // order); the noisy trace, in its order, is what the device profiles and the strategies replay.
-      tune: { ...kws.heldOut, shuffleSeed: 1, tuneSize: 250, testSize: 201 },
-      calibration: kws.heldOut,
+      // Tuned and calibrated on the validation speakers' clips (shuffled: the file is in class order); the
+      // noisy trace of test speakers, in its order, is what the device profiles and the strategies replay.
+      tune: { ...kws.val, shuffleSeed: 1, tuneSize: 222, testSize: 222 },
+      calibration: kws.val,
       device: { input: kws.trace.input, labels: kws.trace.labels },
       prepare: () => buildKwsSets(speech, path.dirname(kws.trace.input)),
     },
