@@ -17,7 +17,7 @@ import { AdbServer } from '../../src/core/device/adbServer';
 import { profileOnDevice } from '../../src/core/device/profile';
 import { ConfigurationSet, toHpvm } from '../../src/core/knobs/configurationSet';
 import { prepareData } from '../../src/core/runtime/prepare';
-import { TuneStats, tune } from '../../src/core/tuner/tune';
+import { TuneProgress, TuneStats, tune } from '../../src/core/tuner/tune';
 import { Network, Rows } from './networks';
 
 export interface StrategyRow {
@@ -59,7 +59,7 @@ export async function runNetwork(net: Network, stage: Stage): Promise<NetworkRun
     model: net.model, input: net.tune.input, labels: net.tune.labels, preprocessing: net.preprocessing, shuffleSeed: net.tune.shuffleSeed,
     tuneSize: net.tune.tuneSize, testSize: net.tune.testSize, qosThreshold: 3, cacheDir: path.join(dir, 'cache'),
     out: path.join(dir, 'tuned.json'), hpvmOut: path.join(dir, 'tuned.txt'),
-  });
+  }, { onProgress: phaseLogger(net.name, stage.log) });
   const tuneSeconds = (Date.now() - started) / 1000;
   stage.log(`${net.name}: ${tuned.set.configurations.length - 1} configurations in ${tuneSeconds.toFixed(0)} s; profiling on ${stage.serial}`);
 
@@ -141,5 +141,15 @@ function materialize(rows: Rows, dir: string, name: string): { input: string; la
   };
   return {
     input: write(x, 'x'), labels: write(readNpy(rows.labels), 'y'), ...(rows.groups ? { groups: write(readNpy(rows.groups), 'groups') } : {}),
+  };
+}
+
+/** Logs each tuning phase once as it starts, then its count when it ends: a log that only moves forward. */
+function phaseLogger(name: string, log: (message: string) => void): (p: TuneProgress) => void {
+  let current: TuneProgress | undefined;
+  return (p) => {
+    if (current && p.phase !== current.phase) log(`${name}: ${current.phase} done (${current.done}/${current.total})`);
+    if (!current || p.phase !== current.phase) log(`${name}: ${p.phase}`);
+    current = p;
   };
 }
