@@ -35,10 +35,18 @@ async function main(): Promise<void> {
   await adb.start();
   const vd = await startVirtualDevice({ abi: 'x86_64', adb });
   const runs: NetworkRun[] = [];
+  // A network that fails is reported as such; the others' results are kept.
+  const failures: { title: string; error: string }[] = [];
   try {
     for (const net of chosen) {
-      if (net.prepare) log(`${net.name}: building its data sets`), net.prepare();
-      runs.push(await runNetwork(net, { adb, serial: vd.serial, workDir, log }));
+      try {
+        if (net.prepare) log(`${net.name}: building its data sets`), net.prepare();
+        runs.push(await runNetwork(net, { adb, serial: vd.serial, workDir, log }));
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e);
+        log(`${net.name}: failed: ${error}`);
+        failures.push({ title: net.title, error });
+      }
     }
   } finally {
     await vd.stop();
@@ -76,13 +84,14 @@ async function main(): Promise<void> {
       fronts: Object.fromEntries(runs.map((r) => [r.network.name, byName(`front-${r.network.name}`)])),
       speedup: byName('speedup-vs-loss'), timeline: files.find((f) => f.startsWith('timeline-')),
     },
-    timelineNote,
+    timelineNote, failures,
   }));
   // The report is replaced whole, so that no figure of an earlier run survives beside the new text.
   fs.rmSync(REPORT, { recursive: true, force: true });
   fs.cpSync(fresh, REPORT, { recursive: true });
   fs.rmSync(workDir, { recursive: true, force: true });
   log(`wrote ${path.relative(REPO, REPORT)}/README.md`);
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

@@ -18,6 +18,8 @@ export interface ReportInput {
   runs: NetworkRun[];
   figures: { fronts: Record<string, string>; speedup: string; timeline?: string };
   timelineNote?: string;
+  /** Networks whose run failed, with the error. */
+  failures?: { title: string; error: string }[];
 }
 
 const f = (v: number | undefined, d = 2) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
@@ -31,6 +33,7 @@ export function reportMarkdown(r: ReportInput): string {
     'temperature calibration on validation data (`calibrate`) and trace replay (`simulate`), through the same core',
     'the CLI and the extension use. The device is the truth: strategies see the device-measured costs.',
     '',
+    ...(r.failures ?? []).flatMap((x) => [`**Not reproduced: ${x.title}.** The run failed: ${x.error}`, '']),
     '## Tuning and profiling times (paper Tables 2–3)',
     '',
     `Paper: ${PAPER.tuning}; Mobiprox profiles each configuration on the phone.`,
