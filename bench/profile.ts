@@ -16,7 +16,7 @@ import { findOnPath } from '../src/core/device/adbLocation';
 import { formatBytes } from '../src/core/device/deviceCache';
 import { configurationSetFor } from '../src/core/device/deviceMeasurements';
 import { profileOnDevice } from '../src/core/device/profile';
-import { startVirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { startVirtualDevice } from '../src/virtualDevice/virtualDevice';
 import { writeFileAtomic } from '../src/core/fsutil';
 import { prepareData } from '../src/core/runtime/prepare';
 import { calibrated, knobConfigurations, profileSubject } from '../test/support/profileFixture';

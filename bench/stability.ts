@@ -20,7 +20,7 @@ import { AdbServer } from '../src/core/device/adbServer';
 import { findOnPath } from '../src/core/device/adbLocation';
 import { configurationSetFor } from '../src/core/device/deviceMeasurements';
 import { profileOnDevice } from '../src/core/device/profile';
-import { startVirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { startVirtualDevice } from '../src/virtualDevice/virtualDevice';
 import { writeFileAtomic } from '../src/core/fsutil';
 import { Configuration, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
 import { Preprocessing } from '../src/core/data/preprocess';

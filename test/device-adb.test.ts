@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { locateAdb } from '../src/core/device/adbLocation';
 import { AdbServer } from '../src/core/device/adbServer';
 import { parseBattery } from '../src/core/device/deviceInfo';
-import { Sandbox } from '../src/core/device/virtual/sandbox';
+import { Sandbox } from '../src/virtualDevice/sandbox';
 import { MobiproxError } from '../src/core/errors';
 
 function fakeAdb(dir: string): string {

@@ -15,7 +15,7 @@ import { configurationSetFor } from '../src/core/device/deviceMeasurements';
 import { runtimePath } from '../src/core/device/deviceRuntime';
 import { shellOutput } from '../src/core/device/deviceTransfer';
 import { DeviceProfile, profileOnDevice } from '../src/core/device/profile';
-import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { startVirtualDevice, VirtualDevice } from '../src/virtualDevice/virtualDevice';
 import { NdArray } from '../src/core/data/ndarray';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { Configuration } from '../src/core/knobs/configuration';

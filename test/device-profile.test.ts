@@ -14,7 +14,7 @@ import { runtimePath } from '../src/core/device/deviceRuntime';
 import { configurationSetFor } from '../src/core/device/deviceMeasurements';
 import { DeviceProfile, profileOnDevice } from '../src/core/device/profile';
 import { RecordStore, RunHeader } from '../src/core/device/recordStore';
-import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { startVirtualDevice, VirtualDevice } from '../src/virtualDevice/virtualDevice';
 import { Configuration, parseHpvm } from '../src/core/knobs/configuration';
 import { readConfigurationSet } from '../src/core/knobs/configurationSet';
 import { toNumbers } from '../src/core/data/ndarray';

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
-import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { startVirtualDevice, VirtualDevice } from '../src/virtualDevice/virtualDevice';
 
 const CNXN = 0x4e584e43;
 const OPEN = 0x4e45504f;

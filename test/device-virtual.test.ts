@@ -14,7 +14,7 @@ import { Client, Device } from '@devicefarmer/adbkit';
 import { AdbServer } from '../src/core/device/adbServer';
 import { DeviceInfo, listDevices } from '../src/core/device/deviceInfo';
 import { trackDevices } from '../src/core/device/deviceTracker';
-import { OWNER_FILE, removeStaleRoots, startTime, startVirtualDevice, TEMPORARY_ROOT_PREFIX, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { OWNER_FILE, removeStaleRoots, startTime, startVirtualDevice, TEMPORARY_ROOT_PREFIX, VirtualDevice } from '../src/virtualDevice/virtualDevice';
 import { adbCli, compileStatic, privateAdbServer, processesWith, waitFor } from './support/adbFixture';
 import { missingTools, requireTools } from './support/requirements';
 

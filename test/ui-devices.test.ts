@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { AdbServer } from '../src/core/device/adbServer';
 import { DeviceInfo, listDevices } from '../src/core/device/deviceInfo';
-import { startVirtualDevice, VirtualDevice } from '../src/core/device/virtual/virtualDevice';
+import { startVirtualDevice, VirtualDevice } from '../src/virtualDevice/virtualDevice';
 import { deviceNodes } from '../src/ui/devices/deviceTree';
 import { privateAdbServer } from './support/adbFixture';
 import { requireTools } from './support/requirements';

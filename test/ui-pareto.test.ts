@@ -6,7 +6,7 @@ import { CONFIGURATION_SET_FORMAT, ConfigurationRecord, ConfigurationSet } from 
 import { Timing } from '../src/core/runtime/mpxrun';
 import { knobSummary, paretoView, pointActionFile } from '../src/ui/pareto/paretoView';
 import { configurationLinks, errorBars, plotNotes, pointHover } from '../src/ui/pareto/plotFigures';
-import { selectConfigurations } from '../src/ui/pareto/selectConfigurations';
+import { selectConfigurations } from '../src/core/knobs/selectConfigurations';
 import { isWebviewMessage } from '../src/ui/protocol/pareto';
 
 const HAR = path.resolve(__dirname, '../../media/models/har-mobiprox.onnx');

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AdbServer } from '../../src/core/device/adbServer';
 import { findOnPath } from '../../src/core/device/adbLocation';
-import { startVirtualDevice } from '../../src/core/device/virtual/virtualDevice';
+import { startVirtualDevice } from '../../src/virtualDevice/virtualDevice';
 import { writeFileAtomic } from '../../src/core/fsutil';
 import { frontFigure, speedupFigure, timelineFigure } from './figures';
 import { networks } from './networks';

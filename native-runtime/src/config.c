@@ -16,20 +16,6 @@ const char *mpx_slot_kind_name(int kind) {
     return kind >= 1 && kind <= 16 ? slot_kind_names[kind] : "?";
 }
 
-/* The knob name HPVM writes for an id (ours for the int8 family). */
-static const char *knob_family(int id) {
-    if (id == 11) return "fp32";
-    if (id == 12) return "fp16";
-    if (id >= 121 && id <= 138) return "perf";
-    if (id >= 151 && id <= 168) return "perf_fp16";
-    if (id >= 231 && id <= 239) return "samp";
-    if (id >= 261 && id <= 269) return "samp_fp16";
-    if (id == 311) return "int8";
-    if (id >= 321 && id <= 338) return "perf_int8";
-    if (id >= 341 && id <= 349) return "samp_int8";
-    return NULL;
-}
-
 typedef struct {
     const char *p, *end;   /* rest of the text */
     const char *line, *line_end;
@@ -86,7 +72,7 @@ static int is_line(const reader *r, const char *text) {
 
 static int check_knob(mpx_model *m, const mpx_slot *slot, const char *conf, int line, int layer, const char *name,
                       long id) {
-    const char *family = id >= 0 && id < 1000 ? knob_family((int)id) : NULL;
+    const char *family = id > 0 && id <= 32767 ? mpx_knob_name((int)id) : NULL; /* the table's ids are shorts */
     if (!family)
         return mpx_fail(m, "configuration %s line %d: layer %d %s has unknown knob id %ld", conf, line, layer,
                         mpx_slot_kind_name(slot->kind), id);

@@ -46,9 +46,11 @@ typedef struct {
     int half;   /* binary16 operands and result */
     int int8;   /* 8-bit operands, 32-bit integer sums (int8 and its perforated and sampled forms) */
 } mpx_knob;
-/* Decodes a knob id: HPVM's (11, 12, 121-138, 151-168, 231-239, 261-269) and ours, int8 (311, 321-338,
- * 341-349); -1 for an unknown id. */
+/* Decodes a knob id of native-runtime/knobs.tsv: HPVM's (11, 12, 121-138, 151-168, 231-239, 261-269) and ours,
+ * int8 (311, 321-338, 341-349); -1 for an unknown id. */
 int mpx_knob_decode(int id, mpx_knob *knob);
+/* The knob's name in configuration text ("perf_fp16"), or NULL for an unknown id. */
+const char *mpx_knob_name(int id);
 
 /* ---- convolution --------------------------------------------------------------------------------- */
 /* Affine 8-bit quantisation of a tensor: x ≈ scale·(u − zero) for u in 0..255, zero 0 (tensors without

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { MobiproxError } from '../core/errors';
 import { isFolder } from '../core/fsutil';
 import { Preprocessing } from '../core/data/preprocess';
+import { Lang } from '../core/codegen/literals';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -39,6 +40,12 @@ export function numberList(value: string): number[] {
     throw new InvalidArgumentError(`'${value}' is not a comma-separated list of numbers, e.g. 0.485,0.456,0.406.`);
   }
   return parts;
+}
+
+/** `--lang`: the language of generated sources. */
+export function language(value: string): Lang {
+  if (value !== 'kotlin' && value !== 'java') throw new InvalidArgumentError(`'${value}' is not a language: use kotlin or java.`);
+  return value;
 }
 
 export function addPreprocessingOptions(cmd: Command): Command {

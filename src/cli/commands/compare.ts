@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { readConfigurationSet } from '../../core/knobs/configurationSet';
 import { Comparison, compareConfigurations } from '../../core/runtime/compareConfigurations';
+import { readSetOfModel } from '../../core/usecases/setOfModel';
 import { addDataOptions, commandData } from '../dataOptions';
 import { positiveInt, threadCount } from '../options';
 
@@ -9,7 +9,7 @@ export function register(program: Command): void {
     program
       .command('compare <model> <a> <b>')
       .description('two configurations of a set side by side on the host: knob and measured time per layer, accuracy per class')
-      .requiredOption('--configs <file>', 'the configuration set: Mobiprox JSON (tune --out, profile --out)')
+      .requiredOption('--configs <file>', 'the configuration set of this model: Mobiprox JSON (tune --out, profile --out) or ApproxTuner/HPVM text')
       .option('--limit <n>', 'use only the first n samples', positiveInt),
     'required',
   )
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (modelPath: string, a: string, b: string, o) => {
       const data = commandData(modelPath, o, 'required');
-      const set = readConfigurationSet(o.configs);
+      const set = readSetOfModel(o.configs, modelPath);
       const c = await compareConfigurations(modelPath, set, [a, b], { input: data.input, labels: data.labels!, preprocessing: data.preprocessing }, {
         limit: o.limit, batch: o.batch, threads: o.threads, setFile: o.configs,
       });

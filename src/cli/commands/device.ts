@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { AdbServer } from '../../core/device/adbServer';
-import { VIRTUAL_ABIS, VirtualAbi } from '../../core/device/virtual/properties';
-import { startVirtualDevice } from '../../core/device/virtual/virtualDevice';
+import { VIRTUAL_ABIS, VirtualAbi } from '../../virtualDevice/properties';
+import { startVirtualDevice } from '../../virtualDevice/virtualDevice';
 
 function abi(value: string): VirtualAbi {
   if (!(VIRTUAL_ABIS as readonly string[]).includes(value)) {

@@ -1,17 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command } from 'commander';
-import {
-  aggregate, createStrategy, DeviceContext, SimulationResult, SimulationSummary, simulate, splitTrace, Trace,
-} from '../../core/adapt';
-import { configurationOutputs, classCount } from '../../core/adapt/hostProfile';
-import { AdaptableSet, labelsOfProfile, strategyConfigurations, traceFromOutputs, traceFromRecords } from '../../core/adapt/profiledSet';
-import { readNpy } from '../../core/data/npy';
-import { Preprocessing } from '../../core/data/preprocess';
-import { toNumbers } from '../../core/data/ndarray';
+import { SimulationResult, SimulationSummary } from '../../core/adapt';
+import { AdaptableSet } from '../../core/adapt/profiledSet';
 import { MobiproxError } from '../../core/errors';
-import { checkConfigurationsFit, readConfigurationSet, toHpvm } from '../../core/knobs/configurationSet';
-import { prepareData } from '../../core/runtime/prepare';
+import { simulateOnHost, simulateRecorded } from '../../core/usecases/simulateStrategy';
 import { addPreprocessingOptions, preprocessingFrom, threadCount } from '../options';
 import { describeStrategy } from '../../core/adapt/strategies';
 import { addStrategyOptions, strategyFrom } from '../strategyOptions';
@@ -40,68 +31,27 @@ export function register(program: Command): void {
     .option('--threads <n>', 'runtime threads with --model (default 1)', threadCount, 1)
     .option('--json', 'print one JSON object')
     .action(async (o) => {
-      const set = readConfigurationSet(o.profile) as AdaptableSet;
+      if (o.model && !o.input) throw new MobiproxError('--model runs the configurations on --input <x.npy>: give both.');
       const spec = strategyFrom(o);
-      const labels = readLabels(o.labels);
-      let whole: Trace;
-      if (o.model) {
-        if (!o.input) throw new MobiproxError('--model runs the configurations on --input <x.npy>: give both.');
-        whole = await traceOnHost(set, o, labels);
-      } else {
-        if (o.input) checkRows(o.input, labels.length);
-        const profiled = labelsOfProfile(set, labels, o.labels);
-        if (profiled.note) process.stderr.write(`mobiprox: note: ${profiled.note}\n`);
-        whole = traceFromRecords(set, profiled.labels, path.basename(o.labels, '.npy'));
-      }
-      const groups = o.traceBy ? Array.from(readNpy(o.traceBy).data as ArrayLike<number>).slice(0, whole.labels.length) : undefined;
-      const traces = groups ? splitTrace(whole, groups) : [whole];
-      const [start, end] = o.battery ?? [100, 100];
-      const configs = strategyConfigurations(set);
-      const strategies = traces.map(() => createStrategy(spec, configs));
-      const warning = strategies[0]?.warning;
-      const warnings = warning === undefined ? [] : [warning];
-      for (const w of warnings) process.stderr.write(`mobiprox: warning: ${w}\n`);
-      const results = traces.map((t, n) => {
-        const context: DeviceContext[] = Array.from(t.labels, (_, i) => ({
-          battery: t.labels.length > 1 ? start + ((end - start) * i) / (t.labels.length - 1) : start, charging: !!o.charging, mode: o.mode,
-        }));
-        return simulate({ ...t, context }, strategies[n]);
-      });
-      const { pooled, meanPerTrace } = aggregate(results);
+      const request = {
+        profile: o.profile, labels: o.labels, traceBy: o.traceBy, strategy: spec, input: o.input,
+        context: { battery: o.battery ?? [100, 100], charging: !!o.charging, mode: o.mode },
+      };
+      const r = o.model
+        ? await simulateOnHost({ ...request, model: o.model, input: o.input, preprocessing: preprocessingFrom(o), threads: o.threads })
+        : simulateRecorded(request);
+      for (const n of r.notes) process.stderr.write(`mobiprox: note: ${n}\n`);
+      for (const w of r.warnings) process.stderr.write(`mobiprox: warning: ${w}\n`);
       if (o.json) {
-        const brief = (r: SimulationResult) => ({ ...r, counts: undefined, timeline: Array.from(r.timeline.index) });
-        process.stdout.write(JSON.stringify({ strategy: spec, configurations: set.configurations.map((c) => c.name), costs: configs.costs, warnings, traces: results.map(brief), pooled, meanPerTrace }) + '\n');
+        const brief = (t: SimulationResult) => ({ ...t, counts: undefined, timeline: Array.from(t.timeline.index) });
+        process.stdout.write(JSON.stringify({
+          strategy: spec, configurations: r.set.configurations.map((c) => c.name), costs: r.costs, warnings: r.warnings,
+          traces: r.results.map(brief), pooled: r.pooled, meanPerTrace: r.meanPerTrace,
+        }) + '\n');
         return;
       }
-      process.stdout.write(table(describeStrategy(spec), set, configs.costs!, results, pooled, meanPerTrace));
+      process.stdout.write(table(describeStrategy(spec), r.set, r.costs, r.results, r.pooled, r.meanPerTrace));
     });
-}
-
-function readLabels(file: string): number[] {
-  const y = readNpy(file);
-  if (y.dtype === 'float32' || y.dtype === 'float64' || y.shape.length !== 1) {
-    throw new MobiproxError(`${file} must hold one integer class index per sample, shape [N].`, { file });
-  }
-  return Array.from(toNumbers(y));
-}
-
-function checkRows(file: string, n: number): void {
-  const rows = readNpy(file).shape[0];
-  if (rows !== n) throw new MobiproxError(`${file} has ${rows} samples but the labels ${n}.`, { file });
-}
-
-async function traceOnHost(set: AdaptableSet, o: { profile: string; model: string; input: string; labels: string; threads: number } & Preprocessing, labels: number[]): Promise<Trace> {
-  const data = prepareData({ model: o.model, input: o.input, preprocessing: preprocessingFrom(o) });
-  try {
-    if (data.samples !== labels.length) throw new MobiproxError(`${o.input} has ${data.samples} samples but ${o.labels} ${labels.length} labels.`, { file: o.labels });
-    checkConfigurationsFit(set.configurations, data.model.layers, o.profile, o.model);
-    const configsPath = path.join(data.workDir, 'configurations.txt');
-    fs.writeFileSync(configsPath, toHpvm(set));
-    const logits = await configurationOutputs(data, configsPath, set.configurations.length, { threads: o.threads });
-    return traceFromOutputs(set, logits, labels, classCount(data), path.basename(o.input, '.npy'));
-  } finally {
-    data.dispose();
-  }
 }
 
 function table(strategy: string, set: AdaptableSet, costs: number[], results: SimulationResult[], pooled: SimulationSummary, mean: SimulationSummary): string {

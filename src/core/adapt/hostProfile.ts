@@ -5,13 +5,13 @@
  * every configuration together (README, "How speed is measured"), the same the device profiler gets.
  * This stands in for the device profiler wherever a phone is absent: the figures are the host's.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNpy } from '../data/npy';
 import { MobiproxError } from '../errors';
 import { Configuration, exactConfiguration, formatHpvm } from '../knobs/configuration';
 import { ConfigurationRecord, ConfigurationSet, CONFIGURATION_SET_FORMAT } from '../knobs/configurationSet';
+import { setModelOf } from '../knobs/modelIdentity';
 import { ExecutionOptions, ProfileRecord, TimingOptions, profileModel, runModel } from '../runtime/mpxrun';
 import { PreparedData } from '../runtime/prepare';
 import { outcomes, pairedLossInterval } from '../stats/intervals';
@@ -82,12 +82,7 @@ export async function profileOnHost(
   const set: ConfigurationSet = {
     format: CONFIGURATION_SET_FORMAT,
     version: 1,
-    model: {
-      name: data.model.name,
-      sha256: crypto.createHash('sha256').update(fs.readFileSync(onnxPath)).digest('hex'),
-      inputShape: data.model.inputShape,
-      layers: layerSlots,
-    },
+    model: setModelOf(onnxPath, data.model),
     baselineTime: latency[0],
     configurations: order.map((k) => measured[k]),
   };

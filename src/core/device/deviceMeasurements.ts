@@ -4,11 +4,10 @@
  * loss, latency, energy when the fuel gauge was readable, confidence triples) and the per-sample outcomes. The host and
  * predicted figures stay as they were; the set's order (by index) is the one the records refer to.
  */
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import { MobiproxError } from '../errors';
 import { Configuration, exactConfiguration } from '../knobs/configuration';
 import { ConfigurationSet, CONFIGURATION_SET_FORMAT, DeviceMeasurement } from '../knobs/configurationSet';
+import { setModelOf } from '../knobs/modelIdentity';
 import { ProfileRecord } from '../runtime/mpxrun';
 import { outcomes, pairedLossInterval } from '../stats/intervals';
 import { PreparedData } from '../runtime/prepare';
@@ -21,19 +20,14 @@ export interface ProfiledDevice {
 
 /** A set for configurations read from HPVM text, the exact configuration first (added when missing). */
 export function configurationSetFor(onnxPath: string, data: PreparedData, configurations: Configuration[]): ConfigurationSet {
-  const layers = data.model.layers.map((l) => l.slots.map((s) => s.op));
+  const model = setModelOf(onnxPath, data.model);
   const exact = configurations[0]?.layers.every((slots) => slots.every((s) => s.knob === 11));
   return {
     format: CONFIGURATION_SET_FORMAT,
     version: 1,
-    model: {
-      name: data.model.name,
-      sha256: crypto.createHash('sha256').update(fs.readFileSync(onnxPath)).digest('hex'),
-      inputShape: data.model.inputShape,
-      layers,
-    },
+    model,
     baselineTime: 0,
-    configurations: exact ? configurations : [exactConfiguration(layers), ...configurations],
+    configurations: exact ? configurations : [exactConfiguration(model.layers), ...configurations],
   };
 }
 

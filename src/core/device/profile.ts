@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { MobiproxError } from '../errors';
 import { ConfigurationSet, toHpvm } from '../knobs/configurationSet';
 import { readNpy } from '../data/npy';
-import { OutcomeRecord, ProfileRecord, TimingRecord } from '../runtime/mpxrun';
+import { ProfileRecord } from '../runtime/mpxrun';
+import { parseStreamRecord } from '../runtime/mpxrunRecords';
 import { PreparedData } from '../runtime/prepare';
 import { AdbServer } from './adbServer';
 import { CacheFile, cacheFile, DeviceTransfer, ensureCached, NO_TRANSFER } from './deviceCache';
@@ -126,7 +127,7 @@ export async function profileOnDevice(o: DeviceProfileOptions, control: DevicePr
         const started = Date.now();
         const exit = await runRemote(device, argv, run.pidFile, (line) => {
           if (!line.startsWith('{')) return false;
-          const record = JSON.parse(line) as OutcomeRecord | TimingRecord | { type: 'done' };
+          const record = parseStreamRecord(line);
           if (record.type === 'config') {
             store.append(record);
             progress(store.records.size, `${record.name}: ${record.accuracy.toFixed(2)} %`, record);

@@ -1,12 +1,14 @@
 import { MobiproxError } from '../errors';
+import { KNOB_ROWS, KnobName, KnobRow } from './knobTable';
 
 /**
  * The approximation knobs with their HPVM ids and names (src/core/DESIGN.md §2), and the int8 family beyond HPVM
- * (311, perf_int8 321-338, samp_int8 341-349; native-runtime/FORMAT.md): the table, the decoding of each id
- * into its parameters, the cost model's nominal speedups, and which knobs apply to which op.
+ * (311, perf_int8 321-338, samp_int8 341-349; native-runtime/FORMAT.md): the ids and what each does come from
+ * native-runtime/knobs.tsv (through the generated knobTable.ts), the table the C runtime is generated from too;
+ * here are the cost model's nominal speedups and which knobs apply to which op.
  */
 
-export type KnobName = 'fp32' | 'fp16' | 'perf' | 'perf_fp16' | 'samp' | 'samp_fp16' | 'int8' | 'perf_int8' | 'samp_int8';
+export type { KnobName };
 
 export interface Knob {
   id: number;
@@ -27,66 +29,29 @@ const EXACT_SPEEDUP_BY_STRIDE: Record<number, number> = { 2: 2.0, 3: 1.5, 4: 1.3
 const HALF_SPEEDUP_BY_STRIDE: Record<number, number> = { 2: 3.0, 3: 2.25, 4: 2.0 };
 /** int8 against fp32: four 8-bit products per 32-bit lane, less the quantisation of the input. */
 const INT8_SPEEDUP = 2.0;
+const HALF_SPEEDUP = 1.5;
 
-/** Perforation parameters in id order from 121: per stride, columns then rows, each over every offset. */
-function perforations(): { direction: 'row' | 'col'; stride: number; offset: number }[] {
-  const out: { direction: 'row' | 'col'; stride: number; offset: number }[] = [];
-  for (const stride of [2, 3, 4]) {
-    for (const direction of ['col', 'row'] as const) {
-      for (let offset = 0; offset < stride; offset++) out.push({ direction, stride, offset });
-    }
-  }
-  return out;
+function nominal(r: KnobRow): number {
+  const exact = r.approximation === 'exact';
+  if (r.precision === 'fp16') return exact ? HALF_SPEEDUP : HALF_SPEEDUP_BY_STRIDE[r.stride];
+  const speedup = exact ? 1.0 : EXACT_SPEEDUP_BY_STRIDE[r.stride];
+  return r.precision === 'int8' ? INT8_SPEEDUP * speedup : speedup;
 }
 
-/** Sampling parameters in id order from 231: per stride, every offset. */
-function samplings(): { stride: number; offset: number }[] {
-  return [2, 3, 4].flatMap((stride) => Array.from({ length: stride }, (_, offset) => ({ stride, offset })));
-}
-
-function buildCatalog(): Knob[] {
-  const knobs: Knob[] = [
-    { id: 11, name: 'fp32', half: false, nominalSpeedup: 1.0 },
-    { id: 12, name: 'fp16', half: true, nominalSpeedup: 1.5 },
-  ];
-  for (const half of [false, true]) {
-    perforations().forEach((p, i) =>
-      knobs.push({
-        id: 121 + i + (half ? 30 : 0),
-        name: half ? 'perf_fp16' : 'perf',
-        half,
-        perforation: p,
-        nominalSpeedup: (half ? HALF_SPEEDUP_BY_STRIDE : EXACT_SPEEDUP_BY_STRIDE)[p.stride],
-      }),
-    );
-    samplings().forEach((s, i) =>
-      knobs.push({
-        id: 231 + i + (half ? 30 : 0),
-        name: half ? 'samp_fp16' : 'samp',
-        half,
-        sampling: s,
-        nominalSpeedup: (half ? HALF_SPEEDUP_BY_STRIDE : EXACT_SPEEDUP_BY_STRIDE)[s.stride],
-      }),
-    );
-  }
-  knobs.push({ id: 311, name: 'int8', half: false, int8: true, nominalSpeedup: INT8_SPEEDUP });
-  perforations().forEach((p, i) =>
-    knobs.push({
-      id: 321 + i, name: 'perf_int8', half: false, int8: true, perforation: p,
-      nominalSpeedup: INT8_SPEEDUP * EXACT_SPEEDUP_BY_STRIDE[p.stride],
-    }),
-  );
-  samplings().forEach((s, i) =>
-    knobs.push({
-      id: 341 + i, name: 'samp_int8', half: false, int8: true, sampling: s,
-      nominalSpeedup: INT8_SPEEDUP * EXACT_SPEEDUP_BY_STRIDE[s.stride],
-    }),
-  );
-  return knobs.sort((a, b) => a.id - b.id);
+function knobOf(r: KnobRow): Knob {
+  const { stride, offset } = r;
+  return {
+    id: r.id, name: r.name, half: r.precision === 'fp16',
+    ...(r.precision === 'int8' ? { int8: true } : {}),
+    ...(r.approximation === 'perf_cols' || r.approximation === 'perf_rows'
+      ? { perforation: { direction: r.approximation === 'perf_rows' ? 'row' : 'col', stride, offset } as const } : {}),
+    ...(r.approximation === 'sampling' ? { sampling: { stride, offset } } : {}),
+    nominalSpeedup: nominal(r),
+  };
 }
 
 /** Every knob, by ascending id. */
-export const KNOBS: readonly Knob[] = buildCatalog();
+export const KNOBS: readonly Knob[] = KNOB_ROWS.map(knobOf);
 
 const BY_ID = new Map(KNOBS.map((k) => [k.id, k]));
 
@@ -98,8 +63,8 @@ export function isKnobId(id: number): boolean {
   return BY_ID.has(id);
 }
 
-/** The valid ids, for messages. */
-export const KNOB_ID_RANGES = '11, 12, 121-138, 151-168, 231-239, 261-269, 311, 321-338, 341-349';
+/** The valid ids, for messages: "11, 12, 121-138, …". */
+export const KNOB_ID_RANGES = formatKnobIds(KNOBS.map((k) => k.id)).split(' ').join(', ');
 
 export function knob(id: number): Knob {
   const k = BY_ID.get(id);

@@ -8,35 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { MobiproxError } from '../errors';
+import {
+  CalibrationRecord, OutcomeRecord, ProfileRecord, RunRecord, StreamRecord, TimingRecord, parseCalibrationRecord, parseRunRecord,
+  parseStreamRecord,
+} from './mpxrunRecords';
 
-/** An estimate with its 95 % interval. */
-export interface Interval { estimate: number; low: number; high: number }
-
-/**
- * The runtime's measurement of one configuration (mpx_measure: README, "How speed is measured"): every
- * configuration of a set timed in interleaved rounds in one process, on the CPU time of the inference threads.
- */
-export interface Timing {
-  method: 'interleaved-rounds';
-  /** The clock of `latencyMsPerSample`: the inference threads' CPU time with one thread, else wall time. */
-  clock: 'thread-cpu' | 'wall';
-  latencyMsPerSample: Interval;
-  cpuMsPerSample: Interval;
-  wallMsPerSample: Interval;
-  /** Over configuration 0 of the same measurement (CPU time, paired by round). */
-  speedup: Interval;
-  /** User-mode counts per sample (one-thread runs), null where the kernel refuses the counters. */
-  cyclesPerSample: number | null;
-  instructionsPerSample: number | null;
-  rounds: number;
-  samplesPerUnit: number;
-  /** Every speedup's interval reached the target (±2 % by default) before the time cap. */
-  converged: boolean;
-  /** The CPU's model name and the convolution kernels chosen for it (fp32, and int8 where the runtime has them). */
-  cpu: string;
-  kernels: string;
-  int8Kernels?: string;
-}
+export type {
+  CalibrationRecord, ConfidenceStats, Interval, LayerCalibration, OutcomeRecord, ProfileRecord, RunRecord, Timing, TimingRecord,
+} from './mpxrunRecords';
 
 /** How long and how precisely to measure (mpxrun's TIMING options). */
 export interface TimingOptions {
@@ -48,51 +27,6 @@ export interface TimingOptions {
   minRounds?: number;
   unitMs?: number;
 }
-
-export interface RunRecord {
-  config: string;
-  configIndex: number;
-  samples: number;
-  batch: number;
-  threads: number;
-  accuracy?: number;
-  correct?: number;
-  /** The measurement's estimate; absent when the run was not timed. */
-  latencyMsPerSample?: number;
-  timing?: Timing;
-  opTimes?: { name: string; ms: number }[];
-}
-
-export interface ConfidenceStats { mean: number | null; correct: number | null; wrong: number | null }
-
-/** A configuration's outcomes over a data set (mpxrun profile streams one as each configuration finishes). */
-export interface OutcomeRecord {
-  type: 'config';
-  index: number;
-  name: string;
-  samples: number;
-  accuracy: number;
-  correct: number;
-  predictions?: number[];
-  confidences?: number[];
-  confidence: ConfidenceStats & { perClass: ConfidenceStats[] };
-  energyJoules: number | null;
-  opTimes?: { name: string; ms: number }[];
-}
-
-/** A configuration's timing, from the measurement of all timed configurations together. */
-export interface TimingRecord {
-  type: 'timing';
-  index: number;
-  name: string;
-  threads: number;
-  batch: number;
-  latencyMsPerSample: number;
-  timing: Timing;
-}
-
-/** Outcomes, with the timing when the configuration was timed. */
-export type ProfileRecord = OutcomeRecord & Partial<Pick<TimingRecord, 'latencyMsPerSample' | 'timing'>>;
 
 export interface ExecutionOptions {
   batch?: number;
@@ -176,7 +110,7 @@ export async function runModel(model: string, input: string, o: RunOptions = {})
   args.push(...timingArgs(o.timing));
   let result: RunRecord | undefined;
   await execute(args, o.signal, (line) => {
-    result = JSON.parse(line) as RunRecord;
+    result = parseRunRecord(line);
   });
   if (!result) throw new MobiproxError('mpxrun printed no result.');
   return result;
@@ -197,8 +131,7 @@ export async function* profileModel(
   if (o.reusePrefix) args.push('--reuse-prefix');
   else args.push(...timingArgs(o.timing));
   const outcomes = new Map<number, OutcomeRecord>();
-  for await (const line of streamRecords(args, o.signal)) {
-    const record = line as OutcomeRecord | TimingRecord | { type: 'done' };
+  for await (const record of streamRecords(args, o.signal)) {
     if (record.type === 'config' && o.timing && !o.reusePrefix) outcomes.set(record.index, record);
     else if (record.type === 'config') yield record;
     else if (record.type === 'timing') {
@@ -214,20 +147,20 @@ export async function measureModel(
   const args = ['measure', model, '--input', input, '--configs', configs, ...commonArgs(o), ...timingArgs(o.timing ?? true)];
   if (o.only) args.push('--only', o.only.join(','));
   const records: TimingRecord[] = [];
-  for await (const line of streamRecords(args, o.signal)) {
-    if ((line as TimingRecord).type === 'timing') records.push(line as TimingRecord);
+  for await (const record of streamRecords(args, o.signal)) {
+    if (record.type === 'timing') records.push(record);
   }
   return records;
 }
 
 /** mpxrun's JSON lines, each as soon as it is printed. */
-async function* streamRecords(args: string[], signal: AbortSignal | undefined): AsyncGenerator<unknown> {
-  const queue: unknown[] = [];
+async function* streamRecords(args: string[], signal: AbortSignal | undefined): AsyncGenerator<StreamRecord> {
+  const queue: StreamRecord[] = [];
   let wake: (() => void) | undefined;
   let finished = false;
   let failure: unknown;
   execute(args, signal, (line) => {
-    queue.push(JSON.parse(line));
+    queue.push(parseStreamRecord(line));
     wake?.();
   }).then(
     () => { finished = true; wake?.(); },
@@ -243,14 +176,10 @@ async function* streamRecords(args: string[], signal: AbortSignal | undefined): 
   if (failure) throw failure;
 }
 
-/** One convolution's input over the calibration data and the `q=<scale>,<zero>` token its int8 knobs take. */
-export interface LayerCalibration { layer: number; op: string; min: number; max: number; q: string }
-export interface CalibrationRecord { type: 'calibration'; samples: number; layers: LayerCalibration[] }
-
 /** The exact model over the input's samples: each convolution's input range and int8 quantisation. */
 export async function calibrateModel(model: string, input: string, o: ExecutionOptions = {}): Promise<CalibrationRecord> {
   let result: CalibrationRecord | undefined;
-  await execute(['calibrate', model, '--input', input, ...commonArgs(o)], o.signal, (line) => (result = JSON.parse(line)));
+  await execute(['calibrate', model, '--input', input, ...commonArgs(o)], o.signal, (line) => (result = parseCalibrationRecord(line)));
   if (!result) throw new MobiproxError('mpxrun calibrate printed no result.');
   return result;
 }
@@ -286,7 +215,7 @@ function execute(args: string[], signal: AbortSignal | undefined, onLine: (line:
       try {
         onLine(line);
       } catch (e) {
-        lineError = new MobiproxError(`mpxrun printed a line that is not a JSON record: ${line.slice(0, 200)}`);
+        lineError = e instanceof MobiproxError ? e : new MobiproxError(`mpxrun printed a line that is not a JSON record: ${line.slice(0, 200)}`);
       }
     });
     const onAbort = () => child.kill('SIGTERM');

@@ -1,21 +1,17 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { StrategySpec } from '../../core/adapt';
-import { writeBundle } from '../../core/codegen/bundle';
 import { Lang } from '../../core/codegen/literals';
-import { compileModel } from '../../core/compile';
-import { describeStrategy } from '../../core/adapt/strategies';
+import { bundleModel } from '../../core/usecases/bundleModel';
 import { CommandContext } from '../commandContext';
 import { withCancellableProgress } from '../longWork';
 import { mainSources, openBeside } from '../openBeside';
-import { selectConfigurations } from '../pareto/selectConfigurations';
 import { pickConfigurationSet } from '../picks';
 import { bundlePath } from '../runs/outputPaths';
 import { readSettings } from '../settings';
 import { isCancellation, showError } from '../showError';
 import { modelArgument } from './modelArgument';
 import { pickStrategy } from './pickStrategy';
-import { readSetOfModel } from './setOfModel';
 
 export interface BundleArgs {
   model?: string;
@@ -40,15 +36,13 @@ export async function buildBundle(ctx: CommandContext, args: BundleArgs = {}): P
     const strategy = args.strategy ?? (await pickStrategy(TITLE));
     if (!strategy) return undefined;
     const s = readSettings();
-    const set = selectConfigurations(readSetOfModel(configs, model), args.names);
     const out = args.out ?? bundlePath(model);
     const result = await withCancellableProgress(`Bundling ${path.basename(model)}`, async (report, signal) => {
-      // writeBundle runs at once and cannot stop half-way (it writes into a staging folder, then renames).
+      // A bundle is written at once and cannot stop half-way (it writes into a staging folder, then renames).
       if (signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-      const compiled = compileModel(model, { name: path.basename(model, path.extname(model)) });
-      return writeBundle(compiled, set, strategy, out, {
-        lang: args.lang ?? s.codegen.lang, package: args.package ?? s.codegen.package, strategyText: describeStrategy(strategy),
-        source: path.basename(configs), ndk: s.ndkPath,
+      return bundleModel({
+        model, configs, names: args.names, strategy, out,
+        lang: args.lang ?? s.codegen.lang, package: args.package ?? s.codegen.package, ndk: s.ndkPath,
         onProgress: (message) => {
           ctx.log.info(message);
           report({ message, fraction: 0.5 });

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { compareConfigurations as compare } from '../../core/runtime/compareConfigurations';
+import { readSetOfModel } from '../../core/usecases/setOfModel';
 import { CommandContext } from '../commandContext';
 import { withCancellableProgress } from '../longWork';
 import { ParetoPanels } from '../pareto/paretoPanels';
@@ -7,7 +8,6 @@ import { readSettings } from '../settings';
 import { isCancellation, showError } from '../showError';
 import { modelArgument } from './modelArgument';
 import { modelData } from './modelData';
-import { readSetOfModel } from './setOfModel';
 
 const TITLE = 'Mobiprox: Compare Configurations';
 /** Enough samples for per-class accuracies to mean something, few enough to answer in seconds. */

@@ -1,11 +1,7 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { StrategySpec } from '../../core/adapt';
-import { AdaptableSet } from '../../core/adapt/profiledSet';
-import { generateSources, writeSources } from '../../core/codegen/generate';
 import { Lang } from '../../core/codegen/literals';
-import { readConfigurationSet } from '../../core/knobs/configurationSet';
-import { describeStrategy } from '../../core/adapt/strategies';
+import { generateEngine } from '../../core/usecases/generateEngine';
 import { CommandContext } from '../commandContext';
 import { mainSources, openBeside } from '../openBeside';
 import { pickConfigurationSet } from '../picks';
@@ -34,15 +30,7 @@ export async function generateCode(ctx: CommandContext, args: GenerateArgs = {})
   const lang = args.lang ?? s.codegen.lang;
   const out = args.out ?? generatedSourcesPath(configs, lang);
   try {
-    const set = readConfigurationSet(configs) as AdaptableSet;
-    const files = writeSources(
-      out,
-      generateSources(set, strategy, {
-        lang, package: args.package ?? s.codegen.package, source: path.basename(configs), strategyText: describeStrategy(strategy),
-        // The set records each layer's ops: a model ending in Softmax outputs probabilities, not logits.
-        probabilities: set.model.layers.at(-1)?.includes('softmax') ?? false,
-      }),
-    );
+    const files = generateEngine({ configs, strategy, lang, package: args.package ?? s.codegen.package, out });
     ctx.log.info(`generated ${files.length} ${lang} files in ${out}`);
     await openBeside(mainSources(files));
     void vscode.window.showInformationMessage(`Generated the ${lang === 'kotlin' ? 'Kotlin' : 'Java'} adaptation engine in ${vscode.workspace.asRelativePath(out)}.`);

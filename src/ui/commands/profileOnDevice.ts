@@ -1,12 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DataConfig } from '../../core/data/dataConfig';
-import { profileOnDevice as profile } from '../../core/device/profile';
-import { writeConfigurationSet } from '../../core/knobs/configurationSet';
-import { prepareData } from '../../core/runtime/prepare';
+import { profileSet } from '../../core/usecases/profileSet';
 import { CommandContext } from '../commandContext';
 import { withCancellableProgress } from '../longWork';
-import { selectConfigurations } from '../pareto/selectConfigurations';
 import { pickConfigurationSet } from '../picks';
 import { ProgressStep, profileProgressStep } from '../progressText';
 import { profiledSetPath } from '../runs/outputPaths';
@@ -15,7 +12,6 @@ import { isCancellation, showError } from '../showError';
 import { modelArgument } from './modelArgument';
 import { modelData } from './modelData';
 import { pickDevice } from './pickDevice';
-import { readSetOfModel } from './setOfModel';
 
 export interface ProfileArgs {
   model?: string;
@@ -44,9 +40,8 @@ export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {
     if (!data) return undefined;
     const serial = args.device ?? (await pickDevice(ctx, TITLE));
     if (!serial) return undefined;
-    const set = selectConfigurations(readSetOfModel(configs, model), args.names);
     const out = args.out ?? profiledSetPath(configs);
-    return await run(ctx, { model, set, data, limit: args.limit, serial, out });
+    return await run(ctx, { model, configs, names: args.names, data, limit: args.limit, serial, out });
   } catch (e) {
     await showError(ctx.log, 'Profiling', e);
     return undefined;
@@ -55,22 +50,23 @@ export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {
 
 async function run(
   ctx: CommandContext,
-  o: { model: string; set: ReturnType<typeof readSetOfModel>; data: DataConfig; limit?: number; serial: string; out: string },
+  o: { model: string; configs: string; names?: string[]; data: DataConfig; limit?: number; serial: string; out: string },
 ): Promise<string | undefined> {
   const name = path.basename(o.model, path.extname(o.model));
   const entry = ctx.runs.start({ kind: 'profiling', model: o.model, configs: o.out, device: o.serial });
-  const data = prepareData({ model: o.model, input: o.data.input, labels: o.data.labels, preprocessing: o.data.preprocessing, limit: o.limit });
   try {
-    const adb = await ctx.devices.adb();
     const result = await withCancellableProgress(`Profiling ${name} on ${o.serial}`, (report, signal) => {
       // the notification and the Runs view follow the same steps
       const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(entry.id, step));
-      return profile(
-        { adb, serial: o.serial, data, set: o.set, recordsFile: `${o.out}.records.jsonl`, threads: readSettings().threads },
+      return profileSet(
+        {
+          model: o.model, configs: o.configs, names: o.names, input: o.data.input, labels: o.data.labels, preprocessing: o.data.preprocessing,
+          limit: o.limit, adb: () => ctx.devices.adb(),
+          serial: o.serial, recordsFile: `${o.out}.records.jsonl`, threads: readSettings().threads, out: o.out,
+        },
         { onProgress: (p) => progress(profileProgressStep(p)), signal },
       );
     });
-    writeConfigurationSet(o.out, result.set);
     ctx.runs.finish(entry.id, { status: 'done', set: result.set });
     ctx.log.info(`profiled ${result.set.configurations.length} configurations of ${name} on ${o.serial} (${result.device.abi}); wrote ${o.out}`);
     void vscode.window
@@ -83,7 +79,5 @@ async function run(
     ctx.runs.finish(entry.id, { status: isCancellation(e) ? 'cancelled' : 'failed', error: (e as Error).message });
     if (!isCancellation(e)) throw e;
     return undefined;
-  } finally {
-    data.dispose();
   }
 }

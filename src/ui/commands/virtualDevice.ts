@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { VIRTUAL_ABIS, VirtualAbi } from '../../core/device/virtual/properties';
+import { VIRTUAL_ABIS, VirtualAbi } from '../../virtualDevice/properties';
 import { CommandContext } from '../commandContext';
 import { showError } from '../showError';
 

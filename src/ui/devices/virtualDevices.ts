@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { VirtualAbi } from '../../core/device/virtual/properties';
-import { startVirtualDevice, VirtualDevice } from '../../core/device/virtual/virtualDevice';
+import { VirtualAbi } from '../../virtualDevice/properties';
+import { startVirtualDevice, VirtualDevice } from '../../virtualDevice/virtualDevice';
 import { DeviceTracker } from './deviceTracker';
 
 /** The virtual devices this window started: attached to the tracked adb server, stopped with the window. */

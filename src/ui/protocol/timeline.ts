@@ -31,7 +31,7 @@ export interface TimelineView {
   strategy: string;
   configurations: TimelineConfiguration[];
   traces: TimelineTrace[];
-  /** What the strategy warned about (a budget no configuration fits); the extension shows them as warnings. */
+  /** What the user should know: the strategy's warnings (a budget no configuration fits) and notes on the trace; shown as warnings. */
   warnings?: string[];
 }
 

@@ -1,11 +1,6 @@
-import * as path from 'node:path';
-import { createStrategy, simulate, splitTrace, StrategySpec } from '../../core/adapt';
-import { AdaptableSet, strategyConfigurations, traceFromRecords } from '../../core/adapt/profiledSet';
-import { toNumbers } from '../../core/data/ndarray';
-import { readNpy } from '../../core/data/npy';
-import { MobiproxError } from '../../core/errors';
-import { readConfigurationSet } from '../../core/knobs/configurationSet';
+import { StrategySpec } from '../../core/adapt';
 import { describeStrategy } from '../../core/adapt/strategies';
+import { simulateRecorded } from '../../core/usecases/simulateStrategy';
 import { TimelineView } from '../protocol/timeline';
 import { timelineView } from './timelineView';
 
@@ -21,26 +16,11 @@ export interface SimulationRequest {
 }
 
 /**
- * Replays `strategy` over the profiled set's recorded outcomes (what `mobiprox simulate` does without --model);
- * the view carries the strategy's warning, if any.
+ * Replays `strategy` over the profiled set's recorded outcomes (what `mobiprox simulate` does without --model)
+ * into the timeline panel's view, which carries the strategy's warnings and the notes on the trace.
  */
 export function simulateProfiledSet(r: SimulationRequest): TimelineView {
-  const set = readConfigurationSet(r.profile) as AdaptableSet;
-  const labels = readIntegers(r.labels);
-  const whole = traceFromRecords(set, labels, path.basename(r.labels, '.npy'));
-  const traces = r.traceBy ? splitTrace(whole, readIntegers(r.traceBy)) : [whole];
-  const configs = strategyConfigurations(set);
-  const strategies = traces.map(() => createStrategy(r.strategy, configs));
-  const warning = strategies[0]?.warning;
-  const results = traces.map((t, n) => simulate(t, strategies[n]));
-  const view = timelineView(r.label ?? r.profile, describeStrategy(r.strategy), set.configurations.map((c) => c.name), configs.costs!, results);
-  return { ...view, warnings: warning === undefined ? [] : [warning] };
-}
-
-function readIntegers(file: string): number[] {
-  const a = readNpy(file);
-  if (a.dtype === 'float32' || a.dtype === 'float64' || a.shape.length !== 1) {
-    throw new MobiproxError(`${file} must hold one integer per sample, shape [N].`, { file });
-  }
-  return Array.from(toNumbers(a));
+  const s = simulateRecorded(r);
+  const view = timelineView(r.label ?? r.profile, describeStrategy(r.strategy), s.set.configurations.map((c) => c.name), s.costs, s.results);
+  return { ...view, warnings: [...s.notes, ...s.warnings] };
 }

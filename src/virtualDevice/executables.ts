@@ -10,8 +10,8 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MobiproxError } from '../../errors';
-import { findOnPath } from '../adbLocation';
+import { MobiproxError } from '../core/errors';
+import { findOnPath } from '../core/device/adbLocation';
 
 interface Machine {
   abis: string[];

@@ -1,5 +1,5 @@
-import { MobiproxError } from '../../core/errors';
-import { ConfigurationSet } from '../../core/knobs/configurationSet';
+import { MobiproxError } from '../errors';
+import { ConfigurationSet } from './configurationSet';
 
 /**
  * The configurations picked in the Pareto panel, as a set of their own: the exact configuration stays first

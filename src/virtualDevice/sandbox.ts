@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Transform } from 'stream';
-import { MobiproxError } from '../../errors';
+import { MobiproxError } from '../core/errors';
 
 const ANDROID_TOP_LEVEL = ['data', 'sdcard', 'storage', 'system', 'vendor', 'product', 'odm', 'apex', 'sys', 'mnt', 'cache'];
 

@@ -1,0 +1,187 @@
+/**
+ * mpxrun's JSON lines checked against the records TypeScript reads (mpxrun.ts): the C side prints them with
+ * printf, so a field it renames, drops or prints as another type is named here, with its value, instead of
+ * flowing on as a value of the wrong type. Fields the records do not declare pass unchecked.
+ */
+import { MobiproxError } from '../errors';
+
+/** An estimate with its 95 % interval. */
+export interface Interval { estimate: number; low: number; high: number }
+
+/**
+ * The runtime's measurement of one configuration (mpx_measure: README, "How speed is measured"): every
+ * configuration of a set timed in interleaved rounds in one process, on the CPU time of the inference threads.
+ */
+export interface Timing {
+  method: 'interleaved-rounds';
+  /** The clock of `latencyMsPerSample`: the inference threads' CPU time with one thread, else wall time. */
+  clock: 'thread-cpu' | 'wall';
+  latencyMsPerSample: Interval;
+  cpuMsPerSample: Interval;
+  wallMsPerSample: Interval;
+  /** Over configuration 0 of the same measurement (CPU time, paired by round). */
+  speedup: Interval;
+  /** User-mode counts per sample (one-thread runs), null where the kernel refuses the counters. */
+  cyclesPerSample: number | null;
+  instructionsPerSample: number | null;
+  rounds: number;
+  samplesPerUnit: number;
+  /** Every speedup's interval reached the target (±2 % by default) before the time cap. */
+  converged: boolean;
+  /** The CPU's model name and the convolution kernels chosen for it (fp32, and int8 where the runtime has them). */
+  cpu: string;
+  kernels: string;
+  int8Kernels?: string;
+}
+
+export interface RunRecord {
+  config: string;
+  configIndex: number;
+  samples: number;
+  batch: number;
+  threads: number;
+  accuracy?: number;
+  correct?: number;
+  /** The measurement's estimate; absent when the run was not timed. */
+  latencyMsPerSample?: number;
+  timing?: Timing;
+  opTimes?: { name: string; ms: number }[];
+}
+
+export interface ConfidenceStats { mean: number | null; correct: number | null; wrong: number | null }
+
+/** A configuration's outcomes over a data set (mpxrun profile streams one as each configuration finishes). */
+export interface OutcomeRecord {
+  type: 'config';
+  index: number;
+  name: string;
+  samples: number;
+  accuracy: number;
+  correct: number;
+  predictions?: number[];
+  /** Holds null where the outputs were not finite (mpxrun prints null), as a set's samples may (configurationSet.ts). */
+  confidences?: number[];
+  confidence: ConfidenceStats & { perClass: ConfidenceStats[] };
+  energyJoules: number | null;
+  opTimes?: { name: string; ms: number }[];
+}
+
+/** A configuration's timing, from the measurement of all timed configurations together. */
+export interface TimingRecord {
+  type: 'timing';
+  index: number;
+  name: string;
+  threads: number;
+  batch: number;
+  latencyMsPerSample: number;
+  timing: Timing;
+}
+
+/** Outcomes, with the timing when the configuration was timed. */
+export type ProfileRecord = OutcomeRecord & Partial<Pick<TimingRecord, 'latencyMsPerSample' | 'timing'>>;
+
+/** One convolution's input over the calibration data and the `q=<scale>,<zero>` token its int8 knobs take. */
+export interface LayerCalibration { layer: number; op: string; min: number; max: number; q: string }
+export interface CalibrationRecord { type: 'calibration'; samples: number; layers: LayerCalibration[] }
+
+
+/** Checks `v`, found at `at`, and returns it as a T; throws a FieldError otherwise. */
+type Check<T> = (v: unknown, at: string) => T;
+
+class FieldError extends Error {
+  constructor(readonly at: string, readonly value: unknown, readonly expected: string) {
+    super(`${at} is ${JSON.stringify(value) ?? 'missing'}, not ${expected}`);
+  }
+}
+
+const is = <T>(test: (v: unknown) => boolean, expected: string): Check<T> => (v, at) => {
+  if (!test(v)) throw new FieldError(at, v, expected);
+  return v as T;
+};
+
+const num = is<number>((v) => typeof v === 'number', 'a number');
+const int = is<number>((v) => Number.isInteger(v), 'an integer');
+const str = is<string>((v) => typeof v === 'string', 'a string');
+const bool = is<boolean>((v) => typeof v === 'boolean', 'true or false');
+/** mpxrun prints null for a number that is not finite (json_number). */
+const numOrNull = is<number | null>((v) => v === null || typeof v === 'number', 'a number or null');
+const oneOf = <T extends string>(...values: T[]) => is<T>((v) => values.includes(v as T), values.map((s) => `"${s}"`).join(' or '));
+
+function arrayOf<T>(item: Check<T>): Check<T[]> {
+  return (v, at) => {
+    if (!Array.isArray(v)) throw new FieldError(at, v, 'an array');
+    v.forEach((x, i) => item(x, `${at}[${i}]`));
+    return v as T[];
+  };
+}
+
+type Fields<T> = { [K in keyof T]-?: Check<T[K]> };
+
+/** An object with the `required` fields and, where present, the `optional` ones. */
+function object<T>(required: Partial<Fields<T>>, optional: Partial<Fields<T>> = {}): Check<T> {
+  return (v, at) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new FieldError(at, v, 'an object');
+    const o = v as Record<string, unknown>;
+    const field = (key: string) => (at ? `${at}.${key}` : key);
+    for (const [key, check] of Object.entries(required)) (check as Check<unknown>)(o[key], field(key));
+    for (const [key, check] of Object.entries(optional)) if (o[key] !== undefined) (check as Check<unknown>)(o[key], field(key));
+    return v as T;
+  };
+}
+
+const interval = object<Interval>({ estimate: num, low: num, high: num });
+const timing = object<Timing>({
+  method: oneOf('interleaved-rounds'), clock: oneOf('thread-cpu', 'wall'), latencyMsPerSample: interval, cpuMsPerSample: interval,
+  wallMsPerSample: interval, speedup: interval, cyclesPerSample: numOrNull, instructionsPerSample: numOrNull, rounds: int,
+  samplesPerUnit: int, converged: bool, cpu: str, kernels: str,
+}, { int8Kernels: str });
+const opTimes = arrayOf(object<{ name: string; ms: number }>({ name: str, ms: num }));
+const confidenceStats = { mean: numOrNull, correct: numOrNull, wrong: numOrNull };
+
+const run = object<RunRecord>(
+  { config: str, configIndex: int, samples: int, batch: int, threads: int },
+  { accuracy: num, correct: int, latencyMsPerSample: num, timing, opTimes },
+);
+const outcome = object<OutcomeRecord>({
+  type: oneOf('config'), index: int, name: str, samples: int, accuracy: num, correct: int,
+  confidence: object<OutcomeRecord['confidence']>({ ...confidenceStats, perClass: arrayOf(object(confidenceStats)) }),
+  energyJoules: numOrNull,
+}, { predictions: arrayOf(int), confidences: arrayOf(numOrNull) as Check<number[]>, opTimes });
+const timed = object<TimingRecord>({ type: oneOf('timing'), index: int, name: str, threads: int, batch: int, latencyMsPerSample: num, timing });
+const done = object<{ type: 'done' }>({ type: oneOf('done') });
+const calibration = object<CalibrationRecord>({
+  type: oneOf('calibration'), samples: int,
+  layers: arrayOf(object<CalibrationRecord['layers'][number]>({ layer: int, op: str, min: num, max: num, q: str })),
+});
+
+/** A line of `mpxrun profile` or `mpxrun measure`, told apart by its type. */
+export type StreamRecord = OutcomeRecord | TimingRecord | { type: 'done' };
+const STREAM: Record<string, Check<StreamRecord>> = { config: outcome, timing: timed, done };
+
+function parse<T>(line: string, what: string, check: (v: unknown) => T): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new MobiproxError(`mpxrun printed a line that is not a JSON record: ${line.slice(0, 200)}`);
+  }
+  try {
+    return check(value);
+  } catch (e) {
+    if (!(e instanceof FieldError)) throw e;
+    throw new MobiproxError(`mpxrun printed a ${what} record whose ${e.message}: the runtime and this extension disagree; rebuild the runtime (npm run build).`, { value: e.at });
+  }
+}
+
+export const parseRunRecord = (line: string): RunRecord => parse(line, 'run', (v) => run(v, ''));
+
+export const parseCalibrationRecord = (line: string): CalibrationRecord => parse(line, 'calibration', (v) => calibration(v, ''));
+
+export function parseStreamRecord(line: string): StreamRecord {
+  return parse(line, 'profile', (v) => {
+    const type = (v as { type?: unknown } | null)?.type;
+    const check = typeof type === 'string' && Object.hasOwn(STREAM, type) ? STREAM[type] : undefined;
+    if (!check) throw new FieldError('type', type, '"config", "timing" or "done"');
+    return check(v, '');
+  });
+}
