@@ -4,6 +4,7 @@ import { buildBundle } from './commands/buildBundle';
 import { compareConfigurations } from './commands/compareConfigurations';
 import { generateCode } from './commands/generateCode';
 import { insertSnippet, snippetCompletions } from './commands/insertSnippet';
+import { measureComposition } from './commands/measureComposition';
 import { openModel } from './commands/openModel';
 import { profileOnDevice } from './commands/profileOnDevice';
 import { showParetoPlot } from './commands/showParetoPlot';
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const timeline = new TimelinePanels(context.extensionUri);
   const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
+  const modelView = createModelView(lastModel);
 
   context.subscriptions.push(
     log,
@@ -50,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
     devices,
     virtualDevices,
     pareto,
-    createModelView(lastModel),
+    modelView,
     createDevicesView(devices, virtualDevices),
     createRunsView(runs),
     snippetCompletions(),
@@ -68,6 +70,10 @@ export function activate(context: vscode.ExtensionContext): void {
     command('mobiprox.simulateStrategy', (args?) => simulateStrategy(ctx, timeline, args)),
     command('mobiprox.generateCode', (args?) => generateCode(ctx, args)),
     command('mobiprox.buildBundle', (args?) => buildBundle(ctx, uriArgument(args))),
+    command('mobiprox.measureComposition', () => {
+      const { model, knobs } = modelView.composition();
+      return measureComposition(ctx, pareto, model, knobs);
+    }),
     command('mobiprox.compareConfigurations', (args) => compareConfigurations(ctx, pareto, args)),
     command('mobiprox.startVirtualDevice', (args?) => startVirtualDevice(ctx, args)),
     command('mobiprox.stopVirtualDevice', (target?) => stopVirtualDevice(ctx, target)),
