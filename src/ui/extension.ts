@@ -65,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, timeline),
     command('mobiprox.openModel', (uri?: vscode.Uri) => openModel(uri)),
     command('mobiprox.tuneModel', (args?) => tuneModel(ctx, uriArgument(args))),
-    command('mobiprox.profileOnDevice', (args?) => profileOnDevice(ctx, uriArgument(args))),
+    command('mobiprox.profileOnDevice', (args?) => profileOnDevice(ctx, pareto, uriArgument(args))),
     command('mobiprox.showParetoPlot', (args?) => showParetoPlot(ctx, pareto, args)),
     command('mobiprox.simulateStrategy', (args?) => simulateStrategy(ctx, timeline, args)),
     command('mobiprox.generateCode', (args?) => generateCode(ctx, args)),

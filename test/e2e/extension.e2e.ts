@@ -359,22 +359,23 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('11-virtual-device.png');
   });
 
-  it('profiles the selected configuration on the virtual device from the Pareto panel', async () => {
+  it('profiles the selected configuration on the virtual device from the Pareto panel, its progress in the panel\'s status line', async () => {
     const frame = await workbench.webviewFrameWith('#pareto-chart');
     const selected = (await frame.locator('.selected-names').innerText()).replace('Selected: ', '');
     const started = Date.now();
     await frame.locator('vscode-button', { hasText: 'Profile on Device' }).click();
     // no pick of the data: the model's data configuration, saved by Tune Model, says what it is
-    const done = workbench.notification(/Profiled har-mobiprox on 127\.0\.0\.1:\d+: 2 configurations/);
-    await done.waitFor({ timeout: 300_000 });
-    timings.push(['Profile on Device (2 configurations) → completion notice', Date.now() - started]);
+    await frame.locator('#status', { hasText: /Profiling har-mobiprox on 127\.0\.0\.1:\d+/ }).locator('vscode-button', { hasText: 'Cancel' }).waitFor();
+    await screenshot('12-profiling-status-line.png');
+    // done: the profiled set's own panel opens, device points beside the host's (the links between a
+    // configuration's points, then each series' frontier and points: device points are 7th)
+    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)', 300_000);
+    timings.push(['Profile on Device (2 configurations) → profiled set shown', Date.now() - started]);
     const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
     assert.deepEqual(profiled.configurations.map((c) => c.name), ['conf0', selected]);
-    await done.getByRole('button', { name: 'Show Pareto Plot' }).click();
-    // the links between a configuration's points, then each series' frontier and points: device points are 7th
-    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)');
     assert.equal((await paretoPoints(plot)).device, 2);
-    await screenshot('12-pareto-with-device.png');
+    assert.equal(await workbench.notification(/Profiled har-mobiprox/).count(), 0, 'no notification over the panels');
+    await screenshot('12a-pareto-with-device.png');
   });
 
   it('compares two configurations side by side: knob and time per layer, accuracy per class', async () => {
@@ -397,8 +398,38 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
     const differing = profiled.configurations[1].layers.filter((slots) => slots[0].knob !== 11).length;
     assert.equal(await frame.locator('#comparison-layers vscode-table-row.approximated').count(), differing);
+    // the result in the panel's status line, not a notification over it
+    assert.match(await frame.locator('#status').innerText(), /Compared conf0 and conf\d+ on \d+ samples: accuracy [\d.]+ % and [\d.]+ %/);
     await frame.locator('#comparison').scrollIntoViewIfNeeded();
     await screenshot('12b-comparison.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('measures a configuration composed in the Model view and draws it on the tuned set\'s Pareto plot', async () => {
+    const conv = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx')).layers.find((l) => l.op === 'conv')!;
+    const model = workbench.sideBarPane('Model');
+    const layer = model.locator('.monaco-list-row[aria-level="1"]', { hasText: new RegExp(`^${conv.index} conv`) });
+    if ((await layer.getAttribute('aria-expanded')) !== 'true') await layer.click();
+    await model.locator('.monaco-list-row[aria-level="2"]', { hasText: '121 perf' }).first().click();
+    await model.getByText(/Composed: 1 layer approximated/).waitFor();
+    await screenshot('12c-composed-in-model-view.png');
+    const started = Date.now();
+    await workbench.runCommand('Mobiprox: Measure Composed Configuration');
+    const saved = /Saved the composed configuration as composed1 in har-mobiprox\.configs\.json: ×[\d.]+ at -?[\d.]+ points of loss/;
+    // the tuned set's panel comes to the front and follows the measurement in its status line
+    const frame = await workbench.webviewFrameWith('header .file:has-text("har-mobiprox.configs.json")');
+    await frame.locator('#status', { hasText: saved }).waitFor({ timeout: 120_000 });
+    timings.push(['Measure Composed Configuration → on the Pareto plot', Date.now() - started]);
+    const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
+    const composed = set.configurations.find((c) => c.name === 'composed1')!;
+    assert.equal(composed.layers[conv.index - 1][0].knob, 121);
+    assert.ok(composed.host?.timing, 'measured on the host, with its timing');
+    await settledParetoPoints(frame);
+    assert.equal((await paretoPoints(frame)).host, set.configurations.length);
+    // its knob table is open: the composed knob on its layer
+    assert.match(await frame.locator('#detail h2').innerText(), /^composed1: knob per layer/);
+    assert.match(await frame.locator(`#detail vscode-table-row.approximated`).first().innerText(), /column perforation ×2 offset 0, fp32 \(121\)/);
+    await screenshot('12d-composed-on-pareto.png');
     assert.deepEqual(webviewProblems, []);
   });
 

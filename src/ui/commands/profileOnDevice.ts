@@ -1,11 +1,11 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
 import { DataConfig } from '../../core/data/dataConfig';
 import { profileOnDevice as profile } from '../../core/device/profile';
 import { writeConfigurationSet } from '../../core/knobs/configurationSet';
 import { prepareData } from '../../core/runtime/prepare';
 import { CommandContext } from '../commandContext';
-import { withCancellableProgress } from '../longWork';
+import { ParetoPanels } from '../pareto/paretoPanels';
+import { runInPanel } from '../pareto/panelWork';
 import { selectConfigurations } from '../pareto/selectConfigurations';
 import { pickConfigurationSet } from '../picks';
 import { ProgressStep, profileProgressStep } from '../progressText';
@@ -33,7 +33,7 @@ export interface ProfileArgs {
 const TITLE = 'Mobiprox: Profile on Device';
 
 /** Mobiprox: Profile on Device. Resolves to the profiled set written, undefined when nothing was. */
-export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {}): Promise<string | undefined> {
+export async function profileOnDevice(ctx: CommandContext, pareto: ParetoPanels, args: ProfileArgs = {}): Promise<string | undefined> {
   try {
     const configs = args.configs ?? ctx.runs.latestResult()?.configs ?? (await pickConfigurationSet(TITLE));
     if (!configs) return undefined;
@@ -46,7 +46,7 @@ export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {
     if (!serial) return undefined;
     const set = selectConfigurations(readSetOfModel(configs, model), args.names);
     const out = args.out ?? profiledSetPath(configs);
-    return await run(ctx, { model, set, data, limit: args.limit, serial, out });
+    return await run(ctx, pareto, { model, from: configs, set, data, limit: args.limit, serial, out });
   } catch (e) {
     await showError(ctx.log, 'Profiling', e);
     return undefined;
@@ -54,35 +54,41 @@ export async function profileOnDevice(ctx: CommandContext, args: ProfileArgs = {
 }
 
 async function run(
-  ctx: CommandContext,
-  o: { model: string; set: ReturnType<typeof readSetOfModel>; data: DataConfig; limit?: number; serial: string; out: string },
+  ctx: CommandContext, pareto: ParetoPanels,
+  o: { model: string; from: string; set: ReturnType<typeof readSetOfModel>; data: DataConfig; limit?: number; serial: string; out: string },
 ): Promise<string | undefined> {
   const name = path.basename(o.model, path.extname(o.model));
   const entry = ctx.runs.start({ kind: 'profiling', model: o.model, configs: o.out, device: o.serial });
   const data = prepareData({ model: o.model, input: o.data.input, labels: o.data.labels, preprocessing: o.data.preprocessing, limit: o.limit });
+  const recordsFile = `${o.out}.records.jsonl`;
   try {
-    const adb = await ctx.devices.adb();
-    const result = await withCancellableProgress(`Profiling ${name} on ${o.serial}`, (report, signal) => {
-      // the notification and the Runs view follow the same steps
-      const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(entry.id, step));
-      return profile(
-        { adb, serial: o.serial, data, set: o.set, recordsFile: `${o.out}.records.jsonl`, threads: readSettings().threads },
-        { onProgress: (p) => progress(profileProgressStep(p)), signal },
-      );
+    // progress in the panel of the set profiled (or a notification) and in the Runs view
+    const result = await runInPanel(pareto, ctx.log, {
+      file: o.from,
+      title: `Profiling ${name} on ${o.serial}`,
+      work: async (report, signal) => {
+        try {
+          const adb = await ctx.devices.adb();
+          const progress = (step: ProgressStep) => (report(step), ctx.runs.progress(entry.id, step));
+          const r = await profile(
+            { adb, serial: o.serial, data, set: o.set, recordsFile, threads: readSettings().threads },
+            { onProgress: (p) => progress(profileProgressStep(p)), signal },
+          );
+          writeConfigurationSet(o.out, r.set);
+          ctx.runs.finish(entry.id, { status: 'done', set: r.set });
+          return r;
+        } catch (e) {
+          ctx.runs.finish(entry.id, { status: isCancellation(e) ? 'cancelled' : 'failed', error: (e as Error).message });
+          throw e;
+        }
+      },
+      result: (r) => `Profiled ${name} on ${o.serial} (${r.device.abi}): ${r.set.configurations.length} configurations, written to ${path.basename(o.out)}.`,
+      cancelled: `the configurations profiled so far stay in ${path.basename(recordsFile)} (mobiprox profile --resume continues from them)`,
     });
-    writeConfigurationSet(o.out, result.set);
-    ctx.runs.finish(entry.id, { status: 'done', set: result.set });
-    ctx.log.info(`profiled ${result.set.configurations.length} configurations of ${name} on ${o.serial} (${result.device.abi}); wrote ${o.out}`);
-    void vscode.window
-      .showInformationMessage(`Profiled ${name} on ${o.serial}: ${result.set.configurations.length} configurations.`, 'Show Pareto Plot')
-      .then((choice) => {
-        if (choice) void vscode.commands.executeCommand('mobiprox.showParetoPlot', { configs: o.out });
-      });
+    if (!result) return undefined;
+    // the profiled set's own panel: device points beside the host's
+    pareto.show(o.out);
     return o.out;
-  } catch (e) {
-    ctx.runs.finish(entry.id, { status: isCancellation(e) ? 'cancelled' : 'failed', error: (e as Error).message });
-    if (!isCancellation(e)) throw e;
-    return undefined;
   } finally {
     data.dispose();
   }
