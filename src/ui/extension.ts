@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('mobiprox.showParetoPlot', (args?) => showParetoPlot(ctx, pareto, args)),
     command('mobiprox.simulateStrategy', (args?) => simulateStrategy(ctx, timeline, args)),
     command('mobiprox.generateCode', (args?) => generateCode(ctx, args)),
-    command('mobiprox.buildBundle', (args?) => buildBundle(ctx, uriArgument(args))),
+    command('mobiprox.buildBundle', (args?) => buildBundle(ctx, pareto, uriArgument(args))),
     command('mobiprox.measureComposition', () => {
       const { model, knobs } = modelView.composition();
       return measureComposition(ctx, pareto, model, knobs);

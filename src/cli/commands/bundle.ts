@@ -26,7 +26,7 @@ export function register(program: Command): void {
       .requiredOption('--out <dir>', 'the module folder to write (new, empty, or an earlier bundle)')
       .option('--package <name>', 'package of the generated classes', 'com.mobiprox.app')
       .option('--lang <lang>', 'kotlin or java', lang, 'kotlin' as Lang),
-  ).action((modelPath: string, o) => {
+  ).action(async (modelPath: string, o) => {
     checkOutputFolder(o.out, '--out');
     const set = readConfigurations(o.configs) as AdaptableSet;
     const sha = crypto.createHash('sha256').update(readModelFile(modelPath)).digest('hex');
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     const spec = strategyFrom(o);
     const model = compileModel(modelPath, { name: path.basename(modelPath, path.extname(modelPath)) });
     checkConfigurationsFit(set.configurations, model.layers, o.configs, modelPath);
-    const r = writeBundle(model, set, spec, o.out, {
+    const r = await writeBundle(model, set, spec, o.out, {
       lang: o.lang, package: o.package, strategyText: describeStrategy(spec), source: path.basename(o.configs),
       onProgress: (m) => process.stderr.write(`${m}\n`),
     });
