@@ -124,7 +124,8 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const names = new Set(m.view.configurations.map((c) => c.name));
   save({
     view: m.view,
-    selected: state.selected.filter((n) => names.has(n)),
+    // a configuration the host shows (one just measured, one clicked in the Runs view) is the one selected
+    selected: m.detail && names.has(m.detail) ? [m.detail] : state.selected.filter((n) => names.has(n)),
     comparison: state.comparison?.names.every((n) => names.has(n)) ? state.comparison : undefined,
     detail: m.detail ?? (state.detail && names.has(state.detail) ? state.detail : undefined),
   });
