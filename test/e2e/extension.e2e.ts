@@ -402,6 +402,17 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.match(await frame.locator('#status').innerText(), /Compared conf0 and conf\d+ on \d+ samples: accuracy [\d.]+ % and [\d.]+ %/);
     await frame.locator('#comparison').scrollIntoViewIfNeeded();
     await screenshot('12b-comparison.png');
+    // in a panel about half as wide, every ms figure is still shown whole (long knob names wrap instead)
+    await page.setViewportSize({ width: 900, height: 900 });
+    try {
+      await frame.locator('#comparison').scrollIntoViewIfNeeded();
+      const cut = await frame.evaluate(`[...document.querySelectorAll('#comparison-layers vscode-table-body vscode-table-row')]
+        .flatMap((row) => [row.children[3], row.children[5]]).filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)`);
+      assert.deepEqual(cut, [], 'ms figures cut off');
+      await screenshot('12b-comparison-narrow.png');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
     assert.deepEqual(webviewProblems, []);
   });
 
@@ -428,6 +439,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.equal((await paretoPoints(frame)).host, set.configurations.length);
     // its knob table is open: the composed knob on its layer
     assert.match(await frame.locator('#detail h2').innerText(), /^composed1: knob per layer/);
+    assert.equal(await frame.locator('.selected-names').innerText(), 'Selected: composed1');
     assert.match(await frame.locator(`#detail vscode-table-row.approximated`).first().innerText(), /column perforation ×2 offset 0, fp32 \(121\)/);
     await screenshot('12d-composed-on-pareto.png');
     assert.deepEqual(webviewProblems, []);
@@ -456,6 +468,15 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.equal((lengths as number[])[0], samples);
     assert.equal((lengths as number[])[2], samples);
     assert.match(await frame.locator('.summary').innerText(), new RegExp(`^${samples} samples · accuracy`));
+    // the x-axis says what it counts, clear of the legend
+    const overlap = await frame.evaluate(`(() => {
+      const title = document.querySelector('#timeline-chart .g-x2title text')?.getBoundingClientRect();
+      const legend = document.querySelector('#timeline-chart .legend')?.getBoundingClientRect();
+      if (!title || !legend) return 'missing: ' + (title ? 'legend' : 'x-axis title');
+      return title.bottom > legend.top && title.top < legend.bottom && title.right > legend.left && title.left < legend.right ? 'overlap' : '';
+    })()`);
+    assert.equal(overlap, '');
+    assert.equal(await frame.locator('#timeline-chart .g-x2title text').textContent(), 'sample (in trace order)');
     await screenshot('14-strategy-timeline.png');
     assert.deepEqual(webviewProblems, []);
   });
