@@ -38,6 +38,8 @@ export function drawTimelineChart(target: HTMLElement, configurations: TimelineC
         name: 'Exact inferences saved',
         x: samples,
         y: trace.cumulativeSaving,
+        // on the lower plot's own x axis: on the upper one's, the lower axis (and its title) was never drawn
+        xaxis: 'x2',
         yaxis: 'y2',
         line: { color: themeColor('--vscode-charts-green', '#89d185'), width: 1.5 },
         hovertemplate: 'after sample %{x}: %{y:.1f} exact inferences saved<extra></extra>',
