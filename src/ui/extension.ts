@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CommandContext } from './commandContext';
 import { buildBundle } from './commands/buildBundle';
 import { compareConfigurations } from './commands/compareConfigurations';
+import { editDataConfiguration } from './commands/editDataConfiguration';
 import { generateCode } from './commands/generateCode';
 import { insertSnippet, snippetCompletions } from './commands/insertSnippet';
 import { measureComposition } from './commands/measureComposition';
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(PARETO_VIEW_TYPE, pareto),
     vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, timeline),
     command('mobiprox.openModel', (uri?: vscode.Uri) => openModel(uri)),
+    command('mobiprox.editDataConfiguration', (args?) => editDataConfiguration(ctx, uriArgument(args))),
     command('mobiprox.tuneModel', (args?) => tuneModel(ctx, uriArgument(args))),
     command('mobiprox.profileOnDevice', (args?) => profileOnDevice(ctx, pareto, uriArgument(args))),
     command('mobiprox.showParetoPlot', (args?) => showParetoPlot(ctx, pareto, args)),

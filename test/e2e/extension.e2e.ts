@@ -323,6 +323,39 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('09-tuning-done.png');
   });
 
+  it('shows the model\'s data configuration and the exact accuracy on it in the overview; a wrong scale is flagged', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('#data .data-preview', 120_000);
+    const section = frame.locator('#data');
+    const text = await section.innerText();
+    assert.match(text, /Input\s+har-test-x\.npy/);
+    assert.match(text, /Labels\s+har-test-y\.npy/);
+    assert.match(text, /Scale\s+none/);
+    const [, accuracy, chance] = text.match(/Exact accuracy ([\d.]+) % on the first 200 samples \(chance ([\d.]+) %\)\./)!.map(Number);
+    assert.ok(accuracy > chance + 20, `the trained model is far above chance on its data: ${accuracy} against ${chance}`);
+    await section.scrollIntoViewIfNeeded();
+    await screenshot('09b-data-section.png');
+    // pixels' scale on inertial data: the section follows the file and says the model now guesses
+    const file = path.join(workspace, 'har-mobiprox.mobiprox.json');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(original), preprocessing: { scale: 1 / 255 } }));
+    try {
+      const problem = frame.locator('#data .data-preview.problem');
+      await problem.waitFor({ timeout: 60_000 });
+      assert.match(await problem.innerText(), /about chance \([\d.]+ %\), with preprocessing: scale 1\/255\. Give the preprocessing the model was trained with/);
+      await problem.scrollIntoViewIfNeeded();
+      await screenshot('09c-data-section-wrong-scale.png');
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+    await frame.locator('#data .data-preview:not(.problem)').waitFor({ timeout: 60_000 });
+    // the section's button opens the configuration to edit
+    await frame.locator('#data vscode-button', { hasText: 'Edit Data Configuration' }).click();
+    await workbench.editorTab('har-mobiprox.mobiprox.json').waitFor();
+    await workbench.closeAllEditors();
+    assert.deepEqual(webviewProblems, []);
+  });
+
   it('shows the Pareto plot of the tuning: one point per configuration and series, a knob table on click', async () => {
     const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
     const started = Date.now();
