@@ -28,8 +28,10 @@ export function dataSectionElement(data: DataSection | undefined, edit: () => vo
   section.append(title, el('dl', 'summary', ...rows.flatMap(([k, v]) => [el('dt', undefined, k), el('dd', undefined, v)])));
   const p = data.preview;
   if (p) {
-    section.append(el('p', p.problem ? 'data-preview problem' : 'data-preview',
-      `Exact accuracy ${p.accuracy.toFixed(1)} % on the first ${p.samples} samples (chance ${p.chance.toFixed(1)} %)` + (p.problem ? `: ⚠ ${p.problem}` : '.')));
+    // the problem's sentence gives the accuracy and chance itself
+    section.append(p.problem
+      ? el('p', 'data-preview problem', `⚠ ${p.problem[0].toUpperCase()}${p.problem.slice(1)}`)
+      : el('p', 'data-preview', `Exact accuracy ${p.accuracy.toFixed(1)} % on the first ${p.samples} samples (chance ${p.chance.toFixed(1)} %).`));
   } else if (data.error) {
     section.append(el('p', 'data-preview problem', `⚠ ${data.error}`));
   } else {

@@ -38,7 +38,7 @@ export function comparisonTables(c: ComparisonView): HTMLElement[] {
     el('h2', undefined, `${a} and ${b} side by side`),
     el('p', 'hint', `Measured now on the host over ${c.samples} samples: accuracy ${c.accuracy[0].toFixed(2)} % and ` +
       `${c.accuracy[1].toFixed(2)} %, ${c.totalMs[0].toFixed(4)} and ${c.totalMs[1].toFixed(4)} ms per sample.`),
-    table('comparison-layers', ['7%', '17%', '24%', '14%', '24%', '14%'], ['Layer', 'Ops', `${a} knob`, 'ms', `${b} knob`, 'ms'],
+    table('comparison-layers', ['7%', '17%', '24%', '14%', '24%', '14%'], ['#', 'Ops', `${a} knob`, 'ms', `${b} knob`, 'ms'],
       c.layers.map((l) => ({
         cells: [String(l.layer), l.ops, l.knobs[0], l.ms[0].toFixed(4), l.knobs[1], l.ms[1].toFixed(4)],
         className: l.knobs[0] !== l.knobs[1] ? 'approximated' : undefined,
