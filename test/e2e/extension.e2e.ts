@@ -572,4 +572,76 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('17-pareto-after-reload.png');
     assert.deepEqual(webviewProblems, []);
   });
+
+  it('opens the Pareto plot from a configuration clicked in the Runs view, that configuration selected', async () => {
+    await workbench.closeAllEditors();
+    const runs = workbench.sideBarPane('Runs');
+    const tuning = runs.locator('.monaco-list-row[aria-level="1"]', { hasText: 'Tuning har-mobiprox' });
+    if ((await tuning.getAttribute('aria-expanded')) !== 'true') await tuning.locator('.monaco-tl-twistie').click();
+    await runs.locator('.monaco-list-row[aria-level="2"]', { hasText: 'conf1' }).click();
+    const frame = await workbench.webviewFrameWith('#detail h2');
+    await frame.locator('#detail h2', { hasText: 'conf1: knob per layer' }).waitFor();
+    assert.equal(await frame.locator('.selected-names').innerText(), 'Selected: conf1');
+    await screenshot('18-runs-view-click.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('stops the virtual device from its row in the Devices view', async () => {
+    const devices = workbench.sideBarPane('Devices');
+    const row = devices.locator('.monaco-list-row', { hasText: '(virtual)' });
+    await row.hover();
+    await row.locator('.action-label[aria-label*="Stop Virtual Device"]').click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await devices.getByText('Android devices connected over adb will appear here').waitFor();
+    await screenshot('19-virtual-device-stopped.png');
+  });
+
+  it('says what to do when adb cannot be found', async () => {
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    const original = fs.readFileSync(settings, 'utf8');
+    const missing = path.join(workspace, 'no-such-adb');
+    fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original.replace(/^\s*\/\/.*$/gm, '')), 'mobiprox.adbPath': missing }));
+    try {
+      await page.waitForTimeout(1500); // the workbench reads the changed settings file
+      await workbench.runCommand('Mobiprox: Refresh Devices');
+      const message = workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath, or run Refresh\./);
+      await message.waitFor({ timeout: 30_000 });
+      assert.match(await message.innerText(), /no-such-adb/);
+      await screenshot('20-adb-missing.png');
+    } finally {
+      fs.writeFileSync(settings, original);
+    }
+    await page.waitForTimeout(1500);
+    await workbench.runCommand('Mobiprox: Refresh Devices');
+    await workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath/).waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  it('cancels a running tuning: the notification says what was kept, the Runs view that it was cancelled', async () => {
+    // more tuning samples than before: nothing comes from the cache, so the tuning runs long enough to cancel
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    const original = fs.readFileSync(settings, 'utf8');
+    fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original.replace(/^\s*\/\/.*$/gm, '')), 'mobiprox.tuning.tuneSize': 300, 'mobiprox.tuning.maxEvals': 16 }));
+    const before = fs.readFileSync(path.join(workspace, 'har-mobiprox.configs.json'), 'utf8');
+    try {
+      await page.waitForTimeout(1500);
+      await workbench.runCommand('Mobiprox: Tune Model');
+      const running = workbench.notification('Tuning har-mobiprox');
+      await workbench.sideBarPane('Runs').getByText(/\(\d+\/\d+\) · \d+ %/).first().waitFor({ timeout: 60_000 });
+      await running.getByRole('button', { name: 'Cancel' }).click();
+      const said = workbench.notification(/Tuning har-mobiprox cancelled/);
+      await said.waitFor({ timeout: 60_000 });
+      const text = await said.innerText();
+      if (/before any configuration was validated/.test(text)) {
+        assert.match(text, /har-mobiprox\.configs\.json is as it was/);
+        assert.equal(fs.readFileSync(path.join(workspace, 'har-mobiprox.configs.json'), 'utf8'), before, 'the set untouched');
+      } else {
+        assert.match(text, /kept in har-mobiprox\.configs\.json the \d+ configurations validated until then/);
+        assert.equal(readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json')).partial, true);
+      }
+      await workbench.sideBarPane('Runs').locator('.monaco-list-row', { hasText: /Tuning har-mobiprox\s*cancelled/ }).first().waitFor();
+      await screenshot('21-tuning-cancelled.png');
+    } finally {
+      fs.writeFileSync(settings, original);
+    }
+  });
 });
