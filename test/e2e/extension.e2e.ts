@@ -478,6 +478,37 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(webviewProblems, []);
   });
 
+  it('stops the virtual device from its row in the Devices view', async () => {
+    const devices = workbench.sideBarPane('Devices');
+    const row = devices.locator('.monaco-list-row', { hasText: '(virtual)' });
+    await row.hover();
+    await row.locator('.action-label[aria-label*="Stop Virtual Device"]').click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await devices.getByText('Android devices connected over adb will appear here').waitFor();
+    await screenshot('19-virtual-device-stopped.png');
+  });
+
+  it('says what to do when adb cannot be found', async () => {
+    // a machine setting: the user's settings hold it, not the workspace's
+    const settings = path.join(tmp, 'user-data', 'User', 'settings.json');
+    const original = fs.readFileSync(settings, 'utf8');
+    const missing = path.join(workspace, 'no-such-adb');
+    fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original), 'mobiprox.adbPath': missing }));
+    try {
+      await page.waitForTimeout(1500); // the workbench reads the changed settings file
+      await workbench.runCommand('Mobiprox: Refresh Devices');
+      const message = workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath, or run Refresh\./);
+      await message.waitFor({ timeout: 30_000 });
+      assert.match(await message.innerText(), /no-such-adb/);
+      await screenshot('20-adb-missing.png');
+    } finally {
+      fs.writeFileSync(settings, original);
+    }
+    await page.waitForTimeout(1500);
+    await workbench.runCommand('Mobiprox: Refresh Devices');
+    await workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath/).waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('generates the Kotlin adaptation engine and opens it beside', async () => {
     await workbench.runCommand('Mobiprox: Generate Adaptation Code');
     await workbench.quickPickRow('Confidence-driven').click();
@@ -586,36 +617,6 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(webviewProblems, []);
   });
 
-  it('stops the virtual device from its row in the Devices view', async () => {
-    const devices = workbench.sideBarPane('Devices');
-    const row = devices.locator('.monaco-list-row', { hasText: '(virtual)' });
-    await row.hover();
-    await row.locator('.action-label[aria-label*="Stop Virtual Device"]').click();
-    await row.waitFor({ state: 'detached', timeout: 30_000 });
-    await devices.getByText('Android devices connected over adb will appear here').waitFor();
-    await screenshot('19-virtual-device-stopped.png');
-  });
-
-  it('says what to do when adb cannot be found', async () => {
-    const settings = path.join(workspace, '.vscode', 'settings.json');
-    const original = fs.readFileSync(settings, 'utf8');
-    const missing = path.join(workspace, 'no-such-adb');
-    fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original.replace(/^\s*\/\/.*$/gm, '')), 'mobiprox.adbPath': missing }));
-    try {
-      await page.waitForTimeout(1500); // the workbench reads the changed settings file
-      await workbench.runCommand('Mobiprox: Refresh Devices');
-      const message = workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath, or run Refresh\./);
-      await message.waitFor({ timeout: 30_000 });
-      assert.match(await message.innerText(), /no-such-adb/);
-      await screenshot('20-adb-missing.png');
-    } finally {
-      fs.writeFileSync(settings, original);
-    }
-    await page.waitForTimeout(1500);
-    await workbench.runCommand('Mobiprox: Refresh Devices');
-    await workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath/).waitFor({ state: 'detached', timeout: 30_000 });
-  });
-
   it('cancels a running tuning: the notification says what was kept, the Runs view that it was cancelled', async () => {
     // more tuning samples than before: nothing comes from the cache, so the tuning runs long enough to cancel
     const settings = path.join(workspace, '.vscode', 'settings.json');
@@ -631,8 +632,8 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
       const said = workbench.notification(/Tuning har-mobiprox cancelled/);
       await said.waitFor({ timeout: 60_000 });
       const text = await said.innerText();
-      if (/before any configuration was validated/.test(text)) {
-        assert.match(text, /har-mobiprox\.configs\.json is as it was/);
+      if (/nothing validated yet/.test(text)) {
+        assert.match(text, /har-mobiprox\.configs\.json unchanged/);
         assert.equal(fs.readFileSync(path.join(workspace, 'har-mobiprox.configs.json'), 'utf8'), before, 'the set untouched');
       } else {
         assert.match(text, /kept in har-mobiprox\.configs\.json the \d+ configurations validated until then/);

@@ -86,8 +86,8 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
     ctx.runs.finish(run.id, { status: isCancellation(e) ? 'cancelled' : 'failed', error: (e as Error).message });
     // cancelled before any configuration was validated: the tuner wrote nothing (tune.ts), and says so
     if (isCancellation(e)) {
-      const kept = fs.existsSync(out) ? `${path.basename(out)} is as it was` : 'no set was written';
-      void vscode.window.showInformationMessage(`Tuning ${name} cancelled before any configuration was validated: ${kept}.`);
+      const kept = fs.existsSync(out) ? `${path.basename(out)} unchanged` : 'no set written';
+      void vscode.window.showInformationMessage(`Tuning ${name} cancelled: nothing validated yet, ${kept}.`);
     }
     else await showError(ctx.log, `Tuning ${name}`, e);
     return undefined;
