@@ -41,6 +41,8 @@ export async function runInPanel<T>(panels: ParetoPanels, log: vscode.LogOutputC
     const text = w.result(value);
     log.info(text);
     panels.status(w.file, { state: 'done', text });
+    // the panel was closed meanwhile: the result still reaches the user
+    if (!panels.isOpen(w.file)) void vscode.window.showInformationMessage(text);
     return value;
   } catch (e) {
     if (isCancellation(e)) {
@@ -49,10 +51,9 @@ export async function runInPanel<T>(panels: ParetoPanels, log: vscode.LogOutputC
       const message = (e as Error)?.message ?? String(e);
       log.error(`${w.title}: ${message}`);
       if (!(e instanceof MobiproxError) && e instanceof Error) log.error(e);
-      panels.status(w.file, {
-        state: 'failed',
-        text: e instanceof MobiproxError ? message : `${w.title} failed unexpectedly: ${message}. This is a bug; the details are in the Mobiprox output.`,
-      });
+      const text = e instanceof MobiproxError ? message : `${w.title} failed unexpectedly: ${message}. This is a bug; the details are in the Mobiprox output.`;
+      panels.status(w.file, { state: 'failed', text });
+      if (!panels.isOpen(w.file)) void vscode.window.showErrorMessage(text);
     }
     return undefined;
   }
