@@ -489,9 +489,10 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
   });
 
   it('says what to do when adb cannot be found', async () => {
-    // a machine setting: the user's settings hold it, not the workspace's
-    const settings = path.join(tmp, 'user-data', 'User', 'settings.json');
-    const original = fs.readFileSync(settings, 'utf8');
+    // a machine setting: code-server's extension host reads it from the machine's settings, not the workspace's
+    const settings = path.join(tmp, 'user-data', 'Machine', 'settings.json');
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    const original = fs.existsSync(settings) ? fs.readFileSync(settings, 'utf8') : '{}';
     const missing = path.join(workspace, 'no-such-adb');
     fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original), 'mobiprox.adbPath': missing }));
     try {
