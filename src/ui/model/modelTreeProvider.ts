@@ -78,7 +78,7 @@ export function createModelView(lastModel: LastOpenedModel): ModelView {
       const summary = `${m.name}: ${m.layers.length} layers, ${formatFlops(m.totalFlops)} per sample`;
       const c = summarizeComposition(m, choice);
       view.message = c.approximated
-        ? `${summary}. Composed: ${c.approximated} layer${c.approximated === 1 ? '' : 's'} approximated, ${formatFlops(c.flops)}, ${formatSpeedup(c.nominalSpeedup)} nominal; Measure Composed Configuration saves it into the model's set.`
+        ? `${summary}. Composed: ${c.approximated} layer${c.approximated === 1 ? '' : 's'} approximated, ${formatFlops(c.flops)}, ${formatSpeedup(c.nominalSpeedup)} nominal; measure it (title bar) to save it into the model's set.`
         : summary;
     } else {
       provider.show([]);
