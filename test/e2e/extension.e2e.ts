@@ -8,6 +8,7 @@ import { compileModel } from '../../src/core/compile';
 import { readNpy } from '../../src/core/data/npy';
 import { readConfigurationSet } from '../../src/core/knobs/configurationSet';
 import { CodeServer, freePort, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
+import { IMAGE_INPUT, IMAGE_LABELS, IMAGE_MODEL, writeImageModel } from './support/imageModel';
 import { Workbench } from './support/workbench';
 
 /**
@@ -123,6 +124,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     fs.rmSync(dirs.log, { force: true });
     workspace = path.join(tmp, 'workspace');
     fs.cpSync(FIXTURE, workspace, { recursive: true, dereference: true });
+    writeImageModel(workspace);
 
     const launcher = await timed('install code-server (cached after the first run)', async () => installCodeServer());
     await timed('install the .vsix', async () => installExtension(launcher, VSIX, dirs));
@@ -356,6 +358,36 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(webviewProblems, []);
   });
 
+  it('proposes the data of a channels-first image model with channels-last uint8 images: 1/255, channels moved first, and warns for raw pixels', async () => {
+    await workbench.quickOpen(IMAGE_MODEL);
+    const frame = await workbench.webviewFrameWith('#data vscode-button');
+    await frame.locator('#data', { hasText: 'No data configuration yet' }).waitFor();
+    await frame.locator('#data vscode-button', { hasText: 'Propose Data Configuration' }).click();
+    await workbench.quickPickRow(IMAGE_INPUT).click();
+    await workbench.quickPickRow(IMAGE_LABELS).click();
+    // proposed from the data, previewed, saved, and opened beside to edit
+    await workbench.editorTab('images.mobiprox.json').waitFor({ timeout: 60_000 });
+    const overview = await workbench.webviewFrameWith('#data .data-preview', 60_000);
+    const text = await overview.locator('#data').innerText();
+    assert.match(text, /Layout\s+channels last, moved first/);
+    assert.match(text, /Scale\s+1\/255/);
+    assert.match(text, /Exact accuracy 100\.0 % on the first 200 samples \(chance 50\.0 %\)\./);
+    await screenshot('09d-image-model-data-proposed.png');
+    // raw pixels: the preview says the model guesses, and what to give instead
+    const file = path.join(workspace, 'images.mobiprox.json');
+    fs.writeFileSync(file, JSON.stringify({ input: IMAGE_INPUT, labels: IMAGE_LABELS, preprocessing: { nhwc: true } }));
+    const problem = overview.locator('#data .data-preview.problem');
+    await problem.waitFor({ timeout: 60_000 });
+    assert.match(await problem.innerText(), /scores 50\.0 % on the first 200 samples .* about chance \(50\.0 %\), with preprocessing: channels-last → first\. Give the preprocessing the model was trained with \(scale/);
+    await screenshot('09e-image-model-raw-pixels.png');
+    await workbench.closeAllEditors();
+    // the tests that follow work on the HAR model: it is the model in view again
+    await workbench.quickOpen('har-mobiprox.onnx');
+    await workbench.webviewFrameWith('#data .data-preview');
+    await workbench.closeAllEditors();
+    assert.deepEqual(webviewProblems, []);
+  });
+
   it('shows the Pareto plot of the tuning: one point per configuration and series, a knob table on click', async () => {
     const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
     const started = Date.now();
@@ -498,16 +530,16 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     try {
       await page.waitForTimeout(1500); // the workbench reads the changed settings file
       await workbench.runCommand('Mobiprox: Refresh Devices');
-      const message = workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath, or run Refresh\./);
+      const message = workbench.sideBarPane('Devices').getByText(/Then run Refresh\./);
       await message.waitFor({ timeout: 30_000 });
-      assert.match(await message.innerText(), /no-such-adb/);
+      assert.match(await message.innerText(), /^The adb path setting '.*no-such-adb' is not an executable file: point it at adb/);
       await screenshot('20-adb-missing.png');
     } finally {
       fs.writeFileSync(settings, original);
     }
     await page.waitForTimeout(1500);
     await workbench.runCommand('Mobiprox: Refresh Devices');
-    await workbench.sideBarPane('Devices').getByText(/Set mobiprox\.adbPath/).waitFor({ state: 'detached', timeout: 30_000 });
+    await workbench.sideBarPane('Devices').getByText(/Then run Refresh\./).waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('generates the Kotlin adaptation engine and opens it beside', async () => {
