@@ -39,7 +39,7 @@ describe('the model overview\'s Data section', function () {
     const wrong = await dataSection(model, relative);
     assert.equal(wrong.config!.scale, '1/255');
     assert.equal(wrong.config!.mean, '0.5');
-    assert.match(wrong.preview!.problem!, /about chance \(27\.0 %\), with preprocessing: scale 1\/255, mean 0\.5\. Give the preprocessing the model was trained with/);
+    assert.match(wrong.preview!.problem!, /on the first 200 samples of har-test-x\.npy, about chance \(27\.0 %\), with preprocessing: scale 1\/255, mean 0\.5\. Give the preprocessing the model was trained with/);
   });
 
   it('says why a configuration cannot be read, naming the file and the field', async () => {

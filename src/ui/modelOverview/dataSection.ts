@@ -24,7 +24,9 @@ export async function dataSection(model: string, relative: (file: string) => str
       standardize: !!p.standardize,
     };
     const preview = await previewData(model, c);
-    section.preview = { samples: preview.samples, accuracy: preview.accuracy, chance: preview.chance, ...(preview.problem ? { problem: preview.problem } : {}) };
+    // the problem names the input as the section does
+    const problem = preview.problem?.split(c.input).join(section.config.input);
+    section.preview = { samples: preview.samples, accuracy: preview.accuracy, chance: preview.chance, ...(problem ? { problem } : {}) };
   } catch (e) {
     section.error = (e as Error).message;
   }
