@@ -375,10 +375,10 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('09d-image-model-data-proposed.png');
     // raw pixels: the preview says the model guesses, and what to give instead
     const file = path.join(workspace, 'images.mobiprox.json');
-    fs.writeFileSync(file, JSON.stringify({ input: IMAGE_INPUT, labels: IMAGE_LABELS, preprocessing: { nhwc: true } }));
+    fs.writeFileSync(file, JSON.stringify({ input: IMAGE_INPUT, labels: IMAGE_LABELS, preprocessing: { nhwc: true } }, null, 2));
     const problem = overview.locator('#data .data-preview.problem');
     await problem.waitFor({ timeout: 60_000 });
-    assert.match(await problem.innerText(), /scores 50\.0 % on the first 200 samples .* about chance \(50\.0 %\), with preprocessing: channels-last → first\. Give the preprocessing the model was trained with \(scale/);
+    assert.match(await problem.innerText(), /scores 50\.0 % on the first 200 samples of images-x\.npy, about chance \(50\.0 %\), with preprocessing: channels-last → first\. Give the preprocessing the model was trained with \(scale/);
     await screenshot('09e-image-model-raw-pixels.png');
     await workbench.closeAllEditors();
     // the tests that follow work on the HAR model: it is the model in view again
@@ -507,6 +507,16 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.equal(await frame.locator('.selected-names').innerText(), 'Selected: composed1');
     assert.match(await frame.locator(`#detail vscode-table-row.approximated`).first().innerText(), /column perforation ×2 offset 0, fp32 \(121\)/);
     await screenshot('12d-composed-on-pareto.png');
+    // measured on the device like a tuned one: profiled from the panel, it is a device point of the profiled set
+    await frame.locator('vscode-button', { hasText: 'Profile on Device' }).click();
+    const profiledPlot = await workbench.webviewFrameWith('header .file:has-text("har-mobiprox.profiled.json")');
+    const profiled = path.join(workspace, 'har-mobiprox.profiled.json');
+    const deadline = Date.now() + 120_000;
+    while (!readConfigurationSet(profiled).configurations.some((c) => c.name === 'composed1') && Date.now() < deadline) await page.waitForTimeout(250);
+    assert.deepEqual(readConfigurationSet(profiled).configurations.map((c) => c.name), ['conf0', 'composed1']);
+    assert.ok(readConfigurationSet(profiled).configurations[1].device?.speedup, 'a device speedup');
+    await waitInPage(profiledPlot, `(document.getElementById('pareto-chart')?.data ?? []).some((t) => t.meta?.kind === 'device' && t.meta?.role === 'points' && (t.customdata ?? []).some((c) => c[0] === 'composed1'))`, 60_000);
+    await screenshot('12e-composed-on-device.png');
     assert.deepEqual(webviewProblems, []);
   });
 
