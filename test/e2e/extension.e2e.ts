@@ -516,6 +516,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(readConfigurationSet(profiled).configurations.map((c) => c.name), ['conf0', 'composed1']);
     assert.ok(readConfigurationSet(profiled).configurations[1].device?.speedup, 'a device speedup');
     await waitInPage(profiledPlot, `(document.getElementById('pareto-chart')?.data ?? []).some((t) => t.meta?.kind === 'device' && t.meta?.role === 'points' && (t.customdata ?? []).some((c) => c[0] === 'composed1'))`, 60_000);
+    assert.match(await profiledPlot.locator('#status').innerText(), /Profiled on 127\.0\.0\.1:\d+ \(x86_64\): conf0, composed1\./);
     await screenshot('12e-composed-on-device.png');
     assert.deepEqual(webviewProblems, []);
   });
@@ -538,18 +539,25 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const missing = path.join(workspace, 'no-such-adb');
     fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original), 'mobiprox.adbPath': missing }));
     try {
-      await page.waitForTimeout(1500); // the workbench reads the changed settings file
-      await workbench.runCommand('Mobiprox: Refresh Devices');
+      // the workbench reads the changed file in its own time: refresh until it has
       const message = workbench.sideBarPane('Devices').getByText(/Then run Refresh\./);
-      await message.waitFor({ timeout: 30_000 });
+      for (let attempt = 0; attempt < 10 && (await message.count()) === 0; attempt++) {
+        await page.waitForTimeout(1500);
+        await workbench.runCommand('Mobiprox: Refresh Devices');
+      }
+      await message.waitFor({ timeout: 10_000 });
       assert.match(await message.innerText(), /^The adb path setting '.*no-such-adb' is not an executable file: point it at adb/);
       await screenshot('20-adb-missing.png');
     } finally {
       fs.writeFileSync(settings, original);
     }
-    await page.waitForTimeout(1500);
-    await workbench.runCommand('Mobiprox: Refresh Devices');
-    await workbench.sideBarPane('Devices').getByText(/Then run Refresh\./).waitFor({ state: 'detached', timeout: 30_000 });
+    // the workbench reads the restored file in its own time (slower on a loaded machine): refresh until it has
+    const message = workbench.sideBarPane('Devices').getByText(/Then run Refresh\./);
+    for (let attempt = 0; attempt < 10 && (await message.count()) > 0; attempt++) {
+      await page.waitForTimeout(1500);
+      await workbench.runCommand('Mobiprox: Refresh Devices');
+    }
+    await message.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('generates the Kotlin adaptation engine and opens it beside', async () => {

@@ -86,7 +86,9 @@ async function run(
       cancelled: `the configurations profiled so far stay in ${path.basename(recordsFile)} (mobiprox profile --resume continues from them)`,
     });
     if (!result) return undefined;
-    // the profiled set's own panel: device points beside the host's
+    // the profiled set's own panel: device points beside the host's, and in its status line (replacing what
+    // it said of the set it showed before) where they come from
+    pareto.status(o.out, { state: 'done', text: `Profiled on ${o.serial} (${result.device.abi}): ${result.set.configurations.map((c) => c.name).join(', ')}.` });
     pareto.show(o.out);
     return o.out;
   } finally {
