@@ -11,6 +11,7 @@ import { readConfigurationSet, writeConfigurationSet } from '../src/core/knobs/c
 import { addComposedConfiguration, withConfiguration } from '../src/core/tuner/composedConfiguration';
 import { TuneProgress } from '../src/core/tuner/tune';
 import { paretoView } from '../src/ui/pareto/paretoView';
+import { cli } from './support/cli';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 
 const MODEL = path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx');
@@ -79,6 +80,19 @@ describe('a configuration composed by hand', function () {
     writeConfigurationSet(profiled, { ...set, profiledOn: { input: 'x', labels: 'y', samples: 1, labelsSha256: '' } });
     await assert.rejects(addComposedConfiguration({ model: MODEL, knobs: new Map([[convs[0], 12]]), data: DATA, setFile: profiled, ...QUICK }),
       /har.profiled.json is a profiled set/);
+  });
+
+  it('mobiprox compose adds it from the command line, and names a malformed --knob', async () => {
+    const setFile = path.join(dir, 'cli.configs.json');
+    const args = ['compose', MODEL, '--input', DATA.input, '--labels', DATA.labels, '--tune-size', '300', '--test-size', '100', '--configs', setFile];
+    const ok = await cli([...args, '--knob', `${convs[0]}=12`, '--knob', `${convs[1]}=12`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^composed1 added to ${setFile.replace(/[.]/g, '\\.')}: speedup [\\d.]+, accuracy [\\d.]+ %, loss -?[\\d.]+ points \\(host\\)`));
+    const composed = readConfigurationSet(setFile).configurations[1];
+    assert.deepEqual([composed.layers[convs[0] - 1][0].knob, composed.layers[convs[1] - 1][0].knob], [12, 12]);
+    const bad = await cli([...args, '--knob', 'conv=121']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /'conv=121' is not LAYER=KNOB, as in 3=121/);
   });
 
   it('inserts by speedup and keeps the exact configuration first', () => {
