@@ -129,10 +129,10 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
     check(outputs, stdout);
   });
 
-  it('the bundle\'s CMakeLists builds libmobiprox.so on the host, and the bundle\'s classes run it like mpxrun', function () {
+  it('the bundle\'s CMakeLists builds libmobiprox.so on the host, and the bundle\'s classes run it like mpxrun', async function () {
     requireTools(this, 'cmake');
     const bundle = path.join(dir, 'bundle');
-    const r = writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, {
+    const r = await writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, {
       lang: 'java', package: 'gen.jni', strategyText: 'naive', source: 's', ndk: null,
     });
     for (const f of ['build.gradle', 'src/main/AndroidManifest.xml', 'src/main/cpp/CMakeLists.txt', 'src/main/assets/har-mobiprox.mpxm',
@@ -159,7 +159,7 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
     check(outputs, stdout);
   });
 
-  it('with an NDK, prebuilds jniLibs/<abi>/libmobiprox.so for the three ABIs (a stand-in NDK over the cross compilers)', function () {
+  it('with an NDK, prebuilds jniLibs/<abi>/libmobiprox.so for the three ABIs (a stand-in NDK over the cross compilers); a cancelled build leaves the earlier module', async function () {
     const compilers = { 'arm64-v8a': 'aarch64-linux-gnu-gcc', 'armeabi-v7a': 'arm-linux-gnueabihf-gcc', x86_64: 'gcc' };
     requireTools(this, 'cmake', ...Object.values(compilers));
     // What the bundle asks of an NDK is its CMake toolchain file, which reads ANDROID_ABI and sets ANDROID.
@@ -174,7 +174,7 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
       `include_directories(SYSTEM ${jdk}/include ${jdk}/include/linux)`, '',
     ].join('\n'));
     const bundle = path.join(dir, 'bundle-ndk');
-    const r = writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, { lang: 'kotlin', package: 'gen.ndk', strategyText: 'naive', source: 's', ndk });
+    const r = await writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, { lang: 'kotlin', package: 'gen.ndk', strategyText: 'naive', source: 's', ndk });
     assert.deepEqual(r.prebuilt, ['arm64-v8a', 'armeabi-v7a', 'x86_64']);
     const machine: Record<string, number> = { 'arm64-v8a': 183, 'armeabi-v7a': 40, x86_64: 62 }; // ELF e_machine: AArch64, ARM, x86-64
     for (const abi of r.prebuilt) {
@@ -185,13 +185,22 @@ describe('code generation: the wrapper over the JNI runtime, and the bundle\'s n
       assert.ok(elf.includes('Java_com_mobiprox_MobiproxRuntime_infer'), `${abi}: the JNI functions are missing`);
     }
     assert.match(fs.readFileSync(path.join(bundle, 'README.md'), 'utf8'), /prebuilt `libmobiprox\.so` for arm64-v8a, armeabi-v7a, x86_64/);
+
+    // cancelled during the first NDK build: no staging folder left, the module above untouched
+    const before = fs.readFileSync(path.join(bundle, 'src/main/jniLibs/x86_64/libmobiprox.so'));
+    const controller = new AbortController();
+    const java = { lang: 'java' as const, package: 'gen.cancelled', strategyText: 'naive', source: 's', ndk, signal: controller.signal };
+    await assert.rejects(writeBundle(model, minimalSet(model), { kind: 'naive' }, bundle, { ...java, onProgress: () => setTimeout(() => controller.abort(), 300) }), { name: 'AbortError' });
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.bundle-ndk')), [], 'the staged module is removed');
+    assert.ok(fs.readFileSync(path.join(bundle, 'src/main/jniLibs/x86_64/libmobiprox.so')).equals(before));
+    assert.ok(fs.existsSync(path.join(bundle, 'src/main/java/gen/ndk')) && !fs.existsSync(path.join(bundle, 'src/main/java/gen/cancelled')), 'the earlier sources stay');
   });
 
-  it('refuses to replace a folder that is not a bundle', () => {
+  it('refuses to replace a folder that is not a bundle', async () => {
     const other = path.join(dir, 'not-a-bundle');
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, 'keep.txt'), 'mine');
-    assert.throws(() => writeBundle(model, minimalSet(model), { kind: 'naive' }, other, { lang: 'kotlin', package: 'p', strategyText: 't', source: 's', ndk: null }),
+    await assert.rejects(writeBundle(model, minimalSet(model), { kind: 'naive' }, other, { lang: 'kotlin', package: 'p', strategyText: 't', source: 's', ndk: null }),
       /not-a-bundle exists and is not a Mobiprox bundle/);
     assert.equal(fs.readFileSync(path.join(other, 'keep.txt'), 'utf8'), 'mine');
   });

@@ -212,6 +212,7 @@ describe('Pareto panel view model and protocol', () => {
 
   it('accepts only well-formed messages from the page', () => {
     assert.equal(isWebviewMessage({ type: 'ready' }), true);
+    assert.equal(isWebviewMessage({ type: 'cancel' }), true);
     assert.equal(isWebviewMessage({ type: 'profile', file: '/w/s.json', names: ['conf1'] }), true);
     assert.equal(isWebviewMessage({ type: 'bundle', file: '/w/s.json', names: [] }), true);
     assert.equal(isWebviewMessage({ type: 'compare', file: '/w/s.json', names: ['conf1', 'conf2'] }), true);

@@ -90,6 +90,7 @@ describe('Model overview protocol', () => {
   it('accepts only well-formed messages from the page', () => {
     assert.equal(isWebviewMessage({ type: 'ready' }), true);
     assert.equal(isWebviewMessage({ type: 'measureLayerTimes' }), true);
+    assert.equal(isWebviewMessage({ type: 'editData' }), true);
     assert.equal(isWebviewMessage({ type: 'selectLayer', layer: 3 }), true);
     for (const bad of [null, undefined, 'ready', { type: 'overview' }, { type: 'layerTimes' }, {}, { kind: 'ready' },
       { type: 'selectLayer' }, { type: 'selectLayer', layer: 0 }, { type: 'selectLayer', layer: '3' }, { type: 'selectLayer', layer: 1.5 }]) {

@@ -5,6 +5,7 @@ import { MobiproxError } from '../core/errors';
 import * as bundle from './commands/bundle';
 import * as calibrate from './commands/calibrate';
 import * as compare from './commands/compare';
+import * as compose from './commands/compose';
 import * as device from './commands/device';
 import * as devices from './commands/devices';
 import * as generate from './commands/generate';
@@ -25,7 +26,7 @@ const program = new Command()
   // exit 2. Help and --version exit 0. Commands created below inherit this.
   .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 
-for (const command of [inspect, run, tune, compare, devices, device, profile, simulate, calibrate, generate, bundle, kws, shard]) {
+for (const command of [inspect, run, tune, compare, compose, devices, device, profile, simulate, calibrate, generate, bundle, kws, shard]) {
   command.register(program);
 }
 

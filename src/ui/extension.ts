@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import { CommandContext } from './commandContext';
 import { buildBundle } from './commands/buildBundle';
 import { compareConfigurations } from './commands/compareConfigurations';
+import { editDataConfiguration } from './commands/editDataConfiguration';
 import { generateCode } from './commands/generateCode';
 import { insertSnippet, snippetCompletions } from './commands/insertSnippet';
+import { measureComposition } from './commands/measureComposition';
 import { openModel } from './commands/openModel';
 import { profileOnDevice } from './commands/profileOnDevice';
 import { showParetoPlot } from './commands/showParetoPlot';
@@ -43,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const timeline = new TimelinePanels(context.extensionUri);
   const command = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
+  const modelView = createModelView(lastModel);
 
   context.subscriptions.push(
     log,
@@ -50,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     devices,
     virtualDevices,
     pareto,
-    createModelView(lastModel),
+    modelView,
     createDevicesView(devices, virtualDevices),
     createRunsView(runs),
     snippetCompletions(),
@@ -62,12 +65,17 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(PARETO_VIEW_TYPE, pareto),
     vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, timeline),
     command('mobiprox.openModel', (uri?: vscode.Uri) => openModel(uri)),
+    command('mobiprox.editDataConfiguration', (args?) => editDataConfiguration(ctx, uriArgument(args))),
     command('mobiprox.tuneModel', (args?) => tuneModel(ctx, uriArgument(args))),
-    command('mobiprox.profileOnDevice', (args?) => profileOnDevice(ctx, uriArgument(args))),
+    command('mobiprox.profileOnDevice', (args?) => profileOnDevice(ctx, pareto, uriArgument(args))),
     command('mobiprox.showParetoPlot', (args?) => showParetoPlot(ctx, pareto, args)),
     command('mobiprox.simulateStrategy', (args?) => simulateStrategy(ctx, timeline, args)),
     command('mobiprox.generateCode', (args?) => generateCode(ctx, args)),
-    command('mobiprox.buildBundle', (args?) => buildBundle(ctx, uriArgument(args))),
+    command('mobiprox.buildBundle', (args?) => buildBundle(ctx, pareto, uriArgument(args))),
+    command('mobiprox.measureComposition', () => {
+      const { model, knobs } = modelView.composition();
+      return measureComposition(ctx, pareto, model, knobs);
+    }),
     command('mobiprox.compareConfigurations', (args) => compareConfigurations(ctx, pareto, args)),
     command('mobiprox.startVirtualDevice', (args?) => startVirtualDevice(ctx, args)),
     command('mobiprox.stopVirtualDevice', (target?) => stopVirtualDevice(ctx, target)),

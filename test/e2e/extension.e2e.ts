@@ -8,6 +8,7 @@ import { compileModel } from '../../src/core/compile';
 import { readNpy } from '../../src/core/data/npy';
 import { readConfigurationSet } from '../../src/core/knobs/configurationSet';
 import { CodeServer, freePort, installCodeServer, installExtension, startCodeServer, writeUserSettings } from './support/codeServer';
+import { IMAGE_INPUT, IMAGE_LABELS, IMAGE_MODEL, writeImageModel } from './support/imageModel';
 import { Workbench } from './support/workbench';
 
 /**
@@ -123,6 +124,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     fs.rmSync(dirs.log, { force: true });
     workspace = path.join(tmp, 'workspace');
     fs.cpSync(FIXTURE, workspace, { recursive: true, dereference: true });
+    writeImageModel(workspace);
 
     const launcher = await timed('install code-server (cached after the first run)', async () => installCodeServer());
     await timed('install the .vsix', async () => installExtension(launcher, VSIX, dirs));
@@ -323,6 +325,69 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('09-tuning-done.png');
   });
 
+  it('shows the model\'s data configuration and the exact accuracy on it in the overview; a wrong scale is flagged', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('#data .data-preview', 120_000);
+    const section = frame.locator('#data');
+    const text = await section.innerText();
+    assert.match(text, /Input\s+har-test-x\.npy/);
+    assert.match(text, /Labels\s+har-test-y\.npy/);
+    assert.match(text, /Scale\s+none/);
+    const [, accuracy, chance] = text.match(/Exact accuracy ([\d.]+) % on the first 200 samples \(chance ([\d.]+) %\)\./)!.map(Number);
+    assert.ok(accuracy > chance + 20, `the trained model is far above chance on its data: ${accuracy} against ${chance}`);
+    await section.scrollIntoViewIfNeeded();
+    await screenshot('09b-data-section.png');
+    // pixels' scale on inertial data: the section follows the file and says the model now guesses
+    const file = path.join(workspace, 'har-mobiprox.mobiprox.json');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(original), preprocessing: { scale: 1 / 255 } }));
+    try {
+      const problem = frame.locator('#data .data-preview.problem');
+      await problem.waitFor({ timeout: 60_000 });
+      assert.match(await problem.innerText(), /about chance \([\d.]+ %\), with preprocessing: scale 1\/255\. Give the preprocessing the model was trained with/);
+      await problem.scrollIntoViewIfNeeded();
+      await screenshot('09c-data-section-wrong-scale.png');
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+    await frame.locator('#data .data-preview:not(.problem)').waitFor({ timeout: 60_000 });
+    // the section's button opens the configuration to edit
+    await frame.locator('#data vscode-button', { hasText: 'Edit Data Configuration' }).click();
+    await workbench.editorTab('har-mobiprox.mobiprox.json').waitFor();
+    await workbench.closeAllEditors();
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('proposes the data of a channels-first image model with channels-last uint8 images: 1/255, channels moved first, and warns for raw pixels', async () => {
+    await workbench.quickOpen(IMAGE_MODEL);
+    const frame = await workbench.webviewFrameWith('#data vscode-button');
+    await frame.locator('#data', { hasText: 'No data configuration yet' }).waitFor();
+    await frame.locator('#data vscode-button', { hasText: 'Propose Data Configuration' }).click();
+    await workbench.quickPickRow(IMAGE_INPUT).click();
+    await workbench.quickPickRow(IMAGE_LABELS).click();
+    // proposed from the data, previewed, saved, and opened beside to edit
+    await workbench.editorTab('images.mobiprox.json').waitFor({ timeout: 60_000 });
+    const overview = await workbench.webviewFrameWith('#data .data-preview', 60_000);
+    const text = await overview.locator('#data').innerText();
+    assert.match(text, /Layout\s+channels last, moved first/);
+    assert.match(text, /Scale\s+1\/255/);
+    assert.match(text, /Exact accuracy 100\.0 % on the first 200 samples \(chance 50\.0 %\)\./);
+    await screenshot('09d-image-model-data-proposed.png');
+    // raw pixels: the preview says the model guesses, and what to give instead
+    const file = path.join(workspace, 'images.mobiprox.json');
+    fs.writeFileSync(file, JSON.stringify({ input: IMAGE_INPUT, labels: IMAGE_LABELS, preprocessing: { nhwc: true } }, null, 2));
+    const problem = overview.locator('#data .data-preview.problem');
+    await problem.waitFor({ timeout: 60_000 });
+    assert.match(await problem.innerText(), /scores 50\.0 % on the first 200 samples of images-x\.npy, about chance \(50\.0 %\), with preprocessing: channels-last → first\. Give the preprocessing the model was trained with \(scale/);
+    await screenshot('09e-image-model-raw-pixels.png');
+    await workbench.closeAllEditors();
+    // the tests that follow work on the HAR model: it is the model in view again
+    await workbench.quickOpen('har-mobiprox.onnx');
+    await workbench.webviewFrameWith('#data .data-preview');
+    await workbench.closeAllEditors();
+    assert.deepEqual(webviewProblems, []);
+  });
+
   it('shows the Pareto plot of the tuning: one point per configuration and series, a knob table on click', async () => {
     const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
     const started = Date.now();
@@ -359,22 +424,23 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('11-virtual-device.png');
   });
 
-  it('profiles the selected configuration on the virtual device from the Pareto panel', async () => {
+  it('profiles the selected configuration on the virtual device from the Pareto panel, its progress in the panel\'s status line', async () => {
     const frame = await workbench.webviewFrameWith('#pareto-chart');
     const selected = (await frame.locator('.selected-names').innerText()).replace('Selected: ', '');
     const started = Date.now();
     await frame.locator('vscode-button', { hasText: 'Profile on Device' }).click();
     // no pick of the data: the model's data configuration, saved by Tune Model, says what it is
-    const done = workbench.notification(/Profiled har-mobiprox on 127\.0\.0\.1:\d+: 2 configurations/);
-    await done.waitFor({ timeout: 300_000 });
-    timings.push(['Profile on Device (2 configurations) → completion notice', Date.now() - started]);
+    await frame.locator('#status', { hasText: /Profiling har-mobiprox on 127\.0\.0\.1:\d+/ }).locator('vscode-button', { hasText: 'Cancel' }).waitFor();
+    await screenshot('12-profiling-status-line.png');
+    // done: the profiled set's own panel opens, device points beside the host's (the links between a
+    // configuration's points, then each series' frontier and points: device points are 7th)
+    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)', 300_000);
+    timings.push(['Profile on Device (2 configurations) → profiled set shown', Date.now() - started]);
     const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
     assert.deepEqual(profiled.configurations.map((c) => c.name), ['conf0', selected]);
-    await done.getByRole('button', { name: 'Show Pareto Plot' }).click();
-    // the links between a configuration's points, then each series' frontier and points: device points are 7th
-    const plot = await workbench.webviewFrameWith('#pareto-chart .scatterlayer .trace:nth-child(7)');
     assert.equal((await paretoPoints(plot)).device, 2);
-    await screenshot('12-pareto-with-device.png');
+    assert.equal(await workbench.notification(/Profiled har-mobiprox/).count(), 0, 'no notification over the panels');
+    await screenshot('12a-pareto-with-device.png');
   });
 
   it('compares two configurations side by side: knob and time per layer, accuracy per class', async () => {
@@ -397,9 +463,101 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     const profiled = readConfigurationSet(path.join(workspace, 'har-mobiprox.profiled.json'));
     const differing = profiled.configurations[1].layers.filter((slots) => slots[0].knob !== 11).length;
     assert.equal(await frame.locator('#comparison-layers vscode-table-row.approximated').count(), differing);
+    // the result in the panel's status line, not a notification over it
+    assert.match(await frame.locator('#status').innerText(), /Compared conf0 and conf\d+ on \d+ samples: accuracy [\d.]+ % and [\d.]+ %/);
     await frame.locator('#comparison').scrollIntoViewIfNeeded();
     await screenshot('12b-comparison.png');
+    // in a panel about half as wide, every ms figure is still shown whole (long knob names wrap instead)
+    await page.setViewportSize({ width: 900, height: 900 });
+    try {
+      await frame.locator('#comparison').scrollIntoViewIfNeeded();
+      const cut = await frame.evaluate(`[...document.querySelectorAll('#comparison-layers vscode-table-body vscode-table-row')]
+        .flatMap((row) => [row.children[3], row.children[5]]).filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)`);
+      assert.deepEqual(cut, [], 'ms figures cut off');
+      await screenshot('12b-comparison-narrow.png');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
     assert.deepEqual(webviewProblems, []);
+  });
+
+  it('measures a configuration composed in the Model view and draws it on the tuned set\'s Pareto plot', async () => {
+    const conv = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx')).layers.find((l) => l.op === 'conv')!;
+    const model = workbench.sideBarPane('Model');
+    const layer = model.locator('.monaco-list-row[aria-level="1"]', { hasText: new RegExp(`^${conv.index} conv`) });
+    if ((await layer.getAttribute('aria-expanded')) !== 'true') await layer.click();
+    await model.locator('.monaco-list-row[aria-level="2"]', { hasText: '121 perf' }).first().click();
+    await model.getByText(/Composed: 1 layer approximated/).waitFor();
+    await screenshot('12c-composed-in-model-view.png');
+    const started = Date.now();
+    await workbench.runCommand('Mobiprox: Measure Composed Configuration');
+    const saved = /Saved the composed configuration as composed1 in har-mobiprox\.configs\.json: ×[\d.]+ at -?[\d.]+ points of loss/;
+    // the tuned set's panel comes to the front and follows the measurement in its status line
+    const frame = await workbench.webviewFrameWith('header .file:has-text("har-mobiprox.configs.json")');
+    await frame.locator('#status', { hasText: saved }).waitFor({ timeout: 120_000 });
+    timings.push(['Measure Composed Configuration → on the Pareto plot', Date.now() - started]);
+    const set = readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json'));
+    const composed = set.configurations.find((c) => c.name === 'composed1')!;
+    assert.equal(composed.layers[conv.index - 1][0].knob, 121);
+    assert.ok(composed.host?.timing, 'measured on the host, with its timing');
+    await settledParetoPoints(frame);
+    assert.equal((await paretoPoints(frame)).host, set.configurations.length);
+    // its knob table is open: the composed knob on its layer
+    assert.match(await frame.locator('#detail h2').innerText(), /^composed1: knob per layer/);
+    assert.equal(await frame.locator('.selected-names').innerText(), 'Selected: composed1');
+    assert.match(await frame.locator(`#detail vscode-table-row.approximated`).first().innerText(), /column perforation ×2 offset 0, fp32 \(121\)/);
+    await screenshot('12d-composed-on-pareto.png');
+    // measured on the device like a tuned one: profiled from the panel, it is a device point of the profiled set
+    await frame.locator('vscode-button', { hasText: 'Profile on Device' }).click();
+    const profiledPlot = await workbench.webviewFrameWith('header .file:has-text("har-mobiprox.profiled.json")');
+    const profiled = path.join(workspace, 'har-mobiprox.profiled.json');
+    const deadline = Date.now() + 120_000;
+    while (!readConfigurationSet(profiled).configurations.some((c) => c.name === 'composed1') && Date.now() < deadline) await page.waitForTimeout(250);
+    assert.deepEqual(readConfigurationSet(profiled).configurations.map((c) => c.name), ['conf0', 'composed1']);
+    assert.ok(readConfigurationSet(profiled).configurations[1].device?.speedup, 'a device speedup');
+    await waitInPage(profiledPlot, `(document.getElementById('pareto-chart')?.data ?? []).some((t) => t.meta?.kind === 'device' && t.meta?.role === 'points' && (t.customdata ?? []).some((c) => c[0] === 'composed1'))`, 60_000);
+    assert.match(await profiledPlot.locator('#status').innerText(), /Profiled on 127\.0\.0\.1:\d+ \(x86_64\): conf0, composed1\./);
+    await screenshot('12e-composed-on-device.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('stops the virtual device from its row in the Devices view', async () => {
+    const devices = workbench.sideBarPane('Devices');
+    const row = devices.locator('.monaco-list-row', { hasText: '(virtual)' });
+    await row.hover();
+    await row.locator('.action-label[aria-label*="Stop Virtual Device"]').click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await devices.getByText('Android devices connected over adb will appear here').waitFor();
+    await screenshot('19-virtual-device-stopped.png');
+  });
+
+  it('says what to do when adb cannot be found', async () => {
+    // a machine setting: code-server's extension host reads it from the machine's settings, not the workspace's
+    const settings = path.join(tmp, 'user-data', 'Machine', 'settings.json');
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    const original = fs.existsSync(settings) ? fs.readFileSync(settings, 'utf8') : '{}';
+    const missing = path.join(workspace, 'no-such-adb');
+    fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original), 'mobiprox.adbPath': missing }));
+    try {
+      // the workbench reads the changed file in its own time: refresh until it has
+      const message = workbench.sideBarPane('Devices').getByText(/Then run Refresh\./);
+      for (let attempt = 0; attempt < 10 && (await message.count()) === 0; attempt++) {
+        await page.waitForTimeout(1500);
+        await workbench.runCommand('Mobiprox: Refresh Devices');
+      }
+      await message.waitFor({ timeout: 10_000 });
+      assert.match(await message.innerText(), /^The adb path setting '.*no-such-adb' is not an executable file: point it at adb/);
+      await screenshot('20-adb-missing.png');
+    } finally {
+      fs.writeFileSync(settings, original);
+    }
+    // the workbench reads the restored file in its own time (slower on a loaded machine): refresh until it has
+    const message = workbench.sideBarPane('Devices').getByText(/Then run Refresh\./);
+    for (let attempt = 0; attempt < 10 && (await message.count()) > 0; attempt++) {
+      await page.waitForTimeout(1500);
+      await workbench.runCommand('Mobiprox: Refresh Devices');
+    }
+    await message.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('generates the Kotlin adaptation engine and opens it beside', async () => {
@@ -425,6 +583,15 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.equal((lengths as number[])[0], samples);
     assert.equal((lengths as number[])[2], samples);
     assert.match(await frame.locator('.summary').innerText(), new RegExp(`^${samples} samples · accuracy`));
+    // the x-axis says what it counts, clear of the legend
+    const overlap = await frame.evaluate(`(() => {
+      const title = document.querySelector('#timeline-chart .g-x2title text')?.getBoundingClientRect();
+      const legend = document.querySelector('#timeline-chart .legend')?.getBoundingClientRect();
+      if (!title || !legend) return 'missing: ' + (title ? 'legend' : 'x-axis title');
+      return title.bottom > legend.top && title.top < legend.bottom && title.right > legend.left && title.left < legend.right ? 'overlap' : '';
+    })()`);
+    assert.equal(overlap, '');
+    assert.equal(await frame.locator('#timeline-chart .g-x2title text').textContent(), 'sample (in trace order)');
     await screenshot('14-strategy-timeline.png');
     assert.deepEqual(webviewProblems, []);
   });
@@ -486,5 +653,47 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await workbench.sideBarPane('Model').locator('.monaco-list-row[aria-level="1"]').nth(expectedLayers - 1).waitFor();
     await screenshot('17-pareto-after-reload.png');
     assert.deepEqual(webviewProblems, []);
+  });
+
+  it('opens the Pareto plot from a configuration clicked in the Runs view, that configuration selected', async () => {
+    await workbench.closeAllEditors();
+    const runs = workbench.sideBarPane('Runs');
+    const tuning = runs.locator('.monaco-list-row[aria-level="1"]', { hasText: 'Tuning har-mobiprox' });
+    if ((await tuning.getAttribute('aria-expanded')) !== 'true') await tuning.locator('.monaco-tl-twistie').click();
+    await runs.locator('.monaco-list-row[aria-level="2"]', { hasText: 'conf1' }).click();
+    const frame = await workbench.webviewFrameWith('#detail h2');
+    await frame.locator('#detail h2', { hasText: 'conf1: knob per layer' }).waitFor();
+    assert.equal(await frame.locator('.selected-names').innerText(), 'Selected: conf1');
+    await screenshot('18-runs-view-click.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
+  it('cancels a running tuning: the notification says what was kept, the Runs view that it was cancelled', async () => {
+    // more tuning samples than before: nothing comes from the cache, so the tuning runs long enough to cancel
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    const original = fs.readFileSync(settings, 'utf8');
+    fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(original.replace(/^\s*\/\/.*$/gm, '')), 'mobiprox.tuning.tuneSize': 300, 'mobiprox.tuning.maxEvals': 16 }));
+    const before = fs.readFileSync(path.join(workspace, 'har-mobiprox.configs.json'), 'utf8');
+    try {
+      await page.waitForTimeout(1500);
+      await workbench.runCommand('Mobiprox: Tune Model');
+      const running = workbench.notification('Tuning har-mobiprox');
+      await workbench.sideBarPane('Runs').getByText(/\(\d+\/\d+\) · \d+ %/).first().waitFor({ timeout: 60_000 });
+      await running.getByRole('button', { name: 'Cancel' }).click();
+      const said = workbench.notification(/Tuning har-mobiprox cancelled/);
+      await said.waitFor({ timeout: 60_000 });
+      const text = await said.innerText();
+      if (/nothing validated yet/.test(text)) {
+        assert.match(text, /har-mobiprox\.configs\.json unchanged/);
+        assert.equal(fs.readFileSync(path.join(workspace, 'har-mobiprox.configs.json'), 'utf8'), before, 'the set untouched');
+      } else {
+        assert.match(text, /kept in har-mobiprox\.configs\.json the \d+ configurations validated until then/);
+        assert.equal(readConfigurationSet(path.join(workspace, 'har-mobiprox.configs.json')).partial, true);
+      }
+      await workbench.sideBarPane('Runs').locator('.monaco-list-row', { hasText: /Tuning har-mobiprox\s*cancelled/ }).first().waitFor();
+      await screenshot('21-tuning-cancelled.png');
+    } finally {
+      fs.writeFileSync(settings, original);
+    }
   });
 });

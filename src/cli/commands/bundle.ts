@@ -13,9 +13,9 @@ export function register(program: Command): void {
       .requiredOption('--out <dir>', 'the module folder to write (new, empty, or an earlier bundle)')
       .option('--package <name>', 'package of the generated classes', 'com.mobiprox.app')
       .option('--lang <lang>', 'kotlin or java', language, 'kotlin' as Lang),
-  ).action((modelPath: string, o) => {
+  ).action(async (modelPath: string, o) => {
     checkOutputFolder(o.out, '--out');
-    const r = bundleModel({
+    const r = await bundleModel({
       model: modelPath, configs: o.configs, strategy: strategyFrom(o), out: o.out, lang: o.lang, package: o.package,
       onProgress: (m) => process.stderr.write(`${m}\n`),
     });

@@ -3,9 +3,10 @@
  * and JNI binding with a CMakeLists.txt for externalNativeBuild (it also builds on the host, for tests), the
  * generated engine and wrapper, the compiled .mpxm and the configurations as assets, and a README. With an
  * Android NDK, prebuilt jniLibs/<abi>/libmobiprox.so for the three ABIs as well. The module is assembled in
- * a temporary sibling folder and renamed into place, so a failed run leaves no half-written module.
+ * a temporary sibling folder and renamed into place, so a failed or cancelled run leaves no half-written
+ * module: the folder holds the earlier module, or nothing.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +18,7 @@ import { toHpvm } from '../knobs/configurationSet';
 import { GeneratedFile, generateSources, nativeRuntimeDir } from './generate';
 import { Lang } from './literals';
 import { usageSnippet } from './wrapper';
+import { abortError } from '../tuner/runner';
 
 export const BUNDLE_ABIS = ['arm64-v8a', 'armeabi-v7a', 'x86_64'] as const;
 /** Marks a folder as a bundle, so that a rerun may replace it and nothing else is ever replaced. */
@@ -32,6 +34,8 @@ export interface BundleOptions {
   /** The NDK to prebuild with; undefined: ANDROID_NDK_HOME, then ANDROID_NDK_ROOT; null: none. */
   ndk?: string | null;
   onProgress?: (message: string) => void;
+  /** Stops the NDK builds (the long part); the staged module is removed and the folder left as it was. */
+  signal?: AbortSignal;
 }
 
 export interface BundleResult {
@@ -47,13 +51,14 @@ export function findNdk(): string | undefined {
   return [process.env.ANDROID_NDK_HOME, process.env.ANDROID_NDK_ROOT].find((d) => d && fs.existsSync(path.join(d, 'build/cmake/android.toolchain.cmake')));
 }
 
-export function writeBundle(model: CompiledModel, set: AdaptableSet, spec: StrategySpec, out: string, o: BundleOptions): BundleResult {
+export async function writeBundle(model: CompiledModel, set: AdaptableSet, spec: StrategySpec, out: string, o: BundleOptions): Promise<BundleResult> {
   const target = path.resolve(out);
   if (fs.existsSync(target) && fs.readdirSync(target).length > 0 && !fs.existsSync(path.join(target, MARKER))) {
     throw new MobiproxError(`${out} exists and is not a Mobiprox bundle; choose an empty or new folder.`, { file: out });
   }
   const modelAsset = `${model.name}.mpxm`;
   const configsAsset = `${model.name}.configs.txt`;
+  if (o.signal?.aborted) throw abortError();
   const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}-`));
   try {
     const files: GeneratedFile[] = [
@@ -76,13 +81,14 @@ export function writeBundle(model: CompiledModel, set: AdaptableSet, spec: Strat
     if (ndk) {
       for (const abi of BUNDLE_ABIS) {
         o.onProgress?.(`building libmobiprox.so for ${abi} with ${ndk}`);
-        prebuildAbi(ndk, abi, path.join(staging, 'src/main/cpp'), path.join(staging, 'src/main/jniLibs', abi));
+        await prebuildAbi(ndk, abi, path.join(staging, 'src/main/cpp'), path.join(staging, 'src/main/jniLibs', abi), o.signal);
         prebuilt.push(abi);
       }
     } else {
       prebuiltSkipped = o.ndk === null ? 'not requested' : 'no Android NDK (set ANDROID_NDK_HOME or ANDROID_NDK_ROOT); Gradle builds the library from src/main/cpp instead';
     }
     writeInto(staging, 'README.md', readme(model, set, o, modelAsset, configsAsset, prebuilt));
+    if (o.signal?.aborted) throw abortError();
     replaceFolder(staging, target);
     return { out: target, files: listFiles(target), prebuilt, prebuiltSkipped };
   } catch (e) {
@@ -123,18 +129,19 @@ function replaceFolder(staging: string, target: string): void {
   fs.rmSync(old, { recursive: true, force: true });
 }
 
-function prebuildAbi(ndk: string, abi: string, cpp: string, jniLibs: string): void {
+async function prebuildAbi(ndk: string, abi: string, cpp: string, jniLibs: string, signal?: AbortSignal): Promise<void> {
   const build = fs.mkdtempSync(path.join(os.tmpdir(), `mobiprox-ndk-${abi}-`));
   try {
-    const run = (args: string[]) => execFileSync('cmake', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      run(['-S', cpp, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${path.join(ndk, 'build/cmake/android.toolchain.cmake')}`,
-        `-DANDROID_ABI=${abi}`, '-DANDROID_PLATFORM=android-24', '-DCMAKE_BUILD_TYPE=Release']);
-      run(['--build', build, '-j2']);
-    } catch (e) {
-      const err = e as { stderr?: Buffer; stdout?: Buffer };
-      throw new MobiproxError(`Building libmobiprox.so for ${abi} with the NDK at ${ndk} failed:\n${String(err.stderr ?? '') || String(err.stdout ?? '')}`.trim(), { file: ndk });
-    }
+    const run = (args: string[]) => new Promise<void>((resolve, reject) => {
+      execFile('cmake', args, { signal, maxBuffer: 64 * 1024 * 1024 }, (e, stdout, stderr) => {
+        if (!e) return resolve();
+        if (signal?.aborted) return reject(abortError());
+        reject(new MobiproxError(`Building libmobiprox.so for ${abi} with the NDK at ${ndk} failed:\n${stderr || stdout || e.message}`.trim(), { file: ndk }));
+      });
+    });
+    await run(['-S', cpp, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${path.join(ndk, 'build/cmake/android.toolchain.cmake')}`,
+      `-DANDROID_ABI=${abi}`, '-DANDROID_PLATFORM=android-24', '-DCMAKE_BUILD_TYPE=Release']);
+    await run(['--build', build, '-j2']);
     fs.mkdirSync(jniLibs, { recursive: true });
     fs.copyFileSync(path.join(build, `lib${LIBRARY}.so`), path.join(jniLibs, `lib${LIBRARY}.so`));
   } finally {

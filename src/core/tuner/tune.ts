@@ -24,7 +24,8 @@ import { empiricalSearch } from './empiricalSearch';
 import { ExecutorKind, TuneExecutor } from './executor/executor';
 import { localExecutor } from './executor/local';
 import { calibrateInt8 } from './int8Calibration';
-import { choiceKey, configurationLayers, exactChoice } from './knobSpace';
+import { choiceKey, exactChoice } from './knobSpace';
+import { measuredRecord } from './measuredRecord';
 import { notFaster } from '../stats/intervals';
 import { paretoFront, thinFront } from './pareto';
 import { P1Predictor, P2Predictor } from './predictors';
@@ -308,20 +309,8 @@ function writeResults(
   partial: boolean,
 ): ConfigurationSet {
   const exactTune = exact.tune!;
-  const record = (name: string, choice: number[], tune: Measured, test?: Measured, predicted?: Candidate): ConfigurationRecord => {
-    const qosLoss = exactTune.accuracy - tune.accuracy;
-    const speedup = tune.speedup;
-    return {
-      name, speedup, energy: 1, accuracy: tune.accuracy, qosLoss, confidence: tune.confidence,
-      layers: configurationLayers(layers, choice),
-      ...(predicted ? { predicted: { speedup: predicted.speedup, qosLoss: predicted.loss, accuracy: exactTune.accuracy - predicted.loss } } : {}),
-      host: {
-        speedup, accuracy: tune.accuracy, qosLoss, qosLossInterval: [tune.qosLoss.low, tune.qosLoss.high],
-        ...(test ? { testAccuracy: test.accuracy, testQosLossInterval: [test.qosLoss.low, test.qosLoss.high] as [number, number] } : {}),
-        latencyMsPerSample: tune.latencyMsPerSample, timing: tune.timing, confidence: tune.confidence,
-      },
-    };
-  };
+  const record = (name: string, choice: number[], tune: Measured, test?: Measured, predicted?: Candidate): ConfigurationRecord =>
+    measuredRecord(name, layers, choice, exactTune, tune, test, predicted);
   // Named in the frontier's order (by predicted speedup): measurement noise does not rename configurations.
   const ordered = [...front].sort((a, b) => a.predicted.speedup - b.predicted.speedup);
   const set: ConfigurationSet = {

@@ -20,7 +20,7 @@ export interface BundleRequest extends Omit<BundleOptions, 'strategyText' | 'sou
   out: string;
 }
 
-export function bundleModel(r: BundleRequest): BundleResult {
+export function bundleModel(r: BundleRequest): Promise<BundleResult> {
   const { model: modelPath, configs, names, strategy, out, ...options } = r;
   const compiled = compileModel(modelPath, { name: path.basename(modelPath, path.extname(modelPath)) });
   const set = selectConfigurations(readSetOfModel(configs, modelPath, compiled.layers), names) as AdaptableSet;

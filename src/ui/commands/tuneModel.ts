@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DataConfig } from '../../core/data/dataConfig';
@@ -74,8 +75,8 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
     ctx.runs.finish(run.id, { status: result.cancelled ? 'cancelled' : 'done', set: result.set });
     const best = configs.reduce((b, c) => (c.speedup > b.speedup ? c : b));
     const summary =
-      `${result.cancelled ? 'Tuning cancelled' : 'Tuned'} ${name}: ${configs.length} configurations, ` +
-      `up to ${formatSpeedup(best.speedup)} at ${best.qosLoss.toFixed(2)} points of loss.`;
+      `${result.cancelled ? `Tuning ${name} cancelled: kept in ${path.basename(out)} the` : `Tuned ${name}:`} ${configs.length} configurations` +
+      `${result.cancelled ? ' validated until then' : ''}, up to ${formatSpeedup(best.speedup)} at ${best.qosLoss.toFixed(2)} points of loss.`;
     ctx.log.info(`${summary} (${result.stats.validated} validated; wrote ${out})`);
     void vscode.window.showInformationMessage(summary, 'Show Pareto Plot').then((choice) => {
       if (choice) void vscode.commands.executeCommand('mobiprox.showParetoPlot', { configs: out });
@@ -83,7 +84,12 @@ export async function tuneModel(ctx: CommandContext, args: TuneModelArgs = {}): 
     return out;
   } catch (e) {
     ctx.runs.finish(run.id, { status: isCancellation(e) ? 'cancelled' : 'failed', error: (e as Error).message });
-    if (!isCancellation(e)) await showError(ctx.log, `Tuning ${name}`, e);
+    // cancelled before any configuration was validated: the tuner wrote nothing (tune.ts), and says so
+    if (isCancellation(e)) {
+      const kept = fs.existsSync(out) ? `${path.basename(out)} unchanged` : 'no set written';
+      void vscode.window.showInformationMessage(`Tuning ${name} cancelled: nothing validated yet, ${kept}.`);
+    }
+    else await showError(ctx.log, `Tuning ${name}`, e);
     return undefined;
   }
 }

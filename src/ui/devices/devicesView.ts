@@ -21,7 +21,8 @@ export function createDevicesView(tracker: DeviceTracker, virtual: VirtualDevice
   };
   const view = vscode.window.createTreeView('mobiprox.devices', { treeDataProvider: provider });
   const update = (): void => {
-    view.message = tracker.error ? `${tracker.error} Set mobiprox.adbPath, or run Refresh.` : undefined;
+    // the core's sentence already names the setting (adbLocation.ts): the view adds how to retry
+    view.message = tracker.error ? `${tracker.error} Then run Refresh.` : undefined;
     changed.fire();
   };
   if (view.visible) void tracker.ensureStarted();

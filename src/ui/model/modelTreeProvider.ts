@@ -54,12 +54,21 @@ class ModelTreeProvider implements vscode.TreeDataProvider<Node> {
   }
 }
 
-/** The Model view; clicking a knob composes a configuration (one knob per layer), summarised in the view's message. */
-export function createModelView(lastModel: LastOpenedModel): vscode.Disposable {
+/** The Model view's composed configuration: the model's file and the knob chosen per layer. */
+export interface ModelView extends vscode.Disposable {
+  composition(): { model: string | undefined; knobs: KnobChoice };
+}
+
+/**
+ * The Model view; clicking a knob composes a configuration (one knob per layer), summarised in the view's
+ * message; the context key `mobiprox.composed` offers measuring it once a layer is approximated.
+ */
+export function createModelView(lastModel: LastOpenedModel): ModelView {
   const provider = new ModelTreeProvider();
   const view = vscode.window.createTreeView('mobiprox.model', { treeDataProvider: provider, showCollapseAll: true });
   let choice: KnobChoice = new Map();
   const update = (): void => {
+    void vscode.commands.executeCommand('setContext', 'mobiprox.composed', choice.size > 0);
     const loaded = lastModel.value;
     if (!loaded) return;
     view.description = loaded.file;
@@ -69,7 +78,7 @@ export function createModelView(lastModel: LastOpenedModel): vscode.Disposable {
       const summary = `${m.name}: ${m.layers.length} layers, ${formatFlops(m.totalFlops)} per sample`;
       const c = summarizeComposition(m, choice);
       view.message = c.approximated
-        ? `${summary}. Composed: ${c.approximated} layer${c.approximated === 1 ? '' : 's'} approximated, ${formatFlops(c.flops)}, ${formatSpeedup(c.nominalSpeedup)} nominal.`
+        ? `${summary}. Composed: ${c.approximated} layer${c.approximated === 1 ? '' : 's'} approximated, ${formatFlops(c.flops)}, ${formatSpeedup(c.nominalSpeedup)} nominal; measure it (title bar) to save it into the model's set.`
         : summary;
     } else {
       provider.show([]);
@@ -77,7 +86,7 @@ export function createModelView(lastModel: LastOpenedModel): vscode.Disposable {
     }
   };
   update();
-  return vscode.Disposable.from(
+  const disposable = vscode.Disposable.from(
     provider,
     view,
     lastModel.onDidChange(() => {
@@ -94,4 +103,5 @@ export function createModelView(lastModel: LastOpenedModel): vscode.Disposable {
       if (node && view.visible) void view.reveal(node, { select: true, focus: false });
     }),
   );
+  return { dispose: () => disposable.dispose(), composition: () => ({ model: lastModel.uri?.fsPath, knobs: choice }) };
 }

@@ -1,9 +1,12 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { dataConfigPath } from '../../core/data/dataConfig';
 import { LastOpenedModel } from '../model/lastOpenedModel';
 import { LoadedModel } from '../model/loadModel';
 import { loadModelAt } from '../model/loadModelAt';
 import { HostMessage, isWebviewMessage } from '../protocol/modelOverview';
 import { webviewHtml, webviewRoot } from '../webviewHtml';
+import { dataSection } from './dataSection';
 import { layerTimesMessage, overviewMessage } from './overviewMessages';
 import { readSettings } from '../settings';
 
@@ -45,10 +48,27 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
       name: 'modelOverview',
     });
     const message: HostMessage = overviewMessage(document.loaded);
+    const model = document.uri.fsPath;
+    const sendData = (): void => {
+      if (!('model' in document.loaded)) return;
+      void dataSection(model, (f) => vscode.workspace.asRelativePath(f)).then((data) => webview.postMessage({ type: 'data', data }));
+    };
+    // the Data section follows the configuration as it is proposed, edited or deleted
+    const configWatcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(model)), path.basename(dataConfigPath(model))),
+    );
     const subscriptions = [
+      configWatcher,
+      configWatcher.onDidCreate(sendData),
+      configWatcher.onDidChange(sendData),
+      configWatcher.onDidDelete(sendData),
       webview.onDidReceiveMessage((m: unknown) => {
         if (!isWebviewMessage(m)) return;
-        if (m.type === 'ready') void webview.postMessage(message);
+        if (m.type === 'ready') {
+          void webview.postMessage(message);
+          sendData();
+        }
+        if (m.type === 'editData') void vscode.commands.executeCommand('mobiprox.editDataConfiguration', { model });
         if (m.type === 'selectLayer') void vscode.commands.executeCommand('mobiprox.revealLayer', m.layer);
         if (m.type === 'measureLayerTimes' && 'model' in document.loaded) {
           void layerTimesMessage(document.loaded.model, readSettings().threads ?? 1, this.log).then((reply) => webview.postMessage(reply));

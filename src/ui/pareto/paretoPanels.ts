@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfigurationSet } from '../../core/knobs/configurationSet';
-import { ComparisonView, isWebviewMessage, ParetoState, PointAction, ShowMessage } from '../protocol/pareto';
+import { ComparisonView, isWebviewMessage, PanelStatus, ParetoState, PointAction, ShowMessage } from '../protocol/pareto';
 import { webviewHtml, webviewRoot } from '../webviewHtml';
 import { paretoView, pointActionFile } from './paretoView';
 
@@ -16,6 +16,9 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   /** What each panel shows: sent again when its page (re)loads and asks. */
   private readonly shown = new Map<vscode.WebviewPanel, ShowMessage>();
+  /** Each set's last status line, sent again to a page that (re)loads; and how to cancel its running action. */
+  private readonly statuses = new Map<string, PanelStatus>();
+  private readonly cancels = new Map<string, () => void>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -35,6 +38,18 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
       this.shown.set(panel, message);
       void panel.webview.postMessage(message);
     }
+  }
+
+  isOpen(file: string): boolean {
+    return this.panels.has(file);
+  }
+
+  /** Sets the status line of the panel of `file`; `cancel`, while running, is what its Cancel button does. */
+  status(file: string, status: PanelStatus, cancel?: () => void): void {
+    this.statuses.set(file, status);
+    if (cancel) this.cancels.set(file, cancel);
+    else this.cancels.delete(file);
+    void this.panels.get(file)?.webview.postMessage({ type: 'status', status });
   }
 
   /** Shows a comparison in the panel of `file`, if it is open. */
@@ -87,6 +102,10 @@ export class ParetoPanels implements vscode.WebviewPanelSerializer<ParetoState>,
         void panel.webview.postMessage(shown);
         // A knob table asked for is opened once: a page reloaded later keeps the one the user chose since.
         this.shown.set(panel, { type: 'show', view: shown.view });
+        const status = this.statuses.get(file);
+        if (status) void panel.webview.postMessage({ type: 'status', status });
+      } else if (m.type === 'cancel') {
+        this.cancels.get(file)?.();
       } else {
         // The page names the file it acts on: only its own panel's set is acted on.
         const target = pointActionFile(m.type, m.file, file);

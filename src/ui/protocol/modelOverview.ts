@@ -84,8 +84,21 @@ export interface MeasuredTimes {
   layers: MeasuredLayer[];
 }
 
+/** The model's data configuration (`<model>.mobiprox.json`, core/data/dataConfig.ts) and how the exact model does on it. */
+export interface DataSection {
+  /** The configuration's file, workspace-relative. */
+  file: string;
+  /** Absent while the model has none. Files workspace-relative, preprocessing in words. */
+  config?: { input: string; labels: string; layout: string; scale: string; mean: string; std: string; standardize: boolean };
+  /** The exact model on the first samples (core/runtime/dataPreview.ts); `problem` when that is about chance. */
+  preview?: { samples: number; accuracy: number; chance: number; problem?: string };
+  /** Why the configuration could not be read or previewed. */
+  error?: string;
+}
+
 export type HostMessage =
   | { type: 'overview'; overview: ModelOverview }
+  | { type: 'data'; data: DataSection }
   | { type: 'importFailed'; failure: ImportFailure }
   | { type: 'layerTimes'; times: MeasuredTimes }
   | { type: 'layerTimesFailed'; message: string };
@@ -96,13 +109,15 @@ export type WebviewMessage =
   /** Measure each layer's time on the host. */
   | { type: 'measureLayerTimes' }
   /** The user selected this layer (1-based) in the graph or the table: select it in the Model view too. */
-  | { type: 'selectLayer'; layer: number };
+  | { type: 'selectLayer'; layer: number }
+  /** Open the data configuration to edit, or propose one from picked files when there is none. */
+  | { type: 'editData' };
 
 /** Messages from the page are untrusted input: check their shape before acting on them. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
   if (type === 'selectLayer') return Number.isInteger((value as { layer?: unknown }).layer) && (value as { layer: number }).layer >= 1;
-  return type === 'ready' || type === 'measureLayerTimes';
+  return type === 'ready' || type === 'measureLayerTimes' || type === 'editData';
 }
 
 /** What the page keeps across reloads (vscode.getState/setState). */
@@ -111,6 +126,8 @@ export interface ModelOverviewState {
   last?: HostMessage;
   /** The layer times measured for the model shown. */
   times?: MeasuredTimes;
+  /** The model's data configuration and its preview. */
+  data?: DataSection;
   /** The node selected in the graph (index into the overview's graph nodes). */
   selectedNode?: number;
   /** The FLOPs chart's y axis. */

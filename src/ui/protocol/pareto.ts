@@ -71,20 +71,33 @@ export interface ComparisonView {
 /** `detail`: a configuration to show the knob table of (e.g. clicked in the Runs view). */
 export type ShowMessage = { type: 'show'; view: ParetoView; detail?: string };
 
-export type HostMessage = ShowMessage | { type: 'comparison'; comparison: ComparisonView };
+/**
+ * The panel's status line: what an action started from the panel (Compare, Measure, Profile) is doing, what it
+ * gave or why it failed, in place of notifications stacking over the panel.
+ */
+export interface PanelStatus {
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  text: string;
+  /** While running: 0 to 1 of the work, when known. */
+  fraction?: number;
+}
+
+export type HostMessage = ShowMessage | { type: 'comparison'; comparison: ComparisonView } | { type: 'status'; status: PanelStatus };
 
 export type PointAction = 'profile' | 'bundle' | 'compare';
 
 export type WebviewMessage =
   /** The page listens: the host (re)sends the view. */
   | { type: 'ready' }
+  /** The user cancels the running action of the status line. */
+  | { type: 'cancel' }
   /** The user asks to profile or to bundle the selected configurations. */
   | { type: PointAction; file: string; names: string[] };
 
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as { type?: unknown; file?: unknown; names?: unknown };
-  if (m.type === 'ready') return true;
+  if (m.type === 'ready' || m.type === 'cancel') return true;
   return (
     (m.type === 'profile' || m.type === 'bundle' || m.type === 'compare') &&
     typeof m.file === 'string' &&
@@ -102,4 +115,5 @@ export interface ParetoState {
   detail?: string;
   /** The last comparison of two selected configurations. */
   comparison?: ComparisonView;
+  status?: PanelStatus;
 }

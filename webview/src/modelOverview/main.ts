@@ -13,6 +13,7 @@ import {
 import { el } from '../dom';
 import { onThemeChange } from '../theme';
 import { vscodeApi } from '../vscodeApi';
+import { dataSectionElement } from './dataSection';
 import { drawFlopsChart } from './flopsChart';
 import { drawGraph } from './graphView';
 import { layersTable } from './layersTable';
@@ -60,6 +61,7 @@ function overviewPage(model: ModelOverview): HTMLElement {
       ...term('Layers', String(model.layers.length)),
       ...term('FLOPs', `${formatFlops(model.totalFlops)} per sample`),
     ),
+    dataSectionElement(state.data, () => vscode.postMessage({ type: 'editData' })),
     el('section', undefined, el('div', 'section-title', el('h2', undefined, state.times ? 'FLOPs and measured time per layer' : 'FLOPs per layer'), logScale), chart),
     graphSection(model, table),
     el('section', undefined, el('div', 'section-title', el('h2', undefined, 'Layers'), measureButton()), timesStatus(), table),
@@ -167,6 +169,7 @@ if (state.last) render(state.last);
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   if (message.type === 'layerTimes') state = { ...state, times: message.times };
+  else if (message.type === 'data') state = { ...state, data: message.data };
   else if (message.type === 'layerTimesFailed') state = { ...state, times: undefined };
   // a model of its own (the file changed, or another file in this editor): earlier times no longer apply
   else state = { ...state, last: message, times: sameModel(state.last, message) ? state.times : undefined };

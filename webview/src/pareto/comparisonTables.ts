@@ -7,7 +7,8 @@ import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import { ComparisonView } from '../../../src/ui/protocol/pareto';
 import { el } from '../dom';
 
-function table(id: string, widths: string[], header: string[], rows: { cells: string[]; className?: string }[]): HTMLElement {
+/** `wrap`: the columns whose words may wrap, so that the narrow number columns keep their digits. */
+function table(id: string, widths: string[], header: string[], rows: { cells: string[]; className?: string }[], wrap: number[] = []): HTMLElement {
   const t = el('vscode-table', 'comparison-table');
   t.id = id;
   t.setAttribute('zebra', '');
@@ -20,7 +21,7 @@ function table(id: string, widths: string[], header: string[], rows: { cells: st
   body.slot = 'body';
   for (const r of rows) {
     const row = el('vscode-table-row', r.className);
-    row.append(...r.cells.map((c) => el('vscode-table-cell', undefined, c)));
+    row.append(...r.cells.map((c, i) => el('vscode-table-cell', wrap.includes(i) ? 'wrap' : undefined, c)));
     body.append(row);
   }
   t.append(head, body);
@@ -37,11 +38,11 @@ export function comparisonTables(c: ComparisonView): HTMLElement[] {
     el('h2', undefined, `${a} and ${b} side by side`),
     el('p', 'hint', `Measured now on the host over ${c.samples} samples: accuracy ${c.accuracy[0].toFixed(2)} % and ` +
       `${c.accuracy[1].toFixed(2)} %, ${c.totalMs[0].toFixed(4)} and ${c.totalMs[1].toFixed(4)} ms per sample.`),
-    table('comparison-layers', ['6%', '18%', '29%', '9%', '29%', '9%'], ['Layer', 'Ops', `${a} knob`, 'ms', `${b} knob`, 'ms'],
+    table('comparison-layers', ['7%', '17%', '24%', '14%', '24%', '14%'], ['#', 'Ops', `${a} knob`, 'ms', `${b} knob`, 'ms'],
       c.layers.map((l) => ({
         cells: [String(l.layer), l.ops, l.knobs[0], l.ms[0].toFixed(4), l.knobs[1], l.ms[1].toFixed(4)],
         className: l.knobs[0] !== l.knobs[1] ? 'approximated' : undefined,
-      }))),
+      })), [1, 2, 4]),
     table('comparison-classes', ['16%', '16%', '22%', '22%', '24%'], ['Class', 'Samples', `${a} %`, `${b} %`, 'Difference'],
       c.classes.map((k) => {
         const difference = k.accuracy[1] - k.accuracy[0];

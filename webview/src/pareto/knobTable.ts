@@ -12,7 +12,7 @@ export function knobTable(detail: ConfigurationDetail): HTMLElement {
   const table = el('vscode-table', 'knobs');
   table.setAttribute('zebra', '');
   table.setAttribute('bordered-columns', '');
-  table.setAttribute('columns', JSON.stringify(['10%', '50%', '40%']));
+  table.setAttribute('columns', JSON.stringify(['14%', '42%', '44%']));
   const header = el('vscode-table-header');
   header.slot = 'header';
   header.append(...['Layer', 'Ops', 'Knob'].map((t) => el('vscode-table-header-cell', undefined, t)));

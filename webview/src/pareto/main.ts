@@ -6,6 +6,7 @@ import { onThemeChange } from '../theme';
 import { vscodeApi } from '../vscodeApi';
 import { comparisonTables } from './comparisonTables';
 import { knobTable } from './knobTable';
+import { statusLine } from './statusLine';
 import { drawParetoChart } from './paretoChart';
 
 interface PlotlyClick {
@@ -33,6 +34,10 @@ function render(view: ParetoView): void {
   const detail = el('section', 'detail');
   detail.id = 'detail';
   const selection = el('section', 'selection');
+  const status = el('div', 'status');
+  status.id = 'status';
+  status.setAttribute('role', 'status');
+  showStatus = (): void => status.replaceChildren(...(state.status ? statusLine(state.status, () => vscode.postMessage({ type: 'cancel' })) : []));
   const comparison = el('section', 'comparison');
   comparison.id = 'comparison';
   showComparison = (): void => comparison.replaceChildren(...(state.comparison ? comparisonTables(state.comparison) : []));
@@ -76,10 +81,12 @@ function render(view: ParetoView): void {
     ...plotNotes(view).map((note) => el('p', 'plot-note', note)),
     chart,
     selection,
+    status,
     comparison,
     detail,
   );
   showComparison();
+  showStatus();
   showDetail();
   showSelection();
   // Plotly measures its container: draw once the page is in the document.
@@ -99,9 +106,15 @@ function render(view: ParetoView): void {
 }
 
 let showComparison = (): void => {};
+let showStatus = (): void => {};
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const m = event.data;
+  if (m.type === 'status') {
+    save({ status: m.status });
+    showStatus();
+    return;
+  }
   if (m.type === 'comparison') {
     save({ comparison: m.comparison });
     showComparison();
@@ -111,7 +124,8 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const names = new Set(m.view.configurations.map((c) => c.name));
   save({
     view: m.view,
-    selected: state.selected.filter((n) => names.has(n)),
+    // a configuration the host shows (one just measured, one clicked in the Runs view) is the one selected
+    selected: m.detail && names.has(m.detail) ? [m.detail] : state.selected.filter((n) => names.has(n)),
     comparison: state.comparison?.names.every((n) => names.has(n)) ? state.comparison : undefined,
     detail: m.detail ?? (state.detail && names.has(state.detail) ? state.detail : undefined),
   });

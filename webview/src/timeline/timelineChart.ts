@@ -38,6 +38,8 @@ export function drawTimelineChart(target: HTMLElement, configurations: TimelineC
         name: 'Exact inferences saved',
         x: samples,
         y: trace.cumulativeSaving,
+        // on the lower plot's own x axis: on the upper one's, the lower axis (and its title) was never drawn
+        xaxis: 'x2',
         yaxis: 'y2',
         line: { color: themeColor('--vscode-charts-green', '#89d185'), width: 1.5 },
         hovertemplate: 'after sample %{x}: %{y:.1f} exact inferences saved<extra></extra>',
@@ -47,7 +49,8 @@ export function drawTimelineChart(target: HTMLElement, configurations: TimelineC
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { color: foreground, family: themeColor('--vscode-font-family', 'sans-serif'), size: 12 },
-      margin: { l: 72, r: 16, t: 8, b: 44 },
+      // the legend above the plots: below them it covered the x-axis title
+      margin: { l: 72, r: 16, t: 32, b: 44 },
       grid: { rows: 2, columns: 1, pattern: 'independent', roworder: 'top to bottom' },
       xaxis: { gridcolor: grid, matches: 'x2' },
       yaxis: {
@@ -59,7 +62,7 @@ export function drawTimelineChart(target: HTMLElement, configurations: TimelineC
       },
       xaxis2: { title: { text: 'sample (in trace order)' }, anchor: 'y2', gridcolor: grid },
       yaxis2: { title: { text: 'exact inferences saved' }, gridcolor: grid, zerolinecolor: grid, domain: [0, 0.35] },
-      legend: { orientation: 'h', y: -0.2 },
+      legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1.01, yanchor: 'bottom' },
       hovermode: 'closest',
       hoverlabel: {
         bgcolor: themeColor('--vscode-editorHoverWidget-background', '#252526'),
