@@ -24,6 +24,7 @@ import { compileModel } from '../src/core/compile';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { NdArray } from '../src/core/data/ndarray';
 import { preprocess } from '../src/core/data/preprocess';
+import { signalImages } from '../src/core/data/signalImage';
 import { INT8_KNOB, knob as knobOf, nominalSpeedup } from '../src/core/knobs/catalog';
 import { Configuration, Quant, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
 import { quantByLayer } from '../src/core/tuner/int8Calibration';
@@ -33,6 +34,7 @@ import { writeFileAtomic } from '../src/core/fsutil';
 const shared = path.resolve(__dirname, '../../../shared');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
+/** file: the ONNX model's path. */
 interface Case { model: string; file: string; input: NdArray<Float32Array>; samples: number }
 
 /** Rows [from, from + n) of an array. */
@@ -47,8 +49,10 @@ const cifar = (from: number, n: number) => preprocess(rows(readNpy(path.join(sha
 function loadCases(): Case[] {
   const har = readNpy(path.join(shared, 'datasets/uci-har/test_x.npy'));
   return [
-    { model: 'har-cnn', file: 'models/har-cnn.onnx', input: preprocess(rows(har, 0, 256), { standardize: true }), samples: 256 },
-    { model: 'resnet20', file: 'models/resnet20_cifar10.onnx', samples: 128, input: cifar(0, 128) },
+    { model: 'har-cnn', file: path.join(shared, 'models/har-cnn.onnx'), input: preprocess(rows(har, 0, 256), { standardize: true }), samples: 256 },
+    // the paper's HAR network: depthwise convolutions
+    { model: 'mobilenetv2-har', file: path.resolve(__dirname, '../../media/models/mobilenetv2-har.onnx'), input: signalImages(rows(har, 0, 128)), samples: 128 },
+    { model: 'resnet20', file: path.join(shared, 'models/resnet20_cifar10.onnx'), samples: 128, input: cifar(0, 128) },
   ];
 }
 
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
   let kernels = '';
   try {
     for (const c of loadCases()) {
-      const onnxFile = path.join(shared, c.file);
+      const onnxFile = c.file;
       const compiled = compileModel(fs.readFileSync(onnxFile), { name: c.model });
       const mpxm = path.join(work, `${c.model}.mpxm`);
       fs.writeFileSync(mpxm, compiled.mpxm);

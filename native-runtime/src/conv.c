@@ -46,10 +46,15 @@ struct mpx_conv_plan {
     int Hp, Wp;             /* padded input plane */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
-    int *offsets;           /* per tap: offset in the padded group input from a window's first element */
+    int *offsets;           /* per tap: offset in the padded group input (depthwise: plane) from a window's first
+                             * element */
     int n_pixels;           /* computed outputs, n_rows · n_cols */
     int *pixel_in;          /* per computed output: its window's first element in the padded input */
     int *pixel_out;         /* per computed output: its index in the output plane */
+    int depthwise;          /* direct, one input channel per output, stride 1 or 2: depthwise_row */
+    int dw_rows, dw_row;    /* depthwise: the padded plane's rows and floats per row */
+    int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
+    int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
     mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
 };
 
@@ -220,6 +225,25 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     /* a GEMM with fewer than 4 rows per group wastes most of the micro-kernel (the int8 kernels have no
      * direct form) */
     p->direct = p->Mg < 4 && !k->int8;
+    p->depthwise = p->direct && p->Cg == 1 && (shape->stride_w == 1 || shape->stride_w == 2);
+    if (p->depthwise) {
+        /* a row's whole vectors of outputs may read past the padding up to the last window's reach */
+        int span = shape->pad_left + shape->W + shape->pad_right, reach = (shape->kw - 1) * shape->dil_w;
+        int vectors = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
+        p->dw_rows = shape->pad_top + shape->H + shape->pad_bottom;
+        if (shape->stride_w == 1) {
+            p->dw_row = span > vectors + reach ? span : vectors + reach;
+        } else {
+            p->dw_half = (span + 1) / 2 > vectors + reach / 2 + 1 ? (span + 1) / 2 : vectors + reach / 2 + 1;
+            p->dw_row = 2 * p->dw_half;
+        }
+        if (!(p->offsets = malloc((size_t)p->n_taps * sizeof *p->offsets)))
+            goto fail;
+        for (int t = 0; t < p->n_taps; t++) {
+            int q = p->taps[t].j * shape->dil_w;
+            p->offsets[t] = p->taps[t].i * shape->dil_h * p->dw_row + (shape->stride_w == 1 ? q : (q & 1) * p->dw_half + (q >> 1));
+        }
+    }
     /* column perforation of stride 2 computes every other column, all of one parity: consecutive in a
      * padded row split into its even and odd columns (float32 input only: the binary16 copy keeps rows) */
     const mpx_conv_kernel_spec *row_kernel = &mpx_gemm_arch_get()->conv_row;
@@ -242,6 +266,8 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     p->compact = !p->direct && p->perforated;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
                (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU);
+    p->dw_fused = p->depthwise && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
+                  (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU || mode->act == MPX_ACT_CLIP);
     if (p->fused && B && !k->int8 && prepare_panel_bias(p) != 0)
         goto fail;
     return p;
@@ -257,8 +283,9 @@ static size_t aligned_floats(size_t n)
     return (n + 15) & ~(size_t)15;
 }
 
-/* Per thread, direct path: the group's input rounded to binary16 (when half) and one accumulator row.
- * Indirect path: the group's padded (and rounded) input and one kernel tile. */
+/* Per thread, direct path: the group's input rounded to binary16 (when half), one accumulator row (whole
+ * depthwise vectors) and, depthwise, the padded plane. Indirect path: the group's padded (and rounded) input and
+ * one kernel tile. */
 static size_t input_floats(const mpx_conv_plan *p)
 {
     if (p->int8)
@@ -270,7 +297,10 @@ static size_t input_floats(const mpx_conv_plan *p)
 
 static size_t thread_floats(const mpx_conv_plan *p)
 {
-    return input_floats(p) + aligned_floats(p->direct ? (size_t)p->s.Wo : (size_t)p->kernel->cmr * p->kernel->cnr);
+    if (p->direct)
+        return input_floats(p) + aligned_floats((size_t)mpx_round_up(p->s.Wo, MPX_DEPTHWISE_LANES)) +
+               aligned_floats((size_t)p->dw_rows * p->dw_row);
+    return input_floats(p) + aligned_floats((size_t)p->kernel->cmr * p->kernel->cnr);
 }
 
 /* Shared by all threads: the compact results of a perforated convolution, [batch][M][n_pixels]. */
@@ -512,7 +542,7 @@ static inline __attribute__((always_inline)) void cols_fast(float *restrict d, c
     for (int j = 0; j < n; j++)
         d[cols[j]] = s[j];
     fill_cols(&(mpx_knob){.kind = MPX_KNOB_PERF_COLS, .stride = x, .offset = o}, d, Wo);
-    mpx_bias_act_fast(d, Wo, bias, relu ? MPX_ACT_RELU : MPX_ACT_NONE);
+    mpx_bias_act_fast(d, Wo, bias, relu ? MPX_ACT_RELU : MPX_ACT_NONE, 0.0f, 0.0f);
 }
 
 /* expand_plane for float32 bias and none or relu: each output written once. */
@@ -762,6 +792,13 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
 
 static void finish_range(void *ctx, int begin, int end, int thread);
 
+/* Whether the indirect path needs finish_range: perforated (expansion), or bias, activation or rounding
+ * that the kernel does not apply as it stores. */
+static int needs_finish(const mpx_conv_plan *p)
+{
+    return p->compact || (!p->fused && (p->bias || p->mode.act != MPX_ACT_NONE || p->mode.knob.half));
+}
+
 static void indirect_range(void *ctx, int begin, int end, int thread)
 {
     conv_job *job = ctx;
@@ -769,8 +806,8 @@ static void indirect_range(void *ctx, int begin, int end, int thread)
     int cached = -1, Mg = job->p->Mg;
     for (int unit = begin; unit < end; unit++) {
         indirect_unit(job, unit, ws, &cached);
-        /* a unit that computed a whole (sample, group) expands it at once, while it is in cache */
-        if (job->p->compact && job->chunks == 1)
+        /* a unit that computed a whole (sample, group) finishes it at once, while it is in cache */
+        if (job->chunks == 1 && needs_finish(job->p))
             finish_range(job, unit * Mg, (unit + 1) * Mg, thread);
     }
 }
@@ -809,57 +846,100 @@ static void finish_range(void *ctx, int begin, int end, int thread)
     }
 }
 
-/* One output plane (sample n, channel m) of the direct kernel: taps outermost so that the inner loop
- * runs along an output row (contiguous for stride 1). */
+/* The zero-padded copy of a depthwise convolution's input plane x; at stride 2 each row holds its even
+ * columns, then (from dw_half) its odd ones, so that a window column's inputs are consecutive. */
+static void pad_plane(const mpx_conv_plan *p, const float *x, float *pad)
+{
+    const mpx_conv_shape *s = &p->s;
+    memset(pad, 0, (size_t)p->dw_rows * p->dw_row * sizeof *pad);
+    for (int h = 0; h < s->H; h++, x += s->W) {
+        float *d = pad + (size_t)(s->pad_top + h) * p->dw_row;
+        if (s->stride_w == 1) {
+            memcpy(d + s->pad_left, x, (size_t)s->W * sizeof *x);
+            continue;
+        }
+        for (int w = 0, c = s->pad_left; w < s->W; w++, c++)
+            d[(c & 1) * p->dw_half + (c >> 1)] = x[w];
+    }
+}
+
+/* acc[0..Wo) = output row oh of the direct kernel before rounding, bias and activation: taps outermost so
+ * that the inner loop runs along the row (contiguous for stride 1); with column perforation, the computed
+ * columns only. x: the group's input. */
+static void direct_row(const mpx_conv_plan *p, const float *x, const float *w, int oh, float *acc)
+{
+    const mpx_conv_shape *s = &p->s;
+    int Wo = s->Wo, sw = s->stride_w;
+    size_t in_plane = (size_t)s->H * s->W;
+    const int *cols = p->mode.knob.kind == MPX_KNOB_PERF_COLS ? p->cols : NULL;
+    memset(acc, 0, (size_t)Wo * sizeof *acc);
+    for (int t = 0; t < p->n_taps; t++) {
+        const mpx_tap *tap = &p->taps[t];
+        int ih = oh * s->stride_h - s->pad_top + tap->i * s->dil_h;
+        if (ih < 0 || ih >= s->H)
+            continue;
+        const float *src = x + tap->c * in_plane + (size_t)ih * s->W;
+        int off = tap->j * s->dil_w - s->pad_left;
+        float wt = w[t];
+        if (cols) {
+            int lo = 0, hi = p->n_cols, at = tap->j * s->dil_w;
+            while (lo < hi && p->col_start[lo] + at < 0)
+                lo++;
+            while (hi > lo && p->col_start[hi - 1] + at >= s->W)
+                hi--;
+            for (int jc = lo; jc < hi; jc++)
+                acc[cols[jc]] += wt * src[p->col_start[jc] + at];
+            continue;
+        }
+        int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        int hi = s->W - 1 - off < 0 ? 0 : (s->W - 1 - off) / sw + 1;
+        if (hi > Wo)
+            hi = Wo;
+        if (sw == 1)
+            for (int ow = lo; ow < hi; ow++)
+                acc[ow] += wt * src[ow + off];
+        else
+            for (int ow = lo; ow < hi; ow++)
+                acc[ow] += wt * src[ow * sw + off];
+    }
+}
+
+/* One output plane (sample n, channel m) of the direct kernel, computed row by row. */
 static void direct_plane(conv_job *job, int index, float *ws, int *cached)
 {
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
-    int m = index % s->M, n = index / s->M, g = m / p->Mg, Wo = s->Wo, sw = s->stride_w, half = p->mode.knob.half;
-    size_t in_plane = (size_t)s->H * s->W;
+    const mpx_conv_mode *md = &p->mode;
+    int m = index % s->M, n = index / s->M, g = m / p->Mg, Wo = s->Wo, half = md->knob.half;
     const float *x = group_input(job, n, g, ws, cached);
-    float *acc = ws + input_floats(p);
+    float *acc = ws + input_floats(p), *pad = acc + aligned_floats((size_t)mpx_round_up(Wo, MPX_DEPTHWISE_LANES));
     float *out = job->y + (size_t)index * s->Ho * Wo;
     const float *w = p->weights + (size_t)m * p->n_taps;
-    const int *cols = p->mode.knob.kind == MPX_KNOB_PERF_COLS ? p->cols : NULL;
+    /* depthwise: the arch's kernel over the padded plane (a tap over the padding adds w·0 where direct_row
+     * skips it: the same sums, a zero may differ in sign), with bias and activation when it can */
+    float bias = p->dw_fused && p->bias ? p->bias[m] : 0.0f;
+    int act = p->dw_fused ? md->act : MPX_ACT_NONE;
+    if (p->depthwise)
+        pad_plane(p, x, pad);
     for (int r = 0; r < p->n_rows; r++) {
         int oh = p->rows[r];
-        memset(acc, 0, (size_t)Wo * sizeof *acc);
-        for (int t = 0; t < p->n_taps; t++) {
-            const mpx_tap *tap = &p->taps[t];
-            int ih = oh * s->stride_h - s->pad_top + tap->i * s->dil_h;
-            if (ih < 0 || ih >= s->H)
-                continue;
-            const float *src = x + tap->c * in_plane + (size_t)ih * s->W;
-            int off = tap->j * s->dil_w - s->pad_left;
-            float wt = w[t];
-            if (cols) {
-                int lo = 0, hi = p->n_cols, at = tap->j * s->dil_w;
-                while (lo < hi && p->col_start[lo] + at < 0)
-                    lo++;
-                while (hi > lo && p->col_start[hi - 1] + at >= s->W)
-                    hi--;
-                for (int jc = lo; jc < hi; jc++)
-                    acc[cols[jc]] += wt * src[p->col_start[jc] + at];
-                continue;
-            }
-            int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-            int hi = s->W - 1 - off < 0 ? 0 : (s->W - 1 - off) / sw + 1;
-            if (hi > Wo)
-                hi = Wo;
-            if (sw == 1)
-                for (int ow = lo; ow < hi; ow++)
-                    acc[ow] += wt * src[ow + off];
-            else
-                for (int ow = lo; ow < hi; ow++)
-                    acc[ow] += wt * src[ow * sw + off];
-        }
+        if (p->depthwise)
+            mpx_gemm_arch_get()->depthwise(p->n_taps, p->offsets, pad + (size_t)oh * s->stride_h * p->dw_row, w, Wo,
+                                           bias, act, md->act_a, md->act_b, acc);
+        else
+            direct_row(p, x, w, oh, acc);
         float *d = out + (size_t)oh * Wo;
+        if (!half && p->n_cols == Wo) {
+            memcpy(d, acc, (size_t)Wo * sizeof *d);
+            continue;
+        }
         for (int jc = 0; jc < p->n_cols; jc++) {
             int ow = p->cols[jc];
             d[ow] = half ? mpx_half_round(acc[ow]) : acc[ow];
         }
     }
+    if (p->dw_fused)
+        return;
     interpolate(p, out);
     bias_act(p, out, s->Ho * Wo, m, half);
 }
@@ -895,7 +975,6 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
     job.chunk_pixels = (tiles + job.chunks - 1) / job.chunks * cmr;
     job.chunks = (plan->n_pixels + job.chunk_pixels - 1) / job.chunk_pixels;
     mpx_parallel_for(pool, items * job.chunks, 1, indirect_range, &job);
-    if (plan->compact ? job.chunks > 1
-                      : !plan->fused && (plan->bias || plan->mode.act != MPX_ACT_NONE || plan->mode.knob.half))
+    if (job.chunks > 1 && needs_finish(plan))
         mpx_parallel_for(pool, batch * plan->s.M, 1, finish_range, &job);
 }

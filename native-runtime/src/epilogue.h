@@ -15,11 +15,12 @@ typedef struct {
  * activation. `rounded` says v already holds binary16 values, so that rounding an operand again (a
  * no-op) is skipped: the passes over the output are what make fp16 cost more than fp32. */
 
-/* v[i] = act(v[i] + b) in float32 for the plain activations, written with vectors because compilers at
- * -O2 do not vectorize loops of unknown length. */
-static inline void mpx_bias_act_fast(float *v, int n, float b, int act)
+/* v[i] = act(v[i] + b) in float32 for relu and clip (act_a, act_b: its bounds), written with vectors because
+ * compilers at -O2 do not vectorize loops of unknown length. Clip selects as the scalar form does
+ * (v < lo ? lo : v > hi ? hi : v, so NaN stays NaN), not with min and max. */
+static inline void mpx_bias_act_fast(float *v, int n, float b, int act, float lo, float hi)
 {
-    const mpx_v4f bb = {b, b, b, b}, zero = {0, 0, 0, 0};
+    const mpx_v4f bb = {b, b, b, b}, zero = {0, 0, 0, 0}, l = {lo, lo, lo, lo}, h = {hi, hi, hi, hi};
     int i = 0;
     for (; i + 4 <= n; i += 4) {
         mpx_v4f x;
@@ -27,11 +28,20 @@ static inline void mpx_bias_act_fast(float *v, int n, float b, int act)
         x += bb;
         if (act == MPX_ACT_RELU)
             x = (mpx_v4f)((mpx_v4i)x & (mpx_v4i)(x > zero));
+        if (act == MPX_ACT_CLIP) {
+            mpx_v4i above = (mpx_v4i)(x > h), below = (mpx_v4i)(x < l);
+            mpx_v4i t = ((mpx_v4i)h & above) | ((mpx_v4i)x & ~above);
+            x = (mpx_v4f)(((mpx_v4i)l & below) | (t & ~below));
+        }
         memcpy(v + i, &x, sizeof x);
     }
     for (; i < n; i++) {
         float x = v[i] + b;
-        v[i] = act == MPX_ACT_RELU && !(x > 0.0f) ? 0.0f : x;
+        if (act == MPX_ACT_RELU)
+            x = !(x > 0.0f) ? 0.0f : x;
+        if (act == MPX_ACT_CLIP)
+            x = x < lo ? lo : x > hi ? hi : x;
+        v[i] = x;
     }
 }
 
@@ -42,12 +52,13 @@ static inline void mpx_bias_act(const mpx_epilogue *e, float *v, int n, const fl
         mpx_half_bias_relu(v, (size_t)n, *bias, !rounded, e->act == MPX_ACT_RELU);
         return;
     }
-    if (bias_step == 0 && !e->bias_half && !e->act_half && (e->act == MPX_ACT_NONE || e->act == MPX_ACT_RELU)) {
-        mpx_bias_act_fast(v, n, bias ? *bias : 0.0f, e->act);
+    if (bias_step == 0 && !e->bias_half && !e->act_half &&
+        (e->act == MPX_ACT_NONE || e->act == MPX_ACT_RELU || e->act == MPX_ACT_CLIP)) {
+        mpx_bias_act_fast(v, n, bias ? *bias : 0.0f, e->act, e->act_a, e->act_b);
         return;
     }
     if (bias && bias_step == 0 && !e->bias_half) {
-        mpx_bias_act_fast(v, n, *bias, MPX_ACT_NONE);
+        mpx_bias_act_fast(v, n, *bias, MPX_ACT_NONE, 0.0f, 0.0f);
         bias = NULL;
         rounded = 0;
     }

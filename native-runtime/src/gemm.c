@@ -1,6 +1,7 @@
 /* Cache-blocked single-precision GEMM over packed panels (BLIS-style loop nest) with a portable
  * register-blocked micro-kernel in GCC vector extensions (SSE2, arm64 NEON), and the kernels chosen at run
  * time: AVX2+FMA and AVX-512 on x86-64, NEON on ARM (gemm_neon.c). */
+#include "epilogue.h"
 #include "gemm.h"
 #include "kernels.h"
 
@@ -112,6 +113,22 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
                 out[j * ldo + i] = local[i * PORTABLE_NR + j];
 }
 
+/* Sixteen outputs in four vectors of four: the mul and add of the C expression (an FMA where the compiler
+ * contracts them), then bias and activation as mpx_bias_act_fast */
+static void depthwise_portable(int taps, const int *off, const float *row, const float *w, int n, float bias,
+                               int act, float lo, float hi, float *acc)
+{
+    for (int o = 0; o < n; o += 16) {
+        v4f v[4] = {{0}, {0}, {0}, {0}};
+        for (int t = 0; t < taps; t++)
+            for (int i = 0; i < 4; i++)
+                v[i] += w[t] * load4(row + off[t] + o + 4 * i);
+        for (int i = 0; i < 4; i++)
+            store4(acc + o + 4 * i, v[i]);
+        mpx_bias_act_fast(acc + o, 16, bias, act, lo, hi);
+    }
+}
+
 static mpx_gemm_arch chosen_arch;
 static pthread_once_t arch_once = PTHREAD_ONCE_INIT;
 
@@ -126,7 +143,7 @@ static void choose_arch(void)
 {
     mpx_conv_kernel_spec portable_conv = {PORTABLE_MR, PORTABLE_NR, 1, conv_kernel_portable};
     chosen_arch = (mpx_gemm_arch){"portable", PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
-                                  portable_conv, portable_conv, {0, 0, 0, NULL}};
+                                  portable_conv, portable_conv, {0, 0, 0, NULL}, depthwise_portable};
     if (portable_forced())
         return;
 #if defined(__x86_64__)
@@ -134,7 +151,7 @@ static void choose_arch(void)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         mpx_conv_kernel_spec avx2_conv = {MPX_AVX2_CMR, MPX_AVX2_CNR, 1, mpx_conv_kernel_avx2};
         chosen_arch = (mpx_gemm_arch){"avx2", MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
-                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}};
+                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}, mpx_depthwise_avx2};
     }
     /* MPX_NO_AVX512=1 keeps the AVX2 convolution kernel (tests, comparisons) */
     const char *no512 = getenv("MPX_NO_AVX512");
@@ -146,6 +163,7 @@ static void choose_arch(void)
             (mpx_conv_kernel_spec){MPX_AVX512_WIDE_CMR, MPX_AVX512_WIDE_CNR, 1, mpx_conv_kernel_avx512_wide};
         chosen_arch.conv_row = (mpx_conv_kernel_spec){MPX_AVX512_ROW_CMR, MPX_AVX512_ROW_CNR, MPX_AVX512_ROW_CMR,
                                                       mpx_conv_kernel_avx512_row};
+        chosen_arch.depthwise = mpx_depthwise_avx512;
     }
 #elif defined(__ARM_NEON)
     /* NEON is part of both ABIs (arm64-v8a always, armeabi-v7a as Android requires since NDK r21 and as
@@ -159,7 +177,7 @@ static void choose_arch(void)
     mpx_conv_kernel_spec row = {MPX_NEON_ROW_CMR, MPX_NEON_ROW_CNR, MPX_NEON_ROW_CMR, mpx_conv_kernel_neon_row};
     /* mc: 16 panels of A, at most 128 × 256 floats = 128 KiB, half of a phone core's smallest L2 */
     chosen_arch = (mpx_gemm_arch){"neon", MPX_NEON_MR, MPX_NEON_NR, 16 * MPX_NEON_MR, mpx_micro_kernel_neon,
-                                  conv, wide, row};
+                                  conv, wide, row, depthwise_portable};
 #endif
 }
 

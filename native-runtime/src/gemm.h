@@ -29,6 +29,12 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
                                 const float *bias, int relu, float *tile, float *out, size_t ldo);
 
 #define MPX_CONV_MAX_CMR 16
+/* Depthwise convolution row (conv.c): acc[o] = act(Σ_t w[t] · row[off[t] + o] + bias), summed in the order of t
+ * from zero, for o in [0, n) rounded up to a multiple of MPX_DEPTHWISE_LANES (the caller pads row and acc so).
+ * act: MPX_ACT_NONE, _RELU or _CLIP (to [lo, hi]), in float32 as mpx_bias_act_fast. */
+typedef void (*mpx_depthwise_kernel)(int taps, const int *off, const float *row, const float *w, int n, float bias,
+                                     int act, float lo, float hi, float *acc);
+#define MPX_DEPTHWISE_LANES 16
 
 typedef struct {
     int cmr, cnr; /* pixels (at most MPX_CONV_MAX_CMR) and channels of one call */
@@ -43,6 +49,7 @@ typedef struct {
     mpx_conv_kernel_spec conv;      /* any convolution */
     mpx_conv_kernel_spec conv_wide; /* groups of at least its cnr output channels (cnr ≥ conv.cnr) */
     mpx_conv_kernel_spec conv_row;  /* lanes > 1: convolutions computing whole runs along output rows */
+    mpx_depthwise_kernel depthwise;
 } mpx_gemm_arch;
 
 /* The fastest kernel the running CPU supports; the same for the whole process. */
@@ -55,6 +62,10 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
 #define MPX_AVX2_NR 24
 void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
                           int relu, float *tile, float *out, size_t ldo);
+void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
+                        float lo, float hi, float *acc);
+void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
+                          float lo, float hi, float *acc);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
 void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, const float *w, const float *bias,

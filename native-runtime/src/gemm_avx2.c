@@ -8,6 +8,7 @@
 #pragma GCC target("avx2,fma")
 #endif
 #include "gemm.h"
+#include "kernels.h"
 
 #include <immintrin.h>
 
@@ -143,6 +144,34 @@ void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, cons
     _mm256_storeu_ps(tile + 72, c41);
     _mm256_storeu_ps(tile + 80, c50);
     _mm256_storeu_ps(tile + 88, c51);
+}
+
+/* act(v + bias) as the scalar forms (mpx_bias_act_fast): max and min return their second operand for NaN
+ * and equal values, so relu is max(v, 0) and clip min(hi, max(lo, v)), -0 and NaN included */
+static inline __m256 bias_act8(__m256 v, __m256 bias, int act, __m256 lo, __m256 hi)
+{
+    v = _mm256_add_ps(v, bias);
+    if (act == MPX_ACT_RELU)
+        return _mm256_max_ps(v, _mm256_setzero_ps());
+    if (act == MPX_ACT_CLIP)
+        return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+    return v;
+}
+
+void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
+                        float lo, float hi, float *acc)
+{
+    __m256 b = _mm256_set1_ps(bias), l = _mm256_set1_ps(lo), h = _mm256_set1_ps(hi);
+    for (int o = 0; o < n; o += 16) {
+        __m256 v0 = _mm256_setzero_ps(), v1 = _mm256_setzero_ps();
+        for (int t = 0; t < taps; t++) {
+            __m256 wt = _mm256_set1_ps(w[t]);
+            v0 = _mm256_fmadd_ps(wt, _mm256_loadu_ps(row + off[t] + o), v0);
+            v1 = _mm256_fmadd_ps(wt, _mm256_loadu_ps(row + off[t] + o + 8), v1);
+        }
+        _mm256_storeu_ps(acc + o, bias_act8(v0, b, act, l, h));
+        _mm256_storeu_ps(acc + o + 8, bias_act8(v1, b, act, l, h));
+    }
 }
 #else
 typedef int mpx_no_avx2_on_this_target; /* ISO C forbids an empty translation unit */

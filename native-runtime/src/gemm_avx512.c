@@ -14,6 +14,7 @@
 #pragma GCC target("avx512f,avx2,fma")
 #endif
 #include "gemm.h"
+#include "kernels.h"
 
 #include <immintrin.h>
 
@@ -174,6 +175,25 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
                           LO(c[j0 + 6]), LO(c[j0 + 7]), tile + j0, 16);
         store_transposed8(HI(c[j0]), HI(c[j0 + 1]), HI(c[j0 + 2]), HI(c[j0 + 3]), HI(c[j0 + 4]), HI(c[j0 + 5]),
                           HI(c[j0 + 6]), HI(c[j0 + 7]), tile + 8 * 16 + j0, 16);
+    }
+}
+
+/* act(v + bias) as the scalar forms (mpx_bias_act_fast): max and min return their second operand for NaN
+ * and equal values, so relu is max(v, 0) and clip min(hi, max(lo, v)), -0 and NaN included */
+void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
+                          float lo, float hi, float *acc)
+{
+    __m512 b = _mm512_set1_ps(bias), l = _mm512_set1_ps(lo), h = _mm512_set1_ps(hi);
+    for (int o = 0; o < n; o += 16) {
+        __m512 v = _mm512_setzero_ps();
+        for (int t = 0; t < taps; t++)
+            v = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_loadu_ps(row + off[t] + o), v);
+        v = _mm512_add_ps(v, b);
+        if (act == MPX_ACT_RELU)
+            v = _mm512_max_ps(v, _mm512_setzero_ps());
+        else if (act == MPX_ACT_CLIP)
+            v = _mm512_min_ps(h, _mm512_max_ps(l, v));
+        _mm512_storeu_ps(acc + o, v);
     }
 }
 #else
