@@ -630,6 +630,27 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     await screenshot('16-usage-snippet.png');
   });
 
+  it('offers the usage snippet as the "mobiprox" completion item in a Kotlin file', async () => {
+    await workbench.editorTab('MobiproxModel.kt').first().click();
+    const editor = page.locator('.monaco-editor').first();
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('mobipro');
+    await page.keyboard.press('Control+Space');
+    const item = page.locator('.suggest-widget .monaco-list-row', { hasText: 'mobiprox' }).first();
+    await item.waitFor();
+    await screenshot('16b-completion-item.png');
+    await page.keyboard.press('Enter');
+    // the item inserts the usage where the word was typed (the completion names the assets generically)
+    await page.locator('.monaco-editor .view-lines', { hasText: '"model.mpxm"' }).first().waitFor();
+    const lines = await page.locator('.monaco-editor .view-lines').first().innerText();
+    assert.ok(!/\bmobipro\s*$/m.test(lines), 'the typed prefix was replaced by the snippet');
+    await screenshot('16c-completion-inserted.png');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+S');
+  });
+
   it('restores the Pareto panel, its selection and knob table after the window reloads', async () => {
     await workbench.closeAllEditors();
     await workbench.runCommand('Mobiprox: Show Pareto Plot');
