@@ -51,7 +51,7 @@ struct mpx_conv_plan {
     int n_pixels;           /* computed outputs, n_rows · n_cols */
     int *pixel_in;          /* per computed output: its window's first element in the padded input */
     int *pixel_out;         /* per computed output: its index in the output plane */
-    int depthwise;          /* direct, one input channel per output, stride 1 or 2: depthwise_row */
+    int depthwise;          /* direct, one input channel per output, stride 1 or 2: the arch's depthwise kernel */
     int dw_rows, dw_row;    /* depthwise: the padded plane's rows and floats per row */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
