@@ -13,19 +13,10 @@ import { melFilterbank } from '../src/core/audio/melFilterbank';
 import { PowerSpectrum } from '../src/core/audio/powerSpectrum';
 import { readNpy } from '../src/core/data/npy';
 import { REPO_ROOT, SHARED } from './support/engine';
-import { unavailable } from './support/requirements';
+import { SYSTEM_PYTHON, requireNumpy } from './support/requirements';
 import { toneSamples, wavBytes } from './support/wavFile';
 
-const PYTHON = '/usr/bin/python3';
 const FRONTEND = path.join(REPO_ROOT, 'toolchain/train/kws_frontend.py');
-const hasNumpy = (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('audio: log-mel front end', () => {
   let dir: string;
@@ -70,7 +61,7 @@ describe('audio: log-mel front end', () => {
   });
 
   it('matches the training front end (Python) on synthetic and real clips', function () {
-    if (!hasNumpy) unavailable(this, `${PYTHON} has no numpy (python3-numpy: toolchain/setup.sh installs it), so the training front end cannot run.`);
+    requireNumpy(this, 'to run the training front end');
     const files: string[] = [];
     // Lengths around the 1 s clip: shorter ones are zero-padded, longer ones cut, by both.
     for (const [i, [length, hz, amp, noise]] of [[16000, 440, 0.3, 0.05], [12000, 3000, 0.8, 0.2], [17000, 150, 0.01, 0.001], [16000, 0, 0, 0]].entries()) {
@@ -89,7 +80,7 @@ describe('audio: log-mel front end', () => {
     }
     const ours = clipFeatures(files);
     const pyOut = path.join(dir, 'python.npy');
-    execFileSync(PYTHON, [FRONTEND, pyOut, ...files]);
+    execFileSync(SYSTEM_PYTHON, [FRONTEND, pyOut, ...files]);
     const theirs = readNpy(pyOut);
     assert.deepEqual(theirs.shape, ours.shape);
     let worst = 0;

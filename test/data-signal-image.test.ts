@@ -11,24 +11,15 @@ import * as path from 'node:path';
 import { readNpy, writeNpy } from '../src/core/data/npy';
 import { HAR_WINDOW, SIGNAL_IMAGE_SIZE, signalImageIndex, signalImageRowStarts, signalImages } from '../src/core/data/signalImage';
 import { REPO_ROOT, SHARED, requireShared } from './support/engine';
-import { unavailable } from './support/requirements';
+import { SYSTEM_PYTHON, requireNumpy } from './support/requirements';
 
-const PYTHON = '/usr/bin/python3';
 const TRANSFORM = path.join(REPO_ROOT, 'toolchain/train/har_signal_image.py');
-const hasNumpy = (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Python's signal_images over the windows in `input`, written to `output`. */
 function pythonImages(input: string, output: string): void {
   const code = 'import sys, numpy as np; sys.path.insert(0, sys.argv[1]); import har_signal_image as h; ' +
     'np.save(sys.argv[3], h.signal_images(np.load(sys.argv[2])))';
-  execFileSync(PYTHON, ['-c', code, path.dirname(TRANSFORM), input, output]);
+  execFileSync(SYSTEM_PYTHON, ['-c', code, path.dirname(TRANSFORM), input, output]);
 }
 
 describe('data: UCI-HAR signal images', () => {
@@ -57,7 +48,7 @@ describe('data: UCI-HAR signal images', () => {
   });
 
   it('builds the same pixels as the training script', function () {
-    if (!hasNumpy) unavailable(this, `${PYTHON} with numpy is needed to run ${TRANSFORM}`);
+    requireNumpy(this, `to run ${TRANSFORM}`);
     const n = 5;
     const data = Float32Array.from({ length: n * 9 * HAR_WINDOW }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 7)));
     writeNpy(path.join(dir, 'w.npy'), { dtype: 'float32', shape: [n, 9, HAR_WINDOW], data });
@@ -70,7 +61,7 @@ describe('data: UCI-HAR signal images', () => {
 
   it('turns UCI-HAR test windows into the training script\'s images', function () {
     requireShared(this, 'datasets/uci-har/test_x.npy');
-    if (!hasNumpy) unavailable(this, `${PYTHON} with numpy is needed to run ${TRANSFORM}`);
+    requireNumpy(this, `to run ${TRANSFORM}`);
     const x = readNpy(path.join(SHARED, 'datasets/uci-har/test_x.npy'));
     const rows = 64;
     const head = { dtype: 'float32' as const, shape: [rows, 9, HAR_WINDOW], data: (x.data as Float32Array).slice(0, rows * 9 * HAR_WINDOW) };

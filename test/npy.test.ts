@@ -6,17 +6,8 @@ import * as path from 'node:path';
 import { readNpy, writeNpy, parseNpy } from '../src/core/data/npy';
 import { readNpz, writeNpz } from '../src/core/data/npz';
 import { NdArray } from '../src/core/data/ndarray';
-import { unavailable } from './support/requirements';
+import { SYSTEM_PYTHON, requireNumpy } from './support/requirements';
 
-const NUMPY = '/usr/bin/python3';
-const hasNumpy = (() => {
-  try {
-    execFileSync(NUMPY, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('npy and npz', () => {
   let dir: string;
@@ -43,13 +34,13 @@ describe('npy and npz', () => {
   }
 
   it('is read by NumPy as written, and reads what NumPy writes', function () {
-    if (!hasNumpy) unavailable(this, `${NUMPY} has no numpy (python3-numpy: toolchain/setup.sh installs it).`);
+    requireNumpy(this, 'to read and write .npy files as numpy does');
     const ours = path.join(dir, 'ours.npy');
     writeNpy(ours, samples[2]);
-    const seen = execFileSync(NUMPY, ['-c', `import numpy as n; a=n.load(${JSON.stringify(ours)}); print(a.dtype, a.shape, a.ravel().tolist())`]).toString().trim();
+    const seen = execFileSync(SYSTEM_PYTHON, ['-c', `import numpy as n; a=n.load(${JSON.stringify(ours)}); print(a.dtype, a.shape, a.ravel().tolist())`]).toString().trim();
     assert.equal(seen, 'int32 (2, 1, 2) [-2147483648, 5, 6, 2147483647]');
     const theirs = path.join(dir, 'theirs.npz');
-    execFileSync(NUMPY, ['-c', `import numpy as n; n.savez_compressed(${JSON.stringify(theirs)}, x=n.arange(12, dtype=n.float32).reshape(3,4), y=n.array([3,1], dtype=n.int64))`]);
+    execFileSync(SYSTEM_PYTHON, ['-c', `import numpy as n; n.savez_compressed(${JSON.stringify(theirs)}, x=n.arange(12, dtype=n.float32).reshape(3,4), y=n.array([3,1], dtype=n.int64))`]);
     const z = readNpz(theirs);
     assert.deepEqual(z.get('x')!.shape, [3, 4]);
     assert.equal((z.get('x')!.data as Float32Array)[11], 11);
