@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { compileModel, CompiledModel } from '../src/core/compile';
 import { formatFlops, formatShape, formatSpeedup } from '../src/ui/format';
-import { composedLayers, summarizeComposition, toggleKnob } from '../src/ui/model/composition';
+import { summarizeComposition, toggleKnob } from '../src/ui/model/composition';
 import { buildModelTree } from '../src/ui/model/modelTree';
 import { OnnxBuilder } from './support/onnxBuilder';
 
@@ -118,8 +118,6 @@ describe('Composing a configuration in the Model view', () => {
     assert.equal(s.approximated, 1);
     assert.ok(Math.abs(s.flops - (har.totalFlops - saved)) < 1e-6);
     assert.ok(Math.abs(s.nominalSpeedup - har.totalFlops / (har.totalFlops - saved)) < 1e-12);
-    const layers = composedLayers(har, choice);
-    assert.deepEqual(layers[conv.index - 1].map((x) => x.knob), [121, ...conv.slots.slice(1).map(() => 11)]);
 
     choice = toggleKnob(choice, conv.index, 121);
     assert.equal(choice.size, 0, 'choosing it again goes back to exact');

@@ -29,8 +29,3 @@ export function summarizeComposition(model: CompiledModel, choice: KnobChoice): 
   }
   return { approximated: choice.size, flops, nominalSpeedup: flops > 0 ? model.totalFlops / flops : 1 };
 }
-
-/** The composed configuration as HPVM layer lines' knobs: the chosen knob on each layer's main op. */
-export function composedLayers(model: CompiledModel, choice: KnobChoice): { op: string; knob: number }[][] {
-  return model.layers.map((l) => l.slots.map((s, i) => ({ op: s.op, knob: i === 0 ? (choice.get(l.index) ?? EXACT_KNOB) : EXACT_KNOB })));
-}
