@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
-import { MobiproxError } from '../../core/errors';
 import { withCancellableProgress } from '../longWork';
 import { ProgressStep } from '../progressText';
-import { isCancellation, showError } from '../showError';
+import { isCancellation, logError, showError } from '../showError';
 import { ParetoPanels } from './paretoPanels';
 
 export interface PanelWork<T> {
@@ -48,10 +47,7 @@ export async function runInPanel<T>(panels: ParetoPanels, log: vscode.LogOutputC
     if (isCancellation(e)) {
       panels.status(w.file, { state: 'cancelled', text: `${w.title}: cancelled${w.cancelled ? `; ${w.cancelled}` : ''}.` });
     } else {
-      const message = (e as Error)?.message ?? String(e);
-      log.error(`${w.title}: ${message}`);
-      if (!(e instanceof MobiproxError) && e instanceof Error) log.error(e);
-      const text = e instanceof MobiproxError ? message : `${w.title} failed unexpectedly: ${message}. This is a bug; the details are in the Mobiprox output.`;
+      const text = logError(log, w.title, e);
       panels.status(w.file, { state: 'failed', text });
       if (!panels.isOpen(w.file)) void vscode.window.showErrorMessage(text);
     }
