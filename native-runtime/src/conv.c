@@ -44,6 +44,7 @@ struct mpx_conv_plan {
     int fused;              /* GEMM path whose bias and relu the kernel applies as it stores (float32, exact) */
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
+    int unpadded;           /* float32 GEMM without padding: the kernel reads the input itself, no copy */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input (depthwise: plane) from a window's first
@@ -263,6 +264,8 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         goto fail;
     if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp, p->deint ? p->cols[0] : -1)))
         goto fail;
+    p->unpadded = !p->direct && !k->int8 && !k->half && !p->deint && !(shape->pad_top | shape->pad_left |
+                                                                        shape->pad_bottom | shape->pad_right);
     p->compact = !p->direct && p->perforated;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
                (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU);
@@ -284,12 +287,14 @@ static size_t aligned_floats(size_t n)
 }
 
 /* Per thread, direct path: the group's input rounded to binary16 (when half), one accumulator row (whole
- * depthwise vectors) and, depthwise, the padded plane. Indirect path: the group's padded (and rounded) input and
- * one kernel tile. */
+ * depthwise vectors) and, depthwise, the padded plane. Indirect path: the group's padded (and rounded) input,
+ * unless the kernel reads it in place, and one kernel tile. */
 static size_t input_floats(const mpx_conv_plan *p)
 {
     if (p->int8)
         return aligned_floats(mpx_conv_int8_scratch_words(p->int8));
+    if (p->unpadded)
+        return 0;
     if (!p->direct)
         return aligned_floats((size_t)p->Cg * p->Hp * p->Wp);
     return p->mode.knob.half ? aligned_floats((size_t)p->Cg * p->s.H * p->s.W) : 0;
@@ -659,11 +664,14 @@ static const float *group_input(const conv_job *job, int n, int g, float *scratc
     return scratch;
 }
 
-/* The same, zero-padded to [Cg, Hp, Wp] for the indirect GEMM (always a copy). */
+/* The same, zero-padded to [Cg, Hp, Wp] for the indirect GEMM: a copy, but for a convolution without padding
+ * (a 1×1 one, say) on float32, whose kernel reads the input in place. */
 static const float *padded_input(const conv_job *job, int n, int g, float *buf, int *cached)
 {
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
+    if (p->unpadded)
+        return group_start(job, n, g);
     if (*cached == n * s->group + g)
         return buf;
     int fresh = *cached < 0; /* the first unit of this thread's range: the padding is not zero yet */
