@@ -41,7 +41,7 @@ struct mpx_conv_plan {
     int n_rows, n_cols;
     int perforated;
     int compact;            /* perforated GEMM path: results go to a compact [M][n_pixels] buffer first */
-    int fused;              /* GEMM path whose bias and relu the kernel applies as it stores (float32, exact) */
+    int fused;              /* GEMM path whose bias and relu or clip the kernel applies as it stores (float32, exact) */
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
     int unpadded;           /* float32 GEMM without padding: the kernel reads the input itself, no copy */
@@ -267,10 +267,9 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     p->unpadded = !p->direct && !k->int8 && !k->half && !p->deint && !(shape->pad_top | shape->pad_left |
                                                                         shape->pad_bottom | shape->pad_right);
     p->compact = !p->direct && p->perforated;
-    p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
-               (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU);
-    p->dw_fused = p->depthwise && !p->perforated && !k->half && !mode->bias_half && !mode->act_half &&
-                  (mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU || mode->act == MPX_ACT_CLIP);
+    int kernel_act = mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU || mode->act == MPX_ACT_CLIP;
+    p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
+    p->dw_fused = p->depthwise && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
     if (p->fused && B && !k->int8 && prepare_panel_bias(p) != 0)
         goto fail;
     return p;
@@ -739,6 +738,7 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
     int q0 = chunk * job->chunk_pixels, q1 = q0 + job->chunk_pixels < p->n_pixels ? q0 + job->chunk_pixels : p->n_pixels;
     /* compact: the results of computed pixel q go to position q of a plane of n_pixels */
     size_t plane = p->compact ? (size_t)p->n_pixels : (size_t)s->Ho * s->Wo;
+    mpx_act act = {p->fused ? p->mode.act : MPX_ACT_NONE, p->mode.act_a, p->mode.act_b};
     if (p->int8) {
         if (*cached != ng) {
             mpx_conv_int8_quantize(p->int8, group_start(job, n, g), (uint32_t *)ws, *cached < 0);
@@ -746,15 +746,13 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
         }
         float *out = (p->compact ? job->compact : job->y) + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
         mpx_conv_int8_pixels(p->int8, g, (uint32_t *)ws, p->pixel_in, p->compact ? NULL : p->pixel_out, q0, q1, out,
-                             plane, p->fused && p->bias ? p->bias + (size_t)g * p->Mg : NULL,
-                             p->fused && p->mode.act == MPX_ACT_RELU);
+                             plane, p->fused && p->bias ? p->bias + (size_t)g * p->Mg : NULL, act);
         return;
     }
     const float *x = padded_input(job, n, g, ws, cached);
     float *tile = ws + input_floats(p);
     float *y = (p->compact ? job->compact : job->y) + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
     const float *pixel[MPX_CONV_MAX_CMR];
-    int relu = p->fused && p->mode.act == MPX_ACT_RELU;
     const float *bias = p->panel_bias ? p->panel_bias + (size_t)g * mpx_round_up(p->Mg, cnr) : NULL;
     for (int b0 = q0; b0 < q1; b0 += PIXEL_BLOCK * cmr) {
         int b1 = b0 + PIXEL_BLOCK * cmr < q1 ? b0 + PIXEL_BLOCK * cmr : q1;
@@ -773,15 +771,15 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                      * through a channel-major tile when the panel has padding channels; finish_range
                      * rounds them */
                     if (channels == cnr) {
-                        kernel->kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, y + m0 * plane + first, plane);
+                        kernel->kernel(p->n_taps, p->offsets, pixel, w, b, act, NULL, y + m0 * plane + first, plane);
                         continue;
                     }
-                    kernel->kernel(p->n_taps, p->offsets, pixel, w, b, relu, NULL, tile, (size_t)cmr);
+                    kernel->kernel(p->n_taps, p->offsets, pixel, w, b, act, NULL, tile, (size_t)cmr);
                     for (int j = 0; j < channels; j++)
                         memcpy(y + (m0 + j) * plane + first, tile + (size_t)j * cmr, (size_t)cmr * sizeof *tile);
                     continue;
                 }
-                kernel->kernel(p->n_taps, p->offsets, pixel, w, b, relu, tile, NULL, 0);
+                kernel->kernel(p->n_taps, p->offsets, pixel, w, b, act, tile, NULL, 0);
                 if (half && !p->compact)
                     mpx_round_half_copy(tile, tile, (size_t)cmr * cnr);
                 for (int j = 0; j < channels; j++) {
@@ -926,14 +924,14 @@ static void direct_plane(conv_job *job, int index, float *ws, int *cached)
     /* depthwise: the arch's kernel over the padded plane (a tap over the padding adds w·0 where direct_row
      * skips it: the same sums, a zero may differ in sign), with bias and activation when it can */
     float bias = p->dw_fused && p->bias ? p->bias[m] : 0.0f;
-    int act = p->dw_fused ? md->act : MPX_ACT_NONE;
+    mpx_act act = {p->dw_fused ? md->act : MPX_ACT_NONE, md->act_a, md->act_b};
     if (p->depthwise)
         pad_plane(p, x, pad);
     for (int r = 0; r < p->n_rows; r++) {
         int oh = p->rows[r];
         if (p->depthwise)
             mpx_gemm_arch_get()->depthwise(p->n_taps, p->offsets, pad + (size_t)oh * s->stride_h * p->dw_row, w, Wo,
-                                           bias, act, md->act_a, md->act_b, acc);
+                                           bias, act, acc);
         else
             direct_row(p, x, w, oh, acc);
         float *d = out + (size_t)oh * Wo;

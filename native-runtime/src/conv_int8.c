@@ -205,7 +205,7 @@ void mpx_conv_int8_quantize(const mpx_conv_int8 *q, const float *x, uint32_t *sc
 }
 
 void mpx_conv_int8_pixels(const mpx_conv_int8 *q, int g, uint32_t *scratch, const int *pixel_in, const int *pixel_out,
-                          int q0, int q1, float *y, size_t plane, const float *bias, int relu)
+                          int q0, int q1, float *y, size_t plane, const float *bias, mpx_act act)
 {
     const mpx_int8_arch *arch = mpx_int8_arch_get();
     enum { P = MPX_INT8_PIXELS, B = MPX_INT8_CHANNELS };
@@ -229,11 +229,11 @@ void mpx_conv_int8_pixels(const mpx_conv_int8 *q, int g, uint32_t *scratch, cons
             const uint32_t *w = q->weights + at * q->groups;
             const float *b = bias ? bias + m0 : NULL;
             if (consecutive) {
-                arch->kernel(q->groups, a, w, corr + at, q->scale + at, b, relu, channels, y + m0 * plane + first,
+                arch->kernel(q->groups, a, w, corr + at, q->scale + at, b, act, channels, y + m0 * plane + first,
                              plane, count);
                 continue;
             }
-            arch->kernel(q->groups, a, w, corr + at, q->scale + at, b, relu, channels, tile, P, count);
+            arch->kernel(q->groups, a, w, corr + at, q->scale + at, b, act, channels, tile, P, count);
             for (int j = 0; j < channels; j++)
                 for (int i = 0; i < count; i++)
                     y[(m0 + j) * plane + pixel_out[t0 + i]] = tile[j * P + i];
@@ -273,7 +273,7 @@ static void gather_portable(int groups, const int32_t *off, const uint32_t *x, c
 }
 
 MPX_MULTIVERSION static void kernel_portable(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr,
-                                             const float *scale, const float *bias, int relu, int channels, float *out,
+                                             const float *scale, const float *bias, mpx_act act, int channels, float *out,
                                              size_t ldo, int count)
 {
     enum { P = MPX_INT8_PIXELS, B = MPX_INT8_CHANNELS };
@@ -295,8 +295,10 @@ MPX_MULTIVERSION static void kernel_portable(int groups, const uint32_t *a, cons
             float v = (float)(acc[j][i] - corr[j]) * scale[j];
             if (bias)
                 v += bias[j];
-            if (relu)
+            if (act.kind == MPX_ACT_RELU)
                 v = v > 0.0f ? v : 0.0f;
+            else if (act.kind == MPX_ACT_CLIP)
+                v = v < act.lo ? act.lo : v > act.hi ? act.hi : v;
             out[j * ldo + i] = v;
         }
 }

@@ -31,9 +31,9 @@ typedef struct {
      * each half, 0: any pixels */
     void (*gather)(int groups, const int32_t *off, const uint32_t *x, const int32_t *pix, int run, uint32_t *a);
     /* for pixel i < count, channel j < channels: s = Σ_g dot4(a[g·16 + i], w[g·16 + j]) (u8 · s8);
-     * out[j·ldo + i] = act((float)(s − corr[j]) · scale[j] (+ bias[j])), act relu or none */
+     * out[j·ldo + i] = act((float)(s − corr[j]) · scale[j] (+ bias[j])) */
     void (*kernel)(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,
-                   const float *bias, int relu, int channels, float *out, size_t ldo, int count);
+                   const float *bias, mpx_act act, int channels, float *out, size_t ldo, int count);
     /* the kernel multiplies signed bytes: it sums (u − 128)·w, and corr holds zero·Σw − 128·Σw */
     int signed_input;
 } mpx_int8_arch;
@@ -45,11 +45,11 @@ const mpx_int8_arch *mpx_int8_arch_get(void);
 extern const mpx_int8_arch mpx_int8_arch_vnni;
 void mpx_int8_gather_avx2(int groups, const int32_t *off, const uint32_t *x, const int32_t *pix, int run, uint32_t *a);
 void mpx_int8_kernel_avx2(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,
-                          const float *bias, int relu, int channels, float *out, size_t ldo, int count);
+                          const float *bias, mpx_act act, int channels, float *out, size_t ldo, int count);
 #endif
 #if defined(__aarch64__)
 void mpx_int8_kernel_sdot(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,
-                          const float *bias, int relu, int channels, float *out, size_t ldo, int count);
+                          const float *bias, mpx_act act, int channels, float *out, size_t ldo, int count);
 #endif
 
 typedef struct mpx_conv_int8 mpx_conv_int8;
@@ -67,8 +67,8 @@ size_t mpx_conv_int8_scratch_words(const mpx_conv_int8 *q);
 void mpx_conv_int8_quantize(const mpx_conv_int8 *q, const float *x, uint32_t *scratch, int fresh);
 /* Computed pixels [q0, q1) of group g from the quantised input in `scratch`: pixel_in are window starts in
  * the padded plane; the results of pixel t go to y[m·plane + pixel_out[t]] (pixel_out NULL: + t) for the
- * group's channels m, with bias (the group's, or NULL) and relu fused. */
+ * group's channels m, with bias (the group's, or NULL) and act fused. */
 void mpx_conv_int8_pixels(const mpx_conv_int8 *q, int g, uint32_t *scratch, const int *pixel_in, const int *pixel_out,
-                          int q0, int q1, float *y, size_t plane, const float *bias, int relu);
+                          int q0, int q1, float *y, size_t plane, const float *bias, mpx_act act);
 
 #endif

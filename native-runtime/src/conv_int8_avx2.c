@@ -37,7 +37,7 @@ static inline __m256i dot4(__m256i acc, __m256i magnitude, __m256i a, __m256i w,
     return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, ones));
 }
 
-static inline void store_channel(__m256i lo, __m256i hi, int32_t corr, float scale, const float *bias, int relu,
+static inline void store_channel(__m256i lo, __m256i hi, int32_t corr, float scale, const float *bias, mpx_act act,
                                  float *out, int count)
 {
     __m256i c = _mm256_set1_epi32(corr);
@@ -46,8 +46,12 @@ static inline void store_channel(__m256i lo, __m256i hi, int32_t corr, float sca
         v[h] = _mm256_mul_ps(v[h], _mm256_set1_ps(scale));
         if (bias)
             v[h] = _mm256_add_ps(v[h], _mm256_set1_ps(*bias));
-        if (relu) /* max_ps gives its second operand for -0 and NaN: +0, as v > 0 ? v : 0 */
+        /* max and min give their second operand for -0 and NaN, as the scalar forms (v > 0 ? v : 0 and
+         * v < lo ? lo : v > hi ? hi : v) */
+        if (act.kind == MPX_ACT_RELU)
             v[h] = _mm256_max_ps(v[h], _mm256_setzero_ps());
+        else if (act.kind == MPX_ACT_CLIP)
+            v[h] = _mm256_min_ps(_mm256_set1_ps(act.hi), _mm256_max_ps(_mm256_set1_ps(act.lo), v[h]));
     }
     if (count == 16) {
         _mm256_storeu_ps(out, v[0]);
@@ -64,7 +68,7 @@ static inline void store_channel(__m256i lo, __m256i hi, int32_t corr, float sca
 /* Four channels a pass, 16 pixels as two vectors: eight accumulators, and |a| computed once per step for
  * the four channels. */
 void mpx_int8_kernel_avx2(int groups, const uint32_t *a0, const uint32_t *w0, const int32_t *corr, const float *scale,
-                        const float *bias, int relu, int channels, float *out, size_t ldo, int count)
+                        const float *bias, mpx_act act, int channels, float *out, size_t ldo, int count)
 {
     const __m256i flip = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
     for (int j0 = 0; j0 < channels; j0 += 4) {
@@ -84,7 +88,7 @@ void mpx_int8_kernel_avx2(int groups, const uint32_t *a0, const uint32_t *w0, co
         __m256i lows[4] = {l0, l1, l2, l3}, highs[4] = {h0, h1, h2, h3};
         for (int c = 0; c < 4 && j0 + c < channels; c++) {
             int j = j0 + c;
-            store_channel(lows[c], highs[c], corr[j], scale[j], bias ? bias + j : NULL, relu, out + (size_t)j * ldo,
+            store_channel(lows[c], highs[c], corr[j], scale[j], bias ? bias + j : NULL, act, out + (size_t)j * ldo,
                           count);
         }
     }

@@ -21,7 +21,7 @@
 
 __attribute__((target("arch=armv8.2-a+dotprod"))) void
 mpx_int8_kernel_sdot(int groups, const uint32_t *a0, const uint32_t *w0, const int32_t *corr, const float *scale,
-                     const float *bias, int relu, int channels, float *out, size_t ldo, int count)
+                     const float *bias, mpx_act act, int channels, float *out, size_t ldo, int count)
 {
     const uint8x16_t flip = vdupq_n_u8(0x80);
     for (int j0 = 0; j0 < channels; j0 += 4) {
@@ -44,8 +44,7 @@ mpx_int8_kernel_sdot(int groups, const uint32_t *a0, const uint32_t *w0, const i
                 float32x4_t v = vmulq_f32(vcvtq_f32_s32(vsubq_s32(acc[q][c], vdupq_n_s32(corr[j]))), vdupq_n_f32(scale[j]));
                 if (bias)
                     v = vaddq_f32(v, vdupq_n_f32(bias[j]));
-                if (relu)
-                    v = mpx_relu4(v);
+                v = mpx_act4(v, act);
                 if (4 * q + 4 <= count) {
                     vst1q_f32(o + 4 * q, v);
                     continue;

@@ -60,13 +60,15 @@ static void gather_vnni(int groups, const int32_t *off, const uint32_t *x, const
         v = _mm512_mul_ps(v, _mm512_set1_ps(scale[j]));                                                        \
         if (bias)                                                                                              \
             v = _mm512_add_ps(v, _mm512_set1_ps(bias[j]));                                                     \
-        if (relu) /* max_ps gives its second operand for -0 and NaN: +0, as v > 0 ? v : 0 */                   \
+        if (act.kind == MPX_ACT_RELU) /* max and min give their second operand for -0 and NaN */            \
             v = _mm512_max_ps(v, _mm512_setzero_ps());                                                         \
+        else if (act.kind == MPX_ACT_CLIP)                                                                     \
+            v = _mm512_min_ps(_mm512_set1_ps(act.hi), _mm512_max_ps(_mm512_set1_ps(act.lo), v));               \
         _mm512_mask_storeu_ps(out + j * ldo, mask, v);                                                         \
     }
 
 static void kernel_vnni(int groups, const uint32_t *a, const uint32_t *w, const int32_t *corr, const float *scale,
-                        const float *bias, int relu, int channels, float *out, size_t ldo, int count)
+                        const float *bias, mpx_act act, int channels, float *out, size_t ldo, int count)
 {
     MPX_ALL16(MPX_ZERO)
     for (int g = 0; g < groups; g++, a += 16, w += 16) {

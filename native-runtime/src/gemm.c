@@ -73,7 +73,7 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
 }
 
 static void conv_kernel_portable(int K, const int *off, const float *const *pixel, const float *w,
-                                 const float *bias, int relu, float *tile, float *out, size_t ldo)
+                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo)
 {
     v4f lo[PORTABLE_MR], hi[PORTABLE_MR];
     for (int i = 0; i < PORTABLE_MR; i++)
@@ -90,16 +90,9 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
         }
         w += PORTABLE_NR;
     }
-    const v4f zero = {0, 0, 0, 0};
-    for (int i = 0; i < PORTABLE_MR && (bias || relu); i++) {
-        if (bias) {
-            lo[i] += load4(bias);
-            hi[i] += load4(bias + 4);
-        }
-        if (relu) {
-            lo[i] = (v4f)((v4i)lo[i] & (v4i)(lo[i] > zero));
-            hi[i] = (v4f)((v4i)hi[i] & (v4i)(hi[i] > zero));
-        }
+    for (int i = 0; i < PORTABLE_MR && bias; i++) {
+        lo[i] += load4(bias);
+        hi[i] += load4(bias + 4);
     }
     float local[PORTABLE_MR * PORTABLE_NR];
     float *t = out ? local : tile;
@@ -107,6 +100,9 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
         store4(t + i * PORTABLE_NR, lo[i]);
         store4(t + i * PORTABLE_NR + 4, hi[i]);
     }
+    for (int i = 0; act.kind != MPX_ACT_NONE && i < PORTABLE_MR * PORTABLE_NR; i++) /* the scalar forms */
+        t[i] = act.kind == MPX_ACT_RELU ? (t[i] > 0.0f ? t[i] : 0.0f)
+                                        : t[i] < act.lo ? act.lo : t[i] > act.hi ? act.hi : t[i];
     if (out)
         for (int j = 0; j < PORTABLE_NR; j++)
             for (int i = 0; i < PORTABLE_MR; i++)
@@ -116,7 +112,7 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
 /* Sixteen outputs in four vectors of four: the mul and add of the C expression (an FMA where the compiler
  * contracts them), then bias and activation as mpx_bias_act_fast */
 static void depthwise_portable(int taps, const int *off, const float *row, const float *w, int n, float bias,
-                               int act, float lo, float hi, float *acc)
+                               mpx_act act, float *acc)
 {
     for (int o = 0; o < n; o += 16) {
         v4f v[4] = {{0}, {0}, {0}, {0}};
@@ -125,7 +121,7 @@ static void depthwise_portable(int taps, const int *off, const float *row, const
                 v[i] += w[t] * load4(row + off[t] + o + 4 * i);
         for (int i = 0; i < 4; i++)
             store4(acc + o + 4 * i, v[i]);
-        mpx_bias_act_fast(acc + o, 16, bias, act, lo, hi);
+        mpx_bias_act_fast(acc + o, 16, bias, act.kind, act.lo, act.hi);
     }
 }
 

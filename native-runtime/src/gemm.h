@@ -8,6 +8,8 @@
 #ifndef MPX_GEMM_H
 #define MPX_GEMM_H
 
+#include "kernels.h"
+
 #include <stddef.h>
 
 #define MPX_GEMM_KC 256
@@ -19,21 +21,20 @@ typedef void (*mpx_micro_kernel)(int kc, const float *a, const float *b, float *
  * cnr output channels j, summed in the order of k from zero. pixel[i] points at the first input element
  * of pixel i's window; off[k] is filter element k's offset from there. The pixels are read from the input
  * itself, so no im2col matrix is built; w is a panel of pre-packed weights. With `bias` (cnr floats) the
- * kernel adds bias[j], then with `relu` it replaces r by max(r, 0), in float32 as the separate epilogue
- * would (mpx_bias_act): the output is then written once. The result goes to tile[i·cnr + j], or, when out
+ * kernel adds bias[j], then applies `act`, in float32 as the separate epilogue would (mpx_bias_act): the
+ * output is then written once. The result goes to tile[i·cnr + j], or, when out
  * is not NULL (pixels consecutive in the output, all cnr channels real), to out[j·ldo + i].
  * A kernel with lanes > 1 takes its pixels in runs of `lanes` consecutive ones of an output row whose
  * windows are consecutive in the input (stride 1): it reads only pixel[v] for the run v, pixel i being
  * then pixel[i / lanes] + i % lanes. */
 typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w,
-                                const float *bias, int relu, float *tile, float *out, size_t ldo);
+                                const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 
 #define MPX_CONV_MAX_CMR 16
 /* Depthwise convolution row (conv.c): acc[o] = act(Σ_t w[t] · row[off[t] + o] + bias), summed in the order of t
- * from zero, for o in [0, n) rounded up to a multiple of MPX_DEPTHWISE_LANES (the caller pads row and acc so).
- * act: MPX_ACT_NONE, _RELU or _CLIP (to [lo, hi]), in float32 as mpx_bias_act_fast. */
+ * from zero, for o in [0, n) rounded up to a multiple of MPX_DEPTHWISE_LANES (the caller pads row and acc so). */
 typedef void (*mpx_depthwise_kernel)(int taps, const int *off, const float *row, const float *w, int n, float bias,
-                                     int act, float lo, float hi, float *acc);
+                                     mpx_act act, float *acc);
 #define MPX_DEPTHWISE_LANES 16
 
 typedef struct {
@@ -61,23 +62,23 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
 #define MPX_AVX2_MR 4
 #define MPX_AVX2_NR 24
 void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                          int relu, float *tile, float *out, size_t ldo);
-void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
-                        float lo, float hi, float *acc);
-void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
-                          float lo, float hi, float *acc);
+                          mpx_act act, float *tile, float *out, size_t ldo);
+void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias,
+                        mpx_act act, float *acc);
+void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias,
+                          mpx_act act, float *acc);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
 void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                            int relu, float *tile, float *out, size_t ldo);
+                            mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_CMR 8
 #define MPX_AVX512_CNR 16
 void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixel, const float *w,
-                                 const float *bias, int relu, float *tile, float *out, size_t ldo);
+                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_WIDE_CMR 8
 #define MPX_AVX512_WIDE_CNR 32
 void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
-                                const float *bias, int relu, float *tile, float *out, size_t ldo);
+                                const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_ROW_CMR 16 /* one run */
 #define MPX_AVX512_ROW_CNR 16
 #endif
@@ -85,9 +86,9 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
 #if defined(__ARM_NEON)
 void mpx_micro_kernel_neon(int kc, const float *a, const float *b, float *c, int ldc, int accumulate, int m, int n);
 void mpx_conv_kernel_neon(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                          int relu, float *tile, float *out, size_t ldo);
+                          mpx_act act, float *tile, float *out, size_t ldo);
 void mpx_conv_kernel_neon_row(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                              int relu, float *tile, float *out, size_t ldo);
+                              mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_NEON_ROW_CMR 8 /* one run */
 #if defined(__aarch64__)
 #define MPX_NEON_MR 8
@@ -95,7 +96,7 @@ void mpx_conv_kernel_neon_row(int K, const int *off, const float *const *pixel, 
 #define MPX_NEON_CMR 8
 #define MPX_NEON_CNR 8
 void mpx_conv_kernel_neon_wide(int K, const int *off, const float *const *pixel, const float *w,
-                               const float *bias, int relu, float *tile, float *out, size_t ldo);
+                               const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_NEON_WIDE_CMR 6
 #define MPX_NEON_WIDE_CNR 16
 #define MPX_NEON_ROW_CNR 8

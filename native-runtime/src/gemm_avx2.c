@@ -58,6 +58,17 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
             c[j] = accumulate ? c[j] + tile[i][j] : tile[i][j];
 }
 
+/* act(v) as the scalar forms (mpx_bias_act_fast): max and min return their second operand for NaN and equal
+ * values, so relu is max(v, 0) and clip min(hi, max(lo, v)), -0 and NaN included */
+static inline __m256 act8(__m256 v, mpx_act a)
+{
+    if (a.kind == MPX_ACT_RELU)
+        return _mm256_max_ps(v, _mm256_setzero_ps());
+    if (a.kind == MPX_ACT_CLIP)
+        return _mm256_min_ps(_mm256_set1_ps(a.hi), _mm256_max_ps(_mm256_set1_ps(a.lo), v));
+    return v;
+}
+
 /* Transposes 8 rows of 8 (rows 6 and 7 zero) and stores 6 values of each column to out + j·ldo. */
 static inline void store_transposed(__m256 r0, __m256 r1, __m256 r2, __m256 r3, __m256 r4, __m256 r5, float *out,
                                     size_t ldo)
@@ -83,7 +94,7 @@ static inline void store_transposed(__m256 r0, __m256 r1, __m256 r2, __m256 r3, 
 }
 
 void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                          int relu, float *tile, float *out, size_t ldo)
+                          mpx_act act, float *tile, float *out, size_t ldo)
 {
     const float *p0 = pixel[0], *p1 = pixel[1], *p2 = pixel[2], *p3 = pixel[3], *p4 = pixel[4], *p5 = pixel[5];
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps();
@@ -120,12 +131,10 @@ void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, cons
         c30 = _mm256_add_ps(c30, b0), c31 = _mm256_add_ps(c31, b1), c40 = _mm256_add_ps(c40, b0);
         c41 = _mm256_add_ps(c41, b1), c50 = _mm256_add_ps(c50, b0), c51 = _mm256_add_ps(c51, b1);
     }
-    if (relu) { /* max(r, 0) returns its second operand for NaN and -0: 0, as r > 0 ? r : 0 does */
-        __m256 z = _mm256_setzero_ps();
-        c00 = _mm256_max_ps(c00, z), c01 = _mm256_max_ps(c01, z), c10 = _mm256_max_ps(c10, z);
-        c11 = _mm256_max_ps(c11, z), c20 = _mm256_max_ps(c20, z), c21 = _mm256_max_ps(c21, z);
-        c30 = _mm256_max_ps(c30, z), c31 = _mm256_max_ps(c31, z), c40 = _mm256_max_ps(c40, z);
-        c41 = _mm256_max_ps(c41, z), c50 = _mm256_max_ps(c50, z), c51 = _mm256_max_ps(c51, z);
+    if (act.kind != MPX_ACT_NONE) {
+        c00 = act8(c00, act), c01 = act8(c01, act), c10 = act8(c10, act), c11 = act8(c11, act);
+        c20 = act8(c20, act), c21 = act8(c21, act), c30 = act8(c30, act), c31 = act8(c31, act);
+        c40 = act8(c40, act), c41 = act8(c41, act), c50 = act8(c50, act), c51 = act8(c51, act);
     }
     if (out) {
         store_transposed(c00, c10, c20, c30, c40, c50, out, ldo);
@@ -146,22 +155,10 @@ void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, cons
     _mm256_storeu_ps(tile + 88, c51);
 }
 
-/* act(v + bias) as the scalar forms (mpx_bias_act_fast): max and min return their second operand for NaN
- * and equal values, so relu is max(v, 0) and clip min(hi, max(lo, v)), -0 and NaN included */
-static inline __m256 bias_act8(__m256 v, __m256 bias, int act, __m256 lo, __m256 hi)
+void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias, mpx_act act,
+                        float *acc)
 {
-    v = _mm256_add_ps(v, bias);
-    if (act == MPX_ACT_RELU)
-        return _mm256_max_ps(v, _mm256_setzero_ps());
-    if (act == MPX_ACT_CLIP)
-        return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-    return v;
-}
-
-void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
-                        float lo, float hi, float *acc)
-{
-    __m256 b = _mm256_set1_ps(bias), l = _mm256_set1_ps(lo), h = _mm256_set1_ps(hi);
+    __m256 b = _mm256_set1_ps(bias);
     for (int o = 0; o < n; o += 16) {
         __m256 v0 = _mm256_setzero_ps(), v1 = _mm256_setzero_ps();
         for (int t = 0; t < taps; t++) {
@@ -169,8 +166,8 @@ void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float 
             v0 = _mm256_fmadd_ps(wt, _mm256_loadu_ps(row + off[t] + o), v0);
             v1 = _mm256_fmadd_ps(wt, _mm256_loadu_ps(row + off[t] + o + 8), v1);
         }
-        _mm256_storeu_ps(acc + o, bias_act8(v0, b, act, l, h));
-        _mm256_storeu_ps(acc + o + 8, bias_act8(v1, b, act, l, h));
+        _mm256_storeu_ps(acc + o, act8(_mm256_add_ps(v0, b), act));
+        _mm256_storeu_ps(acc + o + 8, act8(_mm256_add_ps(v1, b), act));
     }
 }
 #else

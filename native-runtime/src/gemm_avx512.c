@@ -40,11 +40,22 @@ static inline void store_transposed8(__m256 r0, __m256 r1, __m256 r2, __m256 r3,
     _mm256_storeu_ps(out + 7 * ldo, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
+/* act(v) as the scalar forms (mpx_bias_act_fast): max and min return their second operand for NaN and equal
+ * values, so relu is max(v, 0) and clip min(hi, max(lo, v)), -0 and NaN included */
+static inline __m512 act16(__m512 v, mpx_act a)
+{
+    if (a.kind == MPX_ACT_RELU)
+        return _mm512_max_ps(v, _mm512_setzero_ps());
+    if (a.kind == MPX_ACT_CLIP)
+        return _mm512_min_ps(_mm512_set1_ps(a.hi), _mm512_max_ps(_mm512_set1_ps(a.lo), v));
+    return v;
+}
+
 #define LO(v) _mm512_castps512_ps256(v)
 #define HI(v) _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))
 
 void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                            int relu, float *tile, float *out, size_t ldo)
+                            mpx_act act, float *tile, float *out, size_t ldo)
 {
     const float *p0 = pixel[0], *p1 = pixel[1], *p2 = pixel[2], *p3 = pixel[3];
     const float *p4 = pixel[4], *p5 = pixel[5], *p6 = pixel[6], *p7 = pixel[7];
@@ -68,10 +79,9 @@ void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, co
         c0 = _mm512_add_ps(c0, b), c1 = _mm512_add_ps(c1, b), c2 = _mm512_add_ps(c2, b), c3 = _mm512_add_ps(c3, b);
         c4 = _mm512_add_ps(c4, b), c5 = _mm512_add_ps(c5, b), c6 = _mm512_add_ps(c6, b), c7 = _mm512_add_ps(c7, b);
     }
-    if (relu) { /* max(r, 0) returns its second operand for NaN and -0: 0, as r > 0 ? r : 0 does */
-        __m512 z = _mm512_setzero_ps();
-        c0 = _mm512_max_ps(c0, z), c1 = _mm512_max_ps(c1, z), c2 = _mm512_max_ps(c2, z), c3 = _mm512_max_ps(c3, z);
-        c4 = _mm512_max_ps(c4, z), c5 = _mm512_max_ps(c5, z), c6 = _mm512_max_ps(c6, z), c7 = _mm512_max_ps(c7, z);
+    if (act.kind != MPX_ACT_NONE) {
+        c0 = act16(c0, act), c1 = act16(c1, act), c2 = act16(c2, act), c3 = act16(c3, act);
+        c4 = act16(c4, act), c5 = act16(c5, act), c6 = act16(c6, act), c7 = act16(c7, act);
     }
     if (out) {
         store_transposed8(LO(c0), LO(c1), LO(c2), LO(c3), LO(c4), LO(c5), LO(c6), LO(c7), out, ldo);
@@ -89,7 +99,7 @@ void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, co
 }
 
 void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixel, const float *w,
-                                 const float *bias, int relu, float *tile, float *out, size_t ldo)
+                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo)
 {
     const float *p[8];
 #pragma GCC unroll 8
@@ -116,11 +126,10 @@ void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixe
         for (int i = 0; i < 8; i++)
             c[i][0] = _mm512_add_ps(c[i][0], b0), c[i][1] = _mm512_add_ps(c[i][1], b1);
     }
-    if (relu) {
-        __m512 z = _mm512_setzero_ps();
+    if (act.kind != MPX_ACT_NONE) {
 #pragma GCC unroll 8
         for (int i = 0; i < 8; i++)
-            c[i][0] = _mm512_max_ps(c[i][0], z), c[i][1] = _mm512_max_ps(c[i][1], z);
+            c[i][0] = act16(c[i][0], act), c[i][1] = act16(c[i][1], act);
     }
     if (out) {
 #pragma GCC unroll 2
@@ -140,7 +149,7 @@ void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixe
 }
 
 void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
-                                const float *bias, int relu, float *tile, float *out, size_t ldo)
+                                const float *bias, mpx_act act, float *tile, float *out, size_t ldo)
 {
     const float *p = pixel[0]; /* pixel i of the run reads p[i + off[k]] */
     __m512 c[16];
@@ -154,13 +163,11 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
             c[j] = _mm512_fmadd_ps(x, _mm512_set1_ps(w[j]), c[j]);
         w += 16;
     }
-    __m512 z = _mm512_setzero_ps();
 #pragma GCC unroll 16
     for (int j = 0; j < 16; j++) {
         if (bias)
             c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
-        if (relu)
-            c[j] = _mm512_max_ps(c[j], z);
+        c[j] = act16(c[j], act);
     }
     if (out) {
 #pragma GCC unroll 16
@@ -178,22 +185,15 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
     }
 }
 
-/* act(v + bias) as the scalar forms (mpx_bias_act_fast): max and min return their second operand for NaN
- * and equal values, so relu is max(v, 0) and clip min(hi, max(lo, v)), -0 and NaN included */
-void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias, int act,
-                          float lo, float hi, float *acc)
+void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias, mpx_act act,
+                          float *acc)
 {
-    __m512 b = _mm512_set1_ps(bias), l = _mm512_set1_ps(lo), h = _mm512_set1_ps(hi);
+    __m512 b = _mm512_set1_ps(bias);
     for (int o = 0; o < n; o += 16) {
         __m512 v = _mm512_setzero_ps();
         for (int t = 0; t < taps; t++)
             v = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_loadu_ps(row + off[t] + o), v);
-        v = _mm512_add_ps(v, b);
-        if (act == MPX_ACT_RELU)
-            v = _mm512_max_ps(v, _mm512_setzero_ps());
-        else if (act == MPX_ACT_CLIP)
-            v = _mm512_min_ps(h, _mm512_max_ps(l, v));
-        _mm512_storeu_ps(acc + o, v);
+        _mm512_storeu_ps(acc + o, act16(_mm512_add_ps(v, b), act));
     }
 }
 #else

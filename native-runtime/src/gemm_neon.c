@@ -100,7 +100,7 @@ void mpx_micro_kernel_neon(int kc, const float *a, const float *b, float *c, int
 /* cmr pixels × cnr channels (cmr ≤ 8 a multiple of 2, cnr ≤ 16 a multiple of 4), one accumulator per pixel
  * and 4 channels; constants once inlined, so the arrays live in registers. */
 ALWAYS_INLINE void conv_pixels(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                               int relu, float *tile, float *out, size_t ldo, const int cmr, const int cnr)
+                               mpx_act act, float *tile, float *out, size_t ldo, const int cmr, const int cnr)
 {
     const int nv = cnr / 4;
     const float *p[8];
@@ -148,8 +148,7 @@ ALWAYS_INLINE void conv_pixels(int K, const int *off, const float *const *pixel,
         for (int i = 0; i < cmr; i++) {
             if (bias)
                 acc[i][v] = vaddq_f32(acc[i][v], b);
-            if (relu)
-                acc[i][v] = mpx_relu4(acc[i][v]);
+            acc[i][v] = mpx_act4(acc[i][v], act);
         }
     }
     if (!out) {
@@ -178,23 +177,23 @@ ALWAYS_INLINE void conv_pixels(int K, const int *off, const float *const *pixel,
 }
 
 void mpx_conv_kernel_neon(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                          int relu, float *tile, float *out, size_t ldo)
+                          mpx_act act, float *tile, float *out, size_t ldo)
 {
-    conv_pixels(K, off, pixel, w, bias, relu, tile, out, ldo, MPX_NEON_CMR, MPX_NEON_CNR);
+    conv_pixels(K, off, pixel, w, bias, act, tile, out, ldo, MPX_NEON_CMR, MPX_NEON_CNR);
 }
 
 #if defined(__aarch64__)
 void mpx_conv_kernel_neon_wide(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                               int relu, float *tile, float *out, size_t ldo)
+                               mpx_act act, float *tile, float *out, size_t ldo)
 {
-    conv_pixels(K, off, pixel, w, bias, relu, tile, out, ldo, MPX_NEON_WIDE_CMR, MPX_NEON_WIDE_CNR);
+    conv_pixels(K, off, pixel, w, bias, act, tile, out, ldo, MPX_NEON_WIDE_CMR, MPX_NEON_WIDE_CNR);
 }
 #endif
 
 /* ---- convolution over runs of consecutive pixels ------------------------------------------------------- */
 
 void mpx_conv_kernel_neon_row(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
-                              int relu, float *tile, float *out, size_t ldo)
+                              mpx_act act, float *tile, float *out, size_t ldo)
 {
     enum { PV = MPX_NEON_ROW_CMR / 4, CNR = MPX_NEON_ROW_CNR };
     const float *p = pixel[0]; /* pixel i of the run reads p[i + off[k]] */
@@ -227,8 +226,7 @@ void mpx_conv_kernel_neon_row(int K, const int *off, const float *const *pixel, 
         for (int v = 0; v < PV; v++) {
             if (bias)
                 acc[j][v] = vaddq_f32(acc[j][v], vdupq_n_f32(bias[j]));
-            if (relu)
-                acc[j][v] = mpx_relu4(acc[j][v]);
+            acc[j][v] = mpx_act4(acc[j][v], act);
         }
     if (out) {
 #pragma GCC unroll 8

@@ -61,6 +61,12 @@ typedef struct {
 } mpx_quant;
 
 enum { MPX_ACT_NONE = 0, MPX_ACT_RELU = 1, MPX_ACT_CLIP = 2, MPX_ACT_LEAKY_RELU = 3 };
+/* The activation a kernel applies as it stores, after the bias, in float32 as mpx_bias_act_fast: none, relu
+ * (v > 0 ? v : 0) or clip (v < lo ? lo : v > hi ? hi : v; NaN stays NaN). */
+typedef struct {
+    int kind; /* MPX_ACT_NONE, MPX_ACT_RELU or MPX_ACT_CLIP */
+    float lo, hi;
+} mpx_act;
 typedef struct {
     int C, H, W;    /* input channels and spatial size per sample */
     int M, Ho, Wo;  /* output channels and spatial size */

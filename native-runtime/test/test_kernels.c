@@ -611,7 +611,7 @@ static void test_conv(mpx_pool **pools)
 }
 
 /* Each convolution kernel of the running CPU's choice (gemm.h contract) on its own: both stores (tile and
- * channel-major), with and without bias and relu, against a double reference; a kernel with runs reads
+ * channel-major), with and without bias, with no activation, relu and clip, against a double reference; a kernel with runs reads
  * only the first pixel of each run. */
 static void test_conv_kernel_spec(const mpx_conv_kernel_spec *spec, const char *which)
 {
@@ -631,12 +631,13 @@ static void test_conv_kernel_spec(const mpx_conv_kernel_spec *spec, const char *
     }
     for (int v = cmr / lanes; v < MPX_CONV_MAX_CMR; v++)
         pixel[v] = NULL;
-    for (int mode = 0; mode < 4; mode++) {
+    for (int mode = 0; mode < 6; mode++) {
         const float *b = mode & 1 ? bias : NULL;
-        int relu = mode >> 1, ok = 1;
+        mpx_act act = {mode >> 1, -0.3f, 0.4f}; /* none, relu, clip */
+        int ok = 1;
         size_t ldo = (size_t)cmr + 3;
-        spec->kernel(K, off, pixel, w, b, relu, tile, NULL, 0);
-        spec->kernel(K, off, pixel, w, b, relu, NULL, out, ldo);
+        spec->kernel(K, off, pixel, w, b, act, tile, NULL, 0);
+        spec->kernel(K, off, pixel, w, b, act, NULL, out, ldo);
         for (int i = 0; i < cmr; i++)
             for (int j = 0; j < cnr; j++) {
                 double r = 0, mag = 0;
@@ -645,11 +646,15 @@ static void test_conv_kernel_spec(const mpx_conv_kernel_spec *spec, const char *
                     r += term, mag += fabs(term);
                 }
                 r += b ? b[j] : 0.0;
-                r = relu && !(r > 0) ? 0 : r;
+                if (act.kind == MPX_ACT_RELU)
+                    r = !(r > 0) ? 0 : r;
+                if (act.kind == MPX_ACT_CLIP)
+                    r = r < act.lo ? act.lo : r > act.hi ? act.hi : r;
                 float t = tile[i * cnr + j], o = out[j * ldo + i];
                 ok &= fabs(t - r) <= 1e-5 * (mag + 1) && t == o;
             }
-        CHECK(ok, "%s conv kernel %dx%d (runs of %d), bias %d relu %d", which, cmr, cnr, lanes, b != NULL, relu);
+        CHECK(ok, "%s conv kernel %dx%d (runs of %d), bias %d activation %d", which, cmr, cnr, lanes, b != NULL,
+              act.kind);
     }
     free(x), free(w), free(bias), free(tile), free(out);
 }
