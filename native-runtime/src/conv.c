@@ -853,19 +853,20 @@ static void finish_range(void *ctx, int begin, int end, int thread)
 }
 
 /* The zero-padded copy of a depthwise convolution's input plane x; at stride 2 each row holds its even
- * columns, then (from dw_half) its odd ones, so that a window column's inputs are consecutive. */
-static void pad_plane(const mpx_conv_plan *p, const float *x, float *pad)
+ * columns, then (from dw_half) its odd ones, so that a window column's inputs are consecutive. Every plane
+ * fills the same positions, so the padding is zeroed once, when the buffer is `fresh`. */
+static void pad_plane(const mpx_conv_plan *p, const float *x, float *pad, int fresh)
 {
     const mpx_conv_shape *s = &p->s;
-    memset(pad, 0, (size_t)p->dw_rows * p->dw_row * sizeof *pad);
+    int pl = s->pad_left, E = p->dw_half;
+    if (fresh)
+        memset(pad, 0, (size_t)p->dw_rows * p->dw_row * sizeof *pad);
     for (int h = 0; h < s->H; h++, x += s->W) {
         float *d = pad + (size_t)(s->pad_top + h) * p->dw_row;
-        if (s->stride_w == 1) {
-            memcpy(d + s->pad_left, x, (size_t)s->W * sizeof *x);
-            continue;
-        }
-        for (int w = 0, c = s->pad_left; w < s->W; w++, c++)
-            d[(c & 1) * p->dw_half + (c >> 1)] = x[w];
+        if (s->stride_w == 1)
+            memcpy(d + pl, x, (size_t)s->W * sizeof *x);
+        else /* x's even-indexed columns go to the half of the left padding's parity */
+            mpx_split_columns(x, s->W, d + (pl % 2 ? E : 0) + pl / 2, d + (pl % 2 ? 0 : E) + (pl + 1) / 2);
     }
 }
 
@@ -910,8 +911,9 @@ static void direct_row(const mpx_conv_plan *p, const float *x, const float *w, i
     }
 }
 
-/* One output plane (sample n, channel m) of the direct kernel, computed row by row. */
-static void direct_plane(conv_job *job, int index, float *ws, int *cached)
+/* One output plane (sample n, channel m) of the direct kernel, computed row by row; `fresh`: the first of
+ * this thread's range. */
+static void direct_plane(conv_job *job, int index, float *ws, int *cached, int fresh)
 {
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
@@ -925,16 +927,22 @@ static void direct_plane(conv_job *job, int index, float *ws, int *cached)
      * skips it: the same sums, a zero may differ in sign), with bias and activation when it can */
     float bias = p->dw_fused && p->bias ? p->bias[m] : 0.0f;
     mpx_act act = {p->dw_fused ? md->act : MPX_ACT_NONE, md->act_a, md->act_b};
+    size_t vectors = (size_t)mpx_round_up(Wo, MPX_DEPTHWISE_LANES), plane = (size_t)s->Ho * Wo;
     if (p->depthwise)
-        pad_plane(p, x, pad);
+        pad_plane(p, x, pad, fresh);
     for (int r = 0; r < p->n_rows; r++) {
         int oh = p->rows[r];
+        float *d = out + (size_t)oh * Wo;
+        /* the depthwise kernel's whole vectors go straight to the plane where they stay inside it: what
+         * passes the row's end is overwritten by the rows after it, or interpolated */
+        int in_place = p->depthwise && !half && p->n_cols == Wo && (size_t)oh * Wo + vectors <= plane;
         if (p->depthwise)
             mpx_gemm_arch_get()->depthwise(p->n_taps, p->offsets, pad + (size_t)oh * s->stride_h * p->dw_row, w, Wo,
-                                           bias, act, acc);
+                                           bias, act, in_place ? d : acc);
         else
             direct_row(p, x, w, oh, acc);
-        float *d = out + (size_t)oh * Wo;
+        if (in_place)
+            continue;
         if (!half && p->n_cols == Wo) {
             memcpy(d, acc, (size_t)Wo * sizeof *d);
             continue;
@@ -956,7 +964,7 @@ static void direct_range(void *ctx, int begin, int end, int thread)
     float *ws = job->workspace + (size_t)thread * thread_floats(job->p);
     int cached = -1;
     for (int i = begin; i < end; i++)
-        direct_plane(job, i, ws, &cached);
+        direct_plane(job, i, ws, &cached, i == begin);
 }
 
 void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int batch, float *y,
