@@ -54,6 +54,8 @@ struct mpx_conv_plan {
     int *pixel_out;         /* per computed output: its index in the output plane */
     int depthwise;          /* direct, one input channel per output, stride 1 or 2: the arch's depthwise kernel */
     int dw_rows, dw_row;    /* depthwise: the padded plane's rows and floats per row */
+    int dw_flat;            /* depthwise, stride 1, every output exact: the plane in one call (below) */
+    int dw_acc;             /* direct: floats of the accumulator, whole vectors */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
     mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
@@ -227,12 +229,22 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
      * direct form) */
     p->direct = p->Mg < 4 && !k->int8;
     p->depthwise = p->direct && p->Cg == 1 && (shape->stride_w == 1 || shape->stride_w == 2);
+    p->dw_acc = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
     if (p->depthwise) {
         /* a row's whole vectors of outputs may read past the padding up to the last window's reach */
         int span = shape->pad_left + shape->W + shape->pad_right, reach = (shape->kw - 1) * shape->dil_w;
         int vectors = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
         p->dw_rows = shape->pad_top + shape->H + shape->pad_bottom;
-        if (shape->stride_w == 1) {
+        /* A plane whose rows are narrower than a vector (MobileNets' 8 × 8 and 4 × 4 layers) goes in one call
+         * over the padded plane read as one long row of pitch span: each output's window starts where it
+         * does in the plane, and the outputs at the padding columns are computed and dropped. */
+        int flat = mpx_round_up((shape->Ho - 1) * span + shape->Wo, MPX_DEPTHWISE_LANES);
+        p->dw_flat = shape->stride_w == 1 && shape->stride_h == 1 && !p->perforated && !k->half &&
+                     flat < shape->Ho * vectors;
+        if (p->dw_flat) {
+            p->dw_row = span;
+            p->dw_acc = flat;
+        } else if (shape->stride_w == 1) {
             p->dw_row = span > vectors + reach ? span : vectors + reach;
         } else {
             p->dw_half = (span + 1) / 2 > vectors + reach / 2 + 1 ? (span + 1) / 2 : vectors + reach / 2 + 1;
@@ -299,11 +311,16 @@ static size_t input_floats(const mpx_conv_plan *p)
     return p->mode.knob.half ? aligned_floats((size_t)p->Cg * p->s.H * p->s.W) : 0;
 }
 
+/* Depthwise: the padded plane, and a vector's slack past it that a flat call's last vector reads. */
+static size_t padded_plane_floats(const mpx_conv_plan *p)
+{
+    return p->depthwise ? (size_t)p->dw_rows * p->dw_row + MPX_DEPTHWISE_LANES : 0;
+}
+
 static size_t thread_floats(const mpx_conv_plan *p)
 {
     if (p->direct)
-        return input_floats(p) + aligned_floats((size_t)mpx_round_up(p->s.Wo, MPX_DEPTHWISE_LANES)) +
-               aligned_floats((size_t)p->dw_rows * p->dw_row);
+        return input_floats(p) + aligned_floats((size_t)p->dw_acc) + aligned_floats(padded_plane_floats(p));
     return input_floats(p) + aligned_floats((size_t)p->kernel->cmr * p->kernel->cnr);
 }
 
@@ -860,7 +877,7 @@ static void pad_plane(const mpx_conv_plan *p, const float *x, float *pad, int fr
     const mpx_conv_shape *s = &p->s;
     int pl = s->pad_left, E = p->dw_half;
     if (fresh)
-        memset(pad, 0, (size_t)p->dw_rows * p->dw_row * sizeof *pad);
+        memset(pad, 0, padded_plane_floats(p) * sizeof *pad);
     for (int h = 0; h < s->H; h++, x += s->W) {
         float *d = pad + (size_t)(s->pad_top + h) * p->dw_row;
         if (s->stride_w == 1)
@@ -920,7 +937,7 @@ static void direct_plane(conv_job *job, int index, float *ws, int *cached, int f
     const mpx_conv_mode *md = &p->mode;
     int m = index % s->M, n = index / s->M, g = m / p->Mg, Wo = s->Wo, half = md->knob.half;
     const float *x = group_input(job, n, g, ws, cached);
-    float *acc = ws + input_floats(p), *pad = acc + aligned_floats((size_t)mpx_round_up(Wo, MPX_DEPTHWISE_LANES));
+    float *acc = ws + input_floats(p), *pad = acc + aligned_floats((size_t)p->dw_acc);
     float *out = job->y + (size_t)index * s->Ho * Wo;
     const float *w = p->weights + (size_t)m * p->n_taps;
     /* depthwise: the arch's kernel over the padded plane (a tap over the padding adds w·0 where direct_row
@@ -930,7 +947,12 @@ static void direct_plane(conv_job *job, int index, float *ws, int *cached, int f
     size_t vectors = (size_t)mpx_round_up(Wo, MPX_DEPTHWISE_LANES), plane = (size_t)s->Ho * Wo;
     if (p->depthwise)
         pad_plane(p, x, pad, fresh);
-    for (int r = 0; r < p->n_rows; r++) {
+    if (p->dw_flat) {
+        mpx_gemm_arch_get()->depthwise(p->n_taps, p->offsets, pad, w, (s->Ho - 1) * p->dw_row + Wo, bias, act, acc);
+        for (int oh = 0; oh < s->Ho; oh++)
+            memcpy(out + (size_t)oh * Wo, acc + (size_t)oh * p->dw_row, (size_t)Wo * sizeof *out);
+    }
+    for (int r = 0; !p->dw_flat && r < p->n_rows; r++) {
         int oh = p->rows[r];
         float *d = out + (size_t)oh * Wo;
         /* the depthwise kernel's whole vectors go straight to the plane where they stay inside it: what
