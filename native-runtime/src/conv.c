@@ -54,7 +54,7 @@ struct mpx_conv_plan {
     int *pixel_out;         /* per computed output: its index in the output plane */
     int depthwise;          /* direct, one input channel per output, stride 1 or 2: the arch's depthwise kernel */
     int dw_rows, dw_row;    /* depthwise: the padded plane's rows and floats per row */
-    int dw_flat;            /* depthwise, stride 1, every output exact: the plane in one call (below) */
+    int dw_flat;            /* depthwise, stride 1, not perforated: the plane in one call, read as one long row */
     int dw_acc;             /* direct: floats of the accumulator, whole vectors */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
@@ -235,15 +235,15 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         int span = shape->pad_left + shape->W + shape->pad_right, reach = (shape->kw - 1) * shape->dil_w;
         int vectors = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
         p->dw_rows = shape->pad_top + shape->H + shape->pad_bottom;
-        /* A plane whose rows are narrower than a vector (MobileNets' 8 × 8 and 4 × 4 layers) goes in one call
-         * over the padded plane read as one long row of pitch span: each output's window starts where it
-         * does in the plane, and the outputs at the padding columns are computed and dropped. */
-        int flat = mpx_round_up((shape->Ho - 1) * span + shape->Wo, MPX_DEPTHWISE_LANES);
-        p->dw_flat = shape->stride_w == 1 && shape->stride_h == 1 && !p->perforated && !k->half &&
-                     flat < shape->Ho * vectors;
+        /* Stride 1: the plane in one call over the padded plane read as one long row of pitch span, each
+         * output's window starting where it does in the plane; the outputs at the padding columns are
+         * computed and dropped. Rows narrower than a vector (MobileNets' 8 × 8 and 4 × 4 layers) then waste
+         * fewer lanes, and every plane has vectors enough to keep several sums in flight. */
+        p->dw_flat = shape->stride_w == 1 && shape->stride_h == 1 && !p->perforated;
+        p->dw_acc = p->perforated ? vectors : shape->Ho * vectors;
         if (p->dw_flat) {
             p->dw_row = span;
-            p->dw_acc = flat;
+            p->dw_acc = mpx_round_up((shape->Ho - 1) * span + shape->Wo, MPX_DEPTHWISE_LANES);
         } else if (shape->stride_w == 1) {
             p->dw_row = span > vectors + reach ? span : vectors + reach;
         } else {
@@ -928,56 +928,77 @@ static void direct_row(const mpx_conv_plan *p, const float *x, const float *w, i
     }
 }
 
-/* One output plane (sample n, channel m) of the direct kernel, computed row by row; `fresh`: the first of
- * this thread's range. */
+/* acc's computed values of one output row into d: the computed columns, rounded when half. */
+static void store_row(const mpx_conv_plan *p, const float *acc, float *d)
+{
+    int Wo = p->s.Wo, half = p->mode.knob.half;
+    if (p->n_cols < Wo) {
+        for (int jc = 0; jc < p->n_cols; jc++)
+            d[p->cols[jc]] = half ? mpx_half_round(acc[p->cols[jc]]) : acc[p->cols[jc]];
+    } else if (half) {
+        mpx_round_half_copy(d, acc, (size_t)Wo);
+    } else {
+        memcpy(d, acc, (size_t)Wo * sizeof *d);
+    }
+}
+
+/* A depthwise output plane from its padded input plane: every row in one kernel call (stride 1: the plane
+ * read as one long row, see dw_flat), or the computed rows one by one. A tap over the padding adds w·0 where
+ * direct_row skips it: the same sums, a zero may differ in sign. */
+static void depthwise_plane(const mpx_conv_plan *p, const float *pad, const float *w, float bias, mpx_act act,
+                            float *acc, float *out)
+{
+    const mpx_conv_shape *s = &p->s;
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    int Wo = s->Wo, vectors = mpx_round_up(Wo, MPX_DEPTHWISE_LANES);
+    size_t in_pitch = (size_t)s->stride_h * p->dw_row;
+    if (p->perforated) {
+        for (int r = 0; r < p->n_rows; r++) {
+            int oh = p->rows[r];
+            arch->depthwise(p->n_taps, p->offsets, pad + oh * in_pitch, 0, w, Wo, 1, bias, act, acc, 0);
+            store_row(p, acc, out + (size_t)oh * Wo);
+        }
+        return;
+    }
+    if (p->dw_flat) {
+        arch->depthwise(p->n_taps, p->offsets, pad, 0, w, (s->Ho - 1) * p->dw_row + Wo, 1, bias, act, acc, 0);
+    } else if (Wo == vectors && !p->mode.knob.half) { /* rows of whole vectors: straight into the plane */
+        arch->depthwise(p->n_taps, p->offsets, pad, in_pitch, w, Wo, s->Ho, bias, act, out, (size_t)Wo);
+        return;
+    } else {
+        arch->depthwise(p->n_taps, p->offsets, pad, in_pitch, w, Wo, s->Ho, bias, act, acc, (size_t)vectors);
+    }
+    size_t pitch = p->dw_flat ? (size_t)p->dw_row : (size_t)vectors;
+    for (int oh = 0; oh < s->Ho; oh++)
+        store_row(p, acc + oh * pitch, out + (size_t)oh * Wo);
+}
+
+/* One output plane (sample n, channel m) of the direct kernel; `fresh`: the first of this thread's range. */
 static void direct_plane(conv_job *job, int index, float *ws, int *cached, int fresh)
 {
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
     const mpx_conv_mode *md = &p->mode;
-    int m = index % s->M, n = index / s->M, g = m / p->Mg, Wo = s->Wo, half = md->knob.half;
+    int m = index % s->M, n = index / s->M, g = m / p->Mg, Wo = s->Wo;
     const float *x = group_input(job, n, g, ws, cached);
     float *acc = ws + input_floats(p), *pad = acc + aligned_floats((size_t)p->dw_acc);
     float *out = job->y + (size_t)index * s->Ho * Wo;
     const float *w = p->weights + (size_t)m * p->n_taps;
-    /* depthwise: the arch's kernel over the padded plane (a tap over the padding adds w·0 where direct_row
-     * skips it: the same sums, a zero may differ in sign), with bias and activation when it can */
-    float bias = p->dw_fused && p->bias ? p->bias[m] : 0.0f;
-    mpx_act act = {p->dw_fused ? md->act : MPX_ACT_NONE, md->act_a, md->act_b};
-    size_t vectors = (size_t)mpx_round_up(Wo, MPX_DEPTHWISE_LANES), plane = (size_t)s->Ho * Wo;
-    if (p->depthwise)
+    if (p->depthwise) {
+        /* bias and activation in the kernel when it can */
+        mpx_act act = {p->dw_fused ? md->act : MPX_ACT_NONE, md->act_a, md->act_b};
         pad_plane(p, x, pad, fresh);
-    if (p->dw_flat) {
-        mpx_gemm_arch_get()->depthwise(p->n_taps, p->offsets, pad, w, (s->Ho - 1) * p->dw_row + Wo, bias, act, acc);
-        for (int oh = 0; oh < s->Ho; oh++)
-            memcpy(out + (size_t)oh * Wo, acc + (size_t)oh * p->dw_row, (size_t)Wo * sizeof *out);
-    }
-    for (int r = 0; !p->dw_flat && r < p->n_rows; r++) {
-        int oh = p->rows[r];
-        float *d = out + (size_t)oh * Wo;
-        /* the depthwise kernel's whole vectors go straight to the plane where they stay inside it: what
-         * passes the row's end is overwritten by the rows after it, or interpolated */
-        int in_place = p->depthwise && !half && p->n_cols == Wo && (size_t)oh * Wo + vectors <= plane;
-        if (p->depthwise)
-            mpx_gemm_arch_get()->depthwise(p->n_taps, p->offsets, pad + (size_t)oh * s->stride_h * p->dw_row, w, Wo,
-                                           bias, act, in_place ? d : acc);
-        else
-            direct_row(p, x, w, oh, acc);
-        if (in_place)
-            continue;
-        if (!half && p->n_cols == Wo) {
-            memcpy(d, acc, (size_t)Wo * sizeof *d);
-            continue;
-        }
-        for (int jc = 0; jc < p->n_cols; jc++) {
-            int ow = p->cols[jc];
-            d[ow] = half ? mpx_half_round(acc[ow]) : acc[ow];
+        depthwise_plane(p, pad, w, p->dw_fused && p->bias ? p->bias[m] : 0.0f, act, acc, out);
+    } else {
+        for (int r = 0; r < p->n_rows; r++) {
+            direct_row(p, x, w, p->rows[r], acc);
+            store_row(p, acc, out + (size_t)p->rows[r] * Wo);
         }
     }
     if (p->dw_fused)
         return;
     interpolate(p, out);
-    bias_act(p, out, s->Ho * Wo, m, half);
+    bias_act(p, out, s->Ho * Wo, m, md->knob.half);
 }
 
 static void direct_range(void *ctx, int begin, int end, int thread)

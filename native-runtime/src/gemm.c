@@ -111,18 +111,21 @@ static void conv_kernel_portable(int K, const int *off, const float *const *pixe
 
 /* Sixteen outputs in four vectors of four: the mul and add of the C expression (an FMA where the compiler
  * contracts them), then bias and activation as mpx_bias_act_fast */
-static void depthwise_portable(int taps, const int *off, const float *row, const float *w, int n, float bias,
-                               mpx_act act, float *acc)
+static void depthwise_portable(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n,
+                               int rows, float bias, mpx_act act, float *out, size_t out_pitch)
 {
-    for (int o = 0; o < n; o += 16) {
-        v4f v[4] = {{0}, {0}, {0}, {0}};
-        for (int t = 0; t < taps; t++)
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < n; o += 16) {
+            const float *row = in + r * in_pitch + o;
+            float *acc = out + r * out_pitch + o;
+            v4f v[4] = {{0}, {0}, {0}, {0}};
+            for (int t = 0; t < taps; t++)
+                for (int i = 0; i < 4; i++)
+                    v[i] += w[t] * load4(row + off[t] + 4 * i);
             for (int i = 0; i < 4; i++)
-                v[i] += w[t] * load4(row + off[t] + o + 4 * i);
-        for (int i = 0; i < 4; i++)
-            store4(acc + o + 4 * i, v[i]);
-        mpx_bias_act_fast(acc + o, 16, bias, act.kind, act.lo, act.hi);
-    }
+                store4(acc + 4 * i, v[i]);
+            mpx_bias_act_fast(acc, 16, bias, act.kind, act.lo, act.hi);
+        }
 }
 
 static mpx_gemm_arch chosen_arch;

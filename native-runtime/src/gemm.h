@@ -31,10 +31,12 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 
 #define MPX_CONV_MAX_CMR 16
-/* Depthwise convolution row (conv.c): acc[o] = act(Σ_t w[t] · row[off[t] + o] + bias), summed in the order of t
- * from zero, for o in [0, n) rounded up to a multiple of MPX_DEPTHWISE_LANES (the caller pads row and acc so). */
-typedef void (*mpx_depthwise_kernel)(int taps, const int *off, const float *row, const float *w, int n, float bias,
-                                     mpx_act act, float *acc);
+/* Depthwise convolution rows (conv.c): for r < rows, out[r·out_pitch + o] = act(Σ_t w[t] · in[r·in_pitch + off[t] + o]
+ * + bias), summed in the order of t from zero, for o in [0, n) rounded up to a multiple of MPX_DEPTHWISE_LANES
+ * (the caller pads in and out so). The kernel works on several vectors at once, of one row or of several, so
+ * that their sums do not wait on one another. */
+typedef void (*mpx_depthwise_kernel)(int taps, const int *off, const float *in, size_t in_pitch, const float *w,
+                                     int n, int rows, float bias, mpx_act act, float *out, size_t out_pitch);
 #define MPX_DEPTHWISE_LANES 16
 
 typedef struct {
@@ -63,10 +65,10 @@ void mpx_micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int
 #define MPX_AVX2_NR 24
 void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, const float *w, const float *bias,
                           mpx_act act, float *tile, float *out, size_t ldo);
-void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias,
-                        mpx_act act, float *acc);
-void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias,
-                          mpx_act act, float *acc);
+void mpx_depthwise_avx2(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n, int rows,
+                        float bias, mpx_act act, float *out, size_t out_pitch);
+void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n, int rows,
+                          float bias, mpx_act act, float *out, size_t out_pitch);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
 void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, const float *w, const float *bias,

@@ -155,19 +155,48 @@ void mpx_conv_kernel_avx2(int K, const int *off, const float *const *pixel, cons
     _mm256_storeu_ps(tile + 88, c51);
 }
 
-void mpx_depthwise_avx2(int taps, const int *off, const float *row, const float *w, int n, float bias, mpx_act act,
-                        float *acc)
+/* V vectors of 16 outputs (two registers each), each from its own input and output position: 2V independent
+ * chains of FMAs */
+static inline __attribute__((always_inline)) void depthwise_vectors(int taps, const int *off, const float *const *in,
+                                                                    const float *w, __m256 b, mpx_act act,
+                                                                    float *const *out, const int V)
+{
+    __m256 v[2][2];
+#pragma GCC unroll 2
+    for (int i = 0; i < V; i++)
+        v[i][0] = v[i][1] = _mm256_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+        __m256 wt = _mm256_set1_ps(w[t]);
+#pragma GCC unroll 2
+        for (int i = 0; i < V; i++) {
+            v[i][0] = _mm256_fmadd_ps(wt, _mm256_loadu_ps(in[i] + off[t]), v[i][0]);
+            v[i][1] = _mm256_fmadd_ps(wt, _mm256_loadu_ps(in[i] + off[t] + 8), v[i][1]);
+        }
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < V; i++) { /* in order: a vector that passes its row's end precedes the next row's */
+        _mm256_storeu_ps(out[i], act8(_mm256_add_ps(v[i][0], b), act));
+        _mm256_storeu_ps(out[i] + 8, act8(_mm256_add_ps(v[i][1], b), act));
+    }
+}
+
+void mpx_depthwise_avx2(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n, int rows,
+                        float bias, mpx_act act, float *out, size_t out_pitch)
 {
     __m256 b = _mm256_set1_ps(bias);
-    for (int o = 0; o < n; o += 16) {
-        __m256 v0 = _mm256_setzero_ps(), v1 = _mm256_setzero_ps();
-        for (int t = 0; t < taps; t++) {
-            __m256 wt = _mm256_set1_ps(w[t]);
-            v0 = _mm256_fmadd_ps(wt, _mm256_loadu_ps(row + off[t] + o), v0);
-            v1 = _mm256_fmadd_ps(wt, _mm256_loadu_ps(row + off[t] + o + 8), v1);
+    int per_row = (n + 15) / 16, items = per_row * rows;
+    for (int i0 = 0; i0 < items; i0 += 2) {
+        const float *src[2];
+        float *dst[2];
+        int k = items - i0 < 2 ? items - i0 : 2;
+        for (int i = 0; i < k; i++) {
+            int r = (i0 + i) / per_row, o = 16 * ((i0 + i) % per_row);
+            src[i] = in + r * in_pitch + o, dst[i] = out + r * out_pitch + o;
         }
-        _mm256_storeu_ps(acc + o, act8(_mm256_add_ps(v0, b), act));
-        _mm256_storeu_ps(acc + o + 8, act8(_mm256_add_ps(v1, b), act));
+        if (k == 2)
+            depthwise_vectors(taps, off, src, w, b, act, dst, 2);
+        else
+            depthwise_vectors(taps, off, src, w, b, act, dst, 1);
     }
 }
 #else

@@ -185,15 +185,45 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
     }
 }
 
-void mpx_depthwise_avx512(int taps, const int *off, const float *row, const float *w, int n, float bias, mpx_act act,
-                          float *acc)
+/* V vectors of 16 outputs, each from its own input and output position: V independent chains of FMAs */
+static inline __attribute__((always_inline)) void depthwise_vectors(int taps, const int *off, const float *const *in,
+                                                                    const float *w, __m512 b, mpx_act act,
+                                                                    float *const *out, const int V)
+{
+    __m512 v[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < V; i++)
+        v[i] = _mm512_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+        __m512 wt = _mm512_set1_ps(w[t]);
+#pragma GCC unroll 4
+        for (int i = 0; i < V; i++)
+            v[i] = _mm512_fmadd_ps(wt, _mm512_loadu_ps(in[i] + off[t]), v[i]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < V; i++) /* in order: a vector that passes its row's end precedes the next row's */
+        _mm512_storeu_ps(out[i], act16(_mm512_add_ps(v[i], b), act));
+}
+
+void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n, int rows,
+                          float bias, mpx_act act, float *out, size_t out_pitch)
 {
     __m512 b = _mm512_set1_ps(bias);
-    for (int o = 0; o < n; o += 16) {
-        __m512 v = _mm512_setzero_ps();
-        for (int t = 0; t < taps; t++)
-            v = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_loadu_ps(row + off[t] + o), v);
-        _mm512_storeu_ps(acc + o, act16(_mm512_add_ps(v, b), act));
+    int per_row = (n + 15) / 16, items = per_row * rows;
+    for (int i0 = 0; i0 < items; i0 += 4) {
+        const float *src[4];
+        float *dst[4];
+        int k = items - i0 < 4 ? items - i0 : 4;
+        for (int i = 0; i < k; i++) {
+            int r = (i0 + i) / per_row, o = 16 * ((i0 + i) % per_row);
+            src[i] = in + r * in_pitch + o, dst[i] = out + r * out_pitch + o;
+        }
+        switch (k) {
+        case 4: depthwise_vectors(taps, off, src, w, b, act, dst, 4); break;
+        case 3: depthwise_vectors(taps, off, src, w, b, act, dst, 3); break;
+        case 2: depthwise_vectors(taps, off, src, w, b, act, dst, 2); break;
+        default: depthwise_vectors(taps, off, src, w, b, act, dst, 1);
+        }
     }
 }
 #else
