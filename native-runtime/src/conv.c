@@ -54,7 +54,7 @@ struct mpx_conv_plan {
     int *pixel_out;         /* per computed output: its index in the output plane */
     int depthwise;          /* direct, one input channel per output, stride 1 or 2: the arch's depthwise kernel */
     int dw_rows, dw_row;    /* depthwise: the padded plane's rows and floats per row */
-    int dw_flat;            /* depthwise, stride 1, not perforated: the plane in one call, read as one long row */
+    int dw_flat;            /* depthwise, stride 1, narrow rows: the padded plane read as one long row */
     int dw_acc;             /* direct: floats of the accumulator, whole vectors */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
@@ -235,15 +235,16 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         int span = shape->pad_left + shape->W + shape->pad_right, reach = (shape->kw - 1) * shape->dil_w;
         int vectors = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
         p->dw_rows = shape->pad_top + shape->H + shape->pad_bottom;
-        /* Stride 1: the plane in one call over the padded plane read as one long row of pitch span, each
-         * output's window starting where it does in the plane; the outputs at the padding columns are
-         * computed and dropped. Rows narrower than a vector (MobileNets' 8 × 8 and 4 × 4 layers) then waste
-         * fewer lanes, and every plane has vectors enough to keep several sums in flight. */
-        p->dw_flat = shape->stride_w == 1 && shape->stride_h == 1 && !p->perforated;
+        /* Stride 1, rows narrower than whole vectors (MobileNets' 8 × 8 and 4 × 4 layers): the plane in one
+         * call over the padded plane read as one long row of pitch span, each output's window starting where
+         * it does in the plane; the outputs at the padding columns are computed and dropped, fewer than the
+         * lanes past each row's end would be. */
+        int flat = mpx_round_up((shape->Ho - 1) * span + shape->Wo, MPX_DEPTHWISE_LANES);
+        p->dw_flat = shape->stride_w == 1 && shape->stride_h == 1 && !p->perforated && flat < shape->Ho * vectors;
         p->dw_acc = p->perforated ? vectors : shape->Ho * vectors;
         if (p->dw_flat) {
             p->dw_row = span;
-            p->dw_acc = mpx_round_up((shape->Ho - 1) * span + shape->Wo, MPX_DEPTHWISE_LANES);
+            p->dw_acc = flat;
         } else if (shape->stride_w == 1) {
             p->dw_row = span > vectors + reach ? span : vectors + reach;
         } else {

@@ -586,7 +586,7 @@ static void test_conv(mpx_pool **pools)
         {6, 9, 8, 6, 6, 3, 3, 2, 2, 1, 0, 1, 1, 1, 1},      /* depthwise, stride 2 */
         {6, 11, 17, 6, 6, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2},    /* depthwise, stride 2, dilation 2, 3 vectors a row */
         {4, 5, 20, 4, 4, 5, 5, 1, 1, 2, 1, 2, 3, 1, 1},     /* depthwise 5 x 5, uneven padding */
-        {3, 6, 32, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* depthwise, rows of 2 vectors read as one */
+        {3, 6, 32, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* depthwise, rows of 2 whole vectors */
         {3, 32, 32, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},    /* depthwise, stride 2, rows of a whole vector */
         {6, 7, 7, 6, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1},      /* 2 outputs per group (direct), area 4 */
         {4, 6, 5, 20, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},     /* 1x1 */
