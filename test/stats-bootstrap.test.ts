@@ -93,6 +93,10 @@ describe('adaptation: replay intervals', () => {
     close(i.loss.estimate, pooled.loss, 1e-9);
     close(i.agreement.estimate, pooled.agreement, 1e-9);
     for (const v of Object.values(i)) assert.ok(v.low < v.estimate && v.estimate < v.high, JSON.stringify(v));
+    // The cost the replay summed, from the speedups its costs are the inverses of.
+    const cost = relativeCostInterval(pooled.share, [{ estimate: 1, low: 1, high: 1 }, { estimate: 2, low: 1.8, high: 2.2 }]);
+    close(cost.estimate, pooled.relativeCost, 1e-12);
+    assert.ok(cost.low < cost.estimate && cost.estimate < cost.high);
   });
 
   it('bounds the relative cost by the speedups\' interval ends', () => {
