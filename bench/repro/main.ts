@@ -12,6 +12,7 @@ import { findOnPath } from '../../src/core/device/adbLocation';
 import { startVirtualDevice } from '../../src/virtualDevice/virtualDevice';
 import { writeFileAtomic } from '../../src/core/fsutil';
 import { frontFigure, speedupFigure, timelineFigure } from './figures';
+import { METHODS } from './intervals';
 import { networks } from './networks';
 import { NetworkRun, runNetwork } from './pipeline';
 import { renderSvg } from './plots';
@@ -70,10 +71,13 @@ async function main(): Promise<void> {
   const files = await renderSvg(figures, fresh);
   const results = {
     date: new Date().toISOString(), host: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`, device: `virtual x86_64 (${vd.serial})`,
+    intervals: METHODS,
     runs: runs.map((r) => ({
       network: r.network.name, tuneSeconds: r.tuneSeconds, tuneStats: r.tuneStats, profileSeconds: r.profileSeconds, remoteSeconds: r.remoteSeconds,
-      configurations: r.set.configurations.map((c) => ({ name: c.name, predicted: c.predicted, host: c.host, device: c.device, layers: c.layers })),
-      strategies: r.strategies?.map((s) => ({ name: s.name, spec: s.spec, pooled: s.pooled, meanPerTrace: s.meanPerTrace })),
+      configurations: r.set.configurations.map((c, k) => ({
+        name: c.name, predicted: c.predicted, host: c.host, device: c.device, deviceIntervals: r.deviceIntervals?.[k], layers: c.layers,
+      })),
+      strategies: r.strategies?.map((s) => ({ name: s.name, spec: s.spec, pooled: s.pooled, meanPerTrace: s.meanPerTrace, intervals: s.intervals })),
     })),
   };
   writeFileAtomic(path.join(fresh, 'results.json'), JSON.stringify(results, null, 1) + '\n');

@@ -17,7 +17,9 @@ import { AdbServer } from '../../src/core/device/adbServer';
 import { profileOnDevice } from '../../src/core/device/profile';
 import { ConfigurationSet, toHpvm } from '../../src/core/knobs/configurationSet';
 import { prepareData } from '../../src/core/runtime/prepare';
+import { OutcomeIntervals } from '../../src/core/stats/outcomeIntervals';
 import { TuneProgress, TuneStats, tune } from '../../src/core/tuner/tune';
+import { deviceIntervals, StrategyIntervals, strategyIntervals } from './intervals';
 import { Network, Rows } from './networks';
 
 export interface StrategyRow {
@@ -26,6 +28,7 @@ export interface StrategyRow {
   pooled: SimulationSummary;
   meanPerTrace: SimulationSummary;
   results: SimulationResult[];
+  intervals: StrategyIntervals;
 }
 
 export interface NetworkRun {
@@ -38,6 +41,8 @@ export interface NetworkRun {
   deviceSamples: number;
   /** Tuned, profiled on the device and, for adaptation, calibrated. */
   set: AdaptableSet;
+  /** Per configuration, its device accuracy and loss intervals (intervals.ts); absent without per-sample records. */
+  deviceIntervals?: OutcomeIntervals[];
   strategies?: StrategyRow[];
   /** The traces (one per group) the strategies replayed. */
   traces?: Trace[];
@@ -80,7 +85,13 @@ export async function runNetwork(net: Network, stage: Stage): Promise<NetworkRun
     remoteSeconds = profiled.remoteMs / 1000;
     set = profiled.set;
     stage.log(`${net.name}: profiled in ${profileSeconds.toFixed(0)} s`);
-    if (!net.calibration) return { network: net, tuneSeconds, tuneStats: tuned.stats, profileSeconds, remoteSeconds, deviceSamples: data.samples, set };
+    const labels = readNpy(device.labels).data as Int32Array;
+    const groups = device.groups ? readNpy(device.groups).data as Int32Array : undefined;
+    const measured = {
+      network: net, tuneSeconds, tuneStats: tuned.stats, profileSeconds, remoteSeconds, deviceSamples: data.samples, set,
+      deviceIntervals: deviceIntervals(set, labels, groups),
+    };
+    if (!net.calibration) return measured;
 
     const calibration = materialize(net.calibration, dir, 'calibration');
     set = await calibrateProfile({ set, model: net.model, input: calibration.input, labels: calibration.labels, preprocessing: net.preprocessing });
@@ -88,14 +99,14 @@ export async function runNetwork(net: Network, stage: Stage): Promise<NetworkRun
     const configsPath = path.join(dir, 'profiled.txt');
     fs.writeFileSync(configsPath, toHpvm(set));
     const logits = await configurationOutputs(data, configsPath, set.configurations.length);
-    const labels = readNpy(device.labels).data as Int32Array;
     const whole = traceFromOutputs(set, logits, labels, classCount(data), net.name);
-    const traces = device.groups ? splitTrace(whole, readNpy(device.groups).data as Int32Array) : [whole];
+    const traces = groups ? splitTrace(whole, groups) : [whole];
     const strategies = strategySpecs(set).map(([name, spec]) => {
       const results = traces.map((t) => simulate(spec.kind === 'rules' ? drainingBattery(t) : t, createStrategy(spec, strategyConfigurations(set))));
-      return { name, spec, ...aggregate(results), results };
+      const summary = aggregate(results);
+      return { name, spec, ...summary, results, intervals: strategyIntervals(set, traces, results, summary) };
     });
-    return { network: net, tuneSeconds, tuneStats: tuned.stats, profileSeconds, remoteSeconds, deviceSamples: data.samples, set, strategies, traces };
+    return { ...measured, set, strategies, traces };
   } finally {
     data.dispose();
   }

@@ -1,5 +1,8 @@
 /** The reproduction report: our figures beside the Mobiprox paper's, as markdown. */
 import { ConfigurationRecord } from '../../src/core/knobs/configurationSet';
+import { Interval } from '../../src/core/runtime/mpxrunRecords';
+import { formatInterval } from '../../src/core/stats/intervals';
+import { METHODS } from './intervals';
 import { NetworkRun, StrategyRow } from './pipeline';
 
 /** What the paper (Fabjančič et al.) and the issue's brief state, for the rows placed beside ours. */
@@ -23,6 +26,11 @@ export interface ReportInput {
 }
 
 const f = (v: number | undefined, d = 2) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
+/** A figure with its 95 % interval, "1.74× [1.62, 1.81]"; the bare figure where it has none. */
+const fi = (i: Interval | undefined, bare: number | undefined, d = 2, unit = '') => (i ? formatInterval(i, d, unit) : `${f(bare, d)}${bare === undefined ? '' : unit}`);
+/** A stored [low, high] beside its estimate. */
+const pair = (estimate: number | undefined, lowHigh: [number, number] | undefined): Interval | undefined =>
+  estimate === undefined || !lowHigh ? undefined : { estimate, low: lowHigh[0], high: lowHigh[1] };
 
 export function reportMarkdown(r: ReportInput): string {
   const lines = [
@@ -44,20 +52,27 @@ export function reportMarkdown(r: ReportInput): string {
       `${n.set.configurations.length - 1} | ${f(n.profileSeconds, 1)} | ${f(n.remoteSeconds, 1)} | ${n.deviceSamples} |`),
     '',
     '## Server vs device Pareto fronts (paper Fig. 3)',
+    '',
+    'Figures in brackets are 95 % intervals (how each is computed: the last section).',
   ];
   for (const n of r.runs) {
     lines.push('', `### ${n.network.title}`, '', `![${n.network.name} fronts](${r.figures.fronts[n.network.name]})`, '',
       '| configuration | predicted speedup | predicted loss | host speedup | tuning loss | test acc % | device speedup | device loss | knobs |',
       '|---|---|---|---|---|---|---|---|---|',
-      ...n.set.configurations.map((c) => `| ${c.name} | ${f(c.predicted?.speedup)} | ${f(c.predicted?.qosLoss)} | ${f(c.host?.speedup)} | ${f(c.host?.qosLoss)} | ` +
-        `${f(c.host?.testAccuracy)} | ${f(c.device?.speedup)} | ${f(c.device?.qosLoss)} | ${knobSummary(c)} |`));
+      ...n.set.configurations.map((c, k) => `| ${c.name} | ${f(c.predicted?.speedup)} | ${f(c.predicted?.qosLoss)} | ` +
+        `${fi(c.host?.timing?.speedup, c.host?.speedup, 2, '×')} | ${fi(pair(c.host?.qosLoss, c.host?.qosLossInterval), c.host?.qosLoss)} | ` +
+        `${f(c.host?.testAccuracy)} | ${fi(c.device?.timing?.speedup, c.device?.speedup, 2, '×')} | ${fi(n.deviceIntervals?.[k].loss, c.device?.qosLoss)} | ${knobSummary(c)} |`));
+    if (!n.deviceIntervals) lines.push('', 'The device recorded no per-sample predictions in this run: its losses have no interval.');
   }
   lines.push('', '## Speedup against loss per network (paper Fig. 5)', '', `![speedup vs loss](${r.figures.speedup})`, '',
     'Best device speedup within a loss bound (device set). Targets: ResNet-20 ≥ 2× at ≤ 1 point and ≥ 2.5× at ≤ 3 points;',
     `MobileNetV2-HAR ≥ 1.17× at ≤ 1 point (the authors' Android-profiled MobileNet-UCI-HAR frontier: ` +
     `${PAPER.mobilenetHar.map(([s, l]) => `${s}× at ${l} points`).join(', ')}).`, '',
     '| network | ≤ 1 point | ≤ 2 points | ≤ 3 points |', '|---|---|---|---|',
-    ...r.runs.map((n) => `| ${n.network.title} | ${[1, 2, 3].map((b) => f(bestWithin(n.set.configurations, b))).join(' | ')} |`));
+    ...r.runs.map((n) => `| ${n.network.title} | ${[1, 2, 3].map((b) => {
+      const best = bestWithin(n.set.configurations, b);
+      return best ? fi(best.device!.timing?.speedup, best.device!.speedup, 2, '×') : '–';
+    }).join(' | ')} |`));
   for (const n of r.runs.filter((x) => x.strategies)) {
     const paper = n.network.name.startsWith('kws') ? PAPER.kws : PAPER.har;
     const best = cheapestWithin(n.strategies!, 1);
@@ -67,14 +82,17 @@ export function reportMarkdown(r: ReportInput): string {
       '| strategy | accuracy % | loss (points) | agreement with exact % | relative cost | mean of traces | switches |',
       '|---|---|---|---|---|---|---|',
       `| *paper* | | *${paper.loss}* | | *${paper.relativeEnergy} (energy)* | | |`,
-      ...n.strategies!.map((s) => `| ${s.name} | ${f(s.pooled.accuracy)} | ${f(s.pooled.loss)} | ${f(s.pooled.agreement)} | ${f(s.pooled.relativeCost, 3)} | ` +
-        `${f(s.meanPerTrace.relativeCost, 3)} | ${s.pooled.switches} |`),
+      ...n.strategies!.map((s) => `| ${s.name} | ${formatInterval(s.intervals.accuracy)} | ${formatInterval(s.intervals.loss)} | ` +
+        `${formatInterval(s.intervals.agreement)} | ${formatInterval(s.intervals.relativeCost, 3)} | ${formatInterval(s.intervals.meanPerTraceCost, 3)} | ${s.pooled.switches} |`),
       '',
       best
-        ? `Cheapest adaptive strategy within 1 point: **${best.name}**, loss ${f(best.pooled.loss)}, relative cost **${f(best.pooled.relativeCost, 3)}** (target ≤ ${f(paper.target)}; paper ${paper.relativeEnergy} at ${paper.loss} points).`
+        ? `Cheapest adaptive strategy within 1 point: **${best.name}**, loss ${formatInterval(best.intervals.loss)}, relative cost ` +
+          `**${formatInterval(best.intervals.relativeCost, 3)}** (target ≤ ${f(paper.target)}; paper ${paper.relativeEnergy} at ${paper.loss} points).`
         : 'No adaptive strategy stays within 1 point of the exact model.');
   }
   if (r.figures.timeline) lines.push('', '## An adaptation timeline (paper Fig. 9)', '', r.timelineNote ?? '', '', `![timeline](${r.figures.timeline})`);
+  lines.push('', '## How the intervals are computed', '', `All are ${METHODS.level} intervals.`, '',
+    ...[METHODS.speedup, METHODS.tuningLoss, METHODS.deviceOutcomes, METHODS.relativeCost, METHODS.none].map((m) => `- ${m}`));
   return lines.join('\n') + '\n';
 }
 
@@ -83,8 +101,9 @@ export function cheapestWithin(rows: StrategyRow[], loss: number): StrategyRow |
   return rows.filter((s) => s.spec.kind !== 'fixed' && s.pooled.loss <= loss).sort((a, b) => a.pooled.relativeCost - b.pooled.relativeCost)[0];
 }
 
-function bestWithin(cs: ConfigurationRecord[], loss: number): number {
-  return Math.max(...cs.filter((c) => c.device && c.device.qosLoss <= loss).map((c) => c.device!.speedup));
+/** The configuration of highest device speedup within `loss` points on the device set. */
+function bestWithin(cs: ConfigurationRecord[], loss: number): ConfigurationRecord | undefined {
+  return cs.filter((c) => c.device && c.device.qosLoss <= loss).sort((a, b) => b.device!.speedup - a.device!.speedup)[0];
 }
 
 /** The approximated slots of a configuration, e.g. "L3 perf 123, L5 samp_fp16 262". */

@@ -10,5 +10,6 @@ export * from './strategies';
 export * from './calibration';
 export * from './trace';
 export * from './simulate';
+export * from './replayIntervals';
 export * from './profiledSet';
 export * from './calibrateProfile';
