@@ -56,6 +56,7 @@ struct mpx_conv_plan {
     int dw_rows, dw_row;    /* depthwise: the padded plane's rows and floats per row */
     int dw_flat;            /* depthwise, stride 1, narrow rows: the padded plane read as one long row */
     int dw_acc;             /* direct: floats of the accumulator, whole vectors */
+    int dw_step;            /* depthwise, perforated: the computed rows' spacing when even (one kernel call), else 0 */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
     mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
@@ -241,7 +242,10 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
          * lanes past each row's end would be. */
         int flat = mpx_round_up((shape->Ho - 1) * span + shape->Wo, MPX_DEPTHWISE_LANES);
         p->dw_flat = shape->stride_w == 1 && shape->stride_h == 1 && !p->perforated && flat < shape->Ho * vectors;
-        p->dw_acc = p->perforated ? vectors : shape->Ho * vectors;
+        p->dw_acc = shape->Ho * vectors;
+        p->dw_step = p->n_rows > 1 ? p->rows[1] - p->rows[0] : 1;
+        for (int r = 2; r < p->n_rows; r++)
+            p->dw_step = p->rows[r] - p->rows[r - 1] == p->dw_step ? p->dw_step : 0;
         if (p->dw_flat) {
             p->dw_row = span;
             p->dw_acc = flat;
@@ -954,10 +958,13 @@ static void depthwise_plane(const mpx_conv_plan *p, const float *pad, const floa
     int Wo = s->Wo, vectors = mpx_round_up(Wo, MPX_DEPTHWISE_LANES);
     size_t in_pitch = (size_t)s->stride_h * p->dw_row;
     if (p->perforated) {
-        for (int r = 0; r < p->n_rows; r++) {
+        int step = p->dw_step ? p->dw_step : 1, count = p->dw_step ? p->n_rows : 1;
+        for (int r = 0; r < p->n_rows; r += count) {
             int oh = p->rows[r];
-            arch->depthwise(p->n_taps, p->offsets, pad + oh * in_pitch, 0, w, Wo, 1, bias, act, acc, 0);
-            store_row(p, acc, out + (size_t)oh * Wo);
+            arch->depthwise(p->n_taps, p->offsets, pad + oh * in_pitch, step * in_pitch, w, Wo, count, bias, act, acc,
+                            (size_t)vectors);
+            for (int i = 0; i < count; i++)
+                store_row(p, acc + (size_t)i * vectors, out + (size_t)(oh + i * step) * Wo);
         }
         return;
     }
