@@ -4,7 +4,6 @@
  * regenerating them fails here. A model the TypeScript writer compiles is read back by the C loader (mpxrun info).
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,66 +13,56 @@ import { writeMpxm } from '../src/core/compile/mpxm';
 import { Program } from '../src/core/compile/program';
 import { MobiproxError } from '../src/core/errors';
 import { modelInfo } from '../src/core/runtime/mpxrun';
-import { REPO_ROOT, requireRuntime } from './support/engine';
+import { requireRuntime } from './support/engine';
 import { OnnxBuilder } from './support/onnxBuilder';
+import { TableCopy, copyTable } from './support/tableGenerator';
 
-const GENERATOR = path.join(REPO_ROOT, 'toolchain/generate-format.mjs');
 const FILES = ['native-runtime/format.tsv', 'native-runtime/src/format_table.h', 'src/core/compile/formatTable.ts'];
 
-function generate(...args: string[]) {
-  return spawnSync(process.execPath, [GENERATOR, ...args], { encoding: 'utf8' });
-}
-
 describe('the .mpxm format table (native-runtime/format.tsv)', () => {
-  let root: string;
+  let t: TableCopy;
 
-  beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-format-table-'));
-    for (const f of FILES) {
-      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
-      fs.copyFileSync(path.join(REPO_ROOT, f), path.join(root, f));
-    }
-  });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  beforeEach(() => (t = copyTable('toolchain/generate-format.mjs', FILES)));
+  afterEach(() => t.dispose());
 
   it('the checked-in C header and TypeScript module are those the table generates', () => {
-    const r = generate('--check');
+    const r = t.generate(['--check'], true);
     assert.equal(r.status, 0, r.stderr);
   });
 
   it('a table edited without regenerating fails the check, naming both files; regenerating mends it', () => {
-    const table = path.join(root, FILES[0]);
+    const table = t.file(0);
     fs.writeFileSync(table, fs.readFileSync(table, 'utf8').replace('\n16\tleaky_relu\n', '\n16\tleaky_relu\n17\tgelu\n'));
-    const stale = generate('--check', '--root', root);
+    const stale = t.generate(['--check']);
     assert.equal(stale.status, 1);
     assert.match(stale.stderr, /native-runtime\/src\/format_table\.h and src\/core\/compile\/formatTable\.ts differ from native-runtime\/format\.tsv/);
-    assert.equal(generate('--root', root).status, 0);
-    assert.equal(generate('--check', '--root', root).status, 0);
-    assert.match(fs.readFileSync(path.join(root, FILES[1]), 'utf8'), /MPX_SLOT_GELU = 17,\n {4}MPX_SLOT_KIND_COUNT = 18/);
-    assert.match(fs.readFileSync(path.join(root, FILES[2]), 'utf8'), /\n {2}gelu: 17,\n/);
+    assert.equal(t.generate().status, 0);
+    assert.equal(t.generate(['--check']).status, 0);
+    assert.match(fs.readFileSync(t.file(1), 'utf8'), /MPX_SLOT_GELU = 17,\n {4}MPX_SLOT_KIND_COUNT = 18/);
+    assert.match(fs.readFileSync(t.file(2), 'utf8'), /\n {2}gelu: 17,\n/);
   });
 
   it('a field added to a record moves the offsets after it on both sides', () => {
-    const table = path.join(root, FILES[0]);
+    const table = t.file(0);
     fs.writeFileSync(table, fs.readFileSync(table, 'utf8').replace('\nheader\treserved\tu32\n', '\nheader\treserved\tu32\nheader\tflags\tu32\n'));
-    assert.equal(generate('--root', root).status, 0);
-    const header = fs.readFileSync(path.join(root, FILES[1]), 'utf8');
+    assert.equal(t.generate().status, 0);
+    const header = fs.readFileSync(t.file(1), 'utf8');
     assert.match(header, /#define MPX_HEADER_AT_FLAGS 40 /);
     assert.match(header, /#define MPX_HEADER_AT_WEIGHTS_SIZE 44 /);
     assert.match(header, /#define MPX_HEADER_RECORD_SIZE 52\n/);
-    assert.match(fs.readFileSync(path.join(root, FILES[2]), 'utf8'), /\{ field: 'weights_size', type: 'u64', offset: 44 \}/);
+    assert.match(fs.readFileSync(t.file(2), 'utf8'), /\{ field: 'weights_size', type: 'u64', offset: 44 \}/);
   });
 
   it('refuses a row that breaks the table, naming its line', () => {
-    const table = path.join(root, FILES[0]);
+    const table = t.file(0);
     const text = fs.readFileSync(table, 'utf8');
     fs.writeFileSync(table, text.replace('\n23\tSOFTMAX\t', '\n25\tSOFTMAX\t'));
-    const gap = generate('--root', root);
+    const gap = t.generate();
     assert.equal(gap.status, 2);
     const line = text.split('\n').findIndex((l) => l.startsWith('23\tSOFTMAX')) + 1;
     assert.match(gap.stderr, new RegExp(`format\\.tsv:${line}: codes must ascend by 1: 25\tSOFTMAX`));
     fs.writeFileSync(table, text.replace('\nop\tname\tu32\n', '\nop\tname\tu24\n'));
-    assert.match(generate('--root', root).stderr, /format\.tsv:\d+: the type must be one of char4, u8, u16, u32, u64: op\tname\tu24/);
+    assert.match(t.generate().stderr, /format\.tsv:\d+: the type must be one of char4, u8, u16, u32, u64: op\tname\tu24/);
   });
 
   it('the writer refuses an op whose attribute counts are not those the table gives its type', () => {
