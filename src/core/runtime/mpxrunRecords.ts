@@ -4,6 +4,7 @@
  * flowing on as a value of the wrong type. Fields the records do not declare pass unchecked.
  */
 import { MobiproxError } from '../errors';
+import { Check, FieldError, arrayOf, bool, int, num, numOrNull, object, oneOf, str } from './jsonChecks';
 
 /** An estimate with its 95 % interval. */
 export interface Interval { estimate: number; low: number; high: number }
@@ -84,51 +85,6 @@ export type ProfileRecord = OutcomeRecord & Partial<Pick<TimingRecord, 'latencyM
 export interface LayerCalibration { layer: number; op: string; min: number; max: number; q: string }
 export interface CalibrationRecord { type: 'calibration'; samples: number; layers: LayerCalibration[] }
 
-
-/** Checks `v`, found at `at`, and returns it as a T; throws a FieldError otherwise. */
-type Check<T> = (v: unknown, at: string) => T;
-
-class FieldError extends Error {
-  constructor(readonly at: string, readonly value: unknown, readonly expected: string) {
-    super(`${at} is ${JSON.stringify(value) ?? 'missing'}, not ${expected}`);
-  }
-}
-
-const is = <T>(test: (v: unknown) => boolean, expected: string): Check<T> => (v, at) => {
-  if (!test(v)) throw new FieldError(at, v, expected);
-  return v as T;
-};
-
-const num = is<number>((v) => typeof v === 'number', 'a number');
-const int = is<number>((v) => Number.isInteger(v), 'an integer');
-const str = is<string>((v) => typeof v === 'string', 'a string');
-const bool = is<boolean>((v) => typeof v === 'boolean', 'true or false');
-/** mpxrun prints null for a number that is not finite (json_number). */
-const numOrNull = is<number | null>((v) => v === null || typeof v === 'number', 'a number or null');
-const oneOf = <T extends string>(...values: T[]) => is<T>((v) => values.includes(v as T), values.map((s) => `"${s}"`).join(' or '));
-
-function arrayOf<T>(item: Check<T>): Check<T[]> {
-  return (v, at) => {
-    if (!Array.isArray(v)) throw new FieldError(at, v, 'an array');
-    v.forEach((x, i) => item(x, `${at}[${i}]`));
-    return v as T[];
-  };
-}
-
-type Fields<T> = { [K in keyof T]-?: Check<T[K]> };
-
-/** An object with the `required` fields and, where present, the `optional` ones. */
-function object<T>(required: Partial<Fields<T>>, optional: Partial<Fields<T>> = {}): Check<T> {
-  return (v, at) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new FieldError(at, v, 'an object');
-    const o = v as Record<string, unknown>;
-    const field = (key: string) => (at ? `${at}.${key}` : key);
-    for (const [key, check] of Object.entries(required)) (check as Check<unknown>)(o[key], field(key));
-    for (const [key, check] of Object.entries(optional)) if (o[key] !== undefined) (check as Check<unknown>)(o[key], field(key));
-    return v as T;
-  };
-}
-
 const interval = object<Interval>({ estimate: num, low: num, high: num });
 const timing = object<Timing>({
   method: oneOf('interleaved-rounds'), clock: oneOf('thread-cpu', 'wall'), latencyMsPerSample: interval, cpuMsPerSample: interval,
@@ -142,17 +98,22 @@ const run = object<RunRecord>(
   { config: str, configIndex: int, samples: int, batch: int, threads: int },
   { accuracy: num, correct: int, latencyMsPerSample: num, timing, opTimes },
 );
-const outcome = object<OutcomeRecord>({
+const outcomeRequired = {
   type: oneOf('config'), index: int, name: str, samples: int, accuracy: num, correct: int,
   confidence: object<OutcomeRecord['confidence']>({ ...confidenceStats, perClass: arrayOf(object(confidenceStats)) }),
   energyJoules: numOrNull,
-}, { predictions: arrayOf(int), confidences: arrayOf(numOrNull) as Check<number[]>, opTimes });
+};
+const outcomeOptional = { predictions: arrayOf(int), confidences: arrayOf(numOrNull) as Check<number[]>, opTimes };
+const outcome = object<OutcomeRecord>(outcomeRequired, outcomeOptional);
 const timed = object<TimingRecord>({ type: oneOf('timing'), index: int, name: str, threads: int, batch: int, latencyMsPerSample: num, timing });
 const done = object<{ type: 'done' }>({ type: oneOf('done') });
 const calibration = object<CalibrationRecord>({
   type: oneOf('calibration'), samples: int,
   layers: arrayOf(object<CalibrationRecord['layers'][number]>({ layer: int, op: str, min: num, max: num, q: str })),
 });
+
+/** A configuration's record as a profiling run's log keeps it (device/recordStore.ts): outcomes, and the timing if timed. */
+export const profileRecord: Check<ProfileRecord> = object<ProfileRecord>(outcomeRequired, { ...outcomeOptional, latencyMsPerSample: num, timing });
 
 /** A line of `mpxrun profile` or `mpxrun measure`, told apart by its type. */
 export type StreamRecord = OutcomeRecord | TimingRecord | { type: 'done' };
