@@ -105,11 +105,7 @@ describe('a model the TypeScript writer compiles, read by the C loader', () => {
     const m = compileModel(b.build(), { name: 'roundtrip' });
     const file = path.join(dir, 'roundtrip.mpxm');
     fs.writeFileSync(file, m.mpxm);
-    const info = (await modelInfo(file)) as {
-      input: { name: string; dims: number[] };
-      outputs: { name: string; dims: number[] }[];
-      layers: { index: number; slots: { op: string; opIndex: number; opName: string }[] }[];
-    };
+    const info = await modelInfo(file);
     assert.equal(info.input.name, 'x');
     assert.deepEqual(info.input.dims, [2, 6, 6]);
     assert.deepEqual(info.outputs.map((o) => [o.name, o.dims]), [['softmax_out', [3]]]);

@@ -85,6 +85,21 @@ export type ProfileRecord = OutcomeRecord & Partial<Pick<TimingRecord, 'latencyM
 export interface LayerCalibration { layer: number; op: string; min: number; max: number; q: string }
 export interface CalibrationRecord { type: 'calibration'; samples: number; layers: LayerCalibration[] }
 
+/** A tensor at the model's edge: per-sample dims and element count. */
+export interface TensorInfo { name: string; dims: number[]; size: number }
+/** `mpxrun info`: the model as the runtime loaded it, and the kernels it chose on this CPU. */
+export interface InfoRecord {
+  input: TensorInfo;
+  outputs: TensorInfo[];
+  ops: number;
+  /** Layers numbered from 1, each slot with the op it controls. */
+  layers: { index: number; slots: { op: string; opIndex: number; opName: string }[] }[];
+  configs: string[];
+  cpu: string;
+  kernels: string;
+  int8Kernels: string;
+}
+
 const interval = object<Interval>({ estimate: num, low: num, high: num });
 const timing = object<Timing>({
   method: oneOf('interleaved-rounds'), clock: oneOf('thread-cpu', 'wall'), latencyMsPerSample: interval, cpuMsPerSample: interval,
@@ -115,6 +130,13 @@ const calibration = object<CalibrationRecord>({
 /** A configuration's record as a profiling run's log keeps it (device/recordStore.ts): outcomes, and the timing if timed. */
 export const profileRecord: Check<ProfileRecord> = object<ProfileRecord>(outcomeRequired, { ...outcomeOptional, latencyMsPerSample: num, timing });
 
+const tensorInfo = object<TensorInfo>({ name: str, dims: arrayOf(int), size: int });
+const info = object<InfoRecord>({
+  input: tensorInfo, outputs: arrayOf(tensorInfo), ops: int,
+  layers: arrayOf(object<InfoRecord['layers'][number]>({ index: int, slots: arrayOf(object({ op: str, opIndex: int, opName: str })) })),
+  configs: arrayOf(str), cpu: str, kernels: str, int8Kernels: str,
+});
+
 /** A line of `mpxrun profile` or `mpxrun measure`, told apart by its type. */
 export type StreamRecord = OutcomeRecord | TimingRecord | { type: 'done' };
 const STREAM: Record<string, Check<StreamRecord>> = { config: outcome, timing: timed, done };
@@ -130,16 +152,18 @@ function parse<T>(line: string, what: string, check: (v: unknown) => T): T {
     return check(value);
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
-    throw new MobiproxError(`mpxrun printed a ${what} record whose ${e.message}: the runtime and this extension disagree; rebuild the runtime (npm run build).`, { value: e.at });
+    throw new MobiproxError(`mpxrun printed ${what} record whose ${e.message}: the runtime and this extension disagree; rebuild the runtime (npm run build).`, { value: e.at });
   }
 }
 
-export const parseRunRecord = (line: string): RunRecord => parse(line, 'run', (v) => run(v, ''));
+export const parseRunRecord = (line: string): RunRecord => parse(line, 'a run', (v) => run(v, ''));
 
-export const parseCalibrationRecord = (line: string): CalibrationRecord => parse(line, 'calibration', (v) => calibration(v, ''));
+export const parseInfoRecord = (line: string): InfoRecord => parse(line, 'an info', (v) => info(v, ''));
+
+export const parseCalibrationRecord = (line: string): CalibrationRecord => parse(line, 'a calibration', (v) => calibration(v, ''));
 
 export function parseStreamRecord(line: string): StreamRecord {
-  return parse(line, 'profile', (v) => {
+  return parse(line, 'a profile', (v) => {
     const type = (v as { type?: unknown } | null)?.type;
     const check = typeof type === 'string' && Object.hasOwn(STREAM, type) ? STREAM[type] : undefined;
     if (!check) throw new FieldError('type', type, '"config", "timing" or "done"');
