@@ -1,6 +1,6 @@
 /**
  * What a configuration set records of its model: a set applies to exactly one model, the ONNX file whose
- * sha256 it holds (DESIGN.md §4), so that no tool applies configurations to a model they were not made for.
+ * sha256 it holds (src/core/DESIGN.md §4), so that no tool applies configurations to a model they were not made for.
  */
 import { createHash } from 'node:crypto';
 import { readModelFile } from '../onnx/load';

@@ -127,7 +127,7 @@ function composedChoice(layers: readonly { index: number; name: string; op: stri
 
 /**
  * The set with `record` inserted where its speedup puts it among the approximate configurations (conf0, the
- * exact one, stays first: strategies approximate "more" by index, DESIGN.md §2). Other names do not change.
+ * exact one, stays first: strategies approximate "more" by index, src/core/DESIGN.md §2). Other names do not change.
  */
 export function withConfiguration(set: ConfigurationSet, record: ConfigurationRecord): ConfigurationSet {
   const [exact, ...rest] = set.configurations;
