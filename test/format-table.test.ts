@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileModel } from '../src/core/compile';
-import { OpType, SLOT_KINDS } from '../src/core/compile/formatTable';
+import { MPXM_MAX_OPS, OpType, SLOT_KINDS } from '../src/core/compile/formatTable';
 import { writeMpxm } from '../src/core/compile/mpxm';
 import { Program } from '../src/core/compile/program';
 import { MobiproxError } from '../src/core/errors';
@@ -65,7 +65,7 @@ describe('the .mpxm format table (native-runtime/format.tsv)', () => {
     assert.match(t.generate().stderr, /format\.tsv:\d+: the type must be one of char4, u8, u16, u32, u64: op\tname\tu24/);
   });
 
-  it('the writer refuses an op whose attribute counts are not those the table gives its type', () => {
+  it('the writer refuses an op whose attribute counts are not those the table gives its type, and more ops than its limit', () => {
     const program: Program = {
       tensors: [
         { name: 'x', kind: 'activation', dims: [4] },
@@ -79,6 +79,8 @@ describe('the .mpxm format table (native-runtime/format.tsv)', () => {
     assert.throws(() => writeMpxm(program), (e: unknown) => e instanceof MobiproxError && /op 'clip' \(CLIP\) with 1 float attributes, the format has 2/.test(e.message));
     program.ops[0].fattrs = [0, 6];
     assert.equal(writeMpxm(program).subarray(0, 4).toString('ascii'), 'MPXM');
+    const tooMany = { ...program, ops: new Array(MPXM_MAX_OPS + 1).fill(program.ops[0]) };
+    assert.throws(() => writeMpxm(tooMany), /has 1000001 ops, more than the \.mpxm format allows \(1000000\)/);
   });
 });
 

@@ -130,7 +130,8 @@ static int parse_header(mpx_model *m, header *h) {
         .n_outputs = le32(f + MPX_HEADER_AT_N_OUTPUTS),
         .strings_size = le32(f + MPX_HEADER_AT_STRINGS_SIZE),
         .reserved = le32(f + MPX_HEADER_AT_RESERVED),
-        .weights_size = (uint64_t)le32(f + MPX_HEADER_AT_WEIGHTS_SIZE) | (uint64_t)le32(f + MPX_HEADER_AT_WEIGHTS_SIZE + 4) << 32,
+        .weights_size =
+            (uint64_t)le32(f + MPX_HEADER_AT_WEIGHTS_SIZE) | (uint64_t)le32(f + MPX_HEADER_AT_WEIGHTS_SIZE + 4) << 32,
     };
     if (h->version != MPX_FORMAT_VERSION)
         return mpx_fail(m, "version is %" PRIu32 ", this runtime reads version %u", h->version, MPX_FORMAT_VERSION);

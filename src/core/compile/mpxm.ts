@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { MobiproxError } from '../errors';
 import {
-  DTYPES, MPXM_ABSENT, MPXM_MAGIC, MPXM_MAX_RANK, MPXM_MAX_SLOTS, MPXM_VERSION, OP_FORMATS, OpType, RECORDS, SLOT_KINDS, TENSOR_KINDS,
+  DTYPES, MPXM_ABSENT, MPXM_MAGIC, MPXM_MAX_OPS, MPXM_MAX_RANK, MPXM_MAX_SLOTS, MPXM_MAX_TENSORS, MPXM_VERSION, OP_FORMATS, OpType, RECORDS, SLOT_KINDS, TENSOR_KINDS,
 } from './formatTable';
 import { Program, ProgramOp } from './program';
 
@@ -132,6 +132,9 @@ function checkOp(program: Program, op: ProgramOp): void {
 }
 
 export function writeMpxm(program: Program): Buffer {
+  for (const [count, what, limit] of [[program.tensors.length, 'tensors', MPXM_MAX_TENSORS], [program.ops.length, 'ops', MPXM_MAX_OPS]] as const) {
+    if (count > limit) throw new MobiproxError(`The compiled model has ${count} ${what}, more than the .mpxm format allows (${limit}).`, { value: count });
+  }
   const strings = new StringTable();
   for (const t of program.tensors) strings.offset(t.name);
   for (const op of program.ops) strings.offset(op.name);
