@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { compileModel } from '../src/core/compile';
 import { lowerGraph } from '../src/core/compile/lower';
-import { OpType } from '../src/core/compile/program';
+import { OpType } from '../src/core/compile/formatTable';
 import { loadOnnx } from '../src/core/onnx/load';
 import { runImportPasses } from '../src/core/onnx/passes';
 import { fuseActivation } from '../src/core/onnx/passes/fuseActivation';

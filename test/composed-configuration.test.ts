@@ -68,7 +68,7 @@ describe('a configuration composed by hand', function () {
     assert.deepEqual(approximate, [...approximate].sort((a, b) => a - b), 'ordered by speedup after the exact one');
   });
 
-  it('refuses, naming the layer or the file, a knob a layer does not take, an exact composition and a profiled set', async () => {
+  it("refuses, naming the layer or the file, a knob a layer does not take, an exact composition, a profiled set and another model's set", async () => {
     const setFile = path.join(dir, 'other.configs.json');
     const dense = compileModel(MODEL).layers.find((l) => l.op !== 'conv')!;
     await assert.rejects(addComposedConfiguration({ model: MODEL, knobs: new Map([[dense.index, 121]]), data: DATA, setFile, ...QUICK }),
@@ -80,6 +80,12 @@ describe('a configuration composed by hand', function () {
     writeConfigurationSet(profiled, { ...set, profiledOn: { input: 'x', labels: 'y', samples: 1, labelsSha256: '' } });
     await assert.rejects(addComposedConfiguration({ model: MODEL, knobs: new Map([[convs[0], 12]]), data: DATA, setFile: profiled, ...QUICK }),
       /har.profiled.json is a profiled set/);
+    const other = path.join(dir, 'other-model.json');
+    writeConfigurationSet(other, { ...set, model: { ...set.model, sha256: '0'.repeat(64) } });
+    const before = fs.readFileSync(other, 'utf8');
+    await assert.rejects(addComposedConfiguration({ model: MODEL, knobs: new Map([[convs[0], 12]]), data: DATA, setFile: other, ...QUICK }),
+      /other-model\.json holds configurations of another model than .*har-mobiprox\.onnx \(sha256 differs\)/);
+    assert.equal(fs.readFileSync(other, 'utf8'), before, 'the set was changed');
   });
 
   it('mobiprox compose adds it from the command line, and names a malformed --knob', async () => {

@@ -14,6 +14,7 @@ import { runtimePath } from '../src/core/device/deviceRuntime';
 import { configurationSetFor } from '../src/core/device/deviceMeasurements';
 import { DeviceProfile, profileOnDevice } from '../src/core/device/profile';
 import { RecordStore, RunHeader } from '../src/core/device/recordStore';
+import { MobiproxError } from '../src/core/errors';
 import { startVirtualDevice, VirtualDevice } from '../src/virtualDevice/virtualDevice';
 import { Configuration, parseHpvm } from '../src/core/knobs/configuration';
 import { readConfigurationSet } from '../src/core/knobs/configurationSet';
@@ -47,29 +48,49 @@ function remoteRuns(vd: VirtualDevice): string[] {
 }
 
 describe('the record log of a profiling run', () => {
+  let dir: string;
+  let file: string;
+  const header: RunHeader = {
+    type: 'run', serial: 's', abi: 'x86_64', modelSha256: 'm', dataSha256: 'd', configurationsSha256: 'c',
+    configurations: 2, samples: 4, batch: 1, warmup: 1, repeat: 1,
+  };
+  const record = (index: number): ProfileRecord => ({
+    type: 'config', index, name: `conf${index}`, samples: 4, accuracy: 0.75, correct: 3,
+    confidence: { mean: 0.9, correct: 0.95, wrong: 0.8, perClass: [{ mean: 0.9, correct: 0.95, wrong: null }] }, energyJoules: null,
+  });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-records-'));
+    file = path.join(dir, 'run.records.jsonl');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
   it('is written only once there is a record: a run that fails before leaves no header-only log', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-records-'));
-    try {
-      const file = path.join(dir, 'run.records.jsonl');
-      const header: RunHeader = {
-        type: 'run', serial: 's', abi: 'x86_64', modelSha256: 'm', dataSha256: 'd', configurationsSha256: 'c',
-        configurations: 2, samples: 4, batch: 1, warmup: 1, repeat: 1,
-      };
-      RecordStore.open(file, header, false).close();
-      assert.ok(!fs.existsSync(file), 'a log without records was written');
-      const store = RecordStore.open(file, header, false);
-      store.append({ type: 'config', index: 0 } as unknown as ProfileRecord);
-      store.close();
-      const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => l.type), ['run', 'config']);
-      const resumed = RecordStore.open(file, header, true);
-      assert.equal(resumed.records.size, 1);
-      resumed.append({ type: 'config', index: 1 } as unknown as ProfileRecord);
-      resumed.close();
-      assert.deepEqual(fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type), ['run', 'config', 'config']);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    RecordStore.open(file, header, false).close();
+    assert.ok(!fs.existsSync(file), 'a log without records was written');
+    const store = RecordStore.open(file, header, false);
+    store.append(record(0));
+    store.close();
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.type), ['run', 'config']);
+    const resumed = RecordStore.open(file, header, true);
+    assert.deepEqual(resumed.records.get(0), record(0));
+    resumed.append(record(1));
+    resumed.close();
+    assert.deepEqual(fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type), ['run', 'config', 'config']);
+  });
+
+  it('refuses to resume from a line whose fields are not a record, naming the file, the line and the field', () => {
+    const corrupt = { ...record(1), accuracy: '0.75' };
+    fs.writeFileSync(file, [header, record(0), corrupt].map((l) => JSON.stringify(l) + '\n').join(''));
+    assert.throws(() => RecordStore.open(file, header, true), (e: Error) =>
+      e instanceof MobiproxError && e.message.startsWith(`${file}:3 holds a record whose accuracy is "0.75", not a number;`) && /--resume/.test(e.message));
+    fs.writeFileSync(file, [header, { ...record(0), index: 7 }].map((l) => JSON.stringify(l) + '\n').join(''));
+    assert.throws(() => RecordStore.open(file, header, true), /run\.records\.jsonl:2 holds a record whose index is 7, not below the run's 2 configurations/);
+    fs.writeFileSync(file, [{ ...header, samples: 'four' }, record(0)].map((l) => JSON.stringify(l) + '\n').join(''));
+    assert.throws(() => RecordStore.open(file, header, true), /run\.records\.jsonl:1 holds a record whose samples is "four", not an integer/);
+    fs.writeFileSync(file, [record(0), header].map((l) => JSON.stringify(l) + '\n').join(''));
+    assert.throws(() => RecordStore.open(file, header, true), /run\.records\.jsonl is not a Mobiprox profiling log/);
   });
 });
 

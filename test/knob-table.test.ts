@@ -3,53 +3,41 @@
  * module generated from it are checked in; a table edited without regenerating them fails here.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { KNOBS } from '../src/core/knobs/catalog';
 import { REPO_ROOT } from './support/engine';
+import { TableCopy, copyTable } from './support/tableGenerator';
 
-const GENERATOR = path.join(REPO_ROOT, 'toolchain/generate-knobs.mjs');
 const FILES = ['native-runtime/knobs.tsv', 'native-runtime/src/knob_table.h', 'src/core/knobs/knobTable.ts'];
 
-function generate(...args: string[]) {
-  return spawnSync(process.execPath, [GENERATOR, ...args], { encoding: 'utf8' });
-}
-
 describe('the knob table (native-runtime/knobs.tsv)', () => {
-  let root: string;
+  let t: TableCopy;
 
-  beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'mobiprox-knob-table-'));
-    for (const f of FILES) {
-      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
-      fs.copyFileSync(path.join(REPO_ROOT, f), path.join(root, f));
-    }
-  });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  beforeEach(() => (t = copyTable('toolchain/generate-knobs.mjs', FILES)));
+  afterEach(() => t.dispose());
 
   it('the checked-in C header and TypeScript module are those the table generates', () => {
-    const r = generate('--check');
+    const r = t.generate(['--check'], true);
     assert.equal(r.status, 0, r.stderr);
   });
 
   it('a table edited without regenerating fails the check, naming both files; regenerating mends it', () => {
-    const table = path.join(root, FILES[0]);
+    const table = t.file(0);
     fs.writeFileSync(table, fs.readFileSync(table, 'utf8').replace('\n349\tsamp_int8\tint8\tsampling\t4\t3\n', '\n'));
-    const stale = generate('--check', '--root', root);
+    const stale = t.generate(['--check']);
     assert.equal(stale.status, 1);
     assert.match(stale.stderr, /native-runtime\/src\/knob_table\.h and src\/core\/knobs\/knobTable\.ts differ from native-runtime\/knobs\.tsv/);
-    assert.equal(generate('--root', root).status, 0);
-    assert.equal(generate('--check', '--root', root).status, 0);
-    assert.doesNotMatch(fs.readFileSync(path.join(root, FILES[1]), 'utf8'), /\{349,/);
-    assert.doesNotMatch(fs.readFileSync(path.join(root, FILES[2]), 'utf8'), /id: 349,/);
+    assert.equal(t.generate().status, 0);
+    assert.equal(t.generate(['--check']).status, 0);
+    assert.doesNotMatch(fs.readFileSync(t.file(1), 'utf8'), /\{349,/);
+    assert.doesNotMatch(fs.readFileSync(t.file(2), 'utf8'), /id: 349,/);
   });
 
   it('refuses a row that breaks the table, naming its line', () => {
-    const table = path.join(root, FILES[0]);
+    const table = t.file(0);
     fs.appendFileSync(table, '350\tsamp_int8\tint8\tsampling\t5\t0\n');
-    const r = generate('--root', root);
+    const r = t.generate();
     assert.equal(r.status, 2);
     assert.match(r.stderr, /knobs\.tsv:\d+: the stride must be 2 to 4 and the offset below it: 350/);
   });

@@ -6,8 +6,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
-import { calibrateModel, measureModel, profileModel, runModel } from '../src/core/runtime/mpxrun';
-import { parseCalibrationRecord, parseRunRecord, parseStreamRecord } from '../src/core/runtime/mpxrunRecords';
+import { calibrateModel, measureModel, modelInfo, profileModel, runModel } from '../src/core/runtime/mpxrun';
+import { parseCalibrationRecord, parseInfoRecord, parseRunRecord, parseStreamRecord } from '../src/core/runtime/mpxrunRecords';
 import { prepareData } from '../src/core/runtime/prepare';
 
 const MEDIA = path.resolve(__dirname, '../../media');
@@ -45,6 +45,8 @@ describe("mpxrun's records, checked", () => {
       [() => parseStreamRecord(line({ type: 'timing', index: 1, name: 'c', threads: 1, batch: 1, latencyMsPerSample: 1, timing: { ...timing, clock: 'cpu' } })),
         /timing\.clock is "cpu", not "thread-cpu" or "wall"/],
       [() => parseStreamRecord('{"type":'), /mpxrun printed a line that is not a JSON record: \{"type":/],
+      [() => parseInfoRecord(line({ input: { name: 'x', dims: [3], size: 3 }, outputs: [], ops: 1, layers: [{ index: 1, slots: [{ op: 'conv', opIndex: '0', opName: 'c' }] }] })),
+        /an info record whose layers\[0\]\.slots\[0\]\.opIndex is "0", not an integer/],
     ];
     for (const [parse, message] of cases) assert.throws(parse, message);
   });
@@ -63,6 +65,7 @@ describe("mpxrun's records, checked", () => {
       assert.equal(records.length, 2);
       assert.equal((await measureModel(data.mpxmPath, data.inputPath, configs, { timing: timed })).length, 2);
       assert.ok((await calibrateModel(data.mpxmPath, data.inputPath)).layers.length > 0);
+      assert.equal((await modelInfo(data.mpxmPath)).layers.length, data.model.layers.length);
     } finally {
       data.dispose();
     }

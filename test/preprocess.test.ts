@@ -85,6 +85,14 @@ describe('preprocess', () => {
       const out = preprocess(x, { mean: [0, 1, 2] }, 'x.npy', model);
       for (let i = 0; i < out.data.length; i++) assert.equal(out.data[i], x.data[i] - (i % 3));
       assert.throws(() => preprocess(x, { nhwc: true, mean: [0, 0, 0] }, 'x.npy', model), /drop --nhwc\./);
+      // --standardize takes each of the 3 channels on the last axis to mean 0 and std 1 (axis 1 would be the rows)
+      const standardized = preprocess(x, { standardize: true }, 'x.npy', model).data;
+      for (let k = 0; k < 3; k++) {
+        const channel = standardized.filter((_, i) => i % 3 === k);
+        const mean = channel.reduce((a, v) => a + v, 0) / channel.length;
+        assert.ok(Math.abs(mean) < 1e-5, `channel ${k} has mean ${mean}`);
+        assert.ok(Math.abs(channel.reduce((a, v) => a + v * v, 0) / channel.length - 1) < 1e-4, `channel ${k} is not of std 1`);
+      }
     });
 
     it('takes an image of a few channels last when no Transpose moves them (a model that flattens it first)', () => {

@@ -8,14 +8,6 @@
 #include "config.h"
 #include "model.h"
 
-static const char *const slot_kind_names[] = {
-    "?", "conv", "group_conv", "mul", "add", "relu", "tanh", "pool_max", "pool_mean", "softmax", "batchnorm",
-    "sub", "emul", "div", "sigmoid", "clip", "leaky_relu"};
-
-const char *mpx_slot_kind_name(int kind) {
-    return kind >= 1 && kind <= 16 ? slot_kind_names[kind] : "?";
-}
-
 typedef struct {
     const char *p, *end;   /* rest of the text */
     const char *line, *line_end;

@@ -8,7 +8,6 @@
 /* Parses `length` bytes of `text` into *configs (*count of them, index 0 the exact configuration: the text's
  * first when it is exact, else "conf0"). On failure frees what it read and returns -1 with the error set. */
 int mpx_parse_configs(mpx_model *m, const char *text, size_t length, mpx_config **configs, int *count);
-const char *mpx_slot_kind_name(int kind);
 void mpx_configs_free(mpx_config *configs, int n);
 
 #endif

@@ -1,5 +1,7 @@
 /* Loader and validator of the .mpxm format (FORMAT.md). Every read goes through a bounds-checked cursor;
- * every count is checked against the bytes that remain before anything is allocated for it. */
+ * every count is checked against the bytes that remain before anything is allocated for it. The format's codes,
+ * limits and the fields of each record's fixed part come from format_table.h (generated from format.tsv, which
+ * the TypeScript writer is generated from too). */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,13 +12,15 @@
 #include "format.h"
 #include "model.h"
 
-#define HEADER_SIZE 48
-#define MAX_TENSORS 1000000u
-#define MAX_OPS 1000000u
-/* Smallest encodings, used to bound counts by the file size before allocating. */
-#define MIN_TENSOR_RECORD 8
-#define MIN_OP_RECORD 12
-#define MIN_LAYER_RECORD 12
+/* Smallest encodings, used to bound counts by the file size before allocating: a layer has at least one slot. */
+#define MIN_TENSOR_RECORD MPX_TENSOR_RECORD_SIZE
+#define MIN_OP_RECORD MPX_OP_RECORD_SIZE
+#define MIN_LAYER_RECORD (MPX_LAYER_RECORD_SIZE + MPX_SLOT_RECORD_SIZE)
+
+typedef struct {
+    uint32_t version, file_size, n_tensors, n_ops, n_layers, n_inputs, n_outputs, strings_size, reserved;
+    uint64_t weights_size;
+} header;
 
 typedef struct {
     const uint8_t *data;
@@ -37,18 +41,8 @@ static int take(cursor *c, size_t n, const char *what, const uint8_t **out) {
     return 0;
 }
 
-static int read_u8(cursor *c, const char *what, uint32_t *v) {
-    const uint8_t *p = NULL;
-    if (take(c, 1, what, &p)) return -1;
-    *v = p[0];
-    return 0;
-}
-
-static int read_u16(cursor *c, const char *what, uint32_t *v) {
-    const uint8_t *p = NULL;
-    if (take(c, 2, what, &p)) return -1;
-    *v = (uint32_t)p[0] | (uint32_t)p[1] << 8;
-    return 0;
+static uint32_t le16(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
 }
 
 static int read_u32(cursor *c, const char *what, uint32_t *v) {
@@ -90,11 +84,9 @@ typedef struct {
     size_t terminated; /* offsets below this have a NUL at or after them */
 } string_table;
 
-static int read_name(cursor *c, const string_table *st, const char *what, const char **name) {
-    uint32_t off;
-    if (read_u32(c, what, &off)) return -1;
+static int string_at(mpx_model *m, const string_table *st, const char *what, uint32_t off, const char **name) {
     if (off >= st->terminated)
-        return mpx_fail(c->m, "%s is string offset %" PRIu32 ", %s", what, off,
+        return mpx_fail(m, "%s is string offset %" PRIu32 ", %s", what, off,
                         off >= st->size ? "outside the string table" : "not NUL-terminated in the string table");
     *name = (const char *)st->strings + off;
     return 0;
@@ -121,52 +113,72 @@ static size_t utf8_invalid_at(const uint8_t *s, size_t n) {
     return n;
 }
 
-static int parse_header(mpx_model *m, uint32_t *h, uint64_t *weights_size) {
+static int parse_header(mpx_model *m, header *h) {
     const uint8_t *f = m->file;
-    if (m->file_size < HEADER_SIZE + 4)
-        return mpx_fail(m, "file is %zu bytes, shorter than the 48-byte header and the checksum", m->file_size);
-    if (memcmp(f, "MPXM", 4) != 0) return mpx_fail(m, "magic is not MPXM (not a Mobiprox model)");
-    for (int i = 0; i < 9; i++) h[i] = le32(f + 4 + 4 * i);
-    if (h[0] != 1) return mpx_fail(m, "version is %" PRIu32 ", this runtime reads version 1", h[0]);
-    if (h[1] != m->file_size)
-        return mpx_fail(m, "file_size field is %" PRIu32 " but the file has %zu bytes (truncated or extended?)", h[1],
-                        m->file_size);
+    if (m->file_size < MPX_HEADER_RECORD_SIZE + 4)
+        return mpx_fail(m, "file is %zu bytes, shorter than the %d-byte header and the checksum", m->file_size,
+                        MPX_HEADER_RECORD_SIZE);
+    if (memcmp(f + MPX_HEADER_AT_MAGIC, MPX_FORMAT_MAGIC, 4) != 0)
+        return mpx_fail(m, "magic is not " MPX_FORMAT_MAGIC " (not a Mobiprox model)");
+    *h = (header){
+        .version = le32(f + MPX_HEADER_AT_VERSION),
+        .file_size = le32(f + MPX_HEADER_AT_FILE_SIZE),
+        .n_tensors = le32(f + MPX_HEADER_AT_N_TENSORS),
+        .n_ops = le32(f + MPX_HEADER_AT_N_OPS),
+        .n_layers = le32(f + MPX_HEADER_AT_N_LAYERS),
+        .n_inputs = le32(f + MPX_HEADER_AT_N_INPUTS),
+        .n_outputs = le32(f + MPX_HEADER_AT_N_OUTPUTS),
+        .strings_size = le32(f + MPX_HEADER_AT_STRINGS_SIZE),
+        .reserved = le32(f + MPX_HEADER_AT_RESERVED),
+        .weights_size =
+            (uint64_t)le32(f + MPX_HEADER_AT_WEIGHTS_SIZE) | (uint64_t)le32(f + MPX_HEADER_AT_WEIGHTS_SIZE + 4) << 32,
+    };
+    if (h->version != MPX_FORMAT_VERSION)
+        return mpx_fail(m, "version is %" PRIu32 ", this runtime reads version %u", h->version, MPX_FORMAT_VERSION);
+    if (h->file_size != m->file_size)
+        return mpx_fail(m, "file_size field is %" PRIu32 " but the file has %zu bytes (truncated or extended?)",
+                        h->file_size, m->file_size);
     uint32_t stored = le32(f + m->file_size - 4), actual = mpx_crc32(f, m->file_size - 4);
     if (stored != actual)
         return mpx_fail(m, "checksum is 0x%08" PRIx32 " but the content gives 0x%08" PRIx32 " (corrupted file)", stored,
                         actual);
-    *weights_size = (uint64_t)le32(f + 40) | (uint64_t)le32(f + 44) << 32;
-    if (h[2] < 1 || h[2] > MAX_TENSORS) return mpx_fail(m, "n_tensors is %" PRIu32 ", outside 1..1000000", h[2]);
-    if (h[3] > MAX_OPS) return mpx_fail(m, "n_ops is %" PRIu32 ", more than 1000000", h[3]);
-    if (h[4] > 2ull * h[3])
-        return mpx_fail(m, "n_layers is %" PRIu32 ", more than twice n_ops (%" PRIu32 ")", h[4], h[3]);
-    if (h[5] != 1) return mpx_fail(m, "n_inputs is %" PRIu32 ", version 1 has exactly 1 input", h[5]);
-    if (h[6] < 1) return mpx_fail(m, "n_outputs is 0, a model needs at least 1 output");
-    if (h[8] != 0) return mpx_fail(m, "reserved header field is %" PRIu32 ", must be 0", h[8]);
-    size_t body = m->file_size - HEADER_SIZE - 4;
-    if (h[7] > body)
-        return mpx_fail(m, "strings_size is %" PRIu32 " but only %zu bytes follow the header", h[7], body);
-    if (*weights_size > body - h[7])
-        return mpx_fail(m, "weights_size is %" PRIu64 " but only %zu bytes follow the strings", *weights_size,
-                        body - h[7]);
+    if (h->n_tensors < 1 || h->n_tensors > MPX_FORMAT_MAX_TENSORS)
+        return mpx_fail(m, "n_tensors is %" PRIu32 ", outside 1..%u", h->n_tensors, MPX_FORMAT_MAX_TENSORS);
+    if (h->n_ops > MPX_FORMAT_MAX_OPS)
+        return mpx_fail(m, "n_ops is %" PRIu32 ", more than %u", h->n_ops, MPX_FORMAT_MAX_OPS);
+    if (h->n_layers > 2ull * h->n_ops)
+        return mpx_fail(m, "n_layers is %" PRIu32 ", more than twice n_ops (%" PRIu32 ")", h->n_layers, h->n_ops);
+    if (h->n_inputs != 1) return mpx_fail(m, "n_inputs is %" PRIu32 ", version 1 has exactly 1 input", h->n_inputs);
+    if (h->n_outputs < 1) return mpx_fail(m, "n_outputs is 0, a model needs at least 1 output");
+    if (h->reserved != 0) return mpx_fail(m, "reserved header field is %" PRIu32 ", must be 0", h->reserved);
+    size_t body = m->file_size - MPX_HEADER_RECORD_SIZE - 4;
+    if (h->strings_size > body)
+        return mpx_fail(m, "strings_size is %" PRIu32 " but only %zu bytes follow the header", h->strings_size, body);
+    if (h->weights_size > body - h->strings_size)
+        return mpx_fail(m, "weights_size is %" PRIu64 " but only %zu bytes follow the strings", h->weights_size,
+                        body - h->strings_size);
     return 0;
 }
 
 static int parse_tensor(cursor *c, const string_table *st, uint64_t weights_size, int index, mpx_tensor *t) {
     mpx_model *m = c->m;
-    char what[64];
-    uint32_t kind, dtype, rank, reserved;
-    snprintf(what, sizeof what, "tensor %d name", index);
-    if (read_name(c, st, what, &t->name)) return -1;
+    char what[64], name[64];
+    const uint8_t *p = NULL;
     snprintf(what, sizeof what, "tensor %d record", index);
-    if (read_u8(c, what, &kind) || read_u8(c, what, &dtype) || read_u8(c, what, &rank) ||
-        read_u8(c, what, &reserved))
+    snprintf(name, sizeof name, "tensor %d name", index);
+    if (take(c, MPX_TENSOR_RECORD_SIZE, what, &p) || string_at(m, st, name, le32(p + MPX_TENSOR_AT_NAME), &t->name))
         return -1;
-    if (kind > 1) return mpx_fail(m, "tensor %d (%s) kind is %" PRIu32 ", must be 0 or 1", index, t->name, kind);
-    if (dtype != 0)
-        return mpx_fail(m, "tensor %d (%s) dtype is %" PRIu32 ", version 1 has float32 (0) only", index, t->name,
-                        dtype);
-    if (rank > 8) return mpx_fail(m, "tensor %d (%s) rank is %" PRIu32 ", more than 8", index, t->name, rank);
+    uint32_t kind = p[MPX_TENSOR_AT_KIND], dtype = p[MPX_TENSOR_AT_DTYPE], rank = p[MPX_TENSOR_AT_RANK],
+             reserved = p[MPX_TENSOR_AT_RESERVED];
+    if (kind >= MPX_TENSOR_KIND_COUNT)
+        return mpx_fail(m, "tensor %d (%s) kind is %" PRIu32 ", must be 0 to %d", index, t->name, kind,
+                        MPX_TENSOR_KIND_COUNT - 1);
+    if (dtype != MPX_DTYPE_FLOAT32)
+        return mpx_fail(m, "tensor %d (%s) dtype is %" PRIu32 ", version 1 has float32 (%d) only", index, t->name,
+                        dtype, MPX_DTYPE_FLOAT32);
+    if (rank > MPX_FORMAT_MAX_RANK)
+        return mpx_fail(m, "tensor %d (%s) rank is %" PRIu32 ", more than %u", index, t->name, rank,
+                        MPX_FORMAT_MAX_RANK);
     if (reserved)
         return mpx_fail(m, "tensor %d (%s) reserved byte is %" PRIu32 ", must be 0", index, t->name, reserved);
     t->kind = (int)kind;
@@ -219,7 +231,7 @@ static int resolve_constants(mpx_model *m, size_t weights_start, uint64_t weight
 static int read_tensor_id(cursor *c, const char *what, int allow_absent, int64_t *id) {
     uint32_t v;
     if (read_u32(c, what, &v)) return -1;
-    if (v == MPX_ABSENT && allow_absent) {
+    if (v == MPX_FORMAT_ABSENT && allow_absent) {
         *id = -1;
         return 0;
     }
@@ -232,34 +244,31 @@ static int read_tensor_id(cursor *c, const char *what, int allow_absent, int64_t
 static int parse_op(cursor *c, const string_table *st, int index, mpx_op *op) {
     mpx_model *m = c->m;
     char what[200], label[160];
-    uint32_t type, reserved, n_in, n_out, n_iattr, n_fattr;
+    const uint8_t *p = NULL;
     snprintf(what, sizeof what, "op %d record", index);
-    if (read_u16(c, what, &type) || read_u16(c, what, &reserved)) return -1;
+    if (take(c, MPX_OP_RECORD_SIZE, what, &p)) return -1;
     snprintf(what, sizeof what, "op %d name", index);
-    if (read_name(c, st, what, &op->name)) return -1;
+    if (string_at(m, st, what, le32(p + MPX_OP_AT_NAME), &op->name)) return -1;
+    uint32_t type = le16(p + MPX_OP_AT_TYPE), reserved = le16(p + MPX_OP_AT_RESERVED), n_in = p[MPX_OP_AT_N_IN],
+             n_out = p[MPX_OP_AT_N_OUT], n_iattr = p[MPX_OP_AT_N_IATTR], n_fattr = p[MPX_OP_AT_N_FATTR];
     op->type = (int)type;
     mpx_op_label(m, index, label, sizeof label);
-    const mpx_op_kind *kind = mpx_op_kind_of((int)type);
-    if (!kind) return mpx_fail(m, "%s has unknown type %" PRIu32, label, type);
+    const mpx_op_format *format = mpx_op_format_of((int)type);
+    if (!format || !mpx_op_kind_of((int)type)) return mpx_fail(m, "%s has unknown type %" PRIu32, label, type);
     if (reserved) return mpx_fail(m, "%s reserved field is %" PRIu32 ", must be 0", label, reserved);
-    snprintf(what, sizeof what, "%s counts", label);
-    if (read_u8(c, what, &n_in) || read_u8(c, what, &n_out) || read_u8(c, what, &n_iattr) ||
-        read_u8(c, what, &n_fattr))
-        return -1;
-    if ((int)n_in < kind->min_in || (int)n_in > kind->max_in)
-        return kind->min_in == kind->max_in
-                   ? mpx_fail(m, "%s has %" PRIu32 " inputs, %s takes %d", label, n_in, kind->name, kind->min_in)
-                   : mpx_fail(m, "%s has %" PRIu32 " inputs, %s takes %d to %d", label, n_in, kind->name,
-                              kind->min_in, kind->max_in);
-    if (n_out != 1) return mpx_fail(m, "%s has %" PRIu32 " outputs, %s has 1", label, n_out, kind->name);
-    /* ADD/SUB/MUL/DIV may leave out their fused activation: no attributes at all */
-    int without_act = type >= MPX_OP_ADD && type <= MPX_OP_DIV && n_iattr == 0 && n_fattr == 0;
-    if (!without_act && kind->n_iattr >= 0 && n_iattr != (uint32_t)kind->n_iattr)
-        return mpx_fail(m, "%s has %" PRIu32 " integer attributes, %s has %d", label, n_iattr, kind->name,
-                        kind->n_iattr);
-    if (!without_act && n_fattr != (uint32_t)kind->n_fattr)
-        return mpx_fail(m, "%s has %" PRIu32 " float attributes, %s has %d", label, n_fattr, kind->name,
-                        kind->n_fattr);
+    if ((int)n_in < format->min_in || (int)n_in > format->max_in)
+        return format->min_in == format->max_in
+                   ? mpx_fail(m, "%s has %" PRIu32 " inputs, %s takes %d", label, n_in, format->name, format->min_in)
+                   : mpx_fail(m, "%s has %" PRIu32 " inputs, %s takes %d to %d", label, n_in, format->name,
+                              format->min_in, format->max_in);
+    if (n_out != 1) return mpx_fail(m, "%s has %" PRIu32 " outputs, %s has 1", label, n_out, format->name);
+    int without_act = format->optional_act && n_iattr == 0 && n_fattr == 0;
+    if (!without_act && format->n_iattr >= 0 && n_iattr != (uint32_t)format->n_iattr)
+        return mpx_fail(m, "%s has %" PRIu32 " integer attributes, %s has %d", label, n_iattr, format->name,
+                        format->n_iattr);
+    if (!without_act && n_fattr != (uint32_t)format->n_fattr)
+        return mpx_fail(m, "%s has %" PRIu32 " float attributes, %s has %d", label, n_fattr, format->name,
+                        format->n_fattr);
     op->n_in = (int)n_in;
     op->n_out = (int)n_out;
     op->n_iattr = (int)n_iattr;
@@ -295,23 +304,26 @@ static int parse_op(cursor *c, const string_table *st, int index, mpx_op *op) {
 static int parse_layer(cursor *c, int index, mpx_layer *layer) {
     mpx_model *m = c->m;
     char what[64];
-    uint32_t n, r1, r2, r3;
+    const uint8_t *p = NULL;
     snprintf(what, sizeof what, "layer %d record", index + 1);
-    if (read_u8(c, what, &n) || read_u8(c, what, &r1) || read_u8(c, what, &r2) || read_u8(c, what, &r3)) return -1;
-    if (n < 1 || n > 8) return mpx_fail(m, "layer %d has %" PRIu32 " slots, must be 1 to 8", index + 1, n);
-    if (r1 | r2 | r3) return mpx_fail(m, "layer %d reserved bytes are not 0", index + 1);
+    if (take(c, MPX_LAYER_RECORD_SIZE, what, &p)) return -1;
+    uint32_t n = p[MPX_LAYER_AT_N_SLOTS];
+    if (n < 1 || n > MPX_FORMAT_MAX_SLOTS)
+        return mpx_fail(m, "layer %d has %" PRIu32 " slots, must be 1 to %u", index + 1, n, MPX_FORMAT_MAX_SLOTS);
+    if (p[MPX_LAYER_AT_RESERVED] | p[MPX_LAYER_AT_RESERVED2] | p[MPX_LAYER_AT_RESERVED3])
+        return mpx_fail(m, "layer %d reserved bytes are not 0", index + 1);
     layer->n_slots = (int)n;
     for (uint32_t s = 0; s < n; s++) {
-        uint32_t kind, part, reserved, op;
         snprintf(what, sizeof what, "layer %d slot %" PRIu32, index + 1, s + 1);
-        if (read_u8(c, what, &kind) || read_u8(c, what, &part) || read_u16(c, what, &reserved) ||
-            read_u32(c, what, &op))
-            return -1;
-        if (kind < 1 || kind > 16)
-            return mpx_fail(m, "layer %d slot %" PRIu32 " kind is %" PRIu32 ", must be 1 to 16", index + 1, s + 1,
-                            kind);
-        if (part > 2)
-            return mpx_fail(m, "layer %d slot %" PRIu32 " part is %" PRIu32 ", must be 0 to 2", index + 1, s + 1, part);
+        if (take(c, MPX_SLOT_RECORD_SIZE, what, &p)) return -1;
+        uint32_t kind = p[MPX_SLOT_AT_KIND], part = p[MPX_SLOT_AT_PART], reserved = le16(p + MPX_SLOT_AT_RESERVED),
+                 op = le32(p + MPX_SLOT_AT_OP);
+        if (kind < 1 || kind >= MPX_SLOT_KIND_COUNT)
+            return mpx_fail(m, "layer %d slot %" PRIu32 " kind is %" PRIu32 ", must be 1 to %d", index + 1, s + 1,
+                            kind, MPX_SLOT_KIND_COUNT - 1);
+        if (part >= MPX_PART_COUNT)
+            return mpx_fail(m, "layer %d slot %" PRIu32 " part is %" PRIu32 ", must be 0 to %d", index + 1, s + 1, part,
+                            MPX_PART_COUNT - 1);
         if (reserved)
             return mpx_fail(m, "layer %d slot %" PRIu32 " reserved field is %" PRIu32 ", must be 0", index + 1, s + 1,
                             reserved);
@@ -341,17 +353,17 @@ static int check_slots(mpx_model *m) {
         for (int s = 0; s < m->layers[l].n_slots && !rc; s++) {
             const mpx_slot *slot = &m->layers[l].slots[s];
             const mpx_op *op = &m->ops[slot->op];
-            int is_conv_slot = slot->kind == 1 || slot->kind == 2;
+            int is_conv_slot = slot->kind == MPX_SLOT_CONV || slot->kind == MPX_SLOT_GROUP_CONV;
             mpx_op_label(m, (int)slot->op, label, sizeof label);
             if (is_conv_slot != (op->type == MPX_OP_CONV && slot->part == MPX_PART_OP))
                 rc = mpx_fail(m, "layer %d slot %d is %s part %d of %s (%s): %s", l + 1, s + 1,
-                              mpx_slot_kind_name(slot->kind), slot->part, label, mpx_op_kind_of(op->type)->name,
+                              mpx_slot_kind_name(slot->kind), slot->part, label, mpx_op_format_of(op->type)->name,
                               is_conv_slot ? "a conv slot must control a CONV op itself (part 0)"
                                            : "a CONV op itself takes a conv or group_conv slot");
             else if (slot->part != MPX_PART_OP && op->type != MPX_OP_CONV && op->type != MPX_OP_DENSE &&
                      !(slot->part == MPX_PART_ACT && has_fused_act(op)))
                 rc = mpx_fail(m, "layer %d slot %d controls part %d of %s (%s), which has no such fused step", l + 1,
-                              s + 1, slot->part, label, mpx_op_kind_of(op->type)->name);
+                              s + 1, slot->part, label, mpx_op_format_of(op->type)->name);
             else if (seen[slot->op] & (1u << slot->part))
                 rc = mpx_fail(m, "layer %d slot %d controls part %d of %s, which an earlier slot already controls",
                               l + 1, s + 1, slot->part, label);
@@ -405,11 +417,11 @@ static int check_graph(mpx_model *m) {
 }
 
 static int load(mpx_model *m) {
-    uint32_t h[9];
-    uint64_t weights_size = 0;
-    if (parse_header(m, h, &weights_size)) return -1;
+    header h = {0};
+    if (parse_header(m, &h)) return -1;
+    uint64_t weights_size = h.weights_size;
     size_t weights_end = m->file_size - 4;
-    string_table st = {m->file + HEADER_SIZE, h[7], 0};
+    string_table st = {m->file + MPX_HEADER_RECORD_SIZE, h.strings_size, 0};
     size_t bad = utf8_invalid_at(st.strings, st.size);
     if (bad < st.size) return mpx_fail(m, "string table byte %zu is not valid UTF-8", bad);
     for (size_t i = st.size; i > 0; i--)
@@ -418,17 +430,17 @@ static int load(mpx_model *m) {
             break;
         }
     /* The tables end where the padding before the weights begins. */
-    cursor c = {m->file, HEADER_SIZE + st.size, (size_t)(weights_end - weights_size), m};
+    cursor c = {m->file, MPX_HEADER_RECORD_SIZE + st.size, (size_t)(weights_end - weights_size), m};
     size_t left = c.end - c.pos;
-    if ((uint64_t)h[2] * MIN_TENSOR_RECORD > left)
-        return mpx_fail(m, "n_tensors is %" PRIu32 " but the tables have only %zu bytes", h[2], left);
-    if ((uint64_t)h[3] * MIN_OP_RECORD + (uint64_t)h[4] * MIN_LAYER_RECORD + 4ull * h[6] > left)
+    if ((uint64_t)h.n_tensors * MIN_TENSOR_RECORD > left)
+        return mpx_fail(m, "n_tensors is %" PRIu32 " but the tables have only %zu bytes", h.n_tensors, left);
+    if ((uint64_t)h.n_ops * MIN_OP_RECORD + (uint64_t)h.n_layers * MIN_LAYER_RECORD + 4ull * h.n_outputs > left)
         return mpx_fail(m, "n_ops %" PRIu32 ", n_layers %" PRIu32 " and n_outputs %" PRIu32
-                           " do not fit in the %zu bytes of the tables", h[3], h[4], h[6], left);
-    m->n_tensors = (int)h[2];
-    m->n_ops = (int)h[3];
-    m->n_layers = (int)h[4];
-    m->n_outputs = (int)h[6];
+                           " do not fit in the %zu bytes of the tables", h.n_ops, h.n_layers, h.n_outputs, left);
+    m->n_tensors = (int)h.n_tensors;
+    m->n_ops = (int)h.n_ops;
+    m->n_layers = (int)h.n_layers;
+    m->n_outputs = (int)h.n_outputs;
     m->tensors = calloc((size_t)m->n_tensors, sizeof *m->tensors);
     m->ops = calloc((size_t)m->n_ops + 1, sizeof *m->ops);
     m->layers = calloc((size_t)m->n_layers + 1, sizeof *m->layers);

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "format_table.h" /* MPX_ACT_*: the fused activation codes of the file */
+
 /* Loops that run over whole outputs: on x86-64 also compiled for AVX2 and chosen at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define MPX_MULTIVERSION __attribute__((target_clones("avx2", "default")))
@@ -60,7 +62,6 @@ typedef struct {
     int zero;
 } mpx_quant;
 
-enum { MPX_ACT_NONE = 0, MPX_ACT_RELU = 1, MPX_ACT_CLIP = 2, MPX_ACT_LEAKY_RELU = 3 };
 /* The activation a kernel applies as it stores, after the bias, in float32 as mpx_bias_act_fast: none, relu
  * (v > 0 ? v : 0) or clip (v < lo ? lo : v > hi ? hi : v; NaN stays NaN). */
 typedef struct {

@@ -8,30 +8,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format_table.h"
 #include "kernels.h"
 #include "mobiprox.h"
 
-#define MPX_MAX_RANK 9            /* stored rank <= 8, plus the batch axis */
+#define MPX_MAX_RANK (MPX_FORMAT_MAX_RANK + 1) /* the stored rank, plus the batch axis */
 #define MPX_ERROR_SIZE 512
 /* Activations of one sample may not need more than this (checked at load, batch 1). */
 #define MPX_MAX_SAMPLE_BYTES ((size_t)1 << 30)
 
-enum {
-    MPX_OP_CONV = 1, MPX_OP_DENSE, MPX_OP_MATMUL, MPX_OP_ADD, MPX_OP_SUB, MPX_OP_MUL, MPX_OP_DIV,
-    MPX_OP_AFFINE, MPX_OP_RELU, MPX_OP_CLIP, MPX_OP_LEAKY_RELU, MPX_OP_SIGMOID, MPX_OP_TANH,
-    MPX_OP_MAXPOOL, MPX_OP_AVGPOOL, MPX_OP_GLOBAL_AVGPOOL, MPX_OP_GLOBAL_MAXPOOL, MPX_OP_RESHAPE,
-    MPX_OP_TRANSPOSE, MPX_OP_CONCAT, MPX_OP_PAD, MPX_OP_SLICE, MPX_OP_SOFTMAX, MPX_OP_TYPE_COUNT
-};
-enum { MPX_TENSOR_ACTIVATION = 0, MPX_TENSOR_CONSTANT = 1 };
-enum { MPX_PART_OP = 0, MPX_PART_BIAS = 1, MPX_PART_ACT = 2, MPX_PART_COUNT = 3 };
+/* Op types (MPX_OP_*), tensor kinds (MPX_TENSOR_*) and slot parts (MPX_PART_*) are the file's codes:
+ * format_table.h, generated from native-runtime/format.tsv. */
 enum { MPX_KNOB_FP32 = 11, MPX_KNOB_FP16 = 12 };
-#define MPX_ABSENT 0xFFFFFFFFu
 
 typedef struct {
     const char *name;
     int kind;                 /* MPX_TENSOR_* */
     int rank;                 /* stored rank: per sample for activations */
-    int64_t dims[8];
+    int64_t dims[MPX_FORMAT_MAX_RANK];
     size_t count;             /* elements per sample (activation) or in total (constant) */
     const float *data;        /* constants */
     int producer;             /* op writing it; -1 for the graph input and constants */
@@ -74,7 +68,7 @@ typedef struct {
 
 typedef struct {
     int n_slots;
-    mpx_slot slots[8];
+    mpx_slot slots[MPX_FORMAT_MAX_SLOTS];
 } mpx_layer;
 
 typedef struct {
@@ -120,12 +114,8 @@ struct mpx_model {
     char error[MPX_ERROR_SIZE];
 };
 
-/* One op type: its attribute counts, shape check and execution. */
+/* One op type's behaviour: its shape check and execution (what the file holds of it: mpx_op_format_of). */
 typedef struct {
-    const char *name;
-    int min_in, max_in;
-    int n_iattr;              /* -1: one per axis of the full rank (TRANSPOSE), -2: two per axis */
-    int n_fattr;
     int (*check)(mpx_model *m, mpx_op *op);
     /* Kernel plan for the given knobs (get or build); NULL with the error set. NULL function: no plan. */
     void *(*plan)(mpx_model *m, mpx_op *op, const uint16_t knob[MPX_PART_COUNT], mpx_quant quant);

@@ -100,4 +100,4 @@ static void run(mpx_model *m, const mpx_op *op, int batch) {
                  m->workspace);
 }
 
-const mpx_op_kind mpx_conv_kind = {"CONV", 2, 3, 12, 2, check, plan, destroy_plan, workspace, run};
+const mpx_op_kind mpx_conv_kind = {check, plan, destroy_plan, workspace, run};

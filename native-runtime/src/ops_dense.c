@@ -69,4 +69,4 @@ static void run(mpx_model *m, const mpx_op *op, int batch) {
                   mpx_tensor_data(m, (int)op->out[0]), m->workspace);
 }
 
-const mpx_op_kind mpx_dense_kind = {"DENSE", 2, 3, 1, 2, check, plan, destroy_plan, workspace, run};
+const mpx_op_kind mpx_dense_kind = {check, plan, destroy_plan, workspace, run};

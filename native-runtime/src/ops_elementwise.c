@@ -337,13 +337,13 @@ static void run_unary(mpx_model *m, const mpx_op *op, int batch) {
 }
 
 /* `act` and its two parameters are optional (FORMAT.md): the loader accepts 0 and 0 as well. */
-const mpx_op_kind mpx_add_kind = {"ADD", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
-const mpx_op_kind mpx_sub_kind = {"SUB", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
-const mpx_op_kind mpx_mul_kind = {"MUL", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
-const mpx_op_kind mpx_div_kind = {"DIV", 2, 2, 1, 2, check_binary, NULL, NULL, NULL, run_binary};
-const mpx_op_kind mpx_affine_kind = {"AFFINE", 3, 3, 0, 0, check_affine, NULL, NULL, NULL, run_affine};
-const mpx_op_kind mpx_relu_kind = {"RELU", 1, 1, 0, 0, check_unary, NULL, NULL, NULL, run_unary};
-const mpx_op_kind mpx_clip_kind = {"CLIP", 1, 1, 0, 2, check_unary, NULL, NULL, NULL, run_unary};
-const mpx_op_kind mpx_leaky_relu_kind = {"LEAKY_RELU", 1, 1, 0, 1, check_unary, NULL, NULL, NULL, run_unary};
-const mpx_op_kind mpx_sigmoid_kind = {"SIGMOID", 1, 1, 0, 0, check_unary, NULL, NULL, NULL, run_unary};
-const mpx_op_kind mpx_tanh_kind = {"TANH", 1, 1, 0, 0, check_unary, NULL, NULL, NULL, run_unary};
+const mpx_op_kind mpx_add_kind = {check_binary, NULL, NULL, NULL, run_binary};
+const mpx_op_kind mpx_sub_kind = {check_binary, NULL, NULL, NULL, run_binary};
+const mpx_op_kind mpx_mul_kind = {check_binary, NULL, NULL, NULL, run_binary};
+const mpx_op_kind mpx_div_kind = {check_binary, NULL, NULL, NULL, run_binary};
+const mpx_op_kind mpx_affine_kind = {check_affine, NULL, NULL, NULL, run_affine};
+const mpx_op_kind mpx_relu_kind = {check_unary, NULL, NULL, NULL, run_unary};
+const mpx_op_kind mpx_clip_kind = {check_unary, NULL, NULL, NULL, run_unary};
+const mpx_op_kind mpx_leaky_relu_kind = {check_unary, NULL, NULL, NULL, run_unary};
+const mpx_op_kind mpx_sigmoid_kind = {check_unary, NULL, NULL, NULL, run_unary};
+const mpx_op_kind mpx_tanh_kind = {check_unary, NULL, NULL, NULL, run_unary};

@@ -121,4 +121,4 @@ static void run(mpx_model *m, const mpx_op *op, int batch) {
     if (half) mpx_round_half_array(c, (size_t)(pairs * g.n * g.m));
 }
 
-const mpx_op_kind mpx_matmul_kind = {"MATMUL", 2, 2, 0, 0, check, NULL, NULL, workspace, run};
+const mpx_op_kind mpx_matmul_kind = {check, NULL, NULL, workspace, run};

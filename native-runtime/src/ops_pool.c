@@ -68,7 +68,7 @@ static void run_avg(mpx_model *m, const mpx_op *op, int batch) {
                 mpx_tensor_data(m, (int)op->out[0]), mpx_op_half(op));
 }
 
-const mpx_op_kind mpx_maxpool_kind = {"MAXPOOL", 1, 1, 10, 0, check_window, NULL, NULL, NULL, run_max};
-const mpx_op_kind mpx_avgpool_kind = {"AVGPOOL", 1, 1, 11, 0, check_window, NULL, NULL, NULL, run_avg};
-const mpx_op_kind mpx_global_avgpool_kind = {"GLOBAL_AVGPOOL", 1, 1, 0, 0, check_global, NULL, NULL, NULL, run_avg};
-const mpx_op_kind mpx_global_maxpool_kind = {"GLOBAL_MAXPOOL", 1, 1, 0, 0, check_global, NULL, NULL, NULL, run_max};
+const mpx_op_kind mpx_maxpool_kind = {check_window, NULL, NULL, NULL, run_max};
+const mpx_op_kind mpx_avgpool_kind = {check_window, NULL, NULL, NULL, run_avg};
+const mpx_op_kind mpx_global_avgpool_kind = {check_global, NULL, NULL, NULL, run_avg};
+const mpx_op_kind mpx_global_maxpool_kind = {check_global, NULL, NULL, NULL, run_max};

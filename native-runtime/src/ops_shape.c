@@ -227,8 +227,8 @@ static void run_concat(mpx_model *m, const mpx_op *op, int batch) {
     }
 }
 
-const mpx_op_kind mpx_reshape_kind = {"RESHAPE", 1, 1, 0, 0, check_reshape, NULL, NULL, NULL, run_reshape};
-const mpx_op_kind mpx_transpose_kind = {"TRANSPOSE", 1, 1, -1, 0, check_transpose, NULL, NULL, NULL, run_transpose};
-const mpx_op_kind mpx_slice_kind = {"SLICE", 1, 1, -2, 0, check_slice, NULL, NULL, NULL, run_slice};
-const mpx_op_kind mpx_pad_kind = {"PAD", 1, 1, -2, 1, check_pad, NULL, NULL, NULL, run_pad};
-const mpx_op_kind mpx_concat_kind = {"CONCAT", 1, 255, 1, 0, check_concat, NULL, NULL, NULL, run_concat};
+const mpx_op_kind mpx_reshape_kind = {check_reshape, NULL, NULL, NULL, run_reshape};
+const mpx_op_kind mpx_transpose_kind = {check_transpose, NULL, NULL, NULL, run_transpose};
+const mpx_op_kind mpx_slice_kind = {check_slice, NULL, NULL, NULL, run_slice};
+const mpx_op_kind mpx_pad_kind = {check_pad, NULL, NULL, NULL, run_pad};
+const mpx_op_kind mpx_concat_kind = {check_concat, NULL, NULL, NULL, run_concat};

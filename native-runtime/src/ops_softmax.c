@@ -60,4 +60,4 @@ static void run(mpx_model *m, const mpx_op *op, int batch) {
     mpx_parallel_for(m->pool, (int)(outer * j.inner), grain, softmax_lines, &j);
 }
 
-const mpx_op_kind mpx_softmax_kind = {"SOFTMAX", 1, 1, 2, 0, check, NULL, NULL, NULL, run};
+const mpx_op_kind mpx_softmax_kind = {check, NULL, NULL, NULL, run};

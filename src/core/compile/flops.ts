@@ -1,5 +1,6 @@
 import { elementCount } from '../onnx/graph';
-import { OpType, Program, Slot, SlotPart } from './program';
+import { OpType, SlotPart } from './formatTable';
+import { Program, Slot } from './program';
 
 /**
  * Per-sample FLOPs of one approximation slot, as the cost model counts them (src/core/DESIGN.md §3): convolution

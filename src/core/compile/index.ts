@@ -8,7 +8,8 @@ import { formLayers } from './layers';
 import { ModelGraph, describeGraph } from './modelGraph';
 import { lowerGraph } from './lower';
 import { writeMpxm } from './mpxm';
-import { OpType, Program, Slot } from './program';
+import { OpType } from './formatTable';
+import { Program, Slot } from './program';
 
 export interface LayerSlotInfo {
   /** HPVM op name (conv, add, relu, pool_max, …). */

@@ -1,6 +1,7 @@
 import { Graph, Node, attrInt } from '../onnx/graph';
 import { followViews } from '../onnx/passes/reshapeChain';
-import { DATA_MOVEMENT, OpType, ProgramOp, Slot, SlotKind, SlotPart } from './program';
+import { OpType, SlotPart } from './formatTable';
+import { DATA_MOVEMENT, ProgramOp, Slot, SlotKind } from './program';
 
 /**
  * Groups ops into HPVM layers (configuration lines): a conv or mul followed, as far as the graph allows, by
@@ -22,7 +23,7 @@ export function formLayers(graph: Graph, ops: readonly ProgramOp[]): Slot[][] {
     const act = attrInt(node, 'act', 0);
     const activation = (): Slot => ({
       kind: act === 1 ? 'relu' : act === 2 ? 'clip' : 'leaky_relu',
-      part: SlotPart.Activation,
+      part: SlotPart.Act,
       op: i,
       node: node.fused?.activation ?? node.name,
     });

@@ -2,7 +2,8 @@ import { MobiproxError } from '../errors';
 import { Graph, Node, attrFloat, attrInt, attrInts } from '../onnx/graph';
 import { clipRange } from '../onnx/operands';
 import { alignConstant, fullPads, fullSlice, sampleAxis } from '../onnx/shapeInference';
-import { OpType, Program, ProgramOp, ProgramTensor } from './program';
+import { OpType } from './formatTable';
+import { Program, ProgramOp, ProgramTensor } from './program';
 
 /**
  * Translates the imported graph, one node to one op in the same order, into the .mpxm program: tensor

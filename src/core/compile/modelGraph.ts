@@ -5,7 +5,7 @@
  * edges. Branches, concatenations and residual adds stay visible, unlike in the table of layers.
  */
 import { AttrValue, Graph } from '../onnx/graph';
-import { Activation } from '../onnx/passes/fuseActivation';
+import { Activation } from './formatTable';
 import { Slot } from './program';
 
 export interface GraphNodeInfo {

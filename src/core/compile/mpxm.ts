@@ -1,13 +1,19 @@
 import { crc32 } from 'node:zlib';
 import { MobiproxError } from '../errors';
-import { Program, SLOT_KINDS } from './program';
+import {
+  DTYPES, MPXM_ABSENT, MPXM_MAGIC, MPXM_MAX_OPS, MPXM_MAX_RANK, MPXM_MAX_SLOTS, MPXM_MAX_TENSORS, MPXM_VERSION, OP_FORMATS, OpType, RECORDS, SLOT_KINDS, TENSOR_KINDS,
+} from './formatTable';
+import { Program, ProgramOp } from './program';
 
-/** The .mpxm writer: the exact byte layout of native-runtime/FORMAT.md, version 1. */
+/**
+ * The .mpxm writer: the byte layout of native-runtime/FORMAT.md. The codes, the limits and the fields of each
+ * record's fixed part come from formatTable.ts, generated from native-runtime/format.tsv like the C loader's.
+ */
 
-export const MPXM_VERSION = 1;
-export const HEADER_SIZE = 48;
-const ABSENT = 0xffffffff;
-const MAX_RANK = 8;
+type RecordName = keyof typeof RECORDS;
+type FieldOf<R extends RecordName> = (typeof RECORDS)[R][number]['field'];
+/** A record's values: every field but the reserved ones, which are 0. */
+type RecordValues<R extends RecordName> = Record<Exclude<FieldOf<R>, `reserved${string}`>, number | string>;
 
 const align16 = (n: number): number => (n + 15) & ~15;
 
@@ -67,6 +73,17 @@ class Writer {
     this.buf.fill(0, this.length, this.length + n);
     this.length += n;
   }
+  /** The fixed part of record `name`, field by field in the table's order. */
+  record<R extends RecordName>(name: R, values: RecordValues<R>, label: string): void {
+    for (const { field, type } of RECORDS[name] as readonly { field: string; type: string }[]) {
+      const v = (values as Record<string, number | string>)[field] ?? 0;
+      if (type === 'char4') this.bytes(Buffer.from(String(v), 'ascii'));
+      else if (type === 'u8') this.u8(byteLength(Number(v), `${field.replace(/_/g, ' ')} of ${label}`));
+      else if (type === 'u16') this.u16(Number(v));
+      else if (type === 'u32') this.u32(Number(v), `${field.replace(/_/g, ' ')} of ${label}`);
+      else this.u64(Number(v));
+    }
+  }
   patchU32(at: number, v: number): void {
     this.buf.writeUInt32LE(v >>> 0, at);
   }
@@ -99,7 +116,25 @@ function byteLength(count: number, what: string, limit = 255): number {
   return count;
 }
 
+/** The op's inputs, outputs and attribute counts are those the format gives its type: else the loader would refuse the file. */
+function checkOp(program: Program, op: ProgramOp): void {
+  const f = OP_FORMATS[op.type];
+  const fail = (what: string) => {
+    throw new MobiproxError(`The compiler wrote op '${op.name}' (${OpType[op.type]}) with ${what} (native-runtime/format.tsv); this is a bug in Mobiprox.`, { value: op.name });
+  };
+  if (op.inputs.length < f.minIn || op.inputs.length > f.maxIn) fail(`${op.inputs.length} inputs, the format allows ${f.minIn} to ${f.maxIn}`);
+  if (op.outputs.length !== 1) fail(`${op.outputs.length} outputs, the format has 1`);
+  if (f.optionalAct && op.iattrs.length === 0 && op.fattrs.length === 0) return;
+  const fullRank = (program.tensors[op.inputs[0]]?.dims.length ?? 0) + 1;
+  const iattrs = f.nIattr >= 0 ? f.nIattr : -f.nIattr * fullRank;
+  if (op.iattrs.length !== iattrs) fail(`${op.iattrs.length} integer attributes, the format has ${iattrs}`);
+  if (op.fattrs.length !== f.nFattr) fail(`${op.fattrs.length} float attributes, the format has ${f.nFattr}`);
+}
+
 export function writeMpxm(program: Program): Buffer {
+  for (const [count, what, limit] of [[program.tensors.length, 'tensors', MPXM_MAX_TENSORS], [program.ops.length, 'ops', MPXM_MAX_OPS]] as const) {
+    if (count > limit) throw new MobiproxError(`The compiled model has ${count} ${what}, more than the .mpxm format allows (${limit}).`, { value: count });
+  }
   const strings = new StringTable();
   for (const t of program.tensors) strings.offset(t.name);
   for (const op of program.ops) strings.offset(op.name);
@@ -114,26 +149,23 @@ export function writeMpxm(program: Program): Buffer {
   });
 
   const w = new Writer();
-  w.bytes(Buffer.from('MPXM', 'ascii'));
-  w.u32(MPXM_VERSION);
-  w.u32(0); // file_size, patched below
-  w.u32(program.tensors.length);
-  w.u32(program.ops.length);
-  w.u32(program.layers.length);
-  w.u32(program.inputs.length);
-  w.u32(program.outputs.length);
-  w.u32(strings.size);
-  w.u32(0);
-  w.u64(weightsSize);
+  w.record('header', {
+    magic: MPXM_MAGIC,
+    version: MPXM_VERSION,
+    file_size: 0, // patched below
+    n_tensors: program.tensors.length,
+    n_ops: program.ops.length,
+    n_layers: program.layers.length,
+    n_inputs: program.inputs.length,
+    n_outputs: program.outputs.length,
+    strings_size: strings.size,
+    weights_size: weightsSize,
+  }, 'the header');
   w.bytes(strings.bytes());
 
   program.tensors.forEach((t, id) => {
-    if (t.dims.length > MAX_RANK) throw new MobiproxError(`Tensor '${t.name}' has rank ${t.dims.length}; .mpxm allows at most ${MAX_RANK}.`, { value: t.name });
-    w.u32(strings.offset(t.name));
-    w.u8(t.kind === 'constant' ? 1 : 0);
-    w.u8(0);
-    w.u8(t.dims.length);
-    w.u8(0);
+    if (t.dims.length > MPXM_MAX_RANK) throw new MobiproxError(`Tensor '${t.name}' has rank ${t.dims.length}; .mpxm allows at most ${MPXM_MAX_RANK}.`, { value: t.name });
+    w.record('tensor', { name: strings.offset(t.name), kind: TENSOR_KINDS[t.kind], dtype: DTYPES.float32, rank: t.dims.length }, `tensor '${t.name}'`);
     for (const d of t.dims) w.u32(d, `size of an axis of tensor '${t.name}'`);
     if (t.kind === 'constant') w.u64(weightOffsets.get(id)!);
   });
@@ -141,29 +173,27 @@ export function writeMpxm(program: Program): Buffer {
   for (const id of program.outputs) w.u32(id);
 
   for (const op of program.ops) {
-    w.u16(op.type);
-    w.u16(0);
-    w.u32(strings.offset(op.name));
-    w.u8(byteLength(op.inputs.length, `inputs of op '${op.name}'`));
-    w.u8(byteLength(op.outputs.length, `outputs of op '${op.name}'`));
-    w.u8(byteLength(op.iattrs.length, `integer attributes of op '${op.name}'`));
-    w.u8(byteLength(op.fattrs.length, `float attributes of op '${op.name}'`));
-    for (const id of op.inputs) w.u32(id < 0 ? ABSENT : id);
+    checkOp(program, op);
+    w.record('op', {
+      type: op.type,
+      name: strings.offset(op.name),
+      n_in: op.inputs.length,
+      n_out: op.outputs.length,
+      n_iattr: op.iattrs.length,
+      n_fattr: op.fattrs.length,
+    }, `op '${op.name}'`);
+    for (const id of op.inputs) w.u32(id < 0 ? MPXM_ABSENT : id);
     for (const id of op.outputs) w.u32(id);
     for (const v of op.iattrs) w.i32(v, `integer attribute of op '${op.name}'`);
     for (const v of op.fattrs) w.f32(v);
   }
 
   for (const slots of program.layers) {
-    if (slots.length < 1 || slots.length > 8) throw new MobiproxError(`A layer has ${slots.length} slots; .mpxm allows 1 to 8.`, { value: slots.length });
-    w.u8(slots.length);
-    w.zeros(3);
-    for (const s of slots) {
-      w.u8(SLOT_KINDS[s.kind]);
-      w.u8(s.part);
-      w.u16(0);
-      w.u32(s.op);
+    if (slots.length < 1 || slots.length > MPXM_MAX_SLOTS) {
+      throw new MobiproxError(`A layer has ${slots.length} slots; .mpxm allows 1 to ${MPXM_MAX_SLOTS}.`, { value: slots.length });
     }
+    w.record('layer', { n_slots: slots.length }, 'a layer');
+    for (const s of slots) w.record('slot', { kind: SLOT_KINDS[s.kind], part: s.part, op: s.op }, `a slot of op ${s.op}`);
   }
 
   w.zeros(align16(w.length) - w.length);
@@ -177,7 +207,7 @@ export function writeMpxm(program: Program): Buffer {
 
   const fileSize = w.length + 4;
   if (fileSize > 0xffffffff) throw new MobiproxError(`The compiled model would be ${fileSize} bytes; .mpxm files are limited to 4 GiB.`, { value: fileSize });
-  w.patchU32(8, fileSize);
+  w.patchU32(RECORDS.header.find((f) => f.field === 'file_size')!.offset, fileSize);
   const body = w.result();
   w.u32(crc32(body));
   return Buffer.from(w.result());

@@ -1,34 +1,9 @@
 /**
  * The compiled network as the .mpxm file holds it (native-runtime/FORMAT.md): a tensor table, ops with
- * integer and float attributes in execution order, and layers of approximation slots.
+ * integer and float attributes in execution order, and layers of approximation slots. The codes are those of
+ * formatTable.ts, generated from native-runtime/format.tsv.
  */
-
-/** Op type codes of FORMAT.md. */
-export enum OpType {
-  CONV = 1,
-  DENSE = 2,
-  MATMUL = 3,
-  ADD = 4,
-  SUB = 5,
-  MUL = 6,
-  DIV = 7,
-  AFFINE = 8,
-  RELU = 9,
-  CLIP = 10,
-  LEAKY_RELU = 11,
-  SIGMOID = 12,
-  TANH = 13,
-  MAXPOOL = 14,
-  AVGPOOL = 15,
-  GLOBAL_AVGPOOL = 16,
-  GLOBAL_MAXPOOL = 17,
-  RESHAPE = 18,
-  TRANSPOSE = 19,
-  CONCAT = 20,
-  PAD = 21,
-  SLICE = 22,
-  SOFTMAX = 23,
-}
+import { OpType, SLOT_KINDS, SlotPart } from './formatTable';
 
 /** Ops that only move data: they take no knob and belong to no layer. */
 export const DATA_MOVEMENT: ReadonlySet<OpType> = new Set([
@@ -57,34 +32,8 @@ export interface ProgramOp {
   fattrs: number[];
 }
 
-/** HPVM op names of layer slots, with their FORMAT.md codes. */
-export const SLOT_KINDS = {
-  conv: 1,
-  group_conv: 2,
-  mul: 3,
-  add: 4,
-  relu: 5,
-  tanh: 6,
-  pool_max: 7,
-  pool_mean: 8,
-  softmax: 9,
-  batchnorm: 10,
-  sub: 11,
-  emul: 12,
-  div: 13,
-  sigmoid: 14,
-  clip: 15,
-  leaky_relu: 16,
-} as const;
-
+/** HPVM op names of layer slots (their codes: SLOT_KINDS). */
 export type SlotKind = keyof typeof SLOT_KINDS;
-
-/** The step of an op a slot controls: the op itself, its fused bias add, or its fused activation. */
-export enum SlotPart {
-  Op = 0,
-  Bias = 1,
-  Activation = 2,
-}
 
 export interface Slot {
   kind: SlotKind;

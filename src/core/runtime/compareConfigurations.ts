@@ -71,7 +71,7 @@ export async function compareConfigurations(
     for await (const r of profileModel(prepared.mpxmPath, prepared.inputPath, prepared.labelsPath!, configs, {
       perSample: true, opTimes: true, batch: o.batch ?? 8, threads: o.threads ?? 1, signal: o.signal,
     })) records[r.index] = r;
-    const info = (await modelInfo(prepared.mpxmPath)) as { layers: { slots: { opIndex: number }[] }[] };
+    const info = await modelInfo(prepared.mpxmPath);
     const batch = o.batch ?? 8;
     const layerMs = (r: ProfileRecord, l: number) =>
       [...new Set(info.layers[l].slots.map((s) => s.opIndex))].reduce((sum, op) => sum + (r.opTimes?.[op]?.ms ?? 0), 0) / batch;

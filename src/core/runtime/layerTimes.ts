@@ -58,7 +58,7 @@ export async function measureLayerTimes(model: CompiledModel, o: LayerTimeOption
     fs.writeFileSync(mpxm, model.mpxm);
     const input = path.join(dir, 'input.npy');
     writeNpy(input, randomInput([samples, ...model.inputShape]));
-    const info = (await modelInfo(mpxm)) as { cpu?: string; kernels?: string; layers: { slots: { opIndex: number }[] }[] };
+    const info = await modelInfo(mpxm);
     const run = await runModel(mpxm, input, {
       batch, threads: o.threads ?? 1, warmup: 1, repeat: o.repeat ?? 3, opTimes: true, signal: o.signal,
     });
@@ -79,7 +79,7 @@ export async function measureLayerTimes(model: CompiledModel, o: LayerTimeOption
       return { layer: l.index, ms, share, flopsShare, disagrees: hi >= MIN_SHARE && hi > DISAGREEMENT * lo };
     });
     return {
-      cpu: info.cpu ?? 'unknown', kernels: info.kernels ?? 'unknown', batch, threads: run.threads, samples: run.samples,
+      cpu: info.cpu, kernels: info.kernels, batch, threads: run.threads, samples: run.samples,
       totalMs, otherMs: perSample.reduce((sum, ms, op) => sum + (inLayer.has(op) ? 0 : ms), 0), layers,
     };
   } finally {

@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { MobiproxError } from '../errors';
 import {
-  CalibrationRecord, OutcomeRecord, ProfileRecord, RunRecord, StreamRecord, TimingRecord, parseCalibrationRecord, parseRunRecord,
-  parseStreamRecord,
+  CalibrationRecord, InfoRecord, OutcomeRecord, ProfileRecord, RunRecord, StreamRecord, TimingRecord, parseCalibrationRecord, parseInfoRecord,
+  parseRunRecord, parseStreamRecord,
 } from './mpxrunRecords';
 
 export type {
-  CalibrationRecord, ConfidenceStats, Interval, LayerCalibration, OutcomeRecord, ProfileRecord, RunRecord, Timing, TimingRecord,
+  CalibrationRecord, ConfidenceStats, InfoRecord, Interval, LayerCalibration, OutcomeRecord, ProfileRecord, RunRecord, Timing, TimingRecord,
 } from './mpxrunRecords';
 
 /** How long and how precisely to measure (mpxrun's TIMING options). */
@@ -196,9 +196,10 @@ export function runtimeSha256(): string {
 let runtimeHash: { key: string; sha256: string } | undefined;
 
 /** mpxrun's description of a compiled model: input dims, outputs, ops and layers. */
-export async function modelInfo(model: string): Promise<unknown> {
-  let info: unknown;
-  await execute(['info', model], undefined, (line) => (info = JSON.parse(line)));
+export async function modelInfo(model: string): Promise<InfoRecord> {
+  let info: InfoRecord | undefined;
+  await execute(['info', model], undefined, (line) => (info = parseInfoRecord(line)));
+  if (!info) throw new MobiproxError('mpxrun info printed no result.');
   return info;
 }
 

@@ -4,6 +4,7 @@
  * flowing on as a value of the wrong type. Fields the records do not declare pass unchecked.
  */
 import { MobiproxError } from '../errors';
+import { Check, FieldError, arrayOf, bool, int, num, numOrNull, object, oneOf, str } from './jsonChecks';
 
 /** An estimate with its 95 % interval. */
 export interface Interval { estimate: number; low: number; high: number }
@@ -84,49 +85,19 @@ export type ProfileRecord = OutcomeRecord & Partial<Pick<TimingRecord, 'latencyM
 export interface LayerCalibration { layer: number; op: string; min: number; max: number; q: string }
 export interface CalibrationRecord { type: 'calibration'; samples: number; layers: LayerCalibration[] }
 
-
-/** Checks `v`, found at `at`, and returns it as a T; throws a FieldError otherwise. */
-type Check<T> = (v: unknown, at: string) => T;
-
-class FieldError extends Error {
-  constructor(readonly at: string, readonly value: unknown, readonly expected: string) {
-    super(`${at} is ${JSON.stringify(value) ?? 'missing'}, not ${expected}`);
-  }
-}
-
-const is = <T>(test: (v: unknown) => boolean, expected: string): Check<T> => (v, at) => {
-  if (!test(v)) throw new FieldError(at, v, expected);
-  return v as T;
-};
-
-const num = is<number>((v) => typeof v === 'number', 'a number');
-const int = is<number>((v) => Number.isInteger(v), 'an integer');
-const str = is<string>((v) => typeof v === 'string', 'a string');
-const bool = is<boolean>((v) => typeof v === 'boolean', 'true or false');
-/** mpxrun prints null for a number that is not finite (json_number). */
-const numOrNull = is<number | null>((v) => v === null || typeof v === 'number', 'a number or null');
-const oneOf = <T extends string>(...values: T[]) => is<T>((v) => values.includes(v as T), values.map((s) => `"${s}"`).join(' or '));
-
-function arrayOf<T>(item: Check<T>): Check<T[]> {
-  return (v, at) => {
-    if (!Array.isArray(v)) throw new FieldError(at, v, 'an array');
-    v.forEach((x, i) => item(x, `${at}[${i}]`));
-    return v as T[];
-  };
-}
-
-type Fields<T> = { [K in keyof T]-?: Check<T[K]> };
-
-/** An object with the `required` fields and, where present, the `optional` ones. */
-function object<T>(required: Partial<Fields<T>>, optional: Partial<Fields<T>> = {}): Check<T> {
-  return (v, at) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new FieldError(at, v, 'an object');
-    const o = v as Record<string, unknown>;
-    const field = (key: string) => (at ? `${at}.${key}` : key);
-    for (const [key, check] of Object.entries(required)) (check as Check<unknown>)(o[key], field(key));
-    for (const [key, check] of Object.entries(optional)) if (o[key] !== undefined) (check as Check<unknown>)(o[key], field(key));
-    return v as T;
-  };
+/** A tensor at the model's edge: per-sample dims and element count. */
+export interface TensorInfo { name: string; dims: number[]; size: number }
+/** `mpxrun info`: the model as the runtime loaded it, and the kernels it chose on this CPU. */
+export interface InfoRecord {
+  input: TensorInfo;
+  outputs: TensorInfo[];
+  ops: number;
+  /** Layers numbered from 1, each slot with the op it controls. */
+  layers: { index: number; slots: { op: string; opIndex: number; opName: string }[] }[];
+  configs: string[];
+  cpu: string;
+  kernels: string;
+  int8Kernels: string;
 }
 
 const interval = object<Interval>({ estimate: num, low: num, high: num });
@@ -142,16 +113,28 @@ const run = object<RunRecord>(
   { config: str, configIndex: int, samples: int, batch: int, threads: int },
   { accuracy: num, correct: int, latencyMsPerSample: num, timing, opTimes },
 );
-const outcome = object<OutcomeRecord>({
+const outcomeRequired = {
   type: oneOf('config'), index: int, name: str, samples: int, accuracy: num, correct: int,
   confidence: object<OutcomeRecord['confidence']>({ ...confidenceStats, perClass: arrayOf(object(confidenceStats)) }),
   energyJoules: numOrNull,
-}, { predictions: arrayOf(int), confidences: arrayOf(numOrNull) as Check<number[]>, opTimes });
+};
+const outcomeOptional = { predictions: arrayOf(int), confidences: arrayOf(numOrNull) as Check<number[]>, opTimes };
+const outcome = object<OutcomeRecord>(outcomeRequired, outcomeOptional);
 const timed = object<TimingRecord>({ type: oneOf('timing'), index: int, name: str, threads: int, batch: int, latencyMsPerSample: num, timing });
 const done = object<{ type: 'done' }>({ type: oneOf('done') });
 const calibration = object<CalibrationRecord>({
   type: oneOf('calibration'), samples: int,
   layers: arrayOf(object<CalibrationRecord['layers'][number]>({ layer: int, op: str, min: num, max: num, q: str })),
+});
+
+/** A configuration's record as a profiling run's log keeps it (device/recordStore.ts): outcomes, and the timing if timed. */
+export const profileRecord: Check<ProfileRecord> = object<ProfileRecord>(outcomeRequired, { ...outcomeOptional, latencyMsPerSample: num, timing });
+
+const tensorInfo = object<TensorInfo>({ name: str, dims: arrayOf(int), size: int });
+const info = object<InfoRecord>({
+  input: tensorInfo, outputs: arrayOf(tensorInfo), ops: int,
+  layers: arrayOf(object<InfoRecord['layers'][number]>({ index: int, slots: arrayOf(object({ op: str, opIndex: int, opName: str })) })),
+  configs: arrayOf(str), cpu: str, kernels: str, int8Kernels: str,
 });
 
 /** A line of `mpxrun profile` or `mpxrun measure`, told apart by its type. */
@@ -169,16 +152,18 @@ function parse<T>(line: string, what: string, check: (v: unknown) => T): T {
     return check(value);
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
-    throw new MobiproxError(`mpxrun printed a ${what} record whose ${e.message}: the runtime and this extension disagree; rebuild the runtime (npm run build).`, { value: e.at });
+    throw new MobiproxError(`mpxrun printed ${what} record whose ${e.message}: the runtime and this extension disagree; rebuild the runtime (npm run build).`, { value: e.at });
   }
 }
 
-export const parseRunRecord = (line: string): RunRecord => parse(line, 'run', (v) => run(v, ''));
+export const parseRunRecord = (line: string): RunRecord => parse(line, 'a run', (v) => run(v, ''));
 
-export const parseCalibrationRecord = (line: string): CalibrationRecord => parse(line, 'calibration', (v) => calibration(v, ''));
+export const parseInfoRecord = (line: string): InfoRecord => parse(line, 'an info', (v) => info(v, ''));
+
+export const parseCalibrationRecord = (line: string): CalibrationRecord => parse(line, 'a calibration', (v) => calibration(v, ''));
 
 export function parseStreamRecord(line: string): StreamRecord {
-  return parse(line, 'profile', (v) => {
+  return parse(line, 'a profile', (v) => {
     const type = (v as { type?: unknown } | null)?.type;
     const check = typeof type === 'string' && Object.hasOwn(STREAM, type) ? STREAM[type] : undefined;
     if (!check) throw new FieldError('type', type, '"config", "timing" or "done"');

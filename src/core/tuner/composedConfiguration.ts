@@ -10,6 +10,7 @@ import { DataConfig } from '../data/dataConfig';
 import { MobiproxError } from '../errors';
 import { EXACT_KNOB, formatKnobIds, knob } from '../knobs/catalog';
 import { CONFIGURATION_SET_FORMAT, ConfigurationRecord, ConfigurationSet, readConfigurationSet, writeConfigurationSet } from '../knobs/configurationSet';
+import { checkSetOfModel } from '../knobs/modelIdentity';
 import { DiskCache, defaultCacheDir } from './cache';
 import { calibrateInt8 } from './int8Calibration';
 import { exactChoice } from './knobSpace';
@@ -50,6 +51,7 @@ export async function addComposedConfiguration(
   o: ComposedOptions, ctl: { onProgress?: (p: TuneProgress) => void; signal?: AbortSignal } = {},
 ): Promise<ComposedResult> {
   const existing = fs.existsSync(o.setFile) ? readConfigurationSet(o.setFile) : undefined;
+  if (existing) checkSetOfModel(existing, o.setFile, o.model);
   if (existing?.profiledOn) {
     throw new MobiproxError(
       `${o.setFile} is a profiled set (its configurations carry a device's per-sample outcomes): add the configuration to the tuned set ` +
@@ -62,9 +64,6 @@ export async function addComposedConfiguration(
     tuneSize: o.tuneSize, testSize: o.testSize, shuffleSeed: o.shuffleSeed,
   });
   try {
-    if (existing?.model.sha256 && existing.model.sha256 !== data.modelSha256) {
-      throw new MobiproxError(`${o.setFile} holds configurations of another model than ${o.model} (sha256 differs).`, { file: o.setFile });
-    }
     const choice = composedChoice(data.model.layers, o.knobs, o.model);
     const same = existing?.configurations.find((c) => c.layers.every((slots, i) => slots[0]?.knob === choice[i]));
     if (existing && same) return { set: existing, name: same.name, added: false };
@@ -127,7 +126,7 @@ function composedChoice(layers: readonly { index: number; name: string; op: stri
 
 /**
  * The set with `record` inserted where its speedup puts it among the approximate configurations (conf0, the
- * exact one, stays first: strategies approximate "more" by index, DESIGN.md §2). Other names do not change.
+ * exact one, stays first: strategies approximate "more" by index, src/core/DESIGN.md §2). Other names do not change.
  */
 export function withConfiguration(set: ConfigurationSet, record: ConfigurationRecord): ConfigurationSet {
   const [exact, ...rest] = set.configurations;

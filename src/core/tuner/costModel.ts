@@ -9,7 +9,7 @@
 import * as os from 'node:os';
 import { LayerInfo } from '../compile';
 import { EXACT_KNOB, HALF_KNOB, knob } from '../knobs/catalog';
-import { modelInfo, runtimeSha256 } from '../runtime/mpxrun';
+import { InfoRecord, modelInfo, runtimeSha256 } from '../runtime/mpxrun';
 import { sha256 } from './tuningData';
 import { DiskCache } from './cache';
 import { followerKnob } from './knobSpace';
@@ -109,8 +109,7 @@ function median(values: number[]): number {
 }
 
 /** Op indexes of each layer's slots, from `mpxrun info`. */
-function layerOps(info: unknown, count: number): number[][] {
-  const layers = (info as { layers: { slots: { opIndex: number }[] }[] }).layers;
-  if (!Array.isArray(layers) || layers.length !== count) throw new Error(`mpxrun info lists ${layers?.length} layers, the compiler ${count}.`);
-  return layers.map((l) => [...new Set(l.slots.map((s) => s.opIndex))]);
+function layerOps(info: InfoRecord, count: number): number[][] {
+  if (info.layers.length !== count) throw new Error(`mpxrun info lists ${info.layers.length} layers, the compiler ${count}.`);
+  return info.layers.map((l) => [...new Set(l.slots.map((s) => s.opIndex))]);
 }

@@ -15,6 +15,7 @@ import { encodeNpy, readNpy } from '../data/npy';
 import { Preprocessing, checkModelInput, preprocess } from '../data/preprocess';
 import { gatherRows, seededPermutation } from '../data/rowOrder';
 import { MobiproxError } from '../errors';
+import { modelBytesSha256 } from '../knobs/modelIdentity';
 import { checkLabels } from '../runtime/prepare';
 
 export interface SampleSet {
@@ -102,7 +103,7 @@ export function prepareTuningData(src: TuningDataSource): TuningData {
     const tune = write('tune', 0, tuneSize);
     const test = testSize > 0 ? write('test', tuneSize, testSize) : undefined;
     return {
-      model, modelSha256: sha256(modelBytes), mpxmPath, tune, test, dataSha256: tune.sha256, workDir, dispose,
+      model, modelSha256: modelBytesSha256(modelBytes), mpxmPath, tune, test, dataSha256: tune.sha256, workDir, dispose,
     };
   } catch (e) {
     dispose();

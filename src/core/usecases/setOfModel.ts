@@ -4,17 +4,14 @@
  * records none) and, once the model is compiled, fit its layers.
  */
 import { configurationSetFor } from '../device/deviceMeasurements';
-import { MobiproxError } from '../errors';
 import { ConfigurationSet, ModelLayer, checkConfigurationsFit, readConfigurations } from '../knobs/configurationSet';
-import { modelSha256 } from '../knobs/modelIdentity';
+import { checkSetOfModel } from '../knobs/modelIdentity';
 import { PreparedData } from '../runtime/prepare';
 
 /** The set in `file` (Mobiprox JSON or HPVM text), refused when it records another model or does not fit `layers`. */
 export function readSetOfModel(file: string, modelPath: string, layers?: ModelLayer[]): ConfigurationSet {
   const set = readConfigurations(file);
-  if (set.model.sha256 && set.model.sha256 !== modelSha256(modelPath)) {
-    throw new MobiproxError(`${file} holds configurations of another model than ${modelPath} (sha256 differs): give this model's configurations.`, { file });
-  }
+  checkSetOfModel(set, file, modelPath);
   if (layers) checkConfigurationsFit(set.configurations, layers, file, modelPath);
   return set;
 }

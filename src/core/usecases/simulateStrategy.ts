@@ -1,5 +1,5 @@
 /**
- * Simulate Strategy / `mobiprox simulate`: a strategy replayed over traces of a profiled set (DESIGN.md §6),
+ * Simulate Strategy / `mobiprox simulate`: a strategy replayed over traces of a profiled set (src/core/DESIGN.md §6),
  * one trace per group when the samples are grouped (e.g. by subject). The trace is the set's recorded
  * outcomes, or the outputs of every configuration run now on the host (needed once the set is calibrated).
  */

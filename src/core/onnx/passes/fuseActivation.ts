@@ -1,14 +1,8 @@
+// The `act` attribute holds the .mpxm format's activation code (CONV, DENSE, ADD, SUB, MUL, DIV).
+import { Activation } from '../../compile/formatTable';
 import { Graph, Node, attrFloat } from '../graph';
 import { clipRange } from '../operands';
 import { followViews } from './reshapeChain';
-
-/** Activation codes of FORMAT.md's `act` attribute (CONV, DENSE, ADD, SUB, MUL, DIV). */
-export const enum Activation {
-  None = 0,
-  Relu = 1,
-  Clip = 2,
-  LeakyRelu = 3,
-}
 
 interface Act {
   code: Activation;
