@@ -6,5 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/build/venv"
 [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv" >&2
-"$venv/bin/python" -c "import onnxruntime, onnx" 2>/dev/null || "$venv/bin/pip" install -q onnxruntime onnx >&2
+# the quantization tools need a newer onnx than Debian's and ml_dtypes, which pip's onnx brings
+"$venv/bin/python" -c "import onnxruntime.quantization, onnx" 2>/dev/null ||
+  "$venv/bin/pip" install -q --upgrade onnxruntime onnx >&2
 echo "$venv/bin/python"
