@@ -250,7 +250,7 @@ def main():
         "standardization": {"mean": mean, "std": std},
         "parameters": n_params,
         "training": {
-            "command": "$(toolchain/python-env.sh) toolchain/train/train_kws.py --data ../shared/datasets/speech-commands "
+            "command": "/usr/bin/python3 toolchain/train/train_kws.py --data ../shared/datasets/speech-commands "
                        "--out media/models",
             "data": "speaker split by SHA-1 of the speaker id: train 70 %, val 10 %, test 20 %; fitted on " + args.fit +
                     (" (last epoch kept)" if args.fit == "train+val" else " (val picks the epoch)"),
