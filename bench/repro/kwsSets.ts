@@ -1,9 +1,8 @@
 /**
  * The keyword-spotting sets of the reproduction, built by the product from the Speech Commands WAVs: the
  * noisy trace (the paper's Fig. 8) of 600 test-speaker utterances, never seen in training, and, to tune and
- * calibrate on, the validation speakers' clips. The shipped model was fitted on the train and val speakers
- * (media/models/kws-mobiprox.json), so tuning and calibration see clips it was trained on: a model fitted on
- * train alone (train_kws.py --fit train) would give them a held-out validation split too.
+ * calibrate on, the validation speakers' clips. The shipped model was fitted on the train speakers only
+ * (media/models/kws-mobiprox.json, train_kws.py --fit train), so tuning and calibration see held-out speakers.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -68,9 +68,9 @@ export function networks(shared: string, repo: string, workDir: string): Network
     },
     {
       name: 'kws', title: 'KWS CNN (Speech Commands)', model: path.join(repo, 'media/models/kws-mobiprox.onnx'), preprocessing: {},
-      // Tuned and calibrated on the validation speakers' clips (shuffled: the file is in class order; the shipped
-      // model was fitted on them too, see kwsSets.ts); the noisy trace of test speakers, in its order, is what
-      // the device profiles and the strategies replay.
+      // Tuned and calibrated on the validation speakers' clips (shuffled: the file is in class order; held out
+      // from fitting, see kwsSets.ts); the noisy trace of test speakers, in its order, is what the device
+      // profiles and the strategies replay.
       tune: { ...kws.val, shuffleSeed: 1, tuneSize: 222, testSize: 222 },
       calibration: kws.val,
       device: { input: kws.trace.input, labels: kws.trace.labels },
