@@ -142,7 +142,7 @@ static void choose_arch(void)
 {
     mpx_conv_kernel_spec portable_conv = {PORTABLE_MR, PORTABLE_NR, 1, conv_kernel_portable};
     chosen_arch = (mpx_gemm_arch){"portable", PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
-                                  portable_conv, portable_conv, {0, 0, 0, NULL}, depthwise_portable};
+                                  portable_conv, portable_conv, {0, 0, 0, NULL}, depthwise_portable, NULL, NULL};
     if (portable_forced())
         return;
 #if defined(__x86_64__)
@@ -150,7 +150,11 @@ static void choose_arch(void)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         mpx_conv_kernel_spec avx2_conv = {MPX_AVX2_CMR, MPX_AVX2_CNR, 1, mpx_conv_kernel_avx2};
         chosen_arch = (mpx_gemm_arch){"avx2", MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
-                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}, mpx_depthwise_avx2};
+                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}, mpx_depthwise_avx2, NULL, NULL};
+        if (__builtin_cpu_supports("f16c")) {
+            chosen_arch.round_half_copy = mpx_round_half_copy_f16c;
+            chosen_arch.half_bias_relu = mpx_half_bias_relu_f16c;
+        }
     }
     /* MPX_NO_AVX512=1 keeps the AVX2 convolution kernel (tests, comparisons) */
     const char *no512 = getenv("MPX_NO_AVX512");
@@ -163,6 +167,8 @@ static void choose_arch(void)
         chosen_arch.conv_row = (mpx_conv_kernel_spec){MPX_AVX512_ROW_CMR, MPX_AVX512_ROW_CNR, MPX_AVX512_ROW_CMR,
                                                       mpx_conv_kernel_avx512_row};
         chosen_arch.depthwise = mpx_depthwise_avx512;
+        chosen_arch.round_half_copy = mpx_round_half_copy_avx512;
+        chosen_arch.half_bias_relu = mpx_half_bias_relu_avx512;
     }
 #elif defined(__ARM_NEON)
     /* NEON is part of both ABIs (arm64-v8a always, armeabi-v7a as Android requires since NDK r21 and as
@@ -176,7 +182,7 @@ static void choose_arch(void)
     mpx_conv_kernel_spec row = {MPX_NEON_ROW_CMR, MPX_NEON_ROW_CNR, MPX_NEON_ROW_CMR, mpx_conv_kernel_neon_row};
     /* mc: 16 panels of A, at most 128 × 256 floats = 128 KiB, half of a phone core's smallest L2 */
     chosen_arch = (mpx_gemm_arch){"neon", MPX_NEON_MR, MPX_NEON_NR, 16 * MPX_NEON_MR, mpx_micro_kernel_neon,
-                                  conv, wide, row, depthwise_portable};
+                                  conv, wide, row, depthwise_portable, NULL, NULL};
 #endif
 }
 

@@ -53,6 +53,10 @@ typedef struct {
     mpx_conv_kernel_spec conv_wide; /* groups of at least its cnr output channels (cnr ≥ conv.cnr) */
     mpx_conv_kernel_spec conv_row;  /* lanes > 1: convolutions computing whole runs along output rows */
     mpx_depthwise_kernel depthwise;
+    /* binary16 rounding by the CPU's conversion instructions (half.h's functions, the same values), or NULL:
+     * half.c's software form */
+    void (*round_half_copy)(float *dst, const float *src, size_t n);
+    void (*half_bias_relu)(float *v, size_t n, float b, int round_in, int relu);
 } mpx_gemm_arch;
 
 /* The fastest kernel the running CPU supports; the same for the whole process. */
@@ -82,6 +86,10 @@ void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixe
 void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_ROW_CMR 16 /* one run */
+void mpx_round_half_copy_avx512(float *dst, const float *src, size_t n);
+void mpx_half_bias_relu_avx512(float *v, size_t n, float b, int round_in, int relu);
+void mpx_round_half_copy_f16c(float *dst, const float *src, size_t n);
+void mpx_half_bias_relu_f16c(float *v, size_t n, float b, int round_in, int relu);
 #define MPX_AVX512_ROW_CNR 16
 #endif
 

@@ -1,8 +1,9 @@
 /* IEEE binary16 rounding through bit manipulation, so that every platform (with or without a native
  * half type) produces the numbers an ARMv8.2 FP16 unit would; ARM builds convert in hardware instead
- * (half.h, half_neon.c). */
+ * (half.h, half_neon.c), and so do x86 kernel sets with F16C or AVX-512 (half_x86.c, chosen in gemm.c). */
 #include "half.h"
 
+#include "gemm.h"
 #include "kernels.h"
 
 #if !MPX_HALF_HW /* else half_neon.c */
@@ -33,7 +34,7 @@ static inline void round8(v8f *v) /* by pointer: a 32-byte vector argument would
     *v = (v8f)((over & (exp_mask | sign)) | (~over & r));
 }
 
-MPX_MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n)
+MPX_MULTIVERSION static void round_half_copy_soft(float *dst, const float *src, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -46,7 +47,7 @@ MPX_MULTIVERSION void mpx_round_half_copy(float *dst, const float *src, size_t n
         dst[i] = mpx_half_round(src[i]);
 }
 
-MPX_MULTIVERSION void mpx_half_bias_relu(float *v, size_t n, float b, int round_in, int relu)
+MPX_MULTIVERSION static void half_bias_relu_soft(float *v, size_t n, float b, int round_in, int relu)
 {
     const v8f bb = SPLAT8(b), zero = SPLAT8(0.0f);
     size_t i = 0;
@@ -67,6 +68,24 @@ MPX_MULTIVERSION void mpx_half_bias_relu(float *v, size_t n, float b, int round_
     }
 }
 
+
+void mpx_round_half_copy(float *dst, const float *src, size_t n)
+{
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    if (arch->round_half_copy)
+        arch->round_half_copy(dst, src, n);
+    else
+        round_half_copy_soft(dst, src, n);
+}
+
+void mpx_half_bias_relu(float *v, size_t n, float b, int round_in, int relu)
+{
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    if (arch->half_bias_relu)
+        arch->half_bias_relu(v, n, b, round_in, relu);
+    else
+        half_bias_relu_soft(v, n, b, round_in, relu);
+}
 #endif
 
 float mpx_round_half(float x)

@@ -6,6 +6,7 @@ set(MPX_KERNEL_SOURCES
     ${MPX_KERNEL_DIR}/counters.c
     ${MPX_KERNEL_DIR}/half.c
     ${MPX_KERNEL_DIR}/half_neon.c
+    ${MPX_KERNEL_DIR}/half_x86.c
     ${MPX_KERNEL_DIR}/gemm.c
     ${MPX_KERNEL_DIR}/gemm_avx2.c
     ${MPX_KERNEL_DIR}/gemm_avx512.c
