@@ -6,6 +6,9 @@
 #include "kernels.h"
 
 #include <pthread.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +154,8 @@ static void choose_arch(void)
         mpx_conv_kernel_spec avx2_conv = {MPX_AVX2_CMR, MPX_AVX2_CNR, 1, mpx_conv_kernel_avx2};
         chosen_arch = (mpx_gemm_arch){"avx2", MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
                                       avx2_conv, avx2_conv, {0, 0, 0, NULL}, mpx_depthwise_avx2, NULL, NULL};
-        if (__builtin_cpu_supports("f16c")) {
+        unsigned a, b, c, d; /* F16C by CPUID leaf 1 (ECX bit 29): not every compiler's cpu_supports names it */
+        if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C)) {
             chosen_arch.round_half_copy = mpx_round_half_copy_f16c;
             chosen_arch.half_bias_relu = mpx_half_bias_relu_f16c;
         }
