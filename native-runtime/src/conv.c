@@ -59,6 +59,8 @@ struct mpx_conv_plan {
     int dw_step;            /* depthwise, perforated: the computed rows' spacing when even (one kernel call), else 0 */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
+    int dw_expand;          /* depthwise, row perforation in float32 with no, relu or clip activation: the rows the
+                             * kernel computed are expanded from the accumulator in one pass (expand_plane_fast) */
     mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
 };
 
@@ -287,6 +289,8 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     int kernel_act = mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU || mode->act == MPX_ACT_CLIP;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
     p->dw_fused = p->depthwise && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
+    p->dw_expand = p->depthwise && k->kind == MPX_KNOB_PERF_ROWS && !k->half && !mode->bias_half && !mode->act_half &&
+                   kernel_act;
     if (p->fused && B && !k->int8 && prepare_panel_bias(p) != 0)
         goto fail;
     return p;
@@ -416,11 +420,14 @@ static void interpolate(const mpx_conv_plan *p, float *plane)
     }
 }
 
-/* The float32 epilogue of mpx_bias_act_fast on one value. */
-static inline float bias_relu(float v, float bias, int relu)
+/* The float32 epilogue of mpx_bias_act_fast on one value. The expansion's functions are always inlined
+ * with a constant act.kind, so each activation gets its own loops. */
+static inline float bias_act1(float v, float bias, mpx_act act)
 {
     v += bias;
-    if (!relu)
+    if (act.kind == MPX_ACT_CLIP)
+        return v < act.lo ? act.lo : v > act.hi ? act.hi : v;
+    if (act.kind != MPX_ACT_RELU)
         return v;
     uint32_t u; /* a mask rather than a branch, which the signs of real data would mispredict */
     memcpy(&u, &v, sizeof u);
@@ -430,20 +437,27 @@ static inline float bias_relu(float v, float bias, int relu)
 }
 
 /* Eight floats: the stride-2 expansion interleaves computed and interpolated values a vector at a time
- * (compilers leave the interleaving loop scalar). The same operations per value as bias_relu. */
+ * (compilers leave the interleaving loop scalar). The same operations per value as bias_act1. */
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
 #define MPX_V8_SHUFFLE 1
 typedef float mpx_v8f __attribute__((vector_size(32)));
 typedef int32_t mpx_v8i __attribute__((vector_size(32)));
 
-/* act(v + bias) as bias_relu, on the vector v in place (a macro: vectors as arguments of a function
+/* act(v + bias) as bias_act1, on the vector v in place (a macro: vectors as arguments of a function
  * trip ABI notes) */
-#define BIAS_RELU8(v, bias, relu)                                                                            \
+#define BIAS_ACT8(v, bias, act)                                                                              \
     do {                                                                                                     \
         const mpx_v8f bb_ = {bias, bias, bias, bias, bias, bias, bias, bias}, zero_ = {0};                   \
         (v) += bb_;                                                                                          \
-        if (relu)                                                                                            \
+        if ((act).kind == MPX_ACT_RELU)                                                                      \
             (v) = (mpx_v8f)((mpx_v8i)(v) & (mpx_v8i)((v) > zero_));                                          \
+        if ((act).kind == MPX_ACT_CLIP) {                                                                    \
+            const mpx_v8f lo_ = {(act).lo, (act).lo, (act).lo, (act).lo, (act).lo, (act).lo, (act).lo, (act).lo}; \
+            const mpx_v8f hi_ = {(act).hi, (act).hi, (act).hi, (act).hi, (act).hi, (act).hi, (act).hi, (act).hi}; \
+            mpx_v8i above_ = (mpx_v8i)((v) > hi_), below_ = (mpx_v8i)((v) < lo_);                             \
+            mpx_v8i t_ = ((mpx_v8i)hi_ & above_) | ((mpx_v8i)(v) & ~above_);                                  \
+            (v) = (mpx_v8f)(((mpx_v8i)lo_ & below_) | (t_ & ~below_));                                       \
+        }                                                                                                    \
     } while (0)
 
 /* d[0..15] = x0, y0, x1, y1, … */
@@ -461,7 +475,7 @@ typedef int32_t mpx_v8i __attribute__((vector_size(32)));
  * o = 1 (computed 0, 2, …): d[2K] = act(s[K]), d[2K+1] = act(mean(s[K], s[K+1])), a row's last = its
  * second last. */
 static inline __attribute__((always_inline)) void cols2_plane(float *restrict d, const float *restrict s,
-                                                              int Ho, int Wo, int o, float bias, int relu)
+                                                              int Ho, int Wo, int o, float bias, mpx_act act)
 {
     const mpx_v8f h = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
     int total = Ho * (Wo / 2);
@@ -472,15 +486,15 @@ static inline __attribute__((always_inline)) void cols2_plane(float *restrict d,
             memcpy(&a, s + k - 1, sizeof a);
             memcpy(&b, s + k, sizeof b);
             a = (a + b) * h;
-            BIAS_RELU8(a, bias, relu);
-            BIAS_RELU8(b, bias, relu);
+            BIAS_ACT8(a, bias, act);
+            BIAS_ACT8(b, bias, act);
             STORE_INTERLEAVED8(d + 2 * k, a, b);
         }
         for (; k < total; k++) {
-            d[2 * k] = bias_relu((s[k - 1] + s[k]) * 0.5f, bias, relu);
-            d[2 * k + 1] = bias_relu(s[k], bias, relu);
+            d[2 * k] = bias_act1((s[k - 1] + s[k]) * 0.5f, bias, act);
+            d[2 * k + 1] = bias_act1(s[k], bias, act);
         }
-        d[1] = bias_relu(s[0], bias, relu);
+        d[1] = bias_act1(s[0], bias, act);
         for (int r = 0; r < Ho; r++)
             d[(size_t)r * Wo] = d[(size_t)r * Wo + 1];
         return;
@@ -491,15 +505,15 @@ static inline __attribute__((always_inline)) void cols2_plane(float *restrict d,
         memcpy(&a, s + k, sizeof a);
         memcpy(&b, s + k + 1, sizeof b);
         b = (a + b) * h;
-        BIAS_RELU8(a, bias, relu);
-        BIAS_RELU8(b, bias, relu);
+        BIAS_ACT8(a, bias, act);
+        BIAS_ACT8(b, bias, act);
         STORE_INTERLEAVED8(d + 2 * k, a, b);
     }
     for (; k < total - 1; k++) {
-        d[2 * k] = bias_relu(s[k], bias, relu);
-        d[2 * k + 1] = bias_relu((s[k] + s[k + 1]) * 0.5f, bias, relu);
+        d[2 * k] = bias_act1(s[k], bias, act);
+        d[2 * k + 1] = bias_act1((s[k] + s[k + 1]) * 0.5f, bias, act);
     }
-    d[2 * total - 2] = bias_relu(s[total - 1], bias, relu);
+    d[2 * total - 2] = bias_act1(s[total - 1], bias, act);
     for (int r = 0; r < Ho; r++)
         d[(size_t)r * Wo + Wo - 1] = d[(size_t)r * Wo + Wo - 2];
 }
@@ -509,7 +523,7 @@ static inline __attribute__((always_inline)) void cols2_plane(float *restrict d,
  * vectors (resnets' 32, 16 and 8 columns) go a vector at a time with no remainder loop: the compiler's
  * vectorized loop spends more on its prologue and epilogue than on rows this short. */
 static inline __attribute__((always_inline)) void row_fast(float *restrict d, const float *restrict a,
-                                                           const float *restrict b, int n, float bias, int relu)
+                                                           const float *restrict b, int n, float bias, mpx_act act)
 {
 #ifdef MPX_V8_SHUFFLE
     if (n % 8 == 0) {
@@ -522,7 +536,7 @@ static inline __attribute__((always_inline)) void row_fast(float *restrict d, co
                 memcpy(&w, b + i, sizeof w);
                 v = (v + w) * h;
             }
-            BIAS_RELU8(v, bias, relu);
+            BIAS_ACT8(v, bias, act);
             memcpy(d + i, &v, sizeof v);
         }
         return;
@@ -530,35 +544,35 @@ static inline __attribute__((always_inline)) void row_fast(float *restrict d, co
 #endif
     if (b)
         for (int i = 0; i < n; i++)
-            d[i] = bias_relu((a[i] + b[i]) * 0.5f, bias, relu);
+            d[i] = bias_act1((a[i] + b[i]) * 0.5f, bias, act);
     else
         for (int i = 0; i < n; i++)
-            d[i] = bias_relu(a[i], bias, relu);
+            d[i] = bias_act1(a[i], bias, act);
 }
 
 /* One output row of column perforation from its computed values s, rules 1-4 then act(v + bias). Stride
  * 2 pairs each computed value with its skipped neighbour, a loop the compiler vectorizes. */
 static inline __attribute__((always_inline)) void cols_fast(float *restrict d, const float *restrict s,
                                                             const int *cols, int Wo, int x, int o, float bias,
-                                                            int relu)
+                                                            mpx_act act)
 {
     int n = Wo - (Wo > o ? (Wo - o + x - 1) / x : 0); /* computed values */
     if (x == 2 && o == 1) {                           /* computed 0, 2, 4, … */
         for (int k = 0; k < n - 1; k++) {
-            d[2 * k] = bias_relu(s[k], bias, relu);
-            d[2 * k + 1] = bias_relu((s[k] + s[k + 1]) * 0.5f, bias, relu);
+            d[2 * k] = bias_act1(s[k], bias, act);
+            d[2 * k + 1] = bias_act1((s[k] + s[k + 1]) * 0.5f, bias, act);
         }
-        d[2 * n - 2] = bias_relu(s[n - 1], bias, relu);
+        d[2 * n - 2] = bias_act1(s[n - 1], bias, act);
         if (Wo == 2 * n)
             d[Wo - 1] = d[Wo - 2];
         return;
     }
     if (x == 2) { /* computed 1, 3, 5, … */
-        d[0] = bias_relu(s[0], bias, relu);
+        d[0] = bias_act1(s[0], bias, act);
         d[1] = d[0];
         for (int k = 1; k < n; k++) {
-            d[2 * k] = bias_relu((s[k - 1] + s[k]) * 0.5f, bias, relu);
-            d[2 * k + 1] = bias_relu(s[k], bias, relu);
+            d[2 * k] = bias_act1((s[k - 1] + s[k]) * 0.5f, bias, act);
+            d[2 * k + 1] = bias_act1(s[k], bias, act);
         }
         if (Wo == 2 * n + 1)
             d[Wo - 1] = d[Wo - 2];
@@ -568,11 +582,13 @@ static inline __attribute__((always_inline)) void cols_fast(float *restrict d, c
     for (int j = 0; j < n; j++)
         d[cols[j]] = s[j];
     fill_cols(&(mpx_knob){.kind = MPX_KNOB_PERF_COLS, .stride = x, .offset = o}, d, Wo);
-    mpx_bias_act_fast(d, Wo, bias, relu ? MPX_ACT_RELU : MPX_ACT_NONE, 0.0f, 0.0f);
+    mpx_bias_act_fast(d, Wo, bias, act.kind, act.lo, act.hi);
 }
 
-/* expand_plane for float32 bias and none or relu: each output written once. */
-MPX_MULTIVERSION static void expand_plane_fast(const mpx_conv_plan *p, const float *src, float *out, float bias, int relu)
+/* expand_plane for float32 bias and activation: each output written once (act.kind a constant). `pitch`:
+ * floats from one computed row to the next in src (n_cols but for the depthwise accumulator's rows). */
+static inline __attribute__((always_inline)) void expand_plane_act(const mpx_conv_plan *p, const float *src,
+                                                                   size_t pitch, float *out, float bias, mpx_act act)
 {
     const mpx_knob *k = &p->mode.knob;
     int Ho = p->s.Ho, Wo = p->s.Wo, nc = p->n_cols;
@@ -582,34 +598,36 @@ MPX_MULTIVERSION static void expand_plane_fast(const mpx_conv_plan *p, const flo
             float *d = out + (size_t)r * Wo;
             const float *a, *b = NULL;
             if (next < p->n_rows && p->rows[next] == r)
-                a = src + (size_t)next++ * Wo;
+                a = src + next++ * pitch;
             else if (r == Ho - 1)
-                a = src + (size_t)(next - 1) * Wo;
+                a = src + (next - 1) * pitch;
             else if (r == 0)
                 a = src;
             else
-                a = src + (size_t)(next - 1) * Wo, b = src + (size_t)next * Wo;
-            if (relu)
-                row_fast(d, a, b, Wo, bias, 1);
-            else
-                row_fast(d, a, b, Wo, bias, 0);
+                a = src + (next - 1) * pitch, b = src + next * pitch;
+            row_fast(d, a, b, Wo, bias, act);
         }
         return;
     }
 #ifdef MPX_V8_SHUFFLE
-    if (k->stride == 2 && Wo % 2 == 0) {
-        if (relu)
-            cols2_plane(out, src, Ho, Wo, k->offset, bias, 1);
-        else
-            cols2_plane(out, src, Ho, Wo, k->offset, bias, 0);
+    if (k->stride == 2 && Wo % 2 == 0 && pitch == (size_t)nc) {
+        cols2_plane(out, src, Ho, Wo, k->offset, bias, act);
         return;
     }
 #endif
     for (int r = 0; r < Ho; r++)
-        if (relu)
-            cols_fast(out + (size_t)r * Wo, src + (size_t)r * nc, p->cols, Wo, k->stride, k->offset, bias, 1);
-        else
-            cols_fast(out + (size_t)r * Wo, src + (size_t)r * nc, p->cols, Wo, k->stride, k->offset, bias, 0);
+        cols_fast(out + (size_t)r * Wo, src + r * pitch, p->cols, Wo, k->stride, k->offset, bias, act);
+}
+
+MPX_MULTIVERSION static void expand_plane_fast(const mpx_conv_plan *p, const float *src, size_t pitch, float *out,
+                                               float bias, mpx_act act)
+{
+    if (act.kind == MPX_ACT_RELU)
+        expand_plane_act(p, src, pitch, out, bias, (mpx_act){MPX_ACT_RELU, 0.0f, 0.0f});
+    else if (act.kind == MPX_ACT_CLIP)
+        expand_plane_act(p, src, pitch, out, bias, (mpx_act){MPX_ACT_CLIP, act.lo, act.hi});
+    else
+        expand_plane_act(p, src, pitch, out, bias, (mpx_act){MPX_ACT_NONE, 0.0f, 0.0f});
 }
 
 /* Perforated GEMM path: output plane `out` of channel m from its compact results `src` (n_rows ×
@@ -622,8 +640,9 @@ static void expand_plane(const mpx_conv_plan *p, const float *src, float *out, i
     int Ho = p->s.Ho, Wo = p->s.Wo, half = k->half, nc = p->n_cols;
     size_t row = (size_t)Wo * sizeof *out;
     const mpx_conv_mode *md = &p->mode;
-    if (!half && !md->bias_half && !md->act_half && (md->act == MPX_ACT_NONE || md->act == MPX_ACT_RELU)) {
-        expand_plane_fast(p, src, out, p->bias ? p->bias[m] : 0.0f, md->act == MPX_ACT_RELU);
+    if (!half && !md->bias_half && !md->act_half &&
+        (md->act == MPX_ACT_NONE || md->act == MPX_ACT_RELU || md->act == MPX_ACT_CLIP)) {
+        expand_plane_fast(p, src, (size_t)nc, out, p->bias ? p->bias[m] : 0.0f, (mpx_act){md->act, md->act_a, md->act_b});
         return;
     }
     if (k->kind == MPX_KNOB_PERF_ROWS) {
@@ -948,8 +967,9 @@ static void store_row(const mpx_conv_plan *p, const float *acc, float *d)
 }
 
 /* A depthwise output plane from its padded input plane: every row in one kernel call (stride 1: the plane
- * read as one long row, see dw_flat), or the computed rows one by one. A tap over the padding adds w·0 where
- * direct_row skips it: the same sums, a zero may differ in sign. */
+ * read as one long row, see dw_flat); perforated, the computed rows, into acc a row per whole vectors (then
+ * stored, unless dw_expand expands them from there). A tap over the padding adds w·0 where direct_row skips
+ * it: the same sums, a zero may differ in sign. */
 static void depthwise_plane(const mpx_conv_plan *p, const float *pad, const float *w, float bias, mpx_act act,
                             float *acc, float *out)
 {
@@ -959,13 +979,11 @@ static void depthwise_plane(const mpx_conv_plan *p, const float *pad, const floa
     size_t in_pitch = (size_t)s->stride_h * p->dw_row;
     if (p->perforated) {
         int step = p->dw_step ? p->dw_step : 1, count = p->dw_step ? p->n_rows : 1;
-        for (int r = 0; r < p->n_rows; r += count) {
-            int oh = p->rows[r];
-            arch->depthwise(p->n_taps, p->offsets, pad + oh * in_pitch, step * in_pitch, w, Wo, count, bias, act, acc,
-                            (size_t)vectors);
-            for (int i = 0; i < count; i++)
-                store_row(p, acc + (size_t)i * vectors, out + (size_t)(oh + i * step) * Wo);
-        }
+        for (int r = 0; r < p->n_rows; r += count)
+            arch->depthwise(p->n_taps, p->offsets, pad + p->rows[r] * in_pitch, step * in_pitch, w, Wo, count, bias,
+                            act, acc + (size_t)r * vectors, (size_t)vectors);
+        for (int r = 0; !p->dw_expand && r < p->n_rows; r++)
+            store_row(p, acc + (size_t)r * vectors, out + (size_t)p->rows[r] * Wo);
         return;
     }
     if (p->dw_flat) {
@@ -997,6 +1015,11 @@ static void direct_plane(conv_job *job, int index, float *ws, int *cached, int f
         mpx_act act = {p->dw_fused ? md->act : MPX_ACT_NONE, md->act_a, md->act_b};
         pad_plane(p, x, pad, fresh);
         depthwise_plane(p, pad, w, p->dw_fused && p->bias ? p->bias[m] : 0.0f, act, acc, out);
+        if (p->dw_expand) {
+            expand_plane_fast(p, acc, (size_t)mpx_round_up(Wo, MPX_DEPTHWISE_LANES), out, p->bias ? p->bias[m] : 0.0f,
+                              (mpx_act){md->act, md->act_a, md->act_b});
+            return;
+        }
     } else {
         for (int r = 0; r < p->n_rows; r++) {
             direct_row(p, x, w, p->rows[r], acc);
