@@ -704,6 +704,21 @@ static const float *group_input(const conv_job *job, int n, int g, float *scratc
     return scratch;
 }
 
+/* Rows of W floats (pitch W) into rows of pitch `pitch`, 8 floats at a time inline (a library call per row
+ * of 8-32 floats costs more than the copy; the AVX2 clone moves them in one instruction). */
+MPX_MULTIVERSION_512 static void pad_rows(const float *x, int rows, int W, float *d, int pitch)
+{
+    for (int h = 0; h < rows; h++, x += W, d += pitch) {
+        int j = 0;
+        for (; j + 16 <= W; j += 16)
+            memcpy(d + j, x + j, 16 * sizeof *d);
+        for (; j + 8 <= W; j += 8)
+            memcpy(d + j, x + j, 8 * sizeof *d);
+        for (; j < W; j++)
+            d[j] = x[j];
+    }
+}
+
 /* The same, zero-padded to [Cg, Hp, Wp] for the indirect GEMM: a copy, but for a convolution without padding
  * (a 1×1 one, say) on float32, whose kernel reads the input in place. */
 static const float *padded_input(const conv_job *job, int n, int g, float *buf, int *cached)
@@ -718,8 +733,7 @@ static const float *padded_input(const conv_job *job, int n, int g, float *buf, 
     *cached = n * s->group + g;
     const float *x = group_start(job, n, g);
     if (!p->mode.knob.half) {
-        /* the padding never changes: zeroed once per range, then each unit copies the rows alone, in
-         * vectors of four floats inline (a library call per row of 8-32 floats costs more than the copy) */
+        /* the padding never changes: zeroed once per range, then each unit copies the rows alone */
         int W = s->W;
         if (fresh)
             memset(buf, 0, (size_t)p->Cg * p->Hp * p->Wp * sizeof *buf);
@@ -733,19 +747,8 @@ static const float *padded_input(const conv_job *job, int n, int g, float *buf, 
             }
             return buf;
         }
-        for (int c = 0; c < p->Cg; c++) {
-            float *d = buf + ((size_t)c * p->Hp + s->pad_top) * p->Wp + s->pad_left;
-            for (int h = 0; h < s->H; h++, x += W, d += p->Wp) {
-                int j = 0;
-                for (; j + 4 <= W; j += 4) {
-                    mpx_v4f v;
-                    memcpy(&v, x + j, sizeof v);
-                    memcpy(d + j, &v, sizeof v);
-                }
-                for (; j < W; j++)
-                    d[j] = x[j];
-            }
-        }
+        for (int c = 0; c < p->Cg; c++, x += (size_t)s->H * W)
+            pad_rows(x, s->H, W, buf + ((size_t)c * p->Hp + s->pad_top) * p->Wp + s->pad_left, p->Wp);
         return buf;
     }
     size_t row = (size_t)p->Wp * sizeof *buf;
