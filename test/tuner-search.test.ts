@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { CostModel } from '../src/core/tuner/costModel';
+import { CostModel, offeredKnobs } from '../src/core/tuner/costModel';
+import { LayerInfo } from '../src/core/compile';
 import { additiveFrontier, LayerOption } from '../src/core/tuner/frontierSearch';
 import { paretoFront } from '../src/core/tuner/pareto';
 import { P1Predictor, P2Predictor } from '../src/core/tuner/predictors';
@@ -24,6 +25,14 @@ function randomProblem(seed: number, layers: number, options: number): LayerOpti
     })),
   ]);
 }
+
+describe('knobs offered by the cost model', () => {
+  it('withholds a knob that saves under 2 % of its layer, or costs more, and keeps the exact one', () => {
+    const layers = [{ knobs: [11, 121, 231, 311] }, { knobs: [11, 121] }] as unknown as LayerInfo[];
+    const costs: CostModel = { source: 'host', fixed: 0, layers: [{ 11: 1, 121: 0.99, 231: 0.97, 311: 1.4 }, { 11: 2, 121: 0.5 }] };
+    assert.deepEqual(offeredKnobs(layers, costs), [[11, 231], [11, 121]]);
+  });
+});
 
 describe('additive frontier search', () => {
   it('finds exactly the brute-force Pareto front, negative losses included', () => {

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { compileModel } from '../src/core/compile';
 import { readConfigurationSet } from '../src/core/knobs/configurationSet';
 import { parseHpvm } from '../src/core/knobs/configuration';
 import { DiskCache } from '../src/core/tuner/cache';
@@ -75,6 +76,9 @@ describe('tuning the bundled HAR model', function () {
     const first = await tune(options('first'), { onProgress: (p) => events.push(p) });
     assert.equal(first.cancelled, false);
     assert.ok(first.stats.profiled > 0 && first.stats.cached === 0);
+    // every layer-knob pair the cost model offers is profiled once; the rest are withheld, not lost
+    assert.equal(first.stats.profiled, first.stats.offered);
+    assert.equal(first.stats.offered + first.stats.withheld, compileModel(MODEL).layers.reduce((n, l) => n + l.knobs.length - 1, 0));
     const set = readConfigurationSet(path.join(dir, 'first.json'));
     assert.ok(set.configurations.length >= 2, 'at least one approximate configuration on the frontier');
     assert.equal(set.configurations[0].name, 'conf0');

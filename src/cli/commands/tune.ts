@@ -119,7 +119,8 @@ export function register(program: Command): void {
         process.stdout.write([
           r.cancelled ? `cancelled: ${r.set.configurations.length - 1} configuration(s) validated so far` : '',
           line(header), ...rows.map(line), timingSummary(r.set.configurations[0].host?.timing), '',
-          `${s.layers} layers; cost model: ${s.costModel}${s.costModelCached ? ' (cached)' : ''}; single-knob profiles: ` +
+          `${s.layers} layers; cost model: ${s.costModel}${s.costModelCached ? ' (cached)' : ''}; layer-knob pairs: ${s.offered} searched, ` +
+            `${s.withheld} withheld (under 2 % faster than exact on their layer); single-knob profiles: ` +
             `${s.profiled} run, ${s.cached} cached; ${s.validated} validated${s.evaluations ? `; ${s.evaluations} searched` : ''}`,
           ...(executor ? [slurmSummary(executor.stats)] : []),
           `wrote ${o.out}${o.hpvmOut ? ` and ${o.hpvmOut}` : ''}`,

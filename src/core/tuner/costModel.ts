@@ -32,6 +32,15 @@ export function nominalCostModel(layers: readonly LayerInfo[]): CostModel {
   };
 }
 
+/** A knob is offered at a layer only when the cost model says it saves at least 2 % of the layer's time:
+ * where a layer is too small for a knob to pay, the tuner does not try it there. */
+export const MIN_LAYER_GAIN = 0.98;
+
+/** Per layer, the knobs the tuner offers (the exact one always). */
+export function offeredKnobs(layers: readonly LayerInfo[], model: CostModel): number[][] {
+  return layers.map((l, i) => l.knobs.filter((k) => k === EXACT_KNOB || model.layers[i][k] < model.layers[i][EXACT_KNOB] * MIN_LAYER_GAIN));
+}
+
 export function cost(model: CostModel, choice: readonly number[]): number {
   return choice.reduce((sum, k, l) => sum + model.layers[l][k], model.fixed);
 }

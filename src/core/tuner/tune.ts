@@ -19,7 +19,7 @@ import { MobiproxError } from '../errors';
 import { PREVIEW_SAMPLES, judge } from '../runtime/dataPreview';
 import { runModel, runtimeSha256 } from '../runtime/mpxrun';
 import { DiskCache, defaultCacheDir } from './cache';
-import { CostModel, calibrateCostModel, nominalCostModel } from './costModel';
+import { CostModel, calibrateCostModel, nominalCostModel, offeredKnobs } from './costModel';
 import { empiricalSearch } from './empiricalSearch';
 import { ExecutorKind, TuneExecutor } from './executor/executor';
 import { localExecutor } from './executor/local';
@@ -94,6 +94,9 @@ export interface TuneStats {
   executor: ExecutorKind;
   costModel: CostModel['source'];
   costModelCached: boolean;
+  /** Layer-knob pairs searched, and those withheld because the cost model says they save under 2 % of their layer's time. */
+  offered: number;
+  withheld: number;
   /** Configurations run by the empirical search. */
   evaluations: number;
   validated: number;
@@ -110,9 +113,6 @@ export interface TuneResult {
   stats: TuneStats;
 }
 
-/** A knob is worth searching at a layer only when the cost model says it makes the layer faster. */
-const MIN_LAYER_GAIN = 0.98;
-
 /** The exact model must do better than chance on the data before anything is tuned on it (dataPreview.ts). */
 async function checkTuningData(data: TuningData, o: TuneOptions, signal?: AbortSignal): Promise<void> {
   const samples = Math.min(data.tune.samples, PREVIEW_SAMPLES);
@@ -127,7 +127,7 @@ export async function tune(
   const signal = ctl.signal;
   const executor = o.executor ?? localExecutor;
   const stats: TuneStats = {
-    layers: 0, profiled: 0, cached: 0, executor: executor.kind, costModel: 'nominal', costModelCached: false, evaluations: 0, validated: 0, measured: 0, phaseMs: {},
+    layers: 0, profiled: 0, cached: 0, executor: executor.kind, costModel: 'nominal', costModelCached: false, offered: 0, withheld: 0, evaluations: 0, validated: 0, measured: 0, phaseMs: {},
   };
   let phase: TunePhase = 'prepare';
   let phaseStart = Date.now();
@@ -176,10 +176,9 @@ export async function tune(
     stats.costModel = costs.source;
     checkAbort();
     report('calibrate', 1, 1);
-    const space: SearchSpace = {
-      layers, costs,
-      options: layers.map((l, i) => l.knobs.filter((k) => k === EXACT_KNOB || costs.layers[i][k] < costs.layers[i][EXACT_KNOB] * MIN_LAYER_GAIN)),
-    };
+    const space: SearchSpace = { layers, costs, options: offeredKnobs(layers, costs) };
+    stats.offered = space.options.reduce((n, ks) => n + ks.length - 1, 0);
+    stats.withheld = layers.reduce((n, l) => n + l.knobs.length - 1, 0) - stats.offered;
 
     // measured speedups hold for this CPU (or the cluster's), these settings and this runtime
     const where = executor.kind === 'local' ? [] : [executor.kind];
