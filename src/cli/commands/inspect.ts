@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { compileModel } from '../../core/compile';
-import { formatKnobIds } from '../../core/knobs/catalog';
+import { formatKnobIds, knobName } from '../../core/knobs/catalog';
 import { LayerTimes, measureLayerTimes } from '../../core/runtime/layerTimes';
+import { KnobSpeedups, measureKnobSpeedups } from '../../core/tuner/knobSpeedups';
 import { positiveInt, threadCount } from '../options';
 
 export function register(program: Command): void {
@@ -9,15 +10,20 @@ export function register(program: Command): void {
     .command('inspect <model>')
     .description('compile an ONNX model and list its approximation layers, FLOPs and applicable knobs')
     .option('--layer-times', "measure each layer's time on this machine (exact configuration, random inputs) beside its share of the FLOPs")
-    .option('--batch <b>', 'samples per inference of --layer-times', positiveInt, 8)
-    .option('--threads <n>', 'runtime threads of --layer-times', threadCount, 1)
+    .option('--knob-times', "measure each knob's speedup on each layer on this machine (random inputs, as the tuner's cost model) " +
+      'and mark those the tuner does not offer there (under 2 % faster)')
+    .option('--batch <b>', 'samples per inference of --layer-times and --knob-times', positiveInt, 8)
+    .option('--threads <n>', 'runtime threads of --layer-times and --knob-times', threadCount, 1)
     .option('--json', 'print one JSON object')
-    .action(async (modelPath: string, o: { json?: boolean; layerTimes?: boolean; batch: number; threads: number }) => {
+    .action(async (modelPath: string, o: { json?: boolean; layerTimes?: boolean; knobTimes?: boolean; batch: number; threads: number }) => {
       const model = compileModel(modelPath);
       const times = o.layerTimes ? await measureLayerTimes(model, { batch: o.batch, threads: o.threads }) : undefined;
+      const speedups = o.knobTimes ? await measureKnobSpeedups(model, { batch: o.batch, threads: o.threads }) : undefined;
       if (o.json) {
         const { mpxm, ...rest } = model;
-        process.stdout.write(JSON.stringify({ model: modelPath, ...rest, mpxmBytes: mpxm.length, ...(times ? { layerTimes: times } : {}) }) + '\n');
+        process.stdout.write(JSON.stringify({
+          model: modelPath, ...rest, mpxmBytes: mpxm.length, ...(times ? { layerTimes: times } : {}), ...(speedups ? { knobSpeedups: speedups } : {}),
+        }) + '\n');
         return;
       }
       const percent = (v: number) => `${(100 * v).toFixed(1)} %`;
@@ -44,9 +50,32 @@ export function register(program: Command): void {
         '',
         `${model.layers.length} layers, ${model.totalFlops.toLocaleString('en-US')} FLOPs per sample, .mpxm ${model.mpxm.length.toLocaleString('en-US')} bytes`,
         ...(times ? [timesSummary(times)] : []),
+        ...(speedups ? ['', ...speedupLines(speedups, model.layers.map((l) => l.name))] : []),
       ];
       process.stdout.write(out.join('\n') + '\n');
     });
+}
+
+/** Per layer and knob family: the best measured speedup, and how many of the family's knobs the tuner offers there. */
+function speedupLines(s: KnobSpeedups, names: string[]): string[] {
+  const rows = s.layers.filter((l) => l.knobs.length > 0).map((l) => {
+    const families = new Map<string, { best: number; offered: number; total: number }>();
+    for (const k of l.knobs) {
+      const f = families.get(knobName(k.knob)) ?? { best: 0, offered: 0, total: 0 };
+      families.set(knobName(k.knob), { best: Math.max(f.best, k.speedup), offered: f.offered + (k.offered ? 1 : 0), total: f.total + 1 });
+    }
+    const cells = [...families].map(([name, f]) => `${name} ${f.best.toFixed(2)}x (${f.offered}/${f.total})`);
+    return [String(l.layer), names[l.layer - 1], l.exactMs.toFixed(4), cells.join('  ')];
+  });
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  const withheld = s.layers.reduce((n, l) => n + l.knobs.filter((k) => !k.offered).length, 0);
+  const total = s.layers.reduce((n, l) => n + l.knobs.length, 0);
+  return [
+    `knob speedups on ${s.cpu} (${s.kernels} kernels, batch ${s.batch}, ${s.threads} thread(s), ${s.samples} random samples): ` +
+      'per layer, its exact ms per batch, then per knob family the best speedup measured and (offered/taken): how many of ' +
+      `the family's knobs the tuner searches there. ${withheld} of ${total} layer-knob pairs are withheld, under 2 % faster than exact.`,
+    ...rows.map((r) => [r[0].padStart(widths[0]), r[1].padEnd(widths[1]), r[2].padStart(widths[2]), r[3]].join('  ')),
+  ];
 }
 
 function timesSummary(t: LayerTimes): string {

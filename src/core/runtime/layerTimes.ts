@@ -88,7 +88,7 @@ export async function measureLayerTimes(model: CompiledModel, o: LayerTimeOption
 }
 
 /** Values in [-1, 1) from a fixed seed: time does not depend on them, but NaNs and denormals would. */
-function randomInput(shape: number[]) {
+export function randomInput(shape: number[]) {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   let state = 0x2545f491;
   for (let i = 0; i < data.length; i++) {
