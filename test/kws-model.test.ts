@@ -58,8 +58,8 @@ describe('keyword-spotting model (media/models/kws-mobiprox.onnx)', function () 
     for (let i = 0; i < ref.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(probabilities[i] - ref.data[i]));
     console.log(`      ${clips.length} test clips: accuracy ${accuracy} %, max |ours − onnxruntime| ${maxDiff.toExponential(2)}`);
     assert.ok(maxDiff <= 1e-4, `max abs difference to onnxruntime ${maxDiff}`);
-    // 84.1 % when trained (media/models/README.md); far below means a broken front end or export.
-    assert.ok(accuracy >= 82, `held-out accuracy ${accuracy} % < 82 %`);
+    // 86.9 % when trained (media/models/README.md); below 85 % (the issue's bar) means a broken front end or export.
+    assert.ok(accuracy >= 85, `held-out accuracy ${accuracy} % < 85 %`);
     assert.ok(Math.abs(accuracy - 100 * META.accuracy.test) < 0.5, `runtime ${accuracy} % vs training ${100 * META.accuracy.test} %`);
   });
 

@@ -193,7 +193,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/datasets/speech-commands")
     ap.add_argument("--out", default="media/models")
-    ap.add_argument("--epochs", type=int, default=32)
+    ap.add_argument("--epochs", type=int, default=48)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
