@@ -5,7 +5,7 @@ import { additiveFrontier, LayerOption } from '../src/core/tuner/frontierSearch'
 import { paretoFront } from '../src/core/tuner/pareto';
 import { P1Predictor, P2Predictor } from '../src/core/tuner/predictors';
 import { Profile, profileKey } from '../src/core/tuner/profiles';
-import { predictiveCandidates } from '../src/core/tuner/search';
+import { backOff, predictiveCandidates } from '../src/core/tuner/search';
 
 /** All assignments, for checking the dynamic program on problems small enough to enumerate. */
 function bruteForce(layers: LayerOption[][], maxLoss: number): { cost: number; loss: number }[] {
@@ -123,5 +123,29 @@ describe('predictive candidates under P1', () => {
     const fastest = Math.max(...candidates.map((c) => c.speedup));
     // Three samples may flip: knobs 123 + 121 on two layers (a shift of 0.35) fit, a third knob does not.
     assert.ok(fastest >= 40 / 31 - 1e-9, `fastest ${fastest.toFixed(3)}: two layers approximated`);
+  });
+});
+
+describe('backing off from configurations that failed validation', () => {
+  // Eight layers; each knob's single-knob loss and saving differ, so the ranking is known: saving / (drop + 0.1).
+  const drops = [0, 0.5, 0.1, 2, 0, 1, 0.3, 0.05];
+  const savings = [4, 4, 1, 6, 1, 2, 3, 5];
+  const single = new Map<string, Profile>();
+  drops.forEach((d, l) => single.set(profileKey(l, 231), { accuracy: 90 - d, correct: 0 }));
+  const p2 = new P2Predictor({ exact: { accuracy: 90, correct: 0 }, single, profiled: 0, cached: 0 });
+  const costs: CostModel = { source: 'host', fixed: 0, layers: savings.map((s) => ({ 11: 10, 231: 10 - s })) };
+  const space = { layers: [], costs, options: drops.map(() => [11, 231]) };
+
+  it('halves the failed configuration again and again, keeping the knobs that save the most per point of loss', () => {
+    const failed = { choice: drops.map(() => 231), loss: 1, speedup: 80 / (80 - 26) };
+    const backed = backOff(space, p2, [failed]);
+    // ranked by saving / (drop + 0.1): l0 40, l7 33, l4 10, l6 7.5, l1 6.7, l2 5, l3 2.9, l5 1.8
+    assert.deepEqual(backed.map((c) => c.choice.map((k, l) => (k === 231 ? l : -1)).filter((l) => l >= 0)),
+      [[0, 4, 6, 7], [0, 7], [0]]);
+    for (const c of backed) {
+      const loss = c.choice.reduce((sum, k, l) => sum + (k === 231 ? drops[l] : 0), 0);
+      assert.ok(Math.abs(c.loss - loss) < 1e-9, `${c.choice} scored by P2's drops without P1`);
+      assert.ok(c.speedup > 1 && c.speedup < failed.speedup);
+    }
   });
 });

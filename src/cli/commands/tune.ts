@@ -121,7 +121,8 @@ export function register(program: Command): void {
           line(header), ...rows.map(line), timingSummary(r.set.configurations[0].host?.timing), '',
           `${s.layers} layers; cost model: ${s.costModel}${s.costModelCached ? ' (cached)' : ''}; layer-knob pairs: ${s.offered} searched, ` +
             `${s.withheld} withheld (under 2 % faster than exact on their layer); single-knob profiles: ` +
-            `${s.profiled} run, ${s.cached} cached; ${s.validated} validated${s.evaluations ? `; ${s.evaluations} searched` : ''}`,
+            `${s.profiled} run, ${s.cached} cached; ${s.validated} validated${s.evaluations ? `; ${s.evaluations} searched` : ''}` +
+            (s.backedOff ? `, ${s.backedOff} of them backed off from candidates whose losses the predictor underestimated` : ''),
           ...(executor ? [slurmSummary(executor.stats)] : []),
           `wrote ${o.out}${o.hpvmOut ? ` and ${o.hpvmOut}` : ''}`,
         ].filter((l, i) => i > 0 || l).join('\n') + '\n');

@@ -144,6 +144,35 @@ function p1Sweep(
 
 const SWEEP_LEVELS = 24;
 
+/**
+ * Configurations between ones that failed validation and the exact one. When knobs compound far beyond what
+ * the predictor adds up (MobileNetV2-HAR: candidates of some 45 knobs predicted within 3 points lost 51-79), it
+ * cannot say how many of them to keep; so each failed configuration is halved, and halved again, keeping the
+ * layers whose knob saves the most time per point of its own single-knob loss. Scored by P1 when given.
+ */
+export function backOff(
+  space: SearchSpace, p2: P2Predictor, failed: readonly Candidate[], p1?: P1Predictor, halvings = BACK_OFF_HALVINGS,
+): Candidate[] {
+  const exactAccuracy = p2.accuracy(exactChoice(space));
+  return dedupe(failed.flatMap((f) => {
+    const ranked = f.choice.map((k, l) => ({ l, k }))
+      .filter(({ k }) => k !== EXACT_KNOB)
+      .map(({ l, k }) => ({ l, k, value: (space.costs.layers[l][EXACT_KNOB] - space.costs.layers[l][k]) / (drop(p2, l, k) + LOSS_FLOOR) }))
+      .sort((a, b) => b.value - a.value);
+    const sizes = [...new Set(Array.from({ length: halvings }, (_, i) => Math.floor(ranked.length / 2 ** (i + 1))))].filter((n) => n > 0);
+    return sizes.map((n) => {
+      const choice = exactChoice(space);
+      for (const { l, k } of ranked.slice(0, n)) choice[l] = k;
+      const loss = p1 ? exactAccuracy - p1.accuracy(choice) : additiveLoss(p2, choice);
+      return { choice, loss, speedup: speedup(space.costs, choice) };
+    });
+  }));
+}
+
+const BACK_OFF_HALVINGS = 4;
+/** Points of loss added to every knob's drop when ranking: a knob with no measured loss still risks some. */
+const LOSS_FLOOR = 0.1;
+
 function dedupe(points: Candidate[]): Candidate[] {
   const seen = new Map<string, Candidate>();
   for (const p of points) if (!seen.has(choiceKey(p.choice))) seen.set(choiceKey(p.choice), p);

@@ -31,7 +31,7 @@ import { paretoFront, thinFront } from './pareto';
 import { P1Predictor, P2Predictor } from './predictors';
 import { singleKnobProfiles } from './profiles';
 import { abortError, isAbort, runChoices } from './runner';
-import { Candidate, SearchSpace, predictiveCandidates, spreadByLoss } from './search';
+import { Candidate, SearchSpace, backOff, predictiveCandidates, spreadByLoss } from './search';
 import { SampleSet, TuningData, prepareTuningData, sha256 } from './tuningData';
 import { Measured, MeasuredRun, measureChoices } from './validation';
 
@@ -97,6 +97,8 @@ export interface TuneStats {
   /** Layer-knob pairs searched, and those withheld because the cost model says they save under 2 % of their layer's time. */
   offered: number;
   withheld: number;
+  /** Second-round candidates backed off from failed ones because the predictor underestimated their losses. */
+  backedOff: number;
   /** Configurations run by the empirical search. */
   evaluations: number;
   validated: number;
@@ -127,7 +129,7 @@ export async function tune(
   const signal = ctl.signal;
   const executor = o.executor ?? localExecutor;
   const stats: TuneStats = {
-    layers: 0, profiled: 0, cached: 0, executor: executor.kind, costModel: 'nominal', costModelCached: false, offered: 0, withheld: 0, evaluations: 0, validated: 0, measured: 0, phaseMs: {},
+    layers: 0, profiled: 0, cached: 0, executor: executor.kind, costModel: 'nominal', costModelCached: false, offered: 0, withheld: 0, backedOff: 0, evaluations: 0, validated: 0, measured: 0, phaseMs: {},
   };
   let phase: TunePhase = 'prepare';
   let phaseStart = Date.now();
@@ -237,9 +239,21 @@ export async function tune(
       report('validate', 0, budget);
       await validate(spreadByLoss(candidates, Math.ceil(budget / 2), threshold, new Set()), budget);
       checkAbort();
-      // Second round: rescale the predicted losses by how the first round's measurements compare to them.
-      const scale = lossScale([...validated.values()]);
-      await validate(spreadByLoss(candidates, budget - validated.size, threshold / scale, new Set(validated.keys())), budget);
+      // Second round: rescale the predicted losses by how the first round's measurements compare to them. When
+      // the predictor underestimates them beyond the scale's range, knobs compound in ways it cannot add up, and
+      // half of the round backs off from the failed candidates towards the exact configuration instead.
+      const first = [...validated.values()];
+      const scale = lossScale(first);
+      const left = budget - validated.size;
+      const failed = first.filter((p) => lossOf(p) > threshold).sort((a, b) => b.predicted.speedup - a.predicted.speedup);
+      const backed = scale > MAX_LOSS_SCALE
+        ? evenly(backOff(space, p2, failed.slice(0, BACKED_OFF).map((p) => p.predicted), p1)
+          .filter((c) => !validated.has(choiceKey(c.choice))).sort((a, b) => b.speedup - a.speedup), Math.floor(left / 2))
+        : [];
+      stats.backedOff = backed.length;
+      const exclude = new Set([...validated.keys(), ...backed.map((c) => choiceKey(c.choice))]);
+      const rescaled = spreadByLoss(candidates, left - backed.length, threshold / Math.min(scale, MAX_LOSS_SCALE), exclude);
+      await validate([...backed, ...rescaled], budget);
     }
 
     checkAbort();
@@ -273,7 +287,7 @@ export async function tune(
   }
 }
 
-/** Least-squares factor from predicted to measured loss over the candidates with a real predicted loss. */
+/** Least-squares factor from predicted to measured loss over the candidates with a real predicted loss, at least 1/4. */
 function lossScale(points: ValidatedPoint[]): number {
   const informative = points.filter((p) => p.predicted.loss > 0.2);
   if (informative.length < 2) return 1;
@@ -283,7 +297,19 @@ function lossScale(points: ValidatedPoint[]): number {
     num += p.predicted.loss * lossOf(p);
     den += p.predicted.loss * p.predicted.loss;
   }
-  return Math.min(4, Math.max(0.25, num / den));
+  return Math.max(0.25, num / den);
+}
+
+/** The largest factor the second round rescales predicted losses by; beyond it, the predictor has failed. */
+const MAX_LOSS_SCALE = 4;
+/** Failed candidates the second round backs off from, the fastest first. */
+const BACKED_OFF = 4;
+
+/** `count` points of a list, evenly spaced along it (the first included). */
+function evenly<T>(xs: readonly T[], count: number): T[] {
+  if (count <= 0) return [];
+  if (xs.length <= count) return [...xs];
+  return Array.from({ length: count }, (_, i) => xs[Math.floor((i * xs.length) / count)]);
 }
 
 const lossOf = (p: ValidatedPoint): number => p.tune.baseline.accuracy - p.tune.accuracy;
