@@ -215,18 +215,19 @@ async function knobFamilies(
   ];
   const file = path.join(work, 'families.txt');
   fs.writeFileSync(file, formatHpvm({ baselineTime: 0, configurations: configs }));
-  const opMs = async (index: number) => {
-    const times: Map<string, number>[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const run = await runModel(mpxm, input, { configs: file, config: index, threads: 1, batch: 32, warmup: 1, opTimes: true, limit: 64 });
-      times.push(new Map((run.opTimes ?? []).map((o) => [o.name, o.ms])));
+  // Rounds interleave the configurations, so that the machine's drift (shared, noisy) falls on all of them alike.
+  const times: Map<string, number>[][] = configs.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let c = 0; c < configs.length; c++) {
+      const run = await runModel(mpxm, input, { configs: file, config: c, threads: 1, batch: 32, warmup: 1, opTimes: true, limit: 64 });
+      times[c].push(new Map((run.opTimes ?? []).map((o) => [o.name, o.ms])));
     }
-    return (name: string) => median(times.map((t) => t.get(name) ?? NaN));
-  };
-  const exact = await opMs(0);
+  }
+  const opMs = (index: number) => (name: string) => median(times[index].map((t) => t.get(name) ?? NaN));
+  const exact = opMs(0);
   const rows: Record<string, unknown>[] = [];
   for (let f = 0; f < FAMILIES.length; f++) {
-    const timed = await opMs(f + 1);
+    const timed = opMs(f + 1);
     const speedups: number[] = [];
     for (const l of convs) {
       if (l.knobs.includes(FAMILIES[f][1])) speedups.push(exact(l.name) / timed(l.name));

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileModel } from '../src/core/compile';
 import { loadModel } from '../src/ui/model/loadModel';
-import { layerTimesMessage, overviewMessage } from '../src/ui/modelOverview/overviewMessages';
+import { knobSpeedupsMessage, layerTimesMessage, overviewMessage } from '../src/ui/modelOverview/overviewMessages';
 import { isWebviewMessage } from '../src/ui/protocol/modelOverview';
 import { REPO_ROOT, requireRuntime } from './support/engine';
 import { OnnxBuilder } from './support/onnxBuilder';
@@ -87,9 +87,28 @@ describe('Model overview protocol', () => {
     assert.match(logged.join('\n'), /layer times of har-mobiprox: [\d.]+ ms per sample/);
   });
 
+  it('answers Measure Knob Speedups with each layer\'s knob families measured on the host, and survives structured cloning', async function () {
+    requireRuntime(this);
+    const model = compileModel(path.join(REPO_ROOT, 'media/models/har-mobiprox.onnx'));
+    const logged: string[] = [];
+    const log = { info: (m: string) => logged.push(m), error: (m: string) => logged.push(m) } as unknown as Parameters<typeof knobSpeedupsMessage>[2];
+    const message = structuredClone(await knobSpeedupsMessage(model, 1, log));
+    assert.equal(message.type, 'knobSpeedups');
+    if (message.type !== 'knobSpeedups') return;
+    // every layer that takes a knob besides fp32, each family counted whole
+    assert.deepEqual(message.knobs.layers.map((l) => l.layer), model.layers.filter((l) => l.knobs.length > 1).map((l) => l.index));
+    for (const l of message.knobs.layers) {
+      const taken = model.layers[l.layer - 1].knobs.length - 1;
+      assert.equal(l.families.reduce((n, f) => n + f.total, 0), taken, `layer ${l.layer}`);
+      assert.ok(l.families.every((f) => f.best > 0 && f.offered <= f.total));
+    }
+    assert.match(logged.join('\n'), /knob speedups of har-mobiprox on .*: \d+ layer-knob pairs withheld/);
+  });
+
   it('accepts only well-formed messages from the page', () => {
     assert.equal(isWebviewMessage({ type: 'ready' }), true);
     assert.equal(isWebviewMessage({ type: 'measureLayerTimes' }), true);
+    assert.equal(isWebviewMessage({ type: 'measureKnobSpeedups' }), true);
     assert.equal(isWebviewMessage({ type: 'editData' }), true);
     assert.equal(isWebviewMessage({ type: 'selectLayer', layer: 3 }), true);
     for (const bad of [null, undefined, 'ready', { type: 'overview' }, { type: 'layerTimes' }, {}, { kind: 'ready' },

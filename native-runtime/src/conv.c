@@ -452,10 +452,10 @@ typedef int32_t mpx_v8i __attribute__((vector_size(32)));
         if ((act).kind == MPX_ACT_RELU)                                                                      \
             (v) = (mpx_v8f)((mpx_v8i)(v) & (mpx_v8i)((v) > zero_));                                          \
         if ((act).kind == MPX_ACT_CLIP) {                                                                    \
-            const mpx_v8f lo_ = {(act).lo, (act).lo, (act).lo, (act).lo, (act).lo, (act).lo, (act).lo, (act).lo}; \
-            const mpx_v8f hi_ = {(act).hi, (act).hi, (act).hi, (act).hi, (act).hi, (act).hi, (act).hi, (act).hi}; \
-            mpx_v8i above_ = (mpx_v8i)((v) > hi_), below_ = (mpx_v8i)((v) < lo_);                             \
-            mpx_v8i t_ = ((mpx_v8i)hi_ & above_) | ((mpx_v8i)(v) & ~above_);                                  \
+            const float l_ = (act).lo, h_ = (act).hi;                                                        \
+            const mpx_v8f lo_ = {l_, l_, l_, l_, l_, l_, l_, l_}, hi_ = {h_, h_, h_, h_, h_, h_, h_, h_};    \
+            mpx_v8i above_ = (mpx_v8i)((v) > hi_), below_ = (mpx_v8i)((v) < lo_);                            \
+            mpx_v8i t_ = ((mpx_v8i)hi_ & above_) | ((mpx_v8i)(v) & ~above_);                                 \
             (v) = (mpx_v8f)(((mpx_v8i)lo_ & below_) | (t_ & ~below_));                                       \
         }                                                                                                    \
     } while (0)

@@ -240,6 +240,23 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.deepEqual(webviewProblems, []);
   });
 
+  it('measures every knob on every layer from the overview, and says which the tuner withholds', async () => {
+    await workbench.quickOpen('har-mobiprox.onnx');
+    const frame = await workbench.webviewFrameWith('vscode-table-row');
+    const started = Date.now();
+    await frame.locator('vscode-button', { hasText: 'Measure Knob Speedups' }).click();
+    const status = frame.locator('.knobs-status');
+    await status.filter({ hasText: /^Knobs measured on / }).waitFor({ timeout: 60_000 });
+    timings.push(['Measure Knob Speedups → knobs in the table', Date.now() - started]);
+    assert.match(await status.innerText(), /\d+ layer-knob pairs? (is|are) withheld/);
+    const conv = compileModel(path.join(FIXTURE, 'har-mobiprox.onnx')).layers.find((l) => l.op === 'conv')!;
+    const cells = await frame.locator(`vscode-table-row[data-layer="${conv.index}"] vscode-table-cell`).allInnerTexts();
+    // the knob column now lists the families: "samp 2.05× (9/9) · int8 1.92× (1/1) · …"
+    assert.match(cells[cells.length - 1], /samp \d+\.\d\d× \(\d\/9\)/);
+    await screenshot('03c-knob-speedups.png');
+    assert.deepEqual(webviewProblems, []);
+  });
+
   it('draws the graph the runtime runs; a node shows its attributes and marks its layer in the table', async () => {
     await workbench.quickOpen('har-mobiprox.onnx');
     const frame = await workbench.webviewFrameWith('svg.graph');

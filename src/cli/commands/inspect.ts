@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { compileModel } from '../../core/compile';
-import { formatKnobIds, knobName } from '../../core/knobs/catalog';
+import { formatKnobIds } from '../../core/knobs/catalog';
 import { LayerTimes, measureLayerTimes } from '../../core/runtime/layerTimes';
-import { KnobSpeedups, measureKnobSpeedups } from '../../core/tuner/knobSpeedups';
+import { KnobSpeedups, familySpeedups, measureKnobSpeedups } from '../../core/tuner/knobSpeedups';
 import { positiveInt, threadCount } from '../options';
 
 export function register(program: Command): void {
@@ -59,12 +59,7 @@ export function register(program: Command): void {
 /** Per layer and knob family: the best measured speedup, and how many of the family's knobs the tuner offers there. */
 function speedupLines(s: KnobSpeedups, names: string[]): string[] {
   const rows = s.layers.filter((l) => l.knobs.length > 0).map((l) => {
-    const families = new Map<string, { best: number; offered: number; total: number }>();
-    for (const k of l.knobs) {
-      const f = families.get(knobName(k.knob)) ?? { best: 0, offered: 0, total: 0 };
-      families.set(knobName(k.knob), { best: Math.max(f.best, k.speedup), offered: f.offered + (k.offered ? 1 : 0), total: f.total + 1 });
-    }
-    const cells = [...families].map(([name, f]) => `${name} ${f.best.toFixed(2)}x (${f.offered}/${f.total})`);
+    const cells = familySpeedups(l).map((f) => `${f.name} ${f.best.toFixed(2)}x (${f.offered}/${f.total})`);
     return [String(l.layer), names[l.layer - 1], l.exactMs.toFixed(4), cells.join('  ')];
   });
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));

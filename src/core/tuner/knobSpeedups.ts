@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CompiledModel } from '../compile';
 import { writeNpy } from '../data/npy';
-import { EXACT_KNOB } from '../knobs/catalog';
+import { EXACT_KNOB, knobName } from '../knobs/catalog';
 import { randomInput } from '../runtime/layerTimes';
 import { modelInfo } from '../runtime/mpxrun';
 import { DiskCache } from './cache';
@@ -41,6 +41,25 @@ export interface KnobSpeedups {
   threads: number;
   samples: number;
   layers: LayerKnobSpeedups[];
+}
+
+/** One knob family on one layer: its best measured speedup, and how many of its knobs the tuner offers there. */
+export interface FamilySpeedup {
+  name: string;
+  best: number;
+  offered: number;
+  total: number;
+}
+
+/** A layer's knobs grouped by family (fp16, perf, samp, int8, …), in catalog order. */
+export function familySpeedups(layer: LayerKnobSpeedups): FamilySpeedup[] {
+  const families = new Map<string, FamilySpeedup>();
+  for (const k of layer.knobs) {
+    const name = knobName(k.knob);
+    const f = families.get(name) ?? { name, best: 0, offered: 0, total: 0 };
+    families.set(name, { name, best: Math.max(f.best, k.speedup), offered: f.offered + (k.offered ? 1 : 0), total: f.total + 1 });
+  }
+  return [...families.values()];
 }
 
 export interface KnobSpeedupOptions {

@@ -7,7 +7,7 @@ import { loadModelAt } from '../model/loadModelAt';
 import { HostMessage, isWebviewMessage } from '../protocol/modelOverview';
 import { webviewHtml, webviewRoot } from '../webviewHtml';
 import { dataSection } from './dataSection';
-import { layerTimesMessage, overviewMessage } from './overviewMessages';
+import { knobSpeedupsMessage, layerTimesMessage, overviewMessage } from './overviewMessages';
 import { readSettings } from '../settings';
 
 export const MODEL_OVERVIEW_VIEW_TYPE = 'mobiprox.modelOverview';
@@ -72,6 +72,9 @@ export class ModelOverviewEditorProvider implements vscode.CustomReadonlyEditorP
         if (m.type === 'selectLayer') void vscode.commands.executeCommand('mobiprox.revealLayer', m.layer);
         if (m.type === 'measureLayerTimes' && 'model' in document.loaded) {
           void layerTimesMessage(document.loaded.model, readSettings().threads ?? 1, this.log).then((reply) => webview.postMessage(reply));
+        }
+        if (m.type === 'measureKnobSpeedups' && 'model' in document.loaded) {
+          void knobSpeedupsMessage(document.loaded.model, readSettings().threads ?? 1, this.log).then((reply) => webview.postMessage(reply));
         }
       }),
       // The Model view follows the overview the user is looking at.

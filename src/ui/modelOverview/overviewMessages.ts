@@ -2,6 +2,7 @@ import { CompiledModel } from '../../core/compile';
 import { formatKnobIds } from '../../core/knobs/catalog';
 import type * as vscode from 'vscode';
 import { measureLayerTimes } from '../../core/runtime/layerTimes';
+import { familySpeedups, measureKnobSpeedups } from '../../core/tuner/knobSpeedups';
 import { LoadedModel } from '../model/loadModel';
 import { HostMessage, ModelOverview } from '../protocol/modelOverview';
 
@@ -44,5 +45,19 @@ export async function layerTimesMessage(model: CompiledModel, threads: number, l
   } catch (e) {
     log.error(`measuring the layer times of ${model.name}: ${(e as Error).message}`);
     return { type: 'layerTimesFailed', message: (e as Error).message };
+  }
+}
+
+/** Each layer's speedup under each knob family measured on the host, and which knobs the tuner offers, or why not. */
+export async function knobSpeedupsMessage(model: CompiledModel, threads: number, log: vscode.LogOutputChannel): Promise<HostMessage> {
+  try {
+    const s = await measureKnobSpeedups(model, { threads });
+    const layers = s.layers.filter((l) => l.knobs.length > 0).map((l) => ({ layer: l.layer, families: familySpeedups(l) }));
+    const withheld = s.layers.reduce((n, l) => n + l.knobs.filter((k) => !k.offered).length, 0);
+    log.info(`knob speedups of ${model.name} on ${s.cpu} (${s.kernels}): ${withheld} layer-knob pairs withheld`);
+    return { type: 'knobSpeedups', knobs: { cpu: s.cpu, kernels: s.kernels, batch: s.batch, threads: s.threads, samples: s.samples, layers } };
+  } catch (e) {
+    log.error(`measuring the knob speedups of ${model.name}: ${(e as Error).message}`);
+    return { type: 'knobSpeedupsFailed', message: (e as Error).message };
   }
 }

@@ -84,6 +84,25 @@ export interface MeasuredTimes {
   layers: MeasuredLayer[];
 }
 
+/** One knob family on one layer as measured on the host (core/tuner/knobSpeedups.ts): its best speedup, and how
+ * many of its knobs the tuner offers there (those that save at least 2 % of the layer's time). */
+export interface MeasuredFamily {
+  name: string;
+  best: number;
+  offered: number;
+  total: number;
+}
+
+export interface MeasuredKnobs {
+  cpu: string;
+  kernels: string;
+  batch: number;
+  threads: number;
+  samples: number;
+  /** Layers that take a knob, by family. */
+  layers: { layer: number; families: MeasuredFamily[] }[];
+}
+
 /** The model's data configuration (`<model>.mobiprox.json`, core/data/dataConfig.ts) and how the exact model does on it. */
 export interface DataSection {
   /** The configuration's file, workspace-relative. */
@@ -101,13 +120,17 @@ export type HostMessage =
   | { type: 'data'; data: DataSection }
   | { type: 'importFailed'; failure: ImportFailure }
   | { type: 'layerTimes'; times: MeasuredTimes }
-  | { type: 'layerTimesFailed'; message: string };
+  | { type: 'layerTimesFailed'; message: string }
+  | { type: 'knobSpeedups'; knobs: MeasuredKnobs }
+  | { type: 'knobSpeedupsFailed'; message: string };
 
 export type WebviewMessage =
   /** The page's script is listening: the host (re)sends what it has. */
   | { type: 'ready' }
   /** Measure each layer's time on the host. */
   | { type: 'measureLayerTimes' }
+  /** Measure each knob's speedup on each layer on the host. */
+  | { type: 'measureKnobSpeedups' }
   /** The user selected this layer (1-based) in the graph or the table: select it in the Model view too. */
   | { type: 'selectLayer'; layer: number }
   /** Open the data configuration to edit, or propose one from picked files when there is none. */
@@ -117,7 +140,7 @@ export type WebviewMessage =
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
   if (type === 'selectLayer') return Number.isInteger((value as { layer?: unknown }).layer) && (value as { layer: number }).layer >= 1;
-  return type === 'ready' || type === 'measureLayerTimes' || type === 'editData';
+  return type === 'ready' || type === 'measureLayerTimes' || type === 'measureKnobSpeedups' || type === 'editData';
 }
 
 /** What the page keeps across reloads (vscode.getState/setState). */
@@ -126,6 +149,8 @@ export interface ModelOverviewState {
   last?: HostMessage;
   /** The layer times measured for the model shown. */
   times?: MeasuredTimes;
+  /** The knob speedups measured for the model shown. */
+  knobs?: MeasuredKnobs;
   /** The model's data configuration and its preview. */
   data?: DataSection;
   /** The node selected in the graph (index into the overview's graph nodes). */

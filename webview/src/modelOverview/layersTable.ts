@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-table-header/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import { formatFlops, formatShape } from '../../../src/ui/format';
-import { LayerRow, MeasuredLayer, MeasuredTimes } from '../../../src/ui/protocol/modelOverview';
+import { LayerRow, MeasuredFamily, MeasuredKnobs, MeasuredLayer, MeasuredTimes } from '../../../src/ui/protocol/modelOverview';
 import { el } from '../dom';
 
 interface Column { title: string; width: string; cell: (l: LayerRow, t?: MeasuredLayer) => string; hint?: (l: LayerRow, t?: MeasuredLayer) => string }
@@ -32,10 +32,21 @@ const TIME_COLUMNS: Column[] = [
   },
 ];
 
+/** A layer's knob families as measured: "samp 1.75× (9/9)", the best speedup and the knobs the tuner offers of all. */
+export const familyText = (f: MeasuredFamily): string => `${f.name} ${f.best.toFixed(2)}× (${f.offered}/${f.total})`;
+
 /** The layers table: index, node name, op, per-sample output shape, FLOPs, measured time when there is
- * one, and the knob ids the layer takes. */
-export function layersTable(layers: LayerRow[], times?: MeasuredTimes): HTMLElement {
-  const columns = times ? [...COLUMNS.slice(0, 5), ...TIME_COLUMNS, { ...COLUMNS[5], width: '21%' }] : COLUMNS;
+ * one, and the knob ids the layer takes, or with measured knob speedups, those per family. */
+export function layersTable(layers: LayerRow[], times?: MeasuredTimes, knobs?: MeasuredKnobs): HTMLElement {
+  const families = new Map(knobs?.layers.map((l) => [l.layer, l.families]));
+  const knobColumn: Column = knobs
+    ? {
+      title: 'Knob speedups (offered/taken)', width: COLUMNS[5].width,
+      cell: (l) => (families.get(l.index) ?? []).map(familyText).join(' · ') || l.knobSummary,
+      hint: (l) => (families.get(l.index) ?? []).map(familyText).join('\n') || l.knobSummary,
+    }
+    : COLUMNS[5];
+  const columns = times ? [...COLUMNS.slice(0, 5), ...TIME_COLUMNS, { ...knobColumn, width: '21%' }] : [...COLUMNS.slice(0, 5), knobColumn];
   const measured = new Map(times?.layers.map((t) => [t.layer, t]));
   const table = el('vscode-table', 'layers');
   table.setAttribute('zebra', '');

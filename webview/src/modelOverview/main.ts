@@ -48,7 +48,7 @@ function overviewPage(model: ModelOverview): HTMLElement {
   requestAnimationFrame(draw);
 
   const outputs = model.outputNames.map((n, i) => `${n} ${formatShape(model.outputShapes[i])}`).join(', ');
-  const table = layersTable(model.layers, state.times);
+  const table = layersTable(model.layers, state.times, state.knobs);
   return el(
     'article',
     'overview',
@@ -64,7 +64,8 @@ function overviewPage(model: ModelOverview): HTMLElement {
     dataSectionElement(state.data, () => vscode.postMessage({ type: 'editData' })),
     el('section', undefined, el('div', 'section-title', el('h2', undefined, state.times ? 'FLOPs and measured time per layer' : 'FLOPs per layer'), logScale), chart),
     graphSection(model, table),
-    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'Layers'), measureButton()), timesStatus(), table),
+    el('section', undefined, el('div', 'section-title', el('h2', undefined, 'Layers'), el('div', 'buttons', measureButton(), knobsButton())),
+      timesStatus(), knobsStatus(), table),
   );
 }
 
@@ -126,6 +127,32 @@ function measureButton(): HTMLElement {
   return button;
 }
 
+/** Asks the host to measure every knob on every layer; the table shows them per family when they arrive. */
+function knobsButton(): HTMLElement {
+  const button = el('vscode-button', 'measure-knobs', state.knobs ? 'Measure Knobs Again' : 'Measure Knob Speedups');
+  button.setAttribute('secondary', '');
+  button.title = 'Time every knob on every layer with the host runtime, as the tuner\'s cost model does, on random inputs';
+  button.addEventListener('click', () => {
+    button.setAttribute('disabled', '');
+    button.textContent = 'Measuring…';
+    vscode.postMessage({ type: 'measureKnobSpeedups' });
+  });
+  return button;
+}
+
+/** What the knob speedups were measured on, and what the counts mean. */
+function knobsStatus(): HTMLElement {
+  const k = state.knobs;
+  const status = el('p', 'knobs-status');
+  if (!k) return status;
+  const withheld = k.layers.reduce((n, l) => n + l.families.reduce((m, f) => m + f.total - f.offered, 0), 0);
+  status.textContent =
+    `Knobs measured on ${k.cpu} (${k.kernels} kernels, batch ${k.batch}): per layer and family, the best speedup and ` +
+    `(offered/taken) how many of the family's knobs the tuner searches there. ${withheld} layer-knob pair${withheld === 1 ? ' is' : 's are'} ` +
+    'withheld: under 2 % faster than exact on their layer.';
+  return status;
+}
+
 /** What the times were measured on, and what the flags mean. */
 function timesStatus(): HTMLElement {
   const t = state.times;
@@ -169,13 +196,19 @@ if (state.last) render(state.last);
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   if (message.type === 'layerTimes') state = { ...state, times: message.times };
+  else if (message.type === 'knobSpeedups') state = { ...state, knobs: message.knobs };
   else if (message.type === 'data') state = { ...state, data: message.data };
   else if (message.type === 'layerTimesFailed') state = { ...state, times: undefined };
-  // a model of its own (the file changed, or another file in this editor): earlier times no longer apply
-  else state = { ...state, last: message, times: sameModel(state.last, message) ? state.times : undefined };
+  else if (message.type === 'knobSpeedupsFailed') state = { ...state, knobs: undefined };
+  // a model of its own (the file changed, or another file in this editor): earlier measurements no longer apply
+  else {
+    const same = sameModel(state.last, message);
+    state = { ...state, last: message, times: same ? state.times : undefined, knobs: same ? state.knobs : undefined };
+  }
   vscode.setState(state);
   if (state.last) render(state.last);
   if (message.type === 'layerTimesFailed') app.querySelector('.times-status')!.textContent = `Could not measure the layer times: ${message.message}`;
+  if (message.type === 'knobSpeedupsFailed') app.querySelector('.knobs-status')!.textContent = `Could not measure the knob speedups: ${message.message}`;
 });
 
 function sameModel(a: HostMessage | undefined, b: HostMessage): boolean {
