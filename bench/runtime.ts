@@ -219,7 +219,7 @@ async function knobFamilies(
   const times: Map<string, number>[][] = configs.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     for (let c = 0; c < configs.length; c++) {
-      const run = await runModel(mpxm, input, { configs: file, config: c, threads: 1, batch: 32, warmup: 1, opTimes: true, limit: 64 });
+      const run = await runModel(mpxm, input, { configs: file, config: c, threads: 1, batch: 32, warmup: 1, opTimes: true, limit: 128, repeat: 2 });
       times[c].push(new Map((run.opTimes ?? []).map((o) => [o.name, o.ms])));
     }
   }
