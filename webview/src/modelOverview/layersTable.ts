@@ -32,8 +32,8 @@ const TIME_COLUMNS: Column[] = [
   },
 ];
 
-/** A layer's knob families as measured: "samp 1.75× (9/9)", the best speedup and the knobs the tuner offers of all. */
-export const familyText = (f: MeasuredFamily): string => `${f.name} ${f.best.toFixed(2)}× (${f.offered}/${f.total})`;
+/** A knob family as measured on a layer: "samp 1.75× (9/9)", its best speedup and how many of its knobs the tuner offers. */
+const familyText = (f: MeasuredFamily): string => `${f.name} ${f.best.toFixed(2)}× (${f.offered}/${f.total})`;
 
 /** The layers table: index, node name, op, per-sample output shape, FLOPs, measured time when there is
  * one, and the knob ids the layer takes, or with measured knob speedups, those per family. */

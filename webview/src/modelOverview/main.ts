@@ -116,26 +116,25 @@ function nodeDetails(n: GraphNodeView, layer: LayerRow | undefined): HTMLElement
 const nodeTitle = (n: GraphNodeView): string => [n.op, ...(n.attrs.activation ? [n.attrs.activation] : [])].join(' + ');
 
 /** Asks the host to time each layer; the page redraws when the times arrive. */
-function measureButton(): HTMLElement {
-  const button = el('vscode-button', 'measure', state.times ? 'Measure Again' : 'Measure Layer Times');
-  button.title = 'Time each layer of the exact model with the host runtime, on random inputs of the model\'s shape';
-  button.addEventListener('click', () => {
-    button.setAttribute('disabled', '');
-    button.textContent = 'Measuring…';
-    vscode.postMessage({ type: 'measureLayerTimes' });
-  });
-  return button;
-}
+const measureButton = (): HTMLElement => requestButton(
+  'measure', state.times ? 'Measure Again' : 'Measure Layer Times',
+  'Time each layer of the exact model with the host runtime, on random inputs of the model\'s shape', { type: 'measureLayerTimes' });
 
 /** Asks the host to measure every knob on every layer; the table shows them per family when they arrive. */
-function knobsButton(): HTMLElement {
-  const button = el('vscode-button', 'measure-knobs', state.knobs ? 'Measure Knobs Again' : 'Measure Knob Speedups');
-  button.setAttribute('secondary', '');
-  button.title = 'Time every knob on every layer with the host runtime, as the tuner\'s cost model does, on random inputs';
+const knobsButton = (): HTMLElement => requestButton(
+  'measure-knobs', state.knobs ? 'Measure Knobs Again' : 'Measure Knob Speedups',
+  'Time every knob on every layer with the host runtime, as the tuner\'s cost model does, on random inputs', { type: 'measureKnobSpeedups' },
+  true);
+
+/** A button that sends the host a request once and says it is measuring until the answer redraws the page. */
+function requestButton(className: string, label: string, title: string, request: WebviewMessage, secondary = false): HTMLElement {
+  const button = el('vscode-button', className, label);
+  if (secondary) button.setAttribute('secondary', '');
+  button.title = title;
   button.addEventListener('click', () => {
     button.setAttribute('disabled', '');
     button.textContent = 'Measuring…';
-    vscode.postMessage({ type: 'measureKnobSpeedups' });
+    vscode.postMessage(request);
   });
   return button;
 }
