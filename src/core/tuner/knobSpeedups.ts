@@ -100,7 +100,7 @@ export async function measureKnobSpeedups(model: CompiledModel, o: KnobSpeedupOp
         const exactMs = costs.layers[i][EXACT_KNOB];
         return {
           layer: l.index, exactMs,
-          knobs: l.knobs.filter((k) => k !== EXACT_KNOB && costs.layers[i][k] !== undefined).map((k) => ({
+          knobs: l.knobs.filter((k) => k !== EXACT_KNOB).map((k) => ({
             knob: k, speedup: exactMs / costs.layers[i][k], offered: offered[i].includes(k),
           })),
         };
