@@ -191,6 +191,10 @@ void mpx_conv_int8_quantize(const mpx_conv_int8 *q, const float *x, uint32_t *sc
             rows[b] = c < 0 ? NULL : x + c * plane;
         }
         uint32_t *d = scratch + ((size_t)sg * q->Hp + s->pad_top) * q->Wp;
+        if (q->Wp == s->W && !q->deint) { /* no padding between rows (1 × 1): the plane in one call */
+            arch->quantize(rows, (int)plane, inv, q->quant.zero, d);
+            continue;
+        }
         for (int h = 0; h < s->H; h++, d += q->Wp) {
             if (q->deint) { /* padded column pc at pc / 2 among the even ones, or after them among the odd */
                 arch->quantize(rows, s->W, inv, q->quant.zero, row);
