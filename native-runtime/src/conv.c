@@ -59,6 +59,10 @@ struct mpx_conv_plan {
     int dw_step;            /* depthwise, perforated: the computed rows' spacing when even (one kernel call), else 0 */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
+    uint16_t *dw_mask;      /* dw_fused, stride 1, output rows as wide as the input's, on an arch with a masked
+                             * depthwise kernel: the plane read in place, per vector of outputs and tap the lanes
+                             * whose window element lies inside the plane (offsets: from the output's own index);
+                             * else NULL */
     int dw_expand;          /* depthwise, row perforation in float32 with no, relu or clip activation: the rows the
                              * kernel computed are expanded from the accumulator in one pass (expand_plane_fast) */
     mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
@@ -91,6 +95,7 @@ void mpx_conv_plan_destroy(mpx_conv_plan *plan)
     free(plan->cols);
     free(plan->col_start);
     free(plan->offsets);
+    free(plan->dw_mask);
     free(plan->pixel_in);
     free(plan->pixel_out);
     mpx_conv_int8_destroy(plan->int8);
@@ -179,6 +184,30 @@ static int prepare_panel_bias(mpx_conv_plan *p)
     return 0;
 }
 
+/* dw_mask and the offsets of a plane read in place: output o = (r, c) reads x[o + off[t]], which is input row
+ * r − pad_top + i·dil_h, column c − pad_left + j·dil_w (rows as wide as the input's); the lane is masked out
+ * where that row or column lies outside the plane. */
+static int prepare_masks(mpx_conv_plan *p)
+{
+    const mpx_conv_shape *s = &p->s;
+    int n = s->Ho * s->Wo;
+    p->offsets = malloc((size_t)p->n_taps * sizeof *p->offsets);
+    p->dw_mask = calloc((size_t)mpx_round_up(n, 16) / 16 * p->n_taps, sizeof *p->dw_mask);
+    if (!p->offsets || !p->dw_mask)
+        return -1;
+    for (int t = 0; t < p->n_taps; t++) {
+        int di = p->taps[t].i * s->dil_h - s->pad_top, dj = p->taps[t].j * s->dil_w - s->pad_left;
+        p->offsets[t] = di * s->W + dj;
+        for (int o = 0; o < n; o++) {
+            int ih = o / s->Wo + di, iw = o % s->Wo + dj;
+            if (ih >= 0 && ih < s->H && iw >= 0 && iw < s->W)
+                p->dw_mask[o / 16 * p->n_taps + t] |= (uint16_t)(1u << (o % 16));
+        }
+    }
+    p->dw_acc = 0;
+    return 0;
+}
+
 /* The row kernel where the computed outputs are whole runs of consecutive windows (stride 1, all
  * columns, rows of whole runs); else the wide kernel where its panels pad the channels no more than the
  * general kernel's; else the general kernel. */
@@ -232,8 +261,14 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
      * direct form) */
     p->direct = p->Mg < 4 && !k->int8;
     p->depthwise = p->direct && p->Cg == 1 && (shape->stride_w == 1 || shape->stride_w == 2);
+    int kernel_act = mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU || mode->act == MPX_ACT_CLIP;
+    p->dw_fused = p->depthwise && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
     p->dw_acc = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
-    if (p->depthwise) {
+    if (p->dw_fused && shape->stride_h == 1 && shape->stride_w == 1 && shape->Wo == shape->W &&
+        mpx_gemm_arch_get()->depthwise_masked) {
+        if (prepare_masks(p) != 0)
+            goto fail;
+    } else if (p->depthwise) {
         /* a row's whole vectors of outputs may read past the padding up to the last window's reach */
         int span = shape->pad_left + shape->W + shape->pad_right, reach = (shape->kw - 1) * shape->dil_w;
         int vectors = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
@@ -286,9 +321,7 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     p->unpadded = !p->direct && !k->int8 && !k->half && !p->deint && !(shape->pad_top | shape->pad_left |
                                                                         shape->pad_bottom | shape->pad_right);
     p->compact = !p->direct && p->perforated;
-    int kernel_act = mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU || mode->act == MPX_ACT_CLIP;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
-    p->dw_fused = p->depthwise && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
     p->dw_expand = p->depthwise && k->kind == MPX_KNOB_PERF_ROWS && !k->half && !mode->bias_half && !mode->act_half &&
                    kernel_act;
     if (p->fused && B && !k->int8 && prepare_panel_bias(p) != 0)
@@ -323,7 +356,7 @@ static size_t input_floats(const mpx_conv_plan *p)
 /* Depthwise: the padded plane, and a vector's slack past it that a flat call's last vector reads. */
 static size_t padded_plane_floats(const mpx_conv_plan *p)
 {
-    return p->depthwise ? (size_t)p->dw_rows * p->dw_row + MPX_DEPTHWISE_LANES : 0;
+    return p->depthwise && !p->dw_mask ? (size_t)p->dw_rows * p->dw_row + MPX_DEPTHWISE_LANES : 0;
 }
 
 static size_t thread_floats(const mpx_conv_plan *p)
@@ -1044,11 +1077,34 @@ static void direct_range(void *ctx, int begin, int end, int thread)
         direct_plane(job, i, ws, &cached, i == begin);
 }
 
+/* Planes [begin, end) of a depthwise convolution read in place (dw_mask): consecutive planes are consecutive
+ * channels in both x and y, so one kernel call takes every plane of a sample in the range. */
+static void masked_range(void *ctx, int begin, int end, int thread)
+{
+    (void)thread;
+    const conv_job *job = ctx;
+    const mpx_conv_plan *p = job->p;
+    const mpx_conv_shape *s = &p->s;
+    size_t in_plane = (size_t)s->H * s->W, out_plane = (size_t)s->Ho * s->Wo;
+    mpx_act act = {p->mode.act, p->mode.act_a, p->mode.act_b};
+    for (int i = begin; i < end;) {
+        int m = i % s->M, planes = end - i < s->M - m ? end - i : s->M - m;
+        mpx_gemm_arch_get()->depthwise_masked(p->n_taps, p->offsets, p->dw_mask, job->x + i * in_plane, in_plane,
+                                              p->weights + (size_t)m * p->n_taps, p->bias ? p->bias + m : NULL,
+                                              planes, (int)out_plane, act, job->y + i * out_plane);
+        i += planes;
+    }
+}
+
 void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int batch, float *y,
                   void *workspace)
 {
     float *ws = (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
     conv_job job = {plan, x, y, ws + compact_floats(plan, batch), ws, 1, 0};
+    if (plan->dw_mask) {
+        mpx_parallel_for(pool, batch * plan->s.M, 1, masked_range, &job);
+        return;
+    }
     if (plan->direct) {
         mpx_parallel_for(pool, batch * plan->s.M, 1, direct_range, &job);
         return;

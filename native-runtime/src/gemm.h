@@ -11,6 +11,7 @@
 #include "kernels.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MPX_GEMM_KC 256
 
@@ -38,6 +39,13 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
 typedef void (*mpx_depthwise_kernel)(int taps, const int *off, const float *in, size_t in_pitch, const float *w,
                                      int n, int rows, float bias, mpx_act act, float *out, size_t out_pitch);
 #define MPX_DEPTHWISE_LANES 16
+/* Stride-1 depthwise planes read in place, without a padded copy: for p < planes and o in [0, n),
+ * out[p·n + o] = act(Σ_t w[p·taps + t] · x[p·in_plane + o + off[t]] + bias[p]) (bias NULL: 0), summed as
+ * mpx_depthwise_kernel, the load of vector v (outputs 16v…) and tap t masked by mask[v·taps + t]: a lane whose
+ * window element lies outside the plane reads zero, as from padding, and reads no memory. */
+typedef void (*mpx_depthwise_masked_kernel)(int taps, const int *off, const uint16_t *mask, const float *x,
+                                            size_t in_plane, const float *w, const float *bias, int planes, int n,
+                                            mpx_act act, float *out);
 
 typedef struct {
     int cmr, cnr; /* pixels (at most MPX_CONV_MAX_CMR) and channels of one call */
@@ -53,6 +61,7 @@ typedef struct {
     mpx_conv_kernel_spec conv_wide; /* groups of at least its cnr output channels (cnr ≥ conv.cnr) */
     mpx_conv_kernel_spec conv_row;  /* lanes > 1: convolutions computing whole runs along output rows */
     mpx_depthwise_kernel depthwise;
+    mpx_depthwise_masked_kernel depthwise_masked; /* NULL: none (the padded copy and depthwise) */
     /* binary16 rounding by the CPU's conversion instructions (half.h's functions, the same values), or NULL:
      * half.c's software form */
     void (*round_half_copy)(float *dst, const float *src, size_t n);
@@ -73,6 +82,8 @@ void mpx_depthwise_avx2(int taps, const int *off, const float *in, size_t in_pit
                         float bias, mpx_act act, float *out, size_t out_pitch);
 void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n, int rows,
                           float bias, mpx_act act, float *out, size_t out_pitch);
+void mpx_depthwise_masked_avx512(int taps, const int *off, const uint16_t *mask, const float *x, size_t in_plane,
+                                 const float *w, const float *bias, int planes, int n, mpx_act act, float *out);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
 void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, const float *w, const float *bias,

@@ -226,6 +226,81 @@ void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_p
         }
     }
 }
+
+/* V vectors of one plane read in place (outputs 16i… from out, mask at their first vector): one broadcast of
+ * each weight serves V independent chains of FMAs; the loads are masked per vector and tap, the stores end at
+ * the plane's end (left: outputs from out to there) */
+static inline __attribute__((always_inline)) void plane_vectors(int taps, const int *off, const uint16_t *mask,
+                                                                const float *x, const float *w, __m512 b,
+                                                                mpx_act act, float *out, int left, const int V)
+{
+    __m512 v[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < V; i++)
+        v[i] = _mm512_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+        __m512 wt = _mm512_set1_ps(w[t]);
+#pragma GCC unroll 4
+        for (int i = 0; i < V; i++)
+            v[i] = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(mask[i * taps + t], x + 16 * i + off[t]), v[i]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < V; i++, left -= 16)
+        _mm512_mask_storeu_ps(out + 16 * i, left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1),
+                              act16(_mm512_add_ps(v[i], b), act));
+}
+
+/* V planes of at most 16 outputs (4 × 4), a vector each: one mask per tap serves V loads */
+static inline __attribute__((always_inline)) void small_planes(int taps, const int *off, const uint16_t *mask,
+                                                               const float *x, size_t in_plane, const float *w,
+                                                               const float *bias, mpx_act act, float *out, int n,
+                                                               const int V)
+{
+    __m512 v[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < V; i++)
+        v[i] = _mm512_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+        __mmask16 m = mask[t];
+#pragma GCC unroll 4
+        for (int i = 0; i < V; i++)
+            v[i] = _mm512_fmadd_ps(_mm512_set1_ps(w[i * taps + t]), _mm512_maskz_loadu_ps(m, x + i * in_plane + off[t]),
+                                   v[i]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < V; i++)
+        _mm512_mask_storeu_ps(out + i * n, (__mmask16)((1u << n) - 1),
+                              act16(_mm512_add_ps(v[i], _mm512_set1_ps(bias ? bias[i] : 0.0f)), act));
+}
+
+void mpx_depthwise_masked_avx512(int taps, const int *off, const uint16_t *mask, const float *x, size_t in_plane,
+                                 const float *w, const float *bias, int planes, int n, mpx_act act, float *out)
+{
+    if (n <= 16) {
+        for (int p = 0; p < planes; p += 4, x += 4 * in_plane, w += 4 * taps, bias = bias ? bias + 4 : NULL,
+                 out += 4 * n) {
+            switch (planes - p) {
+            case 1: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 1); break;
+            case 2: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 2); break;
+            case 3: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 3); break;
+            default: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 4);
+            }
+        }
+        return;
+    }
+    for (int p = 0; p < planes; p++, x += in_plane, w += taps, out += n) {
+        __m512 b = _mm512_set1_ps(bias ? bias[p] : 0.0f);
+        for (int o = 0; o < n; o += 64) {
+            const uint16_t *mk = mask + o / 16 * taps;
+            switch ((n - o + 15) / 16) {
+            case 1: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 1); break;
+            case 2: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 2); break;
+            case 3: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 3); break;
+            default: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 4);
+            }
+        }
+    }
+}
 #else
 typedef int mpx_no_avx512_on_this_target; /* ISO C forbids an empty translation unit */
 #endif

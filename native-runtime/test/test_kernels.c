@@ -588,6 +588,8 @@ static void test_conv(mpx_pool **pools)
         {4, 5, 20, 4, 4, 5, 5, 1, 1, 2, 1, 2, 3, 1, 1},     /* depthwise 5 x 5, uneven padding */
         {3, 6, 32, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* depthwise, rows of 2 whole vectors */
         {3, 32, 32, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},    /* depthwise, stride 2, rows of a whole vector */
+        {20, 4, 4, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   /* depthwise 4 x 4: a plane per vector (masked, in place) */
+        {6, 7, 8, 6, 6, 3, 3, 1, 1, 0, 1, 0, 1, 2, 1},      /* depthwise, fewer output rows, dilation 2 in rows */
         {6, 7, 7, 6, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1},      /* 2 outputs per group (direct), area 4 */
         {4, 6, 5, 20, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},     /* 1x1 */
         {5, 12, 10, 7, 1, 5, 5, 1, 2, 2, 2, 2, 2, 1, 1},    /* area 25: irregular sampling */
