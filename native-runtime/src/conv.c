@@ -59,10 +59,12 @@ struct mpx_conv_plan {
     int dw_step;            /* depthwise, perforated: the computed rows' spacing when even (one kernel call), else 0 */
     int dw_half;            /* depthwise, stride 2: where a padded row's odd columns start (0 for stride 1) */
     int dw_fused;           /* depthwise, exact float32 with no, relu or clip activation: the kernel applies them */
-    uint16_t *dw_mask;      /* dw_fused, stride 1, output rows as wide as the input's, on an arch with a masked
-                             * depthwise kernel: the plane read in place, per vector of outputs and tap the lanes
-                             * whose window element lies inside the plane (offsets: from the output's own index);
-                             * else NULL */
+    uint16_t *dw_mask;      /* dw_fused, stride 1 with output rows as wide as the input's or stride 2 with half as
+                             * wide, on an arch with a masked depthwise kernel: per vector of outputs and tap, the
+                             * lanes whose window element lies inside the plane (offsets: from the output's own
+                             * index); stride 1 reads the plane in place, stride 2 its phases; else NULL */
+    int dw_phase;           /* dw_mask, stride 2: floats of one phase plane (the input's rows and columns of one
+                             * parity each), ceil(H / 2) rows of Wo */
     int dw_expand;          /* depthwise, row perforation in float32 with no, relu or clip activation: the rows the
                              * kernel computed are expanded from the accumulator in one pass (expand_plane_fast) */
     mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
@@ -184,23 +186,28 @@ static int prepare_panel_bias(mpx_conv_plan *p)
     return 0;
 }
 
-/* dw_mask and the offsets of a plane read in place: output o = (r, c) reads x[o + off[t]], which is input row
- * r − pad_top + i·dil_h, column c − pad_left + j·dil_w (rows as wide as the input's); the lane is masked out
- * where that row or column lies outside the plane. */
+/* dw_mask and the offsets. Stride 1: output o = (r, c) reads x[o + off[t]], input row r + a, column c + b for
+ * the tap's a = i·dil_h − pad_top, b = j·dil_w − pad_left (rows as wide as the input's). Stride 2: input row
+ * 2r + a lies in the phase of a's parity, at its row r + ⌊a/2⌋, and so for columns; the four phase planes have
+ * rows of Wo, so the same o + off[t] reads it. A lane is masked out where that row or column lies outside the
+ * plane or its phase. */
 static int prepare_masks(mpx_conv_plan *p)
 {
     const mpx_conv_shape *s = &p->s;
-    int n = s->Ho * s->Wo;
+    int n = s->Ho * s->Wo, st = s->stride_w, rows = (s->H + st - 1) / st;
+    p->dw_phase = st == 2 ? rows * s->Wo : 0;
     p->offsets = malloc((size_t)p->n_taps * sizeof *p->offsets);
     p->dw_mask = calloc((size_t)mpx_round_up(n, 16) / 16 * p->n_taps, sizeof *p->dw_mask);
     if (!p->offsets || !p->dw_mask)
         return -1;
     for (int t = 0; t < p->n_taps; t++) {
-        int di = p->taps[t].i * s->dil_h - s->pad_top, dj = p->taps[t].j * s->dil_w - s->pad_left;
-        p->offsets[t] = di * s->W + dj;
+        int a = p->taps[t].i * s->dil_h - s->pad_top, b = p->taps[t].j * s->dil_w - s->pad_left;
+        int pr = a & (st - 1), pc = b & (st - 1), da = (a - pr) / st, db = (b - pc) / st;
+        int height = (s->H - pr + st - 1) / st, width = (s->W - pc + st - 1) / st;
+        p->offsets[t] = (pr * st + pc) * p->dw_phase + da * (st == 2 ? s->Wo : s->W) + db;
         for (int o = 0; o < n; o++) {
-            int ih = o / s->Wo + di, iw = o % s->Wo + dj;
-            if (ih >= 0 && ih < s->H && iw >= 0 && iw < s->W)
+            int ih = o / s->Wo + da, iw = o % s->Wo + db;
+            if (ih >= 0 && ih < height && iw >= 0 && iw < width)
                 p->dw_mask[o / 16 * p->n_taps + t] |= (uint16_t)(1u << (o % 16));
         }
     }
@@ -264,8 +271,9 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     int kernel_act = mode->act == MPX_ACT_NONE || mode->act == MPX_ACT_RELU || mode->act == MPX_ACT_CLIP;
     p->dw_fused = p->depthwise && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
     p->dw_acc = mpx_round_up(shape->Wo, MPX_DEPTHWISE_LANES);
-    if (p->dw_fused && shape->stride_h == 1 && shape->stride_w == 1 && shape->Wo == shape->W &&
-        mpx_gemm_arch_get()->depthwise_masked) {
+    int in_place = shape->stride_h == 1 && shape->stride_w == 1 && shape->Wo == shape->W;
+    int phases = shape->stride_h == 2 && shape->stride_w == 2 && (shape->W + 1) / 2 <= shape->Wo;
+    if (p->dw_fused && (in_place || phases) && mpx_gemm_arch_get()->depthwise_masked) {
         if (prepare_masks(p) != 0)
             goto fail;
     } else if (p->depthwise) {
@@ -334,6 +342,8 @@ fail:
 
 /* ---- workspace ----------------------------------------------------------------------------------- */
 
+#define PHASE_CHUNK 16 /* planes split into phases per kernel call (depthwise, stride 2, dw_mask) */
+
 static size_t aligned_floats(size_t n)
 {
     return (n + 15) & ~(size_t)15;
@@ -353,10 +363,13 @@ static size_t input_floats(const mpx_conv_plan *p)
     return p->mode.knob.half ? aligned_floats((size_t)p->Cg * p->s.H * p->s.W) : 0;
 }
 
-/* Depthwise: the padded plane, and a vector's slack past it that a flat call's last vector reads. */
+/* Depthwise: the padded plane, and a vector's slack past it that a flat call's last vector reads; read through
+ * masks at stride 2, the phases of PHASE_CHUNK planes. */
 static size_t padded_plane_floats(const mpx_conv_plan *p)
 {
-    return p->depthwise && !p->dw_mask ? (size_t)p->dw_rows * p->dw_row + MPX_DEPTHWISE_LANES : 0;
+    if (p->dw_mask)
+        return (size_t)PHASE_CHUNK * 4 * p->dw_phase;
+    return p->depthwise ? (size_t)p->dw_rows * p->dw_row + MPX_DEPTHWISE_LANES : 0;
 }
 
 static size_t thread_floats(const mpx_conv_plan *p)
@@ -1077,21 +1090,31 @@ static void direct_range(void *ctx, int begin, int end, int thread)
         direct_plane(job, i, ws, &cached, i == begin);
 }
 
-/* Planes [begin, end) of a depthwise convolution read in place (dw_mask): consecutive planes are consecutive
- * channels in both x and y, so one kernel call takes every plane of a sample in the range. */
+/* Planes [begin, end) of a depthwise convolution read through masks (dw_mask): consecutive planes are
+ * consecutive channels in both x and y, so one kernel call takes every plane of a sample in the range (at
+ * stride 2, of a chunk whose phases are split into the thread's workspace). */
 static void masked_range(void *ctx, int begin, int end, int thread)
 {
-    (void)thread;
     const conv_job *job = ctx;
     const mpx_conv_plan *p = job->p;
     const mpx_conv_shape *s = &p->s;
     size_t in_plane = (size_t)s->H * s->W, out_plane = (size_t)s->Ho * s->Wo;
+    float *phases = job->workspace + (size_t)thread * thread_floats(p);
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
     mpx_act act = {p->mode.act, p->mode.act_a, p->mode.act_b};
     for (int i = begin; i < end;) {
         int m = i % s->M, planes = end - i < s->M - m ? end - i : s->M - m;
-        mpx_gemm_arch_get()->depthwise_masked(p->n_taps, p->offsets, p->dw_mask, job->x + i * in_plane, in_plane,
-                                              p->weights + (size_t)m * p->n_taps, p->bias ? p->bias + m : NULL,
-                                              planes, (int)out_plane, act, job->y + i * out_plane);
+        const float *x = job->x + i * in_plane;
+        size_t pitch = in_plane;
+        if (p->dw_phase) {
+            planes = planes < PHASE_CHUNK ? planes : PHASE_CHUNK;
+            for (int k = 0; k < planes; k++)
+                arch->split_phases(x + k * in_plane, s->H, s->W, s->Wo, (size_t)p->dw_phase,
+                                   phases + (size_t)k * 4 * p->dw_phase);
+            x = phases, pitch = (size_t)4 * p->dw_phase;
+        }
+        arch->depthwise_masked(p->n_taps, p->offsets, p->dw_mask, x, pitch, p->weights + (size_t)m * p->n_taps,
+                               p->bias ? p->bias + m : NULL, planes, (int)out_plane, act, job->y + i * out_plane);
         i += planes;
     }
 }

@@ -301,6 +301,22 @@ void mpx_depthwise_masked_avx512(int taps, const int *off, const uint16_t *mask,
         }
     }
 }
+
+void mpx_split_phases_avx512(const float *x, int H, int W, int pitch, size_t phase, float *out)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    for (int h = 0; h < H; h++, x += W) {
+        float *d = out + (size_t)(h % 2) * 2 * phase + (size_t)(h / 2) * pitch;
+        for (int k = 0; k < W; k += 32) {
+            int n = W - k < 32 ? W - k : 32;
+            __m512 a = _mm512_maskz_loadu_ps(n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1), x + k);
+            __m512 b = _mm512_maskz_loadu_ps(n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0, x + k + 16);
+            _mm512_mask_storeu_ps(d + k / 2, (__mmask16)((1u << (n + 1) / 2) - 1), _mm512_permutex2var_ps(a, even, b));
+            _mm512_mask_storeu_ps(d + phase + k / 2, (__mmask16)((1u << n / 2) - 1), _mm512_permutex2var_ps(a, odd, b));
+        }
+    }
+}
 #else
 typedef int mpx_no_avx512_on_this_target; /* ISO C forbids an empty translation unit */
 #endif
