@@ -317,6 +317,71 @@ void mpx_split_phases_avx512(const float *x, int H, int W, int pitch, size_t pha
         }
     }
 }
+
+/* Rows r0… (R of them, VR vectors each) of a 3 × 3 depthwise plane, stride 1, padding 1, rows of whole vectors:
+ * each input row is loaded once, at its three column shifts, and serves the (up to) three output rows whose
+ * windows hold it; taken in increasing input row, an output's taps still add in the order i·3 + j. */
+static inline __attribute__((always_inline)) void rows3x3(const float *x, int H, int W, int r0, const __m512 *w,
+                                                          __m512 b, mpx_act act, float *out, const int VR,
+                                                          const int R)
+{
+    __m512 acc[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < R * VR; k++)
+        acc[k] = _mm512_setzero_ps();
+#pragma GCC unroll 10
+    for (int d = -1; d <= R; d++) {
+        if (r0 + d < 0 || r0 + d >= H)
+            continue;
+        const float *row = x + (size_t)(r0 + d) * W;
+#pragma GCC unroll 2
+        for (int v = 0; v < VR; v++) {
+            __m512 in[3] = {_mm512_maskz_loadu_ps(v == 0 ? 0xFFFE : 0xFFFF, row + 16 * v - 1),
+                            _mm512_loadu_ps(row + 16 * v),
+                            _mm512_maskz_loadu_ps(v == VR - 1 ? 0x7FFF : 0xFFFF, row + 16 * v + 1)};
+#pragma GCC unroll 3
+            for (int i = 0; i < 3; i++) {
+                int r = d + 1 - i;
+                if (r < 0 || r >= R)
+                    continue;
+#pragma GCC unroll 3
+                for (int j = 0; j < 3; j++)
+                    acc[r * VR + v] = _mm512_fmadd_ps(w[i * 3 + j], in[j], acc[r * VR + v]);
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < R * VR; k++)
+        _mm512_storeu_ps(out + (size_t)(r0 + k / VR) * W + 16 * (k % VR), act16(_mm512_add_ps(acc[k], b), act));
+}
+
+/* The rows of one plane in blocks of 8 / VR, then the remaining ones */
+static inline __attribute__((always_inline)) void plane3x3(const float *x, int H, int W, const float *wt, float bias,
+                                                           mpx_act act, float *out, const int VR)
+{
+    __m512 w[9], b = _mm512_set1_ps(bias);
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; t++)
+        w[t] = _mm512_set1_ps(wt[t]);
+    const int R = 8 / VR;
+    int r0 = 0;
+    for (; r0 + R <= H; r0 += R)
+        rows3x3(x, H, W, r0, w, b, act, out, VR, R);
+    for (; r0 < H; r0++)
+        rows3x3(x, H, W, r0, w, b, act, out, VR, 1);
+}
+
+void mpx_depthwise_3x3_avx512(const float *x, const float *w, const float *bias, int planes, int H, int W, mpx_act act,
+                              float *out)
+{
+    size_t plane = (size_t)H * W;
+    for (int p = 0; p < planes; p++, x += plane, w += 9, out += plane) {
+        if (W == 16)
+            plane3x3(x, H, W, w, bias ? bias[p] : 0.0f, act, out, 1);
+        else
+            plane3x3(x, H, W, w, bias ? bias[p] : 0.0f, act, out, 2);
+    }
+}
 #else
 typedef int mpx_no_avx512_on_this_target; /* ISO C forbids an empty translation unit */
 #endif
