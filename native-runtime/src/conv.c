@@ -63,8 +63,9 @@ struct mpx_conv_plan {
                              * wide, on an arch with a masked depthwise kernel: per vector of outputs and tap, the
                              * lanes whose window element lies inside the plane (offsets: from the output's own
                              * index); stride 1 reads the plane in place, stride 2 its phases; else NULL */
-    int dw_3x3;             /* dw_mask, stride 1, every tap of a 3 × 3 window, padding 1, rows 16 or 32 wide: the
-                             * arch's depthwise_3x3, which loads each input row once for three output rows */
+    int dw_3x3;             /* dw_mask, every tap of a 3 × 3 window, padding 1, output rows 16 or 32 wide (stride 2:
+                             * even input sizes): the arch's depthwise_3x3, which loads each input row once for the
+                             * output rows it feeds */
     int dw_phase;           /* dw_mask, stride 2: floats of one phase plane (the input's rows and columns of one
                              * parity each), ceil(H / 2) rows of Wo */
     int dw_expand;          /* depthwise, row perforation in float32 with no, relu or clip activation: the rows the
@@ -278,9 +279,14 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     if (p->dw_fused && (in_place || phases) && mpx_gemm_arch_get()->depthwise_masked) {
         if (prepare_masks(p) != 0)
             goto fail;
-        p->dw_3x3 = in_place && shape->kh == 3 && shape->kw == 3 && p->n_taps == 9 && shape->dil_h == 1 &&
-                    shape->dil_w == 1 && shape->pad_top == 1 && shape->pad_left == 1 && shape->Ho == shape->H &&
-                    (shape->W == 16 || shape->W == 32) && mpx_gemm_arch_get()->depthwise_3x3;
+        /* stride 2: an input twice the output's size */
+        int even = phases && shape->H % 2 == 0 && shape->W % 2 == 0;
+        p->dw_3x3 = (in_place || even) && shape->Ho * shape->stride_h == shape->H && shape->kh == 3 &&
+                    shape->kw == 3 && p->n_taps == 9 && shape->dil_h == 1 && shape->dil_w == 1 &&
+                    shape->pad_top == 1 && shape->pad_left == 1 && (shape->Wo == 16 || shape->Wo == 32) &&
+                    mpx_gemm_arch_get()->depthwise_3x3;
+        if (p->dw_3x3) /* which splits the rows into phases as it loads them */
+            p->dw_phase = 0;
     } else if (p->depthwise) {
         /* a row's whole vectors of outputs may read past the padding up to the last window's reach */
         int span = shape->pad_left + shape->W + shape->pad_right, reach = (shape->kw - 1) * shape->dil_w;
@@ -1120,7 +1126,7 @@ static void masked_range(void *ctx, int begin, int end, int thread)
         }
         const float *w = p->weights + (size_t)m * p->n_taps, *bias = p->bias ? p->bias + m : NULL;
         if (p->dw_3x3)
-            arch->depthwise_3x3(x, w, bias, planes, s->H, s->W, act, job->y + i * out_plane);
+            arch->depthwise_3x3(x, pitch, w, bias, planes, s->Ho, s->Wo, s->stride_w, act, job->y + i * out_plane);
         else
             arch->depthwise_masked(p->n_taps, p->offsets, p->dw_mask, x, pitch, w, bias, planes, (int)out_plane, act,
                                    job->y + i * out_plane);

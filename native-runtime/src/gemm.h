@@ -65,10 +65,11 @@ typedef struct {
     /* with depthwise_masked: the four phase planes of plane x [H][W] for stride 2, phase 2·(h mod 2) + (w mod 2)
      * at out + phase·that, x[h][w] at its row h / 2, column w / 2, in rows of `pitch` floats */
     void (*split_phases)(const float *x, int H, int W, int pitch, size_t phase, float *out);
-    /* with depthwise_masked: a 3 × 3 depthwise plane of stride 1 and padding 1 whose rows are 16 or 32 wide, the
-     * sums of depthwise_masked but for the sign of a zero: out[p] from x[p] for p < planes, weights w[p·9…] */
-    void (*depthwise_3x3)(const float *x, const float *w, const float *bias, int planes, int H, int W, mpx_act act,
-                          float *out);
+    /* with depthwise_masked: 3 × 3 depthwise planes with padding 1, output rows 16 or 32 wide and, at stride 2,
+     * inputs of twice the output's size; the sums of depthwise_masked but for the sign of a zero: out[p] for
+     * p < planes from x[p · in_plane…], weights w[p·9…] */
+    void (*depthwise_3x3)(const float *x, size_t in_plane, const float *w, const float *bias, int planes, int Ho,
+                          int Wo, int stride, mpx_act act, float *out);
     /* binary16 rounding by the CPU's conversion instructions (half.h's functions, the same values), or NULL:
      * half.c's software form */
     void (*round_half_copy)(float *dst, const float *src, size_t n);
@@ -92,8 +93,8 @@ void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_p
 void mpx_depthwise_masked_avx512(int taps, const int *off, const uint16_t *mask, const float *x, size_t in_plane,
                                  const float *w, const float *bias, int planes, int n, mpx_act act, float *out);
 void mpx_split_phases_avx512(const float *x, int H, int W, int pitch, size_t phase, float *out);
-void mpx_depthwise_3x3_avx512(const float *x, const float *w, const float *bias, int planes, int H, int W, mpx_act act,
-                              float *out);
+void mpx_depthwise_3x3_avx512(const float *x, size_t in_plane, const float *w, const float *bias, int planes, int Ho,
+                              int Wo, int stride, mpx_act act, float *out);
 #define MPX_AVX2_CMR 6
 #define MPX_AVX2_CNR 16
 void mpx_conv_kernel_avx512(int K, const int *off, const float *const *pixel, const float *w, const float *bias,

@@ -318,10 +318,26 @@ void mpx_split_phases_avx512(const float *x, int H, int W, int pitch, size_t pha
     }
 }
 
-/* Rows r0… (R of them, VR vectors each) of a 3 × 3 depthwise plane, stride 1, padding 1, rows of whole vectors:
- * each input row is loaded once, at its three column shifts, and serves the (up to) three output rows whose
- * windows hold it; taken in increasing input row, an output's taps still add in the order i·3 + j. */
-static inline __attribute__((always_inline)) void rows3x3(const float *x, int H, int W, int r0, const __m512 *w,
+/* acc += w[3i]·in[0] + w[3i + 1]·in[1] + w[3i + 2]·in[2], in that order */
+static inline __attribute__((always_inline)) __m512 taps3(__m512 acc, const __m512 *w, int i, const __m512 in[3])
+{
+    acc = _mm512_fmadd_ps(w[3 * i], in[0], acc);
+    acc = _mm512_fmadd_ps(w[3 * i + 1], in[1], acc);
+    return _mm512_fmadd_ps(w[3 * i + 2], in[2], acc);
+}
+
+static inline __attribute__((always_inline)) void store_rows(const __m512 *acc, __m512 b, mpx_act act, float *out,
+                                                             int Wo, const int VR, const int R)
+{
+#pragma GCC unroll 8
+    for (int k = 0; k < R * VR; k++)
+        _mm512_storeu_ps(out + (size_t)(k / VR) * Wo + 16 * (k % VR), act16(_mm512_add_ps(acc[k], b), act));
+}
+
+/* Output rows r0… (R of them, VR vectors each) of a 3 × 3 depthwise plane of stride 1 and padding 1: each input
+ * row is loaded once, at its three column shifts, for the (up to) three output rows whose windows hold it; taken
+ * in increasing input row, an output's taps still add in the order 3i + j. */
+static inline __attribute__((always_inline)) void rows_s1(const float *x, int H, int W, int r0, const __m512 *w,
                                                           __m512 b, mpx_act act, float *out, const int VR,
                                                           const int R)
 {
@@ -336,28 +352,70 @@ static inline __attribute__((always_inline)) void rows3x3(const float *x, int H,
         const float *row = x + (size_t)(r0 + d) * W;
 #pragma GCC unroll 2
         for (int v = 0; v < VR; v++) {
+            /* columns c − 1, c, c + 1 (taps j = 0, 1, 2); those outside the row read zero, as from padding */
             __m512 in[3] = {_mm512_maskz_loadu_ps(v == 0 ? 0xFFFE : 0xFFFF, row + 16 * v - 1),
                             _mm512_loadu_ps(row + 16 * v),
                             _mm512_maskz_loadu_ps(v == VR - 1 ? 0x7FFF : 0xFFFF, row + 16 * v + 1)};
 #pragma GCC unroll 3
-            for (int i = 0; i < 3; i++) {
-                int r = d + 1 - i;
-                if (r < 0 || r >= R)
-                    continue;
-#pragma GCC unroll 3
-                for (int j = 0; j < 3; j++)
-                    acc[r * VR + v] = _mm512_fmadd_ps(w[i * 3 + j], in[j], acc[r * VR + v]);
-            }
+            for (int i = 0; i < 3; i++)
+                if (d + 1 - i >= 0 && d + 1 - i < R)
+                    acc[(d + 1 - i) * VR + v] = taps3(acc[(d + 1 - i) * VR + v], w, i, in);
         }
     }
-#pragma GCC unroll 8
-    for (int k = 0; k < R * VR; k++)
-        _mm512_storeu_ps(out + (size_t)(r0 + k / VR) * W + 16 * (k % VR), act16(_mm512_add_ps(acc[k], b), act));
+    store_rows(acc, b, act, out + (size_t)r0 * W, W, VR, R);
 }
 
-/* The rows of one plane in blocks of 8 / VR, then the remaining ones */
-static inline __attribute__((always_inline)) void plane3x3(const float *x, int H, int W, const float *wt, float bias,
-                                                           mpx_act act, float *out, const int VR)
+/* Input row `row` (2 · Wo wide) split into its even and odd columns for output vector v: in[1] even columns (2c,
+ * taps j = 1), in[2] odd ones (2c + 1, j = 2), in[0] the odd ones one column on (2c − 1, j = 0), the first of
+ * which is the previous vector's last odd column (*odd, zero before the row: the padding) */
+static inline __attribute__((always_inline)) void split3(const float *row, int v, __m512 *odd, __m512 in[3])
+{
+    const __m512i even_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd_idx = _mm512_add_epi32(even_idx, _mm512_set1_epi32(1));
+    __m512 a = _mm512_loadu_ps(row + 32 * v), b = _mm512_loadu_ps(row + 32 * v + 16);
+    in[1] = _mm512_permutex2var_ps(a, even_idx, b);
+    in[2] = _mm512_permutex2var_ps(a, odd_idx, b);
+    in[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(in[2]), _mm512_castps_si512(*odd), 15));
+    *odd = in[2];
+}
+
+/* The same at stride 2: output row r reads input rows 2r − 1 (taps i = 0), 2r (i = 1) and 2r + 1 (i = 2), each
+ * split into even and odd columns as it is loaded; an odd row serves two output rows. */
+static inline __attribute__((always_inline)) void rows_s2(const float *x, int Wo, int r0, const __m512 *w, __m512 b,
+                                                          mpx_act act, float *out, const int VR, const int R)
+{
+    __m512 acc[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < R * VR; k++)
+        acc[k] = _mm512_setzero_ps();
+    size_t W = 2 * (size_t)Wo;
+#pragma GCC unroll 9
+    for (int d = -1; d < R; d++) {
+        __m512 odd = _mm512_setzero_ps(), in[3];
+#pragma GCC unroll 2
+        for (int v = 0; v < VR && d >= 0; v++) { /* row 2(r0 + d): output d, i = 1 */
+            split3(x + 2 * (r0 + d) * W, v, &odd, in);
+            acc[d * VR + v] = taps3(acc[d * VR + v], w, 1, in);
+        }
+        if (r0 + d < 0)
+            continue;
+        odd = _mm512_setzero_ps();
+#pragma GCC unroll 2
+        for (int v = 0; v < VR; v++) { /* row 2(r0 + d) + 1: output d (i = 2), then output d + 1 (i = 0) */
+            split3(x + (2 * (r0 + d) + 1) * W, v, &odd, in);
+            if (d >= 0)
+                acc[d * VR + v] = taps3(acc[d * VR + v], w, 2, in);
+            if (d + 1 < R)
+                acc[(d + 1) * VR + v] = taps3(acc[(d + 1) * VR + v], w, 0, in);
+        }
+    }
+    store_rows(acc, b, act, out + (size_t)r0 * Wo, Wo, VR, R);
+}
+
+/* The output rows of one plane in blocks of 8 / VR, then one at a time */
+static inline __attribute__((always_inline)) void plane3x3(const float *x, int Ho, int Wo, int stride,
+                                                           const float *wt, float bias, mpx_act act, float *out,
+                                                           const int VR)
 {
     __m512 w[9], b = _mm512_set1_ps(bias);
 #pragma GCC unroll 9
@@ -365,21 +423,28 @@ static inline __attribute__((always_inline)) void plane3x3(const float *x, int H
         w[t] = _mm512_set1_ps(wt[t]);
     const int R = 8 / VR;
     int r0 = 0;
-    for (; r0 + R <= H; r0 += R)
-        rows3x3(x, H, W, r0, w, b, act, out, VR, R);
-    for (; r0 < H; r0++)
-        rows3x3(x, H, W, r0, w, b, act, out, VR, 1);
+    if (stride == 1) {
+        for (; r0 + R <= Ho; r0 += R)
+            rows_s1(x, Ho, Wo, r0, w, b, act, out, VR, R);
+        for (; r0 < Ho; r0++)
+            rows_s1(x, Ho, Wo, r0, w, b, act, out, VR, 1);
+        return;
+    }
+    for (; r0 + R <= Ho; r0 += R)
+        rows_s2(x, Wo, r0, w, b, act, out, VR, R);
+    for (; r0 < Ho; r0++)
+        rows_s2(x, Wo, r0, w, b, act, out, VR, 1);
 }
 
-void mpx_depthwise_3x3_avx512(const float *x, const float *w, const float *bias, int planes, int H, int W, mpx_act act,
-                              float *out)
+void mpx_depthwise_3x3_avx512(const float *x, size_t in_plane, const float *w, const float *bias, int planes, int Ho,
+                              int Wo, int stride, mpx_act act, float *out)
 {
-    size_t plane = (size_t)H * W;
-    for (int p = 0; p < planes; p++, x += plane, w += 9, out += plane) {
-        if (W == 16)
-            plane3x3(x, H, W, w, bias ? bias[p] : 0.0f, act, out, 1);
+    size_t out_plane = (size_t)Ho * Wo;
+    for (int p = 0; p < planes; p++, x += in_plane, w += 9, out += out_plane) {
+        if (Wo == 16)
+            plane3x3(x, Ho, Wo, stride, w, bias ? bias[p] : 0.0f, act, out, 1);
         else
-            plane3x3(x, H, W, w, bias ? bias[p] : 0.0f, act, out, 2);
+            plane3x3(x, Ho, Wo, stride, w, bias ? bias[p] : 0.0f, act, out, 2);
     }
 }
 #else

@@ -589,6 +589,7 @@ static void test_conv(mpx_pool **pools)
         {3, 6, 32, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* depthwise, rows of 2 whole vectors */
         {4, 11, 16, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* depthwise, rows of a whole vector, 8 + 3 rows */
         {3, 32, 32, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},    /* depthwise, stride 2, rows of a whole vector */
+        {4, 22, 64, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},    /* depthwise, stride 2, rows of 2 vectors, 8 + 3 rows */
         {20, 4, 4, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   /* depthwise 4 x 4: a plane per vector (masked, in place) */
         {6, 7, 8, 6, 6, 3, 3, 1, 1, 0, 1, 0, 1, 2, 1},      /* depthwise, fewer output rows, dilation 2 in rows */
         {6, 7, 7, 6, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1},      /* 2 outputs per group (direct), area 4 */
