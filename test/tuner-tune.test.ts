@@ -84,6 +84,9 @@ describe('tuning the bundled HAR model', function () {
     assert.equal(set.configurations[0].name, 'conf0');
     assert.ok(set.configurations.every((c) => c.qosLoss <= 3), 'every kept configuration is within the threshold');
     for (let i = 2; i < set.configurations.length; i++) assert.ok(set.configurations[i].predicted!.speedup >= set.configurations[i - 1].predicted!.speedup);
+    // the frontier ranks losses by their intervals' upper ends: a faster configuration is less surely accurate
+    const surely = (i: number) => set.configurations[i].host!.qosLossInterval![1];
+    for (let i = 2; i < set.configurations.length; i++) assert.ok(surely(i) > surely(i - 1), `conf${i} against conf${i - 1}`);
     for (const c of set.configurations.slice(1)) assert.ok(c.host!.timing!.speedup.low > 1, `${c.name} is shown faster than the exact one`);
     const hpvm = parseHpvm(fs.readFileSync(path.join(dir, 'first.txt'), 'utf8'));
     assert.deepEqual(hpvm.configurations.map((c) => c.layers), set.configurations.map((c) => c.layers));

@@ -320,11 +320,14 @@ const lossOf = (p: ValidatedPoint): number => p.tune.baseline.accuracy - p.tune.
  * calibrated once per machine and cached, so the same tuning chooses the same configurations however the
  * next measurement's noise falls; the measured speedups are what the set reports. A point whose measured
  * speedup interval reaches 1 is not shown to be faster than the exact configuration: it stays off.
+ * Dominance is judged on the upper end of each point's 95 % loss interval: on a thousand tuning samples a
+ * loss is known to a point or two, and by the estimate alone one lucky fast point hides every slower one
+ * whose loss is surely small, which then is all that held-out data can keep.
  */
 function frontier(points: ValidatedPoint[], threshold: number): ValidatedPoint[] {
   const scored = points
-    .map((p) => ({ p, speedup: p.predicted.speedup, loss: lossOf(p) }))
-    .filter((x) => x.loss <= threshold && x.p.choice.some((k) => k !== EXACT_KNOB) && !notFaster(x.p.tune.timing.speedup));
+    .filter((p) => lossOf(p) <= threshold && p.choice.some((k) => k !== EXACT_KNOB) && !notFaster(p.tune.timing.speedup))
+    .map((p) => ({ p, speedup: p.predicted.speedup, loss: p.tune.qosLoss.high }));
   const anchor: { p?: ValidatedPoint; speedup: number; loss: number } = { speedup: 1, loss: 0 };
   return thinFront(paretoFront([anchor, ...scored])).flatMap((x) => (x.p ? [x.p] : []));
 }
