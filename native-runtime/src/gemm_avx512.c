@@ -185,10 +185,13 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
     }
 }
 
-/* V vectors of 16 outputs, each from its own input and output position: V independent chains of FMAs */
-static inline __attribute__((always_inline)) void depthwise_vectors(int taps, const int *off, const float *const *in,
-                                                                    const float *w, __m512 b, mpx_act act,
-                                                                    float *const *out, const int V)
+/* V vectors of 16 outputs, each from its own input and output position: V independent chains of FMAs, one
+ * broadcast of each weight serving them all. With `mask`, the load of vector i for tap t is masked by
+ * mask[i·taps + t] and the store ends `left[i]` outputs on (at the plane's end); inlined with NULL, neither. */
+static inline __attribute__((always_inline)) void depthwise_vectors(int taps, const int *off, const uint16_t *mask,
+                                                                    const float *const *in, const float *w, __m512 b,
+                                                                    mpx_act act, float *const *out, const int *left,
+                                                                    const int V)
 {
     __m512 v[4];
 #pragma GCC unroll 4
@@ -198,11 +201,13 @@ static inline __attribute__((always_inline)) void depthwise_vectors(int taps, co
         __m512 wt = _mm512_set1_ps(w[t]);
 #pragma GCC unroll 4
         for (int i = 0; i < V; i++)
-            v[i] = _mm512_fmadd_ps(wt, _mm512_loadu_ps(in[i] + off[t]), v[i]);
+            v[i] = _mm512_fmadd_ps(wt, mask ? _mm512_maskz_loadu_ps(mask[i * taps + t], in[i] + off[t])
+                                            : _mm512_loadu_ps(in[i] + off[t]), v[i]);
     }
 #pragma GCC unroll 4
     for (int i = 0; i < V; i++) /* in order: a vector that passes its row's end precedes the next row's */
-        _mm512_storeu_ps(out[i], act16(_mm512_add_ps(v[i], b), act));
+        _mm512_mask_storeu_ps(out[i], !left || left[i] >= 16 ? 0xFFFF : (__mmask16)((1u << left[i]) - 1),
+                              act16(_mm512_add_ps(v[i], b), act));
 }
 
 void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n, int rows,
@@ -219,35 +224,12 @@ void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_p
             src[i] = in + r * in_pitch + o, dst[i] = out + r * out_pitch + o;
         }
         switch (k) {
-        case 4: depthwise_vectors(taps, off, src, w, b, act, dst, 4); break;
-        case 3: depthwise_vectors(taps, off, src, w, b, act, dst, 3); break;
-        case 2: depthwise_vectors(taps, off, src, w, b, act, dst, 2); break;
-        default: depthwise_vectors(taps, off, src, w, b, act, dst, 1);
+        case 4: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 4); break;
+        case 3: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 3); break;
+        case 2: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 2); break;
+        default: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 1);
         }
     }
-}
-
-/* V vectors of one plane read in place (outputs 16i… from out, mask at their first vector): one broadcast of
- * each weight serves V independent chains of FMAs; the loads are masked per vector and tap, the stores end at
- * the plane's end (left: outputs from out to there) */
-static inline __attribute__((always_inline)) void plane_vectors(int taps, const int *off, const uint16_t *mask,
-                                                                const float *x, const float *w, __m512 b,
-                                                                mpx_act act, float *out, int left, const int V)
-{
-    __m512 v[4];
-#pragma GCC unroll 4
-    for (int i = 0; i < V; i++)
-        v[i] = _mm512_setzero_ps();
-    for (int t = 0; t < taps; t++) {
-        __m512 wt = _mm512_set1_ps(w[t]);
-#pragma GCC unroll 4
-        for (int i = 0; i < V; i++)
-            v[i] = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(mask[i * taps + t], x + 16 * i + off[t]), v[i]);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < V; i++, left -= 16)
-        _mm512_mask_storeu_ps(out + 16 * i, left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1),
-                              act16(_mm512_add_ps(v[i], b), act));
 }
 
 /* V planes of at most 16 outputs (4 × 4), a vector each: one mask per tap serves V loads */
@@ -288,15 +270,18 @@ void mpx_depthwise_masked_avx512(int taps, const int *off, const uint16_t *mask,
         }
         return;
     }
-    for (int p = 0; p < planes; p++, x += in_plane, w += taps, out += n) {
+    for (int p = 0; p < planes; p++, x += in_plane, w += taps, out += n) { /* four vectors of a plane at a time */
         __m512 b = _mm512_set1_ps(bias ? bias[p] : 0.0f);
         for (int o = 0; o < n; o += 64) {
+            const float *src[4] = {x + o, x + o + 16, x + o + 32, x + o + 48};
+            float *dst[4] = {out + o, out + o + 16, out + o + 32, out + o + 48};
+            int left[4] = {n - o, n - o - 16, n - o - 32, n - o - 48};
             const uint16_t *mk = mask + o / 16 * taps;
             switch ((n - o + 15) / 16) {
-            case 1: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 1); break;
-            case 2: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 2); break;
-            case 3: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 3); break;
-            default: plane_vectors(taps, off, mk, x + o, w, b, act, out + o, n - o, 4);
+            case 1: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 1); break;
+            case 2: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 2); break;
+            case 3: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 3); break;
+            default: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 4);
             }
         }
     }
