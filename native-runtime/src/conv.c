@@ -67,7 +67,7 @@ struct mpx_conv_plan {
                              * even input sizes): the arch's depthwise_3x3, which loads each input row once for the
                              * output rows it feeds */
     int dw_phase;           /* dw_mask, stride 2: floats of one phase plane (the input's rows and columns of one
-                             * parity each), ceil(H / 2) rows of Wo */
+                             * parity each), ceil(H / 2) rows of Wo; 0 under dw_3x3, which splits rows as it loads */
     int dw_expand;          /* depthwise, row perforation in float32 with no, relu or clip activation: the rows the
                              * kernel computed are expanded from the accumulator in one pass (expand_plane_fast) */
     mpx_conv_int8 *int8;    /* int8 knobs: quantised weights and their kernels */
@@ -285,7 +285,7 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
                     shape->kw == 3 && p->n_taps == 9 && shape->dil_h == 1 && shape->dil_w == 1 &&
                     shape->pad_top == 1 && shape->pad_left == 1 && (shape->Wo == 16 || shape->Wo == 32) &&
                     mpx_gemm_arch_get()->depthwise_3x3;
-        if (p->dw_3x3) /* which splits the rows into phases as it loads them */
+        if (p->dw_3x3)
             p->dw_phase = 0;
     } else if (p->depthwise) {
         /* a row's whole vectors of outputs may read past the padding up to the last window's reach */

@@ -145,7 +145,8 @@ static void choose_arch(void)
 {
     mpx_conv_kernel_spec portable_conv = {PORTABLE_MR, PORTABLE_NR, 1, conv_kernel_portable};
     chosen_arch = (mpx_gemm_arch){"portable", PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
-                                  portable_conv, portable_conv, {0, 0, 0, NULL}, depthwise_portable, NULL, NULL, NULL, NULL, NULL};
+                                  portable_conv, portable_conv, {0, 0, 0, NULL}, depthwise_portable,
+                                  NULL, NULL, NULL, NULL, NULL};
     if (portable_forced())
         return;
 #if defined(__x86_64__)
@@ -153,7 +154,8 @@ static void choose_arch(void)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         mpx_conv_kernel_spec avx2_conv = {MPX_AVX2_CMR, MPX_AVX2_CNR, 1, mpx_conv_kernel_avx2};
         chosen_arch = (mpx_gemm_arch){"avx2", MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
-                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}, mpx_depthwise_avx2, NULL, NULL, NULL, NULL, NULL};
+                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}, mpx_depthwise_avx2,
+                                      NULL, NULL, NULL, NULL, NULL};
         unsigned a, b, c, d; /* F16C by CPUID leaf 1 (ECX bit 29): not every compiler's cpu_supports names it */
         if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C)) {
             chosen_arch.round_half_copy = mpx_round_half_copy_f16c;

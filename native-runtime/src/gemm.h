@@ -39,7 +39,8 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
 typedef void (*mpx_depthwise_kernel)(int taps, const int *off, const float *in, size_t in_pitch, const float *w,
                                      int n, int rows, float bias, mpx_act act, float *out, size_t out_pitch);
 #define MPX_DEPTHWISE_LANES 16
-/* Stride-1 depthwise planes read in place, without a padded copy: for p < planes and o in [0, n),
+/* Depthwise planes read without a padded copy (stride 1: the planes themselves; stride 2: their phases, as
+ * split_phases lays them out), for p < planes and o in [0, n):
  * out[p·n + o] = act(Σ_t w[p·taps + t] · x[p·in_plane + o + off[t]] + bias[p]) (bias NULL: 0), summed as
  * mpx_depthwise_kernel, the load of vector v (outputs 16v…) and tap t masked by mask[v·taps + t]: a lane whose
  * window element lies outside the plane reads zero, as from padding, and reads no memory. */
