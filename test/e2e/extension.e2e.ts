@@ -86,6 +86,20 @@ async function waitInPage(frame: Frame, expression: string, timeoutMs = 30_000):
   }
 }
 
+/**
+ * Scrolls a webview element into view. The model overview redraws whole when a message arrives (a data
+ * preview, measured times), which detaches the element the locator had found: then it is looked up again.
+ */
+async function scrollTo(locator: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await locator.scrollIntoViewIfNeeded({ timeout: 15_000 });
+    } catch (e) {
+      if (attempt === 3 || !String(e).includes('not attached')) throw e;
+    }
+  }
+}
+
 const timings: [string, number][] = [];
 async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -352,7 +366,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.match(text, /Scale\s+none/);
     const [, accuracy, chance] = text.match(/Exact accuracy ([\d.]+) % on the first 200 samples \(chance ([\d.]+) %\)\./)!.map(Number);
     assert.ok(accuracy > chance + 20, `the trained model is far above chance on its data: ${accuracy} against ${chance}`);
-    await section.scrollIntoViewIfNeeded();
+    await scrollTo(section);
     await screenshot('09b-data-section.png');
     // pixels' scale on inertial data: the section follows the file and says the model now guesses
     const file = path.join(workspace, 'har-mobiprox.mobiprox.json');
@@ -362,7 +376,7 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
       const problem = frame.locator('#data .data-preview.problem');
       await problem.waitFor({ timeout: 60_000 });
       assert.match(await problem.innerText(), /about chance \([\d.]+ %\), with preprocessing: scale 1\/255\. Give the preprocessing the model was trained with/);
-      await problem.scrollIntoViewIfNeeded();
+      await scrollTo(problem);
       await screenshot('09c-data-section-wrong-scale.png');
     } finally {
       fs.writeFileSync(file, original);
@@ -482,12 +496,12 @@ describe('Mobiprox in code-server and Chromium (e2e)', function () {
     assert.equal(await frame.locator('#comparison-layers vscode-table-row.approximated').count(), differing);
     // the result in the panel's status line, not a notification over it
     assert.match(await frame.locator('#status').innerText(), /Compared conf0 and conf\d+ on \d+ samples: accuracy [\d.]+ % and [\d.]+ %/);
-    await frame.locator('#comparison').scrollIntoViewIfNeeded();
+    await scrollTo(frame.locator('#comparison'));
     await screenshot('12b-comparison.png');
     // in a panel about half as wide, every ms figure is still shown whole (long knob names wrap instead)
     await page.setViewportSize({ width: 900, height: 900 });
     try {
-      await frame.locator('#comparison').scrollIntoViewIfNeeded();
+      await scrollTo(frame.locator('#comparison'));
       const cut = await frame.evaluate(`[...document.querySelectorAll('#comparison-layers vscode-table-body vscode-table-row')]
         .flatMap((row) => [row.children[3], row.children[5]]).filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)`);
       assert.deepEqual(cut, [], 'ms figures cut off');
