@@ -185,11 +185,13 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
     }
 }
 
-/* V vectors of 16 outputs, each from its own input and output position: V independent chains of FMAs, one
- * broadcast of each weight serving them all. With `mask`, the load of vector i for tap t is masked by
- * mask[i·taps + t] and the store ends `left[i]` outputs on (at the plane's end); inlined with NULL, neither. */
+/* V vectors of 16 outputs, each from its own input and output position: V independent chains of FMAs. Vector i
+ * takes the weights w + i·w_step (0: one broadcast of each weight serves all V) and the bias b[i]; with `mask`,
+ * its load for tap t is masked by mask[i·mask_step + t] (0: one mask serves all V) and its store ends `left[i]`
+ * outputs on (at the plane's end). Inlined with constant steps and NULLs, the unused forms cost nothing. */
 static inline __attribute__((always_inline)) void depthwise_vectors(int taps, const int *off, const uint16_t *mask,
-                                                                    const float *const *in, const float *w, __m512 b,
+                                                                    int mask_step, const float *const *in,
+                                                                    const float *w, int w_step, const float *b,
                                                                     mpx_act act, float *const *out, const int *left,
                                                                     const int V)
 {
@@ -198,22 +200,31 @@ static inline __attribute__((always_inline)) void depthwise_vectors(int taps, co
     for (int i = 0; i < V; i++)
         v[i] = _mm512_setzero_ps();
     for (int t = 0; t < taps; t++) {
-        __m512 wt = _mm512_set1_ps(w[t]);
 #pragma GCC unroll 4
         for (int i = 0; i < V; i++)
-            v[i] = _mm512_fmadd_ps(wt, mask ? _mm512_maskz_loadu_ps(mask[i * taps + t], in[i] + off[t])
-                                            : _mm512_loadu_ps(in[i] + off[t]), v[i]);
+            v[i] = _mm512_fmadd_ps(_mm512_set1_ps(w[i * w_step + t]),
+                                   mask ? _mm512_maskz_loadu_ps(mask[i * mask_step + t], in[i] + off[t])
+                                        : _mm512_loadu_ps(in[i] + off[t]), v[i]);
     }
 #pragma GCC unroll 4
     for (int i = 0; i < V; i++) /* in order: a vector that passes its row's end precedes the next row's */
         _mm512_mask_storeu_ps(out[i], !left || left[i] >= 16 ? 0xFFFF : (__mmask16)((1u << left[i]) - 1),
-                              act16(_mm512_add_ps(v[i], b), act));
+                              act16(_mm512_add_ps(v[i], _mm512_set1_ps(b[i])), act));
 }
+
+/* depthwise_vectors for V = items < 4 or 4 */
+#define DEPTHWISE_VECTORS(items, ...)                                                                          \
+    switch (items) {                                                                                            \
+    case 1: depthwise_vectors(__VA_ARGS__, 1); break;                                                           \
+    case 2: depthwise_vectors(__VA_ARGS__, 2); break;                                                           \
+    case 3: depthwise_vectors(__VA_ARGS__, 3); break;                                                           \
+    default: depthwise_vectors(__VA_ARGS__, 4);                                                                 \
+    }
 
 void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_pitch, const float *w, int n, int rows,
                           float bias, mpx_act act, float *out, size_t out_pitch)
 {
-    __m512 b = _mm512_set1_ps(bias);
+    const float b[4] = {bias, bias, bias, bias};
     int per_row = (n + 15) / 16, items = per_row * rows;
     for (int i0 = 0; i0 < items; i0 += 4) {
         const float *src[4];
@@ -223,66 +234,34 @@ void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_p
             int r = (i0 + i) / per_row, o = 16 * ((i0 + i) % per_row);
             src[i] = in + r * in_pitch + o, dst[i] = out + r * out_pitch + o;
         }
-        switch (k) {
-        case 4: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 4); break;
-        case 3: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 3); break;
-        case 2: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 2); break;
-        default: depthwise_vectors(taps, off, NULL, src, w, b, act, dst, NULL, 1);
-        }
+        DEPTHWISE_VECTORS(k, taps, off, NULL, 0, src, w, 0, b, act, dst, NULL)
     }
-}
-
-/* V planes of at most 16 outputs (4 × 4), a vector each: one mask per tap serves V loads */
-static inline __attribute__((always_inline)) void small_planes(int taps, const int *off, const uint16_t *mask,
-                                                               const float *x, size_t in_plane, const float *w,
-                                                               const float *bias, mpx_act act, float *out, int n,
-                                                               const int V)
-{
-    __m512 v[4];
-#pragma GCC unroll 4
-    for (int i = 0; i < V; i++)
-        v[i] = _mm512_setzero_ps();
-    for (int t = 0; t < taps; t++) {
-        __mmask16 m = mask[t];
-#pragma GCC unroll 4
-        for (int i = 0; i < V; i++)
-            v[i] = _mm512_fmadd_ps(_mm512_set1_ps(w[i * taps + t]), _mm512_maskz_loadu_ps(m, x + i * in_plane + off[t]),
-                                   v[i]);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < V; i++)
-        _mm512_mask_storeu_ps(out + i * n, (__mmask16)((1u << n) - 1),
-                              act16(_mm512_add_ps(v[i], _mm512_set1_ps(bias ? bias[i] : 0.0f)), act));
 }
 
 void mpx_depthwise_masked_avx512(int taps, const int *off, const uint16_t *mask, const float *x, size_t in_plane,
                                  const float *w, const float *bias, int planes, int n, mpx_act act, float *out)
 {
-    if (n <= 16) {
-        for (int p = 0; p < planes; p += 4, x += 4 * in_plane, w += 4 * taps, bias = bias ? bias + 4 : NULL,
-                 out += 4 * n) {
-            switch (planes - p) {
-            case 1: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 1); break;
-            case 2: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 2); break;
-            case 3: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 3); break;
-            default: small_planes(taps, off, mask, x, in_plane, w, bias, act, out, n, 4);
-            }
+    if (n <= 16) { /* planes of one vector (4 × 4), four at a time: one mask per tap serves four loads */
+        const int left[4] = {n, n, n, n};
+        for (int p = 0; p < planes; p += 4) {
+            const float *src[4] = {x + p * in_plane, x + (p + 1) * in_plane, x + (p + 2) * in_plane,
+                                   x + (p + 3) * in_plane};
+            float *dst[4] = {out + (size_t)p * n, out + (size_t)(p + 1) * n, out + (size_t)(p + 2) * n,
+                             out + (size_t)(p + 3) * n};
+            float b[4];
+            for (int i = 0; i < 4; i++)
+                b[i] = bias && p + i < planes ? bias[p + i] : 0.0f;
+            DEPTHWISE_VECTORS(planes - p, taps, off, mask, 0, src, w + (size_t)p * taps, taps, b, act, dst, left)
         }
         return;
     }
     for (int p = 0; p < planes; p++, x += in_plane, w += taps, out += n) { /* four vectors of a plane at a time */
-        __m512 b = _mm512_set1_ps(bias ? bias[p] : 0.0f);
+        const float bp = bias ? bias[p] : 0.0f, b[4] = {bp, bp, bp, bp};
         for (int o = 0; o < n; o += 64) {
             const float *src[4] = {x + o, x + o + 16, x + o + 32, x + o + 48};
             float *dst[4] = {out + o, out + o + 16, out + o + 32, out + o + 48};
-            int left[4] = {n - o, n - o - 16, n - o - 32, n - o - 48};
-            const uint16_t *mk = mask + o / 16 * taps;
-            switch ((n - o + 15) / 16) {
-            case 1: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 1); break;
-            case 2: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 2); break;
-            case 3: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 3); break;
-            default: depthwise_vectors(taps, off, mk, src, w, b, act, dst, left, 4);
-            }
+            const int left[4] = {n - o, n - o - 16, n - o - 32, n - o - 48};
+            DEPTHWISE_VECTORS((n - o + 15) / 16, taps, off, mask + o / 16 * taps, taps, src, w, 0, b, act, dst, left)
         }
     }
 }
