@@ -10,8 +10,9 @@
  * with one thread both engines infer on the calling thread only, so CPU time counts their work and not the
  * time a busy machine preempts them. A row holds the median of each side's runs and their ratio; the CPU is
  * named.
- * Knob families: per-op times against the exact run, in the same session (the int8 ones with the scales
- * `mpxrun calibrate` finds on 1000 other images).
+ * Knob families: every family on every convolution, measured together with the exact configuration by
+ * `mpxrun measure --op-times` (rounds interleaved in one process, each op's speedup paired by round; the int8
+ * ones with the scales `mpxrun calibrate` finds on 1000 other images).
  * int8 beside onnxruntime's int8: resnet20 quantised by onnxruntime's own tools (bench/ort_int8.py: static QDQ,
  * per-channel weights, MinMax calibration on the same 1000 images), top-1 accuracy of both on 2000 images
  * and speed alternated as above. Writes bench/results/runtime.{json,md}.
@@ -29,7 +30,7 @@ import { INT8_KNOB, knob as knobOf, nominalSpeedup } from '../src/core/knobs/cat
 import { Configuration, Quant, exactConfiguration, formatHpvm } from '../src/core/knobs/configuration';
 import { MIN_LAYER_GAIN } from '../src/core/tuner/costModel';
 import { quantByLayer } from '../src/core/tuner/int8Calibration';
-import { Interval, calibrateModel, runModel } from '../src/core/runtime/mpxrun';
+import { Interval, calibrateModel, measureModel, runModel } from '../src/core/runtime/mpxrun';
 import { writeFileAtomic } from '../src/core/fsutil';
 
 const shared = path.resolve(__dirname, '../../../shared');
@@ -215,22 +216,18 @@ async function knobFamilies(
   ];
   const file = path.join(work, 'families.txt');
   fs.writeFileSync(file, formatHpvm({ baselineTime: 0, configurations: configs }));
-  // Rounds interleave the configurations, so that the machine's drift (shared, noisy) falls on all of them alike.
-  const times: Map<string, number>[][] = configs.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let c = 0; c < configs.length; c++) {
-      const run = await runModel(mpxm, input, { configs: file, config: c, threads: 1, batch: 32, warmup: 1, opTimes: true, limit: 128, repeat: 2 });
-      times[c].push(new Map((run.opTimes ?? []).map((o) => [o.name, o.ms])));
-    }
-  }
-  const opMs = (index: number) => (name: string) => median(times[index].map((t) => t.get(name) ?? NaN));
-  const exact = opMs(0);
+  // One measurement of them all (mpx_measure): rounds interleave the configurations in one process, and each op's
+  // speedup is the median over rounds of its time in the exact configuration over its time here, in the same round.
+  const records = await measureModel(mpxm, input, file, {
+    threads: 1, batch: 32, limit: 128, opTimes: true, timing: { minRounds: 40, minSeconds: 20, maxSeconds: 120 },
+  });
   const rows: Record<string, unknown>[] = [];
   for (let f = 0; f < FAMILIES.length; f++) {
-    const timed = opMs(f + 1);
+    const record = records.find((r) => r.index === f + 1);
+    const opSpeedup = new Map((record?.opTimes ?? []).map((o) => [o.name, o.speedup.estimate]));
     const speedups: number[] = [];
     for (const l of convs) {
-      if (l.knobs.includes(FAMILIES[f][1])) speedups.push(exact(l.name) / timed(l.name));
+      if (l.knobs.includes(FAMILIES[f][1])) speedups.push(opSpeedup.get(l.name) ?? NaN);
     }
     const nominal = nominalSpeedup(FAMILIES[f][1]);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -241,6 +238,7 @@ async function knobFamilies(
       meanSpeedup: mean(speedups), minSpeedup: Math.min(...speedups),
       meanMeasuredOverNominal: mean(speedups) / nominal, minMeasuredOverNominal: Math.min(...speedups) / nominal,
       offeredLayers: offered.length, meanOfferedOverNominal: offered.length ? mean(offered) / nominal : NaN,
+      rounds: record?.timing.rounds,
     };
     rows.push(row);
     console.log(JSON.stringify(row));
@@ -306,7 +304,9 @@ function markdown(results: { meta: Record<string, unknown>; latency: Record<stri
     '',
     '## resnet20: measured per-layer speedup over the cost model (1 thread, batch 32)',
     '',
-    'Speedup of each convolution layer over its exact time (per-op CPU times, median of the rounds). The tuner does not'
+    `Speedup of each convolution layer over its exact time: \`mpxrun measure --op-times\` of every family with the exact`
+      + ` configuration, ${knobs[0]?.rounds ?? '?'} interleaved rounds in one process; a layer's speedup is the median over`
+      + ' the rounds of its CPU time in the exact configuration over its time under the knob in the same round. The tuner does not'
       + ' offer a knob on a layer where it saves under 2 % of the layer\'s time (`mobiprox inspect --knob-times`); the last'
       + ' two columns count the layers where it is offered and average measured/nominal over them.',
     '',

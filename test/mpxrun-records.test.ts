@@ -28,6 +28,8 @@ describe("mpxrun's records, checked", () => {
     assert.equal(parseRunRecord(line({ config: 'conf0', configIndex: 0, samples: 2, batch: 1, threads: 1, timed: false })).config, 'conf0');
     assert.equal(parseStreamRecord(line(outcome)).type, 'config');
     assert.equal(parseStreamRecord(line({ type: 'timing', index: 1, name: 'conf1', threads: 1, batch: 1, latencyMsPerSample: 1, timing })).type, 'timing');
+    assert.throws(() => parseStreamRecord(line({ type: 'timing', index: 1, name: 'conf1', threads: 1, batch: 1, latencyMsPerSample: 1, timing,
+      opTimes: [{ name: 'conv', msPerSample: interval, speedup: null }] })), /opTimes\[0\]\.speedup is null/);
     assert.equal(parseStreamRecord(line({ type: 'done', count: 2 })).type, 'done');
     assert.equal(parseCalibrationRecord(line({ type: 'calibration', samples: 4, layers: [{ layer: 1, op: 'c', min: 0, max: 1, q: 'q=0.1,0' }] })).samples, 4);
   });
@@ -64,6 +66,11 @@ describe("mpxrun's records, checked", () => {
       for await (const r of profileModel(data.mpxmPath, data.inputPath, data.labelsPath!, configs, { perSample: true, opTimes: true, timing: timed })) records.push(r);
       assert.equal(records.length, 2);
       assert.equal((await measureModel(data.mpxmPath, data.inputPath, configs, { timing: timed })).length, 2);
+      const [base, other] = await measureModel(data.mpxmPath, data.inputPath, configs, { timing: timed, opTimes: true });
+      const info = await modelInfo(data.mpxmPath);
+      assert.equal(base.opTimes?.length, info.ops);
+      assert.ok(base.opTimes!.every((o) => o.speedup.estimate === 1 && o.msPerSample.estimate > 0), 'the baseline\'s ops: speedup 1');
+      assert.ok(other.opTimes!.every((o, i) => o.name === base.opTimes![i].name && o.speedup.low <= o.speedup.estimate));
       assert.ok((await calibrateModel(data.mpxmPath, data.inputPath)).layers.length > 0);
       assert.equal((await modelInfo(data.mpxmPath)).layers.length, data.model.layers.length);
     } finally {

@@ -109,9 +109,14 @@ typedef struct {
                            moments (a shared machine's speed drifts over seconds); 0: 2 s, at most max_seconds */
     int min_rounds;     /* 0: 20 */
     int max_rounds;     /* 0: 2000 */
+    /* Per-op times, when not NULL (count × mpx_op_count entries, configuration c's ops from c × mpx_op_count):
+     * each op's CPU time per sample and its paired ratio to the same op's in configs[0] (the op's speedup),
+     * medians over the rounds with their intervals, as for whole configurations. Ops are timed as by
+     * mpx_set_op_timing (two clock reads per op, inside the timed units); their counters are reset. */
+    struct mpx_interval *op_ms, *op_speedup;
 } mpx_measure_options;
 
-typedef struct {
+typedef struct mpx_interval {
     double estimate, low, high; /* median and its 95 % interval */
 } mpx_interval;
 

@@ -21,6 +21,7 @@
 
 typedef struct {
     double *cpu, *wall, *cycles, *instructions, *ratio; /* per round, ms (or counts) per sample */
+    double *op_ms, *op_ratio; /* per round and op (round · ops + op), when ops are timed */
 } series;
 
 static double wall_seconds(void)
@@ -127,22 +128,52 @@ static void free_series(series *s, int count)
         free(s[c].cycles);
         free(s[c].instructions);
         free(s[c].ratio);
+        free(s[c].op_ms);
+        free(s[c].op_ratio);
     }
     free(s);
 }
 
-static int grow_series(series *s, int count, int capacity)
+/* Room for `capacity` rounds; `ops` timed ops per round (0: none). */
+static int grow_series(series *s, int count, int capacity, int ops)
 {
     for (int c = 0; c < count; c++) {
-        double **fields[] = {&s[c].cpu, &s[c].wall, &s[c].cycles, &s[c].instructions, &s[c].ratio};
+        double **fields[] = {&s[c].cpu, &s[c].wall, &s[c].cycles, &s[c].instructions, &s[c].ratio, &s[c].op_ms,
+                             &s[c].op_ratio};
         for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-            double *p = realloc(*fields[f], sizeof(double) * (size_t)capacity);
+            size_t n = (size_t)capacity * (f < 5 ? 1 : (size_t)ops);
+            if (!n)
+                continue;
+            double *p = realloc(*fields[f], sizeof(double) * n);
             if (!p)
                 return -1;
             *fields[f] = p;
         }
     }
     return 0;
+}
+
+/* A paired ratio of two op times (ms per sample); the term below the clock's resolution keeps an op the clock
+ * did not see finite. */
+static double op_ratio(double base, double ms)
+{
+    return (base + 1e-12) / (ms + 1e-12);
+}
+
+/* Op i's medians over the rounds into the caller's arrays (o: the options, configuration c). */
+static void summarize_ops(const series *s, int rounds, int ops, double *column, double *scratch,
+                          const mpx_measure_options *o, int c)
+{
+    for (int i = 0; i < ops; i++) {
+        for (int r = 0; r < rounds; r++)
+            column[r] = s->op_ms[(size_t)r * ops + i];
+        if (o->op_ms)
+            o->op_ms[(size_t)c * ops + i] = median_interval(column, rounds, scratch);
+        for (int r = 0; r < rounds; r++)
+            column[r] = s->op_ratio[(size_t)r * ops + i];
+        if (o->op_speedup)
+            o->op_speedup[(size_t)c * ops + i] = median_interval(column, rounds, scratch);
+    }
 }
 
 static void summarize(const series *s, int rounds, double *scratch, int one_thread, mpx_measurement *out)
@@ -166,15 +197,25 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
             return mpx_fail(m, "measure: configuration %d outside 0..%d", configs[c], m->n_configs - 1);
     mpx_measure_options o = with_defaults(options);
     int saved = m->config, one_thread = mpx_pool_threads(m->pool) == 1, status = -1, rounds = 0;
+    int ops = o.op_ms || o.op_speedup ? m->n_ops : 0, saved_timing = m->timing;
+    /* the op counters as they were (mpx_set_op_timing's, of the caller's inferences), restored at the end */
+    double *column = NULL, *counted = saved_timing || ops ? malloc(sizeof(double) * ((size_t)m->n_ops + 1)) : NULL;
+    for (int i = 0; counted && i < m->n_ops; i++)
+        counted[i] = m->ops[i].seconds;
     unit_plan u = {m, input, samples, o.batch < samples ? o.batch : samples, 1};
     series *s = calloc((size_t)count, sizeof *s);
     double *scratch = NULL;
     mpx_counters counters = {-1, -1};
     if (one_thread)
         mpx_counters_open(&counters);
+    m->timing = ops > 0; /* timed units carry the op clocks' reads only when ops are asked for */
 
     /* Calibrate the unit on the baseline, warmed up, so that one timer read covers unit_ms. */
-    if (!s || mpx_set_config(m, configs[0]) || run_unit(&u, 0) < 0)
+    if (!s || ((saved_timing || ops) && !counted)) {
+        mpx_fail(m, "measure: out of memory");
+        goto done;
+    }
+    if (mpx_set_config(m, configs[0]) || run_unit(&u, 0) < 0)
         goto done;
     double t0 = wall_seconds();
     if (run_unit(&u, 0) < 0)
@@ -193,8 +234,10 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
         if (rounds == capacity) {
             capacity = capacity ? 2 * capacity : 64;
             free(scratch);
+            free(column);
             scratch = malloc(sizeof(double) * (size_t)capacity);
-            if (!scratch || grow_series(s, count, capacity)) {
+            column = malloc(sizeof(double) * (size_t)capacity);
+            if (!scratch || !column || grow_series(s, count, capacity, ops)) {
                 mpx_fail(m, "measure: out of memory");
                 goto done;
             }
@@ -205,6 +248,8 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
                 goto done;
             double cycles0, ins0, cycles1, ins1;
             mpx_counters_read(&counters, &cycles0, &ins0);
+            if (ops)
+                mpx_reset_op_timing(m);
             double cpu0 = unit_clock.cpu(m->pool, unit_clock.ctx), wall0 = unit_clock.wall(unit_clock.ctx);
             int n = run_unit(&u, rounds);
             double wall1 = unit_clock.wall(unit_clock.ctx), cpu1 = unit_clock.cpu(m->pool, unit_clock.ctx);
@@ -215,9 +260,14 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
             s[c].wall[rounds] = (wall1 - wall0) * 1e3 / n;
             s[c].cycles[rounds] = (cycles1 - cycles0) / n;
             s[c].instructions[rounds] = (ins1 - ins0) / n;
+            for (int i = 0; i < ops; i++)
+                s[c].op_ms[(size_t)rounds * ops + i] = m->ops[i].seconds * 1e3 / n;
         }
-        for (int c = 0; c < count; c++)
+        for (int c = 0; c < count; c++) {
             s[c].ratio[rounds] = s[0].cpu[rounds] / s[c].cpu[rounds];
+            for (size_t i = (size_t)rounds * ops; i < (size_t)(rounds + 1) * ops; i++)
+                s[c].op_ratio[i] = op_ratio(s[0].op_ms[i], s[c].op_ms[i]);
+        }
         rounds++;
         double elapsed = wall_seconds() - started;
         if ((rounds < o.min_rounds || elapsed < o.min_seconds) && rounds < o.max_rounds && elapsed < o.max_seconds)
@@ -233,6 +283,8 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
             for (int c = 0; c < count; c++) {
                 out[c].converged = converged;
                 out[c].samples_per_unit = u.batches * u.batch;
+                if (ops)
+                    summarize_ops(&s[c], rounds, ops, column, scratch, &o, c);
             }
             status = 0;
             break;
@@ -240,8 +292,13 @@ int mpx_measure(mpx_model *m, const int *configs, int count, const float *input,
     }
 done:
     mpx_counters_close(&counters);
+    m->timing = saved_timing;
+    for (int i = 0; counted && i < m->n_ops; i++)
+        m->ops[i].seconds = counted[i];
+    free(counted);
     free_series(s, count);
     free(scratch);
+    free(column);
     if (mpx_set_config(m, saved) && status == 0)
         status = -1;
     return status;

@@ -318,6 +318,60 @@ static void test_measure(const char *dir) {
     close_cnn(&f);
 }
 
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Per-op times: every op of every configuration gets an interval holding its estimate; the baseline's ops have
+ * speedup exactly 1; the ops' times add up to the inference's (they are timed inside it); identical work (conf7)
+ * has ops neither faster nor slower beyond the method's noise; and the counters of the caller's own op timing
+ * come back as they were. No absolute time is asserted. */
+static void test_measure_ops(const char *dir) {
+    cnn_fixture f;
+    if (open_cnn(dir, &f)) return;
+    mpx_model *m = f.m;
+    int ops = mpx_op_count(m);
+    mpx_set_op_timing(m, 1);
+    mpx_set_config(m, 0);
+    CHECK(mpx_infer(m, f.input, 2, NULL) == 0, "infer: %s", mpx_last_error(m));
+    double *before = malloc(sizeof(double) * (size_t)ops), *ratios = malloc(sizeof(double) * (size_t)ops);
+    for (int i = 0; i < ops; i++) before[i] = mpx_op_seconds(m, i);
+    const int list[] = {0, 3, 7};
+    mpx_measurement t[3];
+    mpx_interval *ms = malloc(sizeof *ms * 3 * (size_t)ops), *speedup = malloc(sizeof *speedup * 3 * (size_t)ops);
+    mpx_measure_options o = {.batch = 2, .unit_ms = 1, .min_rounds = 20, .max_seconds = 5, .min_seconds = 0.2,
+                             .op_ms = ms, .op_speedup = speedup};
+    CHECK(mpx_measure(m, list, 3, f.input, f.n, &o, t) == 0, "measure with op times: %s", mpx_last_error(m));
+    for (int c = 0; c < 3; c++) {
+        double sum = 0;
+        for (int i = 0; i < ops; i++) {
+            const mpx_interval *a = &ms[c * ops + i], *b = &speedup[c * ops + i];
+            CHECK(a->low <= a->estimate && a->estimate <= a->high && a->low > 0 && b->low <= b->estimate &&
+                      b->estimate <= b->high && b->low > 0,
+                  "config %d op %s: %g ms [%g, %g], speedup %g [%g, %g]", list[c], mpx_op_name(m, i), a->estimate,
+                  a->low, a->high, b->estimate, b->low, b->high);
+            sum += a->estimate;
+        }
+        CHECK(sum > 0.3 * t[c].cpu_ms.estimate && sum < 1.1 * t[c].cpu_ms.estimate,
+              "config %d: its ops take %g of its %g ms per sample", list[c], sum, t[c].cpu_ms.estimate);
+    }
+    for (int i = 0; i < ops; i++) {
+        CHECK(speedup[i].estimate == 1 && speedup[i].low == 1 && speedup[i].high == 1, "baseline op %d: speedup 1", i);
+        ratios[i] = speedup[2 * ops + i].estimate;
+    }
+    qsort(ratios, (size_t)ops, sizeof *ratios, compare_double);
+    CHECK(ratios[ops / 2] > 0.8 && ratios[ops / 2] < 1.25, "identical work: the ops' median speedup is %g", ratios[ops / 2]);
+    int kept = 1;
+    for (int i = 0; i < ops; i++) kept &= mpx_op_seconds(m, i) == before[i];
+    CHECK(kept, "the caller's op counters are kept");
+    free(before);
+    free(ratios);
+    free(ms);
+    free(speedup);
+    close_cnn(&f);
+}
+
 /* A machine that slows steadily while it measures (each timed unit 1 % slower than the one before, 2.2×
  * by the end), as a test double of the unit clock: configuration c's unit costs cost[c] × that drift. A
  * method that timed configurations one after the other would see the last one measured as the slowest;
@@ -392,6 +446,7 @@ int main(int argc, char **argv) {
     test_memory_plan(argv[1]);
     test_measure(argv[1]);
     test_measure_interleaving(argv[1]);
+    test_measure_ops(argv[1]);
     test_load_errors(argv[1]);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -30,13 +30,14 @@ static const char usage[] =
     "         [--batch B] [--threads T] [--limit N] [--warmup W] [--repeat R] [--per-sample] [--probabilities]\n"
     "         [--op-times] [--save-outputs-dir DIR] [--reuse-prefix] [TIMING]\n"
     "  mpxrun measure MODEL.mpxm --input X.npy --configs FILE [--only 0,3,5] [--batch B] [--threads T] [--limit N]\n"
-    "         [TIMING]\n"
+    "         [--op-times] [TIMING]\n"
     "  mpxrun calibrate MODEL.mpxm --input X.npy [--batch B] [--threads T] [--limit N]\n"
     "  mpxrun info MODEL.mpxm\n"
     "TIMING: [--target 0.02] [--max-seconds 20] [--min-seconds 2] [--min-rounds 20] [--unit-ms 5] (mobiprox.h, mpx_measure).\n"
     "Outcomes come from --repeat passes over the data after --warmup batches (default 1); opTimes are their\n"
     "milliseconds per batch and energy is read over them. Latencies and speedups come from the measurement:\n"
-    "all timed configurations in rounds in this process, configuration 0 the speedups' baseline.\n"
+    "all timed configurations in rounds in this process, configuration 0 the speedups' baseline; with\n"
+    "--op-times, each timing record has every op's measured time per sample and speedup (\"opTimes\").\n"
     "profile --save-outputs-dir writes DIR/<index>.npy per configuration. --reuse-prefix runs each batch\n"
     "exactly once, then every configuration from its first approximated op only (outcomes only, nothing\n"
     "timed) and prints the records when all are done.\n"
@@ -198,12 +199,16 @@ static void run_pass(mpx_model *m, const options *o, const dataset *d, run_resul
     mpx_set_op_timing(m, 0);
 }
 
-/* The timing of configurations[0..count) measured together; configurations[0] is the baseline. */
+/* The timing of configurations[0..count) measured together; configurations[0] is the baseline. With op_ms
+ * and op_speedup (count × mpx_op_count entries), each op's as well. */
 static mpx_measurement *measure_configs(mpx_model *m, const options *o, const dataset *d, const int *configurations,
-                                        int count) {
+                                        int count, mpx_interval *op_ms, mpx_interval *op_speedup) {
     mpx_measurement *t = calloc((size_t)count, sizeof *t);
     if (!t) die(EXIT_RUNTIME, "out of memory");
-    if (mpx_measure(m, configurations, count, d->x.data, d->n, &o->timing, t))
+    mpx_measure_options timing = o->timing;
+    timing.op_ms = op_ms;
+    timing.op_speedup = op_speedup;
+    if (mpx_measure(m, configurations, count, d->x.data, d->n, &timing, t))
         die(EXIT_RUNTIME, "timing failed: %s", mpx_last_error(m));
     return t;
 }
@@ -242,6 +247,21 @@ static void print_timing(const mpx_measurement *t, int threads) {
     printf(",\"int8Kernels\":");
     json_string(mpx_int8_kernels_name());
     putchar('}');
+}
+
+/* "opTimes" of a timing record: each op's CPU time per sample and speedup over the baseline's, as measured. */
+static void print_op_timing(const mpx_model *m, const mpx_interval *ms, const mpx_interval *speedup) {
+    printf(",\"opTimes\":[");
+    for (int i = 0; i < mpx_op_count(m); i++) {
+        printf(i ? ",{\"name\":" : "{\"name\":");
+        json_string(mpx_op_name(m, i));
+        putchar(',');
+        print_interval("msPerSample", ms[i]);
+        putchar(',');
+        print_interval("speedup", speedup[i]);
+        putchar('}');
+    }
+    putchar(']');
 }
 
 static void print_op_times(const mpx_model *m, long batches) {
@@ -334,7 +354,7 @@ static int command_run(const options *o) {
     set_config(m, index);
     run_result r = {.outputs = alloc_outputs(m, d.n)};
     run_pass(m, o, &d, &r, 0);
-    mpx_measurement *t = o->timed && !strcmp(o->timed, "none") ? NULL : measure_configs(m, o, &d, &index, 1);
+    mpx_measurement *t = o->timed && !strcmp(o->timed, "none") ? NULL : measure_configs(m, o, &d, &index, 1, NULL, NULL);
     size_t out = mpx_output_size(m, 0);
     if (o->save) {
         size_t dims[9] = {(size_t)d.n};
@@ -514,17 +534,24 @@ static void print_timing_records(mpx_model *m, const options *o, const dataset *
         free(list);
         return;
     }
-    mpx_measurement *t = measure_configs(m, o, d, list, n);
+    size_t ops = (size_t)mpx_op_count(m);
+    mpx_interval *op_ms = o->op_times ? malloc(sizeof *op_ms * ops * (size_t)n) : NULL;
+    mpx_interval *op_speedup = o->op_times ? malloc(sizeof *op_speedup * ops * (size_t)n) : NULL;
+    if (o->op_times && (!op_ms || !op_speedup)) die(EXIT_RUNTIME, "out of memory");
+    mpx_measurement *t = measure_configs(m, o, d, list, n, op_ms, op_speedup);
     for (int k = 0; k < n; k++) {
         if (!timed[list[k]]) continue;
         printf("{\"type\":\"timing\",\"index\":%d,\"name\":", list[k]);
         json_string(mpx_config_name(m, list[k]));
         printf(",\"threads\":%d,\"batch\":%d,", threads_used(o->threads), o->batch);
         print_timing(&t[k], threads_used(o->threads));
+        if (o->op_times) print_op_timing(m, op_ms + k * ops, op_speedup + k * ops);
         printf("}\n");
     }
     fflush(stdout);
     free(t);
+    free(op_ms);
+    free(op_speedup);
     free(list);
 }
 

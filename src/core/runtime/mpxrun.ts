@@ -140,12 +140,15 @@ export async function* profileModel(
   }
 }
 
-/** Times configurations (all, or `only`) together with configuration 0, without their outcomes. */
+/** Times configurations (all, or `only`) together with configuration 0, without their outcomes; with `opTimes`,
+ * every op's time and speedup too. */
 export async function measureModel(
-  model: string, input: string, configs: string, o: ExecutionOptions & { only?: number[]; timing?: TimingOptions } = {},
+  model: string, input: string, configs: string,
+  o: ExecutionOptions & { only?: number[]; timing?: TimingOptions; opTimes?: boolean } = {},
 ): Promise<TimingRecord[]> {
   const args = ['measure', model, '--input', input, '--configs', configs, ...commonArgs(o), ...timingArgs(o.timing ?? true)];
   if (o.only) args.push('--only', o.only.join(','));
+  if (o.opTimes) args.push('--op-times');
   const records: TimingRecord[] = [];
   for await (const record of streamRecords(args, o.signal)) {
     if (record.type === 'timing') records.push(record);

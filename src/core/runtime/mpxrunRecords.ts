@@ -67,6 +67,10 @@ export interface OutcomeRecord {
   opTimes?: { name: string; ms: number }[];
 }
 
+/** One op's share of a measurement (`mpxrun measure --op-times`): its CPU time per sample and its speedup over
+ * the same op in configuration 0, paired by round like the configuration's. */
+export interface OpTiming { name: string; msPerSample: Interval; speedup: Interval }
+
 /** A configuration's timing, from the measurement of all timed configurations together. */
 export interface TimingRecord {
   type: 'timing';
@@ -76,6 +80,7 @@ export interface TimingRecord {
   batch: number;
   latencyMsPerSample: number;
   timing: Timing;
+  opTimes?: OpTiming[];
 }
 
 /** Outcomes, with the timing when the configuration was timed. */
@@ -120,7 +125,11 @@ const outcomeRequired = {
 };
 const outcomeOptional = { predictions: arrayOf(int), confidences: arrayOf(numOrNull) as Check<number[]>, opTimes };
 const outcome = object<OutcomeRecord>(outcomeRequired, outcomeOptional);
-const timed = object<TimingRecord>({ type: oneOf('timing'), index: int, name: str, threads: int, batch: int, latencyMsPerSample: num, timing });
+const opTimings = arrayOf(object<OpTiming>({ name: str, msPerSample: interval, speedup: interval }));
+const timed = object<TimingRecord>(
+  { type: oneOf('timing'), index: int, name: str, threads: int, batch: int, latencyMsPerSample: num, timing },
+  { opTimes: opTimings },
+);
 const done = object<{ type: 'done' }>({ type: oneOf('done') });
 const calibration = object<CalibrationRecord>({
   type: oneOf('calibration'), samples: int,
