@@ -494,28 +494,31 @@ static inline float bias_act1(float v, float bias, mpx_act act)
 }
 
 /* Eight floats: the stride-2 expansion interleaves computed and interpolated values a vector at a time
- * (compilers leave the interleaving loop scalar). The same operations per value as bias_act1. */
+ * (compilers leave the interleaving loop scalar); sixteen: rows of whole vectors of 16 go in one AVX-512
+ * register where the clone has them (two or four elsewhere). The same operations per value as bias_act1. */
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
 #define MPX_V8_SHUFFLE 1
 typedef float mpx_v8f __attribute__((vector_size(32)));
 typedef int32_t mpx_v8i __attribute__((vector_size(32)));
+typedef float mpx_v16f __attribute__((vector_size(64)));
+typedef int32_t mpx_v16i __attribute__((vector_size(64)));
 
-/* act(v + bias) as bias_act1, on the vector v in place (a macro: vectors as arguments of a function
- * trip ABI notes) */
-#define BIAS_ACT8(v, bias, act)                                                                              \
+/* act(v + bias) as bias_act1, on the vector v (of floats, VI its integer type) in place (a macro: vectors as
+ * arguments of a function trip ABI notes) */
+#define BIAS_ACT_V(v, bias, act, VI)                                                                         \
     do {                                                                                                     \
-        const mpx_v8f bb_ = {bias, bias, bias, bias, bias, bias, bias, bias}, zero_ = {0};                   \
-        (v) += bb_;                                                                                          \
+        const __typeof__(v) zero_ = {0};                                                                     \
+        (v) += zero_ + (bias);                                                                               \
         if ((act).kind == MPX_ACT_RELU)                                                                      \
-            (v) = (mpx_v8f)((mpx_v8i)(v) & (mpx_v8i)((v) > zero_));                                          \
+            (v) = (__typeof__(v))((VI)(v) & (VI)((v) > zero_));                                              \
         if ((act).kind == MPX_ACT_CLIP) {                                                                    \
-            const float l_ = (act).lo, h_ = (act).hi;                                                        \
-            const mpx_v8f lo_ = {l_, l_, l_, l_, l_, l_, l_, l_}, hi_ = {h_, h_, h_, h_, h_, h_, h_, h_};    \
-            mpx_v8i above_ = (mpx_v8i)((v) > hi_), below_ = (mpx_v8i)((v) < lo_);                            \
-            mpx_v8i t_ = ((mpx_v8i)hi_ & above_) | ((mpx_v8i)(v) & ~above_);                                 \
-            (v) = (mpx_v8f)(((mpx_v8i)lo_ & below_) | (t_ & ~below_));                                       \
+            const __typeof__(v) lo_ = zero_ + (act).lo, hi_ = zero_ + (act).hi;                              \
+            VI above_ = (VI)((v) > hi_), below_ = (VI)((v) < lo_);                                           \
+            VI t_ = ((VI)hi_ & above_) | ((VI)(v) & ~above_);                                                \
+            (v) = (__typeof__(v))(((VI)lo_ & below_) | (t_ & ~below_));                                      \
         }                                                                                                    \
     } while (0)
+#define BIAS_ACT8(v, bias, act) BIAS_ACT_V(v, bias, act, mpx_v8i)
 
 /* d[0..15] = x0, y0, x1, y1, … */
 #define STORE_INTERLEAVED8(d, x, y)                                                                          \
@@ -583,6 +586,21 @@ static inline __attribute__((always_inline)) void row_fast(float *restrict d, co
                                                            const float *restrict b, int n, float bias, mpx_act act)
 {
 #ifdef MPX_V8_SHUFFLE
+    if (n % 16 == 0) {
+        const mpx_v16f h = (mpx_v16f){0} + 0.5f;
+        for (int i = 0; i < n; i += 16) {
+            mpx_v16f v;
+            memcpy(&v, a + i, sizeof v);
+            if (b) {
+                mpx_v16f w;
+                memcpy(&w, b + i, sizeof w);
+                v = (v + w) * h;
+            }
+            BIAS_ACT_V(v, bias, act, mpx_v16i);
+            memcpy(d + i, &v, sizeof v);
+        }
+        return;
+    }
     if (n % 8 == 0) {
         const mpx_v8f h = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
         for (int i = 0; i < n; i += 8) {
@@ -676,7 +694,7 @@ static inline __attribute__((always_inline)) void expand_plane_act(const mpx_con
         cols_fast(out + (size_t)r * Wo, src + r * pitch, p->cols, Wo, k->stride, k->offset, bias, act);
 }
 
-MPX_MULTIVERSION static void expand_plane_fast(const mpx_conv_plan *p, const float *src, size_t pitch, float *out,
+MPX_MULTIVERSION_512 static void expand_plane_fast(const mpx_conv_plan *p, const float *src, size_t pitch, float *out,
                                                float bias, mpx_act act)
 {
     if (act.kind == MPX_ACT_RELU)

@@ -11,7 +11,8 @@
 /* Loops that run over whole outputs: on x86-64 also compiled for AVX2 and chosen at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define MPX_MULTIVERSION __attribute__((target_clones("avx2", "default")))
-/* Copies, whose results do not depend on the clone: 64-byte moves where the CPU has them */
+/* Loops whose results do not depend on the clone (copies; float steps one value at a time, which ISO C does not
+ * contract): 64-byte vectors where the CPU has them */
 #define MPX_MULTIVERSION_512 __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MPX_MULTIVERSION
