@@ -201,6 +201,11 @@ static int append(mpx_model *m, mpx_config **list, int *n, int *cap) {
     return 0;
 }
 
+/* How much of the current line an error message quotes: the line, not the text after it, 40 characters at most. */
+static int shown(const reader *r) {
+    return r->line_end - r->line < 40 ? (int)(r->line_end - r->line) : 40;
+}
+
 static int parse_all(mpx_model *m, const char *text, size_t length, mpx_config **list, int *n) {
     reader r = {text, text + length, NULL, NULL, 0};
     int cap = 0;
@@ -212,12 +217,12 @@ static int parse_all(mpx_model *m, const char *text, size_t length, mpx_config *
     const char *p = r.line;
     next_token(&p, r.line_end, tok, sizeof tok);
     if (parse_number(tok, &baseline) || next_token(&p, r.line_end, tok, sizeof tok))
-        return mpx_fail(m, "configurations line %d: expected the baseline time (a number), found \"%.40s\"", r.number,
-                        r.line);
+        return mpx_fail(m, "configurations line %d: expected the baseline time (a number), found \"%.*s\"", r.number,
+                        shown(&r), r.line);
     while (next_line(&r, 1)) {
         if (!is_line(&r, "+++++"))
-            return mpx_fail(m, "configurations line %d: expected \"+++++\" before a configuration, found \"%.40s\"",
-                            r.number, r.line);
+            return mpx_fail(m, "configurations line %d: expected \"+++++\" before a configuration, found \"%.*s\"",
+                            r.number, shown(&r), r.line);
         if (!next_line(&r, 1)) return mpx_fail(m, "configurations line %d: \"+++++\" ends the text", r.number);
         if (append(m, list, n, &cap) || parse_config(m, &r, &(*list)[*n - 1])) return -1;
     }

@@ -130,6 +130,9 @@ static void test_config_errors(const char *dir) {
         {"0.0\n+++++\nbad 1 1 1\n", "header has 3 numbers"},
         {"0.0\nconf1 1 1 1 1\n", "+++++"},
         {"zero\n", "baseline"},
+        /* a message quotes the line, not the text after it */
+        {"zero\n+++++\n", "found \"zero\""},
+        {"0.0\n-----\n+++++\n", "found \"-----\""},
         {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv samp 299 add fp32 11 relu fp32 11 pool_max fp32 11\n", "unknown knob id 299"},
         /* an int8 knob carries its input's quantisation */
         {"0.0\n+++++\nbad 1 1 1 1\n1 cpu conv int8 311 add fp32 11 relu fp32 11 pool_max fp32 11\n", "found \"add\""},
