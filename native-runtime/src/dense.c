@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GEMV_MAX_ROWS 3
 #define ROW_BLOCK 64
 
 struct mpx_dense_plan {
@@ -75,7 +74,7 @@ size_t mpx_dense_workspace(const mpx_dense_plan *plan, int rows, int threads)
 {
     if (threads < 1)
         threads = 1;
-    size_t gemv = (size_t)GEMV_MAX_ROWS * plan->K + 16;
+    size_t gemv = (size_t)MPX_DENSE_GEMV_MAX_ROWS * plan->K + 16;
     size_t gemm = thread_floats(plan, rows) * (size_t)threads + 16;
     return (gemv > gemm ? gemv : gemm) * sizeof(float);
 }
@@ -153,7 +152,7 @@ void mpx_dense_run(const mpx_dense_plan *plan, mpx_pool *pool, const float *x, i
         return;
     dense_job job = {plan, x, y, (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63), rows, 0, 1, 0};
     int threads = mpx_pool_threads(pool);
-    if (rows <= GEMV_MAX_ROWS) {
+    if (rows <= MPX_DENSE_GEMV_MAX_ROWS) {
         if (plan->half) {
             memcpy(job.workspace, x, (size_t)rows * plan->K * sizeof *x);
             mpx_round_half_copy(job.workspace, job.workspace, (size_t)rows * plan->K);

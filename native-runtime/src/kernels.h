@@ -105,6 +105,9 @@ void mpx_conv_run(const mpx_conv_plan *plan, mpx_pool *pool, const float *x, int
 
 /* ---- dense (fully connected) --------------------------------------------------------------------- */
 typedef struct mpx_dense_plan mpx_dense_plan;
+/* Up to this many rows a dense layer multiplies vectors, whose sums associate otherwise than the GEMM's; from
+ * one more on, every row gets the same bits whatever the number of rows. */
+#define MPX_DENSE_GEMV_MAX_ROWS 3
 /* W is [P, K] (one row per output), B is [P] or NULL; half: binary16 operands and result. */
 mpx_dense_plan *mpx_dense_plan_create(int K, int P, const float *W, const float *B, int half,
                                       int bias_half, int act, float act_a, float act_b, int act_half);

@@ -110,6 +110,13 @@ struct mpx_model {
     int track_ranges;
     int keep_activations;     /* no two activations share storage (incremental re-runs) */
     int last_batch;           /* batch of the last inference, 0 before any */
+    int chunk;                /* samples per chunk of a batch (mpx_infer); 0: chosen from the memory plan */
+    /* A batch run a chunk at a time gathers its outputs here: output k at
+     * gathered + gathered_start[k] · gathered_capacity, [batch][count] */
+    float *gathered;
+    size_t *gathered_start;   /* n_outputs + 1 prefix sums, floats per sample */
+    int gathered_capacity;
+    int gathered_valid;       /* the last inference was chunked: mpx_output reads `gathered` */
 
     char error[MPX_ERROR_SIZE];
 };

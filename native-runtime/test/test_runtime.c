@@ -286,6 +286,34 @@ static int open_cnn(const char *dir, cnn_fixture *f) {
 }
 
 
+/* A batch run a few samples at a time (to keep activations in cache) gives the whole batch's results bit for bit,
+ * in `output` and through mpx_output, in every configuration (a rest shorter than a chunk goes with the chunk
+ * before it). */
+static void test_chunks(const char *dir) {
+    cnn_fixture f;
+    if (open_cnn(dir, &f)) return;
+    mpx_model *m = f.m;
+    const int n = 11; /* the fixture's samples over again */
+    size_t in = mpx_input_size(m), out = mpx_output_size(m, 0);
+    float *x = malloc(sizeof(float) * n * in), *whole = malloc(sizeof(float) * n * out),
+          *chunked = malloc(sizeof(float) * n * out);
+    for (int i = 0; i < n; i++) memcpy(x + i * in, f.input + (size_t)(i % f.n) * in, sizeof(float) * in);
+    for (int c = 0; c < mpx_config_count(m); c++) {
+        mpx_set_config(m, c);
+        m->chunk = 0; /* chosen from the plan: the whole of a batch this small */
+        CHECK(mpx_infer(m, x, n, whole) == 0, "config %d: %s", c, mpx_last_error(m));
+        m->chunk = 4; /* 4, then 7 */
+        CHECK(mpx_infer(m, x, n, chunked) == 0, "config %d chunked: %s", c, mpx_last_error(m));
+        CHECK(memcmp(whole, chunked, sizeof(float) * n * out) == 0 &&
+                  memcmp(mpx_output(m, 0), whole, sizeof(float) * n * out) == 0,
+              "config %d: chunks give the batch's outputs", c);
+    }
+    free(x);
+    free(whole);
+    free(chunked);
+    close_cnn(&f);
+}
+
 /* The measurement's contract: every interval holds its estimate, the baseline's speedup is exactly 1,
  * conf7 (exact again, the same work as conf0) measures as neither faster nor slower beyond the method's
  * noise, the configuration set before is restored, and bad arguments are refused. No absolute time is
@@ -447,6 +475,7 @@ int main(int argc, char **argv) {
     test_model_outputs(argv[1], "ops", ops_tolerance);
     test_config_errors(argv[1]);
     test_memory_plan(argv[1]);
+    test_chunks(argv[1]);
     test_measure(argv[1]);
     test_measure_interleaving(argv[1]);
     test_measure_ops(argv[1]);
