@@ -814,11 +814,18 @@ static const float *padded_input(const conv_job *job, int n, int g, float *buf, 
             memset(buf, 0, (size_t)p->Cg * p->Hp * p->Wp * sizeof *buf);
         if (p->deint) { /* padded column pc at pc / 2 among the even ones, or after them among the odd */
             int E = (p->Wp + 1) / 2, pl = s->pad_left;
+            const mpx_gemm_arch *arch = mpx_gemm_arch_get();
             for (int c = 0; c < p->Cg; c++) {
                 float *d = buf + ((size_t)c * p->Hp + s->pad_top) * p->Wp;
                 /* the even-indexed columns of x go to the half of the left padding's parity */
-                for (int h = 0; h < s->H; h++, x += W, d += p->Wp)
-                    mpx_split_columns(x, W, d + (pl % 2 ? E : 0) + pl / 2, d + (pl % 2 ? 0 : E) + (pl + 1) / 2);
+                float *even = d + (pl % 2 ? E : 0) + pl / 2, *odd = d + (pl % 2 ? 0 : E) + (pl + 1) / 2;
+                if (arch->split_rows) {
+                    arch->split_rows(x, s->H, W, even, odd, p->Wp);
+                    x += (size_t)s->H * W;
+                    continue;
+                }
+                for (int h = 0; h < s->H; h++, x += W, even += p->Wp, odd += p->Wp)
+                    mpx_split_columns(x, W, even, odd);
             }
             return buf;
         }

@@ -66,6 +66,9 @@ typedef struct {
     /* with depthwise_masked: the four phase planes of plane x [H][W] for stride 2, phase 2·(h mod 2) + (w mod 2)
      * at out + phase·that, x[h][w] at its row h / 2, column w / 2, in rows of `pitch` floats */
     void (*split_phases)(const float *x, int H, int W, int pitch, size_t phase, float *out);
+    /* rows of x [rows][W] split into their even-indexed columns (to even + h·pitch) and odd-indexed ones (to
+     * odd + h·pitch), as mpx_split_columns does a row; NULL: that, a row at a time */
+    void (*split_rows)(const float *x, int rows, int W, float *even, float *odd, int pitch);
     /* with depthwise_masked: 3 × 3 depthwise planes with padding 1, output rows 16 or 32 wide and, at stride 2,
      * inputs of twice the output's size; the sums of depthwise_masked but for the sign of a zero: out[p] for
      * p < planes from x[p · in_plane…], weights w[p·9…] */
@@ -94,6 +97,7 @@ void mpx_depthwise_avx512(int taps, const int *off, const float *in, size_t in_p
 void mpx_depthwise_masked_avx512(int taps, const int *off, const uint16_t *mask, const float *x, size_t in_plane,
                                  const float *w, const float *bias, int planes, int n, mpx_act act, float *out);
 void mpx_split_phases_avx512(const float *x, int H, int W, int pitch, size_t phase, float *out);
+void mpx_split_rows_avx512(const float *x, int rows, int W, float *even, float *odd, int pitch);
 void mpx_depthwise_3x3_avx512(const float *x, size_t in_plane, const float *w, const float *bias, int planes, int Ho,
                               int Wo, int stride, mpx_act act, float *out);
 #define MPX_AVX2_CMR 6

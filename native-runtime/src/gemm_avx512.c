@@ -282,6 +282,20 @@ void mpx_split_phases_avx512(const float *x, int H, int W, int pitch, size_t pha
     }
 }
 
+void mpx_split_rows_avx512(const float *x, int rows, int W, float *even, float *odd, int pitch)
+{
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    for (int h = 0; h < rows; h++, x += W, even += pitch, odd += pitch)
+        for (int k = 0; k < W; k += 32) {
+            int n = W - k < 32 ? W - k : 32;
+            __m512 a = _mm512_maskz_loadu_ps(n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1), x + k);
+            __m512 b = _mm512_maskz_loadu_ps(n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0, x + k + 16);
+            _mm512_mask_storeu_ps(even + k / 2, (__mmask16)((1u << (n + 1) / 2) - 1), _mm512_permutex2var_ps(a, ev, b));
+            _mm512_mask_storeu_ps(odd + k / 2, (__mmask16)((1u << n / 2) - 1), _mm512_permutex2var_ps(a, od, b));
+        }
+}
+
 /* acc += w[3i]·in[0] + w[3i + 1]·in[1] + w[3i + 2]·in[2], in that order */
 static inline __attribute__((always_inline)) __m512 taps3(__m512 acc, const __m512 *w, int i, const __m512 in[3])
 {
