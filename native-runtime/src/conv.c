@@ -44,7 +44,8 @@ struct mpx_conv_plan {
     int fused;              /* GEMM path whose bias and relu or clip the kernel applies as it stores (float32, exact) */
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
-    int unpadded;           /* float32 GEMM without padding: the kernel reads the input itself, no copy */
+    int unpadded;           /* float32 GEMM without padding, or on conv_3x3: the kernel reads the input itself, no copy */
+    int in_place_3x3;       /* the arch's conv_3x3 instead of the row kernel (which it would be) */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input (depthwise: plane) from a window's first
@@ -337,8 +338,14 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         goto fail;
     if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp, p->deint ? p->cols[0] : -1)))
         goto fail;
-    p->unpadded = !p->direct && !k->int8 && !k->half && !p->deint && !(shape->pad_top | shape->pad_left |
-                                                                        shape->pad_bottom | shape->pad_right);
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    p->in_place_3x3 = arch->conv_3x3 && p->kernel == &arch->conv_row && !k->int8 && !k->half && !p->deint &&
+                      shape->kh == 3 && shape->kw == 3 && p->n_taps == p->Cg * 9 && shape->dil_h == 1 &&
+                      shape->dil_w == 1 && shape->stride_h == 1 && shape->pad_top == 1 && shape->pad_left == 1 &&
+                      shape->pad_bottom == 1 && shape->pad_right == 1 && shape->Ho == shape->H &&
+                      shape->Wo == shape->W && p->Mg % arch->conv_row.cnr == 0;
+    p->unpadded = p->in_place_3x3 || (!p->direct && !k->int8 && !k->half && !p->deint &&
+                                      !(shape->pad_top | shape->pad_left | shape->pad_bottom | shape->pad_right));
     p->compact = !p->direct && p->perforated;
     p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
     p->dw_expand = p->depthwise && k->kind == MPX_KNOB_PERF_ROWS && !k->half && !mode->bias_half && !mode->act_half &&
@@ -896,6 +903,12 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                     /* consecutive outputs: the kernel stores them itself (with bias and relu when fused),
                      * through a channel-major tile when the panel has padding channels; finish_range
                      * rounds them */
+                    if (p->in_place_3x3) {
+                        int o = p->pixel_out[t0];
+                        mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, o / s->Wo, o % s->Wo, w, b, act,
+                                                      y + m0 * plane + first, plane);
+                        continue;
+                    }
                     if (channels == cnr) {
                         kernel->kernel(p->n_taps, p->offsets, pixel, w, b, act, NULL, y + m0 * plane + first, plane);
                         continue;

@@ -145,7 +145,7 @@ static void choose_arch(void)
 {
     mpx_conv_kernel_spec portable_conv = {PORTABLE_MR, PORTABLE_NR, 1, conv_kernel_portable};
     chosen_arch = (mpx_gemm_arch){"portable", PORTABLE_MR, PORTABLE_NR, 32 * PORTABLE_MR, micro_kernel_portable,
-                                  portable_conv, portable_conv, {0, 0, 0, NULL}, depthwise_portable,
+                                  portable_conv, portable_conv, {0, 0, 0, NULL}, NULL, depthwise_portable,
                                   NULL, NULL, NULL, NULL, NULL, NULL};
     if (portable_forced())
         return;
@@ -154,7 +154,7 @@ static void choose_arch(void)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         mpx_conv_kernel_spec avx2_conv = {MPX_AVX2_CMR, MPX_AVX2_CNR, 1, mpx_conv_kernel_avx2};
         chosen_arch = (mpx_gemm_arch){"avx2", MPX_AVX2_MR, MPX_AVX2_NR, 32 * MPX_AVX2_MR, mpx_micro_kernel_avx2,
-                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}, mpx_depthwise_avx2,
+                                      avx2_conv, avx2_conv, {0, 0, 0, NULL}, NULL, mpx_depthwise_avx2,
                                       NULL, NULL, NULL, NULL, NULL, NULL};
         unsigned a, b, c, d; /* F16C by CPUID leaf 1 (ECX bit 29): not every compiler's cpu_supports names it */
         if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C)) {
@@ -172,6 +172,7 @@ static void choose_arch(void)
             (mpx_conv_kernel_spec){MPX_AVX512_WIDE_CMR, MPX_AVX512_WIDE_CNR, 1, mpx_conv_kernel_avx512_wide};
         chosen_arch.conv_row = (mpx_conv_kernel_spec){MPX_AVX512_ROW_CMR, MPX_AVX512_ROW_CNR, MPX_AVX512_ROW_CMR,
                                                       mpx_conv_kernel_avx512_row};
+        chosen_arch.conv_3x3 = mpx_conv_kernel_avx512_3x3;
         chosen_arch.depthwise = mpx_depthwise_avx512;
         chosen_arch.depthwise_masked = mpx_depthwise_masked_avx512;
         chosen_arch.split_phases = mpx_split_phases_avx512;
@@ -192,7 +193,7 @@ static void choose_arch(void)
     mpx_conv_kernel_spec row = {MPX_NEON_ROW_CMR, MPX_NEON_ROW_CNR, MPX_NEON_ROW_CMR, mpx_conv_kernel_neon_row};
     /* mc: 16 panels of A, at most 128 × 256 floats = 128 KiB, half of a phone core's smallest L2 */
     chosen_arch = (mpx_gemm_arch){"neon", MPX_NEON_MR, MPX_NEON_NR, 16 * MPX_NEON_MR, mpx_micro_kernel_neon,
-                                  conv, wide, row, depthwise_portable, NULL, NULL, NULL, NULL, NULL, NULL};
+                                  conv, wide, row, NULL, depthwise_portable, NULL, NULL, NULL, NULL, NULL, NULL};
 #endif
 }
 

@@ -31,6 +31,15 @@ typedef void (*mpx_micro_kernel)(int kc, const float *a, const float *b, float *
 typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel, const float *w,
                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 
+/* 16 pixels of output row oh (columns c0…c0 + 15) × 16 channels of a 3 × 3 convolution with stride 1, dilation
+ * 1 and padding 1 on every side, from its unpadded input x [Cg][H][W] (output H × W, W a multiple of 16): the
+ * sums of the row kernel (lanes 16, taps in the order channel, kernel row, kernel column, w a panel of cnr 16)
+ * over the zero-padded input, where a tap over the padding adds nothing (w·0 leaves a sum that starts at +0
+ * unchanged, so the bits are the same); bias and act as that kernel's; results to out[j·ldo + i]. Every tap of
+ * the window: filter sampling keeps the row kernel and its copy (skipping its taps here cost more than the copy). */
+typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh, int c0, const float *w,
+                                    const float *bias, mpx_act act, float *out, size_t ldo);
+
 #define MPX_CONV_MAX_CMR 16
 /* Depthwise convolution rows (conv.c): for r < rows, out[r·out_pitch + o] = act(Σ_t w[t] · in[r·in_pitch + off[t] + o]
  * + bias), summed in the order of t from zero, for o in [0, n) rounded up to a multiple of MPX_DEPTHWISE_LANES
@@ -61,6 +70,8 @@ typedef struct {
     mpx_conv_kernel_spec conv;      /* any convolution */
     mpx_conv_kernel_spec conv_wide; /* groups of at least its cnr output channels (cnr ≥ conv.cnr) */
     mpx_conv_kernel_spec conv_row;  /* lanes > 1: convolutions computing whole runs along output rows */
+    mpx_conv_3x3_kernel conv_3x3;   /* with conv_row (lanes and cnr 16): its 3 × 3 convolutions without padded copy;
+                                     * NULL: none */
     mpx_depthwise_kernel depthwise;
     mpx_depthwise_masked_kernel depthwise_masked; /* NULL: none (the padded copy and depthwise) */
     /* with depthwise_masked: the four phase planes of plane x [H][W] for stride 2, phase 2·(h mod 2) + (w mod 2)
@@ -113,6 +124,8 @@ void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixe
 void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_ROW_CMR 16 /* one run */
+void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, const float *w,
+                                const float *bias, mpx_act act, float *out, size_t ldo);
 void mpx_round_half_copy_avx512(float *dst, const float *src, size_t n);
 void mpx_half_bias_relu_avx512(float *v, size_t n, float b, int round_in, int relu);
 void mpx_round_half_copy_f16c(float *dst, const float *src, size_t n);

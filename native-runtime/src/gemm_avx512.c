@@ -6,7 +6,9 @@
  *   channels or more; 16 independent accumulators hide the FMA latency and the loads no longer limit;
  * - 16 pixels of one row × 16 channels, one accumulator per channel: the 16 pixels load as one vector
  *   (stride 1), each weight broadcasts inside its FMA, and the results are rows of the output already,
- *   stored without a transposition.
+ *   stored without a transposition;
+ * - the same for a 3 × 3 convolution of stride 1 and padding 1 read from its unpadded input: the taps over the
+ *   padding are skipped (a row) or shifted in as zeros (a column), so no padded copy is made.
  * Alone on resnet20's 3×3 layers (Xeon with AVX-512, one thread) the last two reach about 1.3× the
  * first, near two FMAs per cycle. */
 #if defined(__x86_64__)
@@ -182,6 +184,45 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
                           LO(c[j0 + 6]), LO(c[j0 + 7]), tile + j0, 16);
         store_transposed8(HI(c[j0]), HI(c[j0 + 1]), HI(c[j0 + 2]), HI(c[j0 + 3]), HI(c[j0 + 4]), HI(c[j0 + 5]),
                           HI(c[j0 + 6]), HI(c[j0 + 7]), tile + 8 * 16 + j0, 16);
+    }
+}
+
+void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, const float *w,
+                                const float *bias, mpx_act act, float *out, size_t ldo)
+{
+    __m512 c[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++)
+        c[j] = _mm512_setzero_ps();
+    const __m512i zero = _mm512_setzero_si512();
+    int i0 = oh == 0, i1 = oh == H - 1 ? 2 : 3, left = c0 > 0, right = c0 + 16 < W;
+    for (int ch = 0; ch < Cg; ch++, x += (size_t)H * W) {
+        w += 48 * i0; /* a kernel row over the padding: its three taps are not added */
+        for (int i = i0; i < i1; i++, w += 48) {
+            const float *r = x + (size_t)(oh - 1 + i) * W + c0;
+            __m512 mid = _mm512_loadu_ps(r);
+            /* the columns left and right of the run: loaded, or shifted in from the run with a zero at the edge */
+            __m512 lo = left ? _mm512_loadu_ps(r - 1)
+                             : _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(mid), zero, 15));
+            __m512 hi = right ? _mm512_loadu_ps(r + 1)
+                              : _mm512_castsi512_ps(_mm512_alignr_epi32(zero, _mm512_castps_si512(mid), 1));
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; j++)
+                c[j] = _mm512_fmadd_ps(lo, _mm512_set1_ps(w[j]), c[j]);
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; j++)
+                c[j] = _mm512_fmadd_ps(mid, _mm512_set1_ps(w[16 + j]), c[j]);
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; j++)
+                c[j] = _mm512_fmadd_ps(hi, _mm512_set1_ps(w[32 + j]), c[j]);
+        }
+        w += 48 * (3 - i1);
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++) {
+        if (bias)
+            c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
+        _mm512_storeu_ps(out + j * ldo, act16(c[j], act));
     }
 }
 

@@ -607,6 +607,11 @@ static void test_conv(mpx_pool **pools)
         {16, 17, 17, 32, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},  /* stride 2, wide, partial tiles */
         {8, 7, 9, 60, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* wide, a panel with padding channels */
         {16, 5, 6, 64, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* wide, groups of 32 */
+        /* 3 x 3, padding 1, rows of whole runs (AVX-512: read in place, the taps over the padding skipped or
+         * shifted in as zeros) */
+        {5, 1, 16, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* one row: no kernel row above or below */
+        {3, 2, 48, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* three runs a row: the middle one loads both sides */
+        {8, 4, 16, 32, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* groups of 16 channels */
         /* column perforation of stride 2 on the row kernel (padded rows split into even and odd columns) */
         {8, 5, 33, 16, 1, 3, 3, 1, 1, 1, 0, 1, 1, 1, 1},    /* even left pad */
         {8, 6, 32, 16, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},    /* groups, dilation 2 */
