@@ -46,6 +46,7 @@ struct mpx_conv_plan {
     int Hp, Wp;             /* padded input plane */
     int unpadded;           /* float32 GEMM without padding, or on conv_3x3: the kernel reads the input itself, no copy */
     int in_place_3x3;       /* the arch's conv_3x3 instead of the row kernel (which it would be) */
+    int taps_3x3;           /* in_place_3x3: the taps of each input channel, MPX_3X3_* (gemm.h) */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input (depthwise: plane) from a window's first
@@ -219,6 +220,37 @@ static int prepare_masks(mpx_conv_plan *p)
     return 0;
 }
 
+/* Which taps each input channel of a 3 × 3 window keeps, as the conv_3x3 kernels name them (MPX_3X3_*), or -1 for
+ * none of those patterns. */
+static int taps_3x3(const mpx_conv_plan *p)
+{
+    static const struct {
+        int code, period;
+        unsigned pattern[3];
+    } known[] = {{MPX_3X3_ALL, 1, {MPX_3X3_TAPS_ALL}},
+                 {MPX_3X3_SAMPLED2, 2, {MPX_3X3_TAPS_ODD, MPX_3X3_TAPS_EVEN}},
+                 {MPX_3X3_SAMPLED2 + 1, 2, {MPX_3X3_TAPS_EVEN, MPX_3X3_TAPS_ODD}},
+                 {MPX_3X3_SAMPLED3, 3, {MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2}},
+                 {MPX_3X3_SAMPLED3 + 1, 3, {MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0}},
+                 {MPX_3X3_SAMPLED3 + 2, 3, {MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1}}};
+    if (p->s.kh != 3 || p->s.kw != 3)
+        return -1;
+    unsigned *kept = calloc((size_t)p->Cg, sizeof *kept);
+    if (!kept)
+        return -1;
+    for (int t = 0; t < p->n_taps; t++)
+        kept[p->taps[t].c] |= 1u << (3 * p->taps[t].i + p->taps[t].j);
+    int code = -1;
+    for (size_t q = 0; q < sizeof known / sizeof known[0] && code < 0; q++) {
+        int match = 1;
+        for (int c = 0; c < p->Cg && match; c++)
+            match = kept[c] == known[q].pattern[c % known[q].period];
+        code = match ? known[q].code : -1;
+    }
+    free(kept);
+    return code;
+}
+
 /* The row kernel where the computed outputs are whole runs of consecutive windows (stride 1, all
  * columns, rows of whole runs); else the wide kernel where its panels pad the channels no more than the
  * general kernel's; else the general kernel. */
@@ -339,8 +371,9 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp, p->deint ? p->cols[0] : -1)))
         goto fail;
     const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    p->taps_3x3 = taps_3x3(p);
     p->in_place_3x3 = arch->conv_3x3 && p->kernel == &arch->conv_row && !k->int8 && !k->half && !p->deint &&
-                      shape->kh == 3 && shape->kw == 3 && p->n_taps == p->Cg * 9 && shape->dil_h == 1 &&
+                      shape->kh == 3 && shape->kw == 3 && p->taps_3x3 >= 0 && shape->dil_h == 1 &&
                       shape->dil_w == 1 && shape->stride_h == 1 && shape->pad_top == 1 && shape->pad_left == 1 &&
                       shape->pad_bottom == 1 && shape->pad_right == 1 && shape->Ho == shape->H &&
                       shape->Wo == shape->W && p->Mg % arch->conv_row.cnr == 0;
@@ -905,8 +938,8 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                      * rounds them */
                     if (p->in_place_3x3) {
                         int o = p->pixel_out[t0];
-                        mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, o / s->Wo, o % s->Wo, w, b, act,
-                                                      y + m0 * plane + first, plane);
+                        mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, o / s->Wo, o % s->Wo, p->taps_3x3, w, b,
+                                                      act, y + m0 * plane + first, plane);
                         continue;
                     }
                     if (channels == cnr) {

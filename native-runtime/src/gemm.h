@@ -35,10 +35,23 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
  * 1 and padding 1 on every side, from its unpadded input x [Cg][H][W] (output H × W, W a multiple of 16): the
  * sums of the row kernel (lanes 16, taps in the order channel, kernel row, kernel column, w a panel of cnr 16)
  * over the zero-padded input, where a tap over the padding adds nothing (w·0 leaves a sum that starts at +0
- * unchanged, so the bits are the same); bias and act as that kernel's; results to out[j·ldo + i]. Every tap of
- * the window: filter sampling keeps the row kernel and its copy (skipping its taps here cost more than the copy). */
-typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh, int c0, const float *w,
+ * unchanged, so the bits are the same); bias and act as that kernel's; results to out[j·ldo + i]. `taps`: which
+ * taps each input channel has, MPX_3X3_ALL or one of the patterns of filter sampling below. */
+typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh, int c0, int taps, const float *w,
                                     const float *bias, mpx_act act, float *out, size_t ldo);
+#define MPX_3X3_ALL 0
+/* Sampling of stride 2 (9 taps: every other one of the flattened channel × window sequence): channel c keeps the
+ * odd window elements when c + phase is even, else the even ones; MPX_3X3_SAMPLED2 + phase, phase 0 or 1. */
+#define MPX_3X3_SAMPLED2 1
+/* Sampling of stride 3: channel c drops window column (c + phase) mod 3; MPX_3X3_SAMPLED3 + phase, phase 0-2. */
+#define MPX_3X3_SAMPLED3 3
+/* The taps of one channel under these, bit 3i + j for window row i and column j */
+#define MPX_3X3_TAPS_ALL 0x1FFu
+#define MPX_3X3_TAPS_ODD 0x0AAu  /* elements 1, 3, 5, 7 */
+#define MPX_3X3_TAPS_EVEN 0x155u /* elements 0, 2, 4, 6, 8 */
+#define MPX_3X3_TAPS_NOT0 0x1B6u /* columns 1 and 2 */
+#define MPX_3X3_TAPS_NOT1 0x16Du /* columns 0 and 2 */
+#define MPX_3X3_TAPS_NOT2 0x0DBu /* columns 0 and 1 */
 
 #define MPX_CONV_MAX_CMR 16
 /* Depthwise convolution rows (conv.c): for r < rows, out[r·out_pitch + o] = act(Σ_t w[t] · in[r·in_pitch + off[t] + o]
@@ -124,7 +137,7 @@ void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixe
 void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_ROW_CMR 16 /* one run */
-void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, const float *w,
+void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int taps, const float *w,
                                 const float *bias, mpx_act act, float *out, size_t ldo);
 void mpx_round_half_copy_avx512(float *dst, const float *src, size_t n);
 void mpx_half_bias_relu_avx512(float *v, size_t n, float b, int round_in, int relu);

@@ -187,42 +187,103 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
     }
 }
 
-void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, const float *w,
-                                const float *bias, mpx_act act, float *out, size_t ldo)
+/* The taps of one input channel, those of `taps` (bit 3i + j; a constant where inlined, so that each pattern gets
+ * its own straight code), into the 16 accumulators c; returns the weights after them. */
+static inline __attribute__((always_inline)) const float *channel_3x3(__m512 *c, const float *x, int W, int oh,
+                                                                     int c0, int i0, int i1, int left, int right,
+                                                                     const float *w, const unsigned taps)
+{
+    const __m512i zero = _mm512_setzero_si512();
+    for (int i = 0; i < 3; i++) {
+        unsigned row = taps >> (3 * i) & 7;
+        if (!row)
+            continue;
+        if (i < i0 || i >= i1) { /* a kernel row over the padding: its taps are not added */
+            w += 16 * ((row & 1) + (row >> 1 & 1) + (row >> 2));
+            continue;
+        }
+        const float *r = x + (size_t)(oh - 1 + i) * W + c0;
+        __m512 mid = _mm512_loadu_ps(r);
+        /* the columns left and right of the run: loaded, or shifted in from the run with a zero at the edge */
+        if (row & 1) {
+            __m512 lo = left ? _mm512_loadu_ps(r - 1)
+                             : _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(mid), zero, 15));
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; j++)
+                c[j] = _mm512_fmadd_ps(lo, _mm512_set1_ps(w[j]), c[j]);
+            w += 16;
+        }
+        if (row & 2) {
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; j++)
+                c[j] = _mm512_fmadd_ps(mid, _mm512_set1_ps(w[j]), c[j]);
+            w += 16;
+        }
+        if (row & 4) {
+            __m512 hi = right ? _mm512_loadu_ps(r + 1)
+                              : _mm512_castsi512_ps(_mm512_alignr_epi32(zero, _mm512_castps_si512(mid), 1));
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; j++)
+                c[j] = _mm512_fmadd_ps(hi, _mm512_set1_ps(w[j]), c[j]);
+            w += 16;
+        }
+    }
+    return w;
+}
+
+/* Channels in rounds of `period`, channel ch taking the taps of pattern[(ch + phase) % period] */
+static inline __attribute__((always_inline)) void conv_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
+                                                           const float *w, const float *bias, mpx_act act,
+                                                           float *out, size_t ldo, const int period,
+                                                           const unsigned p0, const unsigned p1, const unsigned p2)
 {
     __m512 c[16];
 #pragma GCC unroll 16
     for (int j = 0; j < 16; j++)
         c[j] = _mm512_setzero_ps();
-    const __m512i zero = _mm512_setzero_si512();
     int i0 = oh == 0, i1 = oh == H - 1 ? 2 : 3, left = c0 > 0, right = c0 + 16 < W;
-    for (int ch = 0; ch < Cg; ch++, x += (size_t)H * W) {
-        w += 48 * i0; /* a kernel row over the padding: its three taps are not added */
-        for (int i = i0; i < i1; i++, w += 48) {
-            const float *r = x + (size_t)(oh - 1 + i) * W + c0;
-            __m512 mid = _mm512_loadu_ps(r);
-            /* the columns left and right of the run: loaded, or shifted in from the run with a zero at the edge */
-            __m512 lo = left ? _mm512_loadu_ps(r - 1)
-                             : _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(mid), zero, 15));
-            __m512 hi = right ? _mm512_loadu_ps(r + 1)
-                              : _mm512_castsi512_ps(_mm512_alignr_epi32(zero, _mm512_castps_si512(mid), 1));
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; j++)
-                c[j] = _mm512_fmadd_ps(lo, _mm512_set1_ps(w[j]), c[j]);
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; j++)
-                c[j] = _mm512_fmadd_ps(mid, _mm512_set1_ps(w[16 + j]), c[j]);
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; j++)
-                c[j] = _mm512_fmadd_ps(hi, _mm512_set1_ps(w[32 + j]), c[j]);
-        }
-        w += 48 * (3 - i1);
-    }
+    size_t plane = (size_t)H * W;
+    const unsigned pattern[3] = {p0, p1, p2};
+    int ch = 0;
+    for (; ch + period <= Cg; ch += period)
+#pragma GCC unroll 3
+        for (int k = 0; k < period; k++)
+            w = channel_3x3(c, x + (ch + k) * plane, W, oh, c0, i0, i1, left, right, w, pattern[k]);
+#pragma GCC unroll 3
+    for (int k = 0; k < period; k++)
+        if (ch + k < Cg)
+            w = channel_3x3(c, x + (ch + k) * plane, W, oh, c0, i0, i1, left, right, w, pattern[k]);
 #pragma GCC unroll 16
     for (int j = 0; j < 16; j++) {
         if (bias)
             c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
         _mm512_storeu_ps(out + j * ldo, act16(c[j], act));
+    }
+}
+
+void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int taps, const float *w,
+                                const float *bias, mpx_act act, float *out, size_t ldo)
+{
+    const unsigned odd = MPX_3X3_TAPS_ODD, even = MPX_3X3_TAPS_EVEN;
+    const unsigned not0 = MPX_3X3_TAPS_NOT0, not1 = MPX_3X3_TAPS_NOT1, not2 = MPX_3X3_TAPS_NOT2;
+    switch (taps) {
+    case MPX_3X3_SAMPLED2:
+        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 2, odd, even, 0);
+        return;
+    case MPX_3X3_SAMPLED2 + 1:
+        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 2, even, odd, 0);
+        return;
+    case MPX_3X3_SAMPLED3:
+        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 3, not0, not1, not2);
+        return;
+    case MPX_3X3_SAMPLED3 + 1:
+        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 3, not1, not2, not0);
+        return;
+    case MPX_3X3_SAMPLED3 + 2:
+        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 3, not2, not0, not1);
+        return;
+    default:
+        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 1, MPX_3X3_TAPS_ALL, 0, 0);
     }
 }
 
