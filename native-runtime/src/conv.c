@@ -46,7 +46,7 @@ struct mpx_conv_plan {
     int Hp, Wp;             /* padded input plane */
     int unpadded;           /* float32 GEMM without padding, or on conv_3x3: the kernel reads the input itself, no copy */
     int in_place_3x3;       /* the arch's conv_3x3 instead of the row kernel (which it would be) */
-    int taps_3x3;           /* in_place_3x3: the taps of each input channel, MPX_3X3_* (gemm.h) */
+    int form_3x3;           /* in_place_3x3: MPX_3X3_* (gemm.h), the taps of each input channel or the computed columns */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input (depthwise: plane) from a window's first
@@ -220,9 +220,9 @@ static int prepare_masks(mpx_conv_plan *p)
     return 0;
 }
 
-/* Which taps each input channel of a 3 × 3 window keeps, as the conv_3x3 kernels name them (MPX_3X3_*), or -1 for
- * none of those patterns. */
-static int taps_3x3(const mpx_conv_plan *p)
+/* Which taps each input channel of a 3 × 3 window keeps and which outputs are computed, as the conv_3x3 kernels
+ * name them (MPX_3X3_*), or -1 for none of those forms. */
+static int form_3x3(const mpx_conv_plan *p)
 {
     static const struct {
         int code, period;
@@ -248,6 +248,8 @@ static int taps_3x3(const mpx_conv_plan *p)
         code = match ? known[q].code : -1;
     }
     free(kept);
+    if (p->deint) /* column perforation of stride 2, every tap, runs of 16 computed columns from 32 input ones */
+        return code == MPX_3X3_ALL && p->s.W % 32 == 0 ? MPX_3X3_COLUMNS2 : -1;
     return code;
 }
 
@@ -371,9 +373,9 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp, p->deint ? p->cols[0] : -1)))
         goto fail;
     const mpx_gemm_arch *arch = mpx_gemm_arch_get();
-    p->taps_3x3 = taps_3x3(p);
-    p->in_place_3x3 = arch->conv_3x3 && p->kernel == &arch->conv_row && !k->int8 && !k->half && !p->deint &&
-                      shape->kh == 3 && shape->kw == 3 && p->taps_3x3 >= 0 && shape->dil_h == 1 &&
+    p->form_3x3 = form_3x3(p);
+    p->in_place_3x3 = arch->conv_3x3 && p->kernel == &arch->conv_row && !k->int8 && !k->half &&
+                      shape->kh == 3 && shape->kw == 3 && p->form_3x3 >= 0 && shape->dil_h == 1 &&
                       shape->dil_w == 1 && shape->stride_h == 1 && shape->pad_top == 1 && shape->pad_left == 1 &&
                       shape->pad_bottom == 1 && shape->pad_right == 1 && shape->Ho == shape->H &&
                       shape->Wo == shape->W && p->Mg % arch->conv_row.cnr == 0;
@@ -938,7 +940,7 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                      * rounds them */
                     if (p->in_place_3x3) {
                         int o = p->pixel_out[t0];
-                        mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, o / s->Wo, o % s->Wo, p->taps_3x3, w, b,
+                        mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, o / s->Wo, o % s->Wo, p->form_3x3, w, b,
                                                       act, y + m0 * plane + first, plane);
                         continue;
                     }

@@ -35,9 +35,9 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
  * 1 and padding 1 on every side, from its unpadded input x [Cg][H][W] (output H × W, W a multiple of 16): the
  * sums of the row kernel (lanes 16, taps in the order channel, kernel row, kernel column, w a panel of cnr 16)
  * over the zero-padded input, where a tap over the padding adds nothing (w·0 leaves a sum that starts at +0
- * unchanged, so the bits are the same); bias and act as that kernel's; results to out[j·ldo + i]. `taps`: which
- * taps each input channel has, MPX_3X3_ALL or one of the patterns of filter sampling below. */
-typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh, int c0, int taps, const float *w,
+ * unchanged, so the bits are the same); bias and act as that kernel's; results to out[j·ldo + i]. `form`: which
+ * taps each input channel has, MPX_3X3_ALL or one of the patterns of filter sampling below, or MPX_3X3_COLUMNS2. */
+typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
                                     const float *bias, mpx_act act, float *out, size_t ldo);
 #define MPX_3X3_ALL 0
 /* Sampling of stride 2 (9 taps: every other one of the flattened channel × window sequence): channel c keeps the
@@ -45,6 +45,8 @@ typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh
 #define MPX_3X3_SAMPLED2 1
 /* Sampling of stride 3: channel c drops window column (c + phase) mod 3; MPX_3X3_SAMPLED3 + phase, phase 0-2. */
 #define MPX_3X3_SAMPLED3 3
+/* Column perforation of stride 2, every tap: the outputs are columns c0, c0 + 2, …, c0 + 30 (W a multiple of 32) */
+#define MPX_3X3_COLUMNS2 6
 /* The taps of one channel under these, bit 3i + j for window row i and column j */
 #define MPX_3X3_TAPS_ALL 0x1FFu
 #define MPX_3X3_TAPS_ODD 0x0AAu  /* elements 1, 3, 5, 7 */
@@ -137,7 +139,7 @@ void mpx_conv_kernel_avx512_wide(int K, const int *off, const float *const *pixe
 void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel, const float *w,
                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 #define MPX_AVX512_ROW_CMR 16 /* one run */
-void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int taps, const float *w,
+void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
                                 const float *bias, mpx_act act, float *out, size_t ldo);
 void mpx_round_half_copy_avx512(float *dst, const float *src, size_t n);
 void mpx_half_bias_relu_avx512(float *v, size_t n, float b, int round_in, int relu);

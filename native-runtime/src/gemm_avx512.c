@@ -261,12 +261,62 @@ static inline __attribute__((always_inline)) void conv_3x3(const float *x, int C
     }
 }
 
-void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int taps, const float *w,
+/* Column perforation of stride 2: the 16 outputs are columns c0, c0 + 2, …, c0 + 30 (c0 even: from the first
+ * column of a run of 32, or odd: from the second), whose window columns are the even or odd ones of the 32 input
+ * columns from c0 & ~31, split as they are loaded; the column before or after them comes from the neighbouring run
+ * or is the padding's zero. Every tap of every channel, in the order of the row kernel. */
+static void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh, int c0, const float *w, const float *bias,
+                           mpx_act act, float *out, size_t ldo)
+{
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    __m512 c[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++)
+        c[j] = _mm512_setzero_ps();
+    int i0 = oh == 0, i1 = oh == H - 1 ? 2 : 3, base = c0 & ~31, odd = c0 & 1;
+    /* the input column before the run (odd outputs: never read) and after it, where they exist */
+    __mmask16 before = base > 0 ? 0x8000 : 0, after = base + 32 < W ? 1 : 0;
+    for (int ch = 0; ch < Cg; ch++, x += (size_t)H * W) {
+        w += 48 * i0;
+        for (int i = i0; i < i1; i++, w += 48) {
+            const float *r = x + (size_t)(oh - 1 + i) * W + base;
+            __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + 16);
+            __m512 e = _mm512_permutex2var_ps(a, ev, b), o = _mm512_permutex2var_ps(a, od, b), t[3];
+            if (odd) { /* output 2k + 1 reads columns 2k, 2k + 1 and 2k + 2 */
+                __m512 next = _mm512_maskz_loadu_ps(after, r + 32);
+                t[0] = e, t[1] = o;
+                t[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(e), 1));
+            } else { /* output 2k reads columns 2k − 1, 2k and 2k + 1 */
+                __m512 prev = _mm512_maskz_loadu_ps(before, r - 16);
+                t[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(o), _mm512_castps_si512(prev), 15));
+                t[1] = e, t[2] = o;
+            }
+#pragma GCC unroll 3
+            for (int k = 0; k < 3; k++)
+#pragma GCC unroll 16
+                for (int j = 0; j < 16; j++)
+                    c[j] = _mm512_fmadd_ps(t[k], _mm512_set1_ps(w[16 * k + j]), c[j]);
+        }
+        w += 48 * (3 - i1);
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++) {
+        if (bias)
+            c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
+        _mm512_storeu_ps(out + j * ldo, act16(c[j], act));
+    }
+}
+
+void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
                                 const float *bias, mpx_act act, float *out, size_t ldo)
 {
     const unsigned odd = MPX_3X3_TAPS_ODD, even = MPX_3X3_TAPS_EVEN;
     const unsigned not0 = MPX_3X3_TAPS_NOT0, not1 = MPX_3X3_TAPS_NOT1, not2 = MPX_3X3_TAPS_NOT2;
-    switch (taps) {
+    switch (form) {
+    case MPX_3X3_COLUMNS2:
+        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, act, out, ldo);
+        return;
     case MPX_3X3_SAMPLED2:
         conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 2, odd, even, 0);
         return;

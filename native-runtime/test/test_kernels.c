@@ -612,6 +612,7 @@ static void test_conv(mpx_pool **pools)
         {5, 1, 16, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* one row: no kernel row above or below */
         {3, 2, 48, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* three runs a row: the middle one loads both sides */
         {8, 4, 16, 32, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* groups of 16 channels */
+        {4, 3, 64, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* column perforation: runs with a run on either side */
         /* column perforation of stride 2 on the row kernel (padded rows split into even and odd columns) */
         {8, 5, 33, 16, 1, 3, 3, 1, 1, 1, 0, 1, 1, 1, 1},    /* even left pad */
         {8, 6, 32, 16, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},    /* groups, dilation 2 */
