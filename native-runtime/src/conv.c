@@ -45,7 +45,7 @@ struct mpx_conv_plan {
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
     int unpadded;           /* float32 GEMM without padding, or on conv_3x3: the kernel reads the input itself, no copy */
-    int in_place_3x3;       /* the arch's conv_3x3 instead of the row kernel (which it would be) */
+    int in_place_3x3;       /* the arch's conv_3x3 reads the input in place (the row kernel's weight panels) */
     int form_3x3;           /* in_place_3x3: MPX_3X3_* (gemm.h), the taps of each input channel or the computed columns */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
@@ -220,10 +220,13 @@ static int prepare_masks(mpx_conv_plan *p)
     return 0;
 }
 
-/* Which taps each input channel of a 3 × 3 window keeps and which outputs are computed, as the conv_3x3 kernels
- * name them (MPX_3X3_*), or -1 for none of those forms. */
+/* How the arch's conv_3x3 computes this float32 convolution (MPX_3X3_*: which taps each input channel keeps and
+ * which outputs a call computes), or -1 when it does not: 3 × 3, padding 1 at the top and left, runs of 16
+ * output columns, whole panels of 16 output channels; stride 1 with every column computed or column perforation
+ * of stride 2 (every tap), or stride 2 on an input twice the output's size (every tap). */
 static int form_3x3(const mpx_conv_plan *p)
 {
+    const mpx_conv_shape *s = &p->s;
     static const struct {
         int code, period;
         unsigned pattern[3];
@@ -233,7 +236,14 @@ static int form_3x3(const mpx_conv_plan *p)
                  {MPX_3X3_SAMPLED3, 3, {MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2}},
                  {MPX_3X3_SAMPLED3 + 1, 3, {MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0}},
                  {MPX_3X3_SAMPLED3 + 2, 3, {MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1}}};
-    if (p->s.kh != 3 || p->s.kw != 3)
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    if (!arch->conv_3x3 || p->direct || p->mode.knob.int8 || p->mode.knob.half || s->kh != 3 || s->kw != 3 ||
+        s->dil_h != 1 || s->dil_w != 1 || s->pad_top != 1 || s->pad_left != 1 || s->Wo % 16 || p->Mg % 16)
+        return -1;
+    int stride1 = s->stride_h == 1 && s->stride_w == 1 && s->pad_bottom == 1 && s->pad_right == 1 &&
+                  s->Ho == s->H && s->Wo == s->W;
+    int stride2 = s->stride_h == 2 && s->stride_w == 2 && s->H == 2 * s->Ho && s->W == 2 * s->Wo;
+    if (!stride1 && !stride2)
         return -1;
     unsigned *kept = calloc((size_t)p->Cg, sizeof *kept);
     if (!kept)
@@ -248,8 +258,12 @@ static int form_3x3(const mpx_conv_plan *p)
         code = match ? known[q].code : -1;
     }
     free(kept);
-    if (p->deint) /* column perforation of stride 2, every tap, runs of 16 computed columns from 32 input ones */
-        return code == MPX_3X3_ALL && p->s.W % 32 == 0 ? MPX_3X3_COLUMNS2 : -1;
+    if (p->deint) /* column perforation of stride 2: runs of 16 computed columns from 32 input ones */
+        return stride1 && code == MPX_3X3_ALL && s->W % 32 == 0 ? MPX_3X3_COLUMNS2 : -1;
+    if (p->n_cols != s->Wo)
+        return -1;
+    if (stride2)
+        return code == MPX_3X3_ALL ? MPX_3X3_STRIDE2 : -1;
     return code;
 }
 
@@ -359,6 +373,11 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
     p->deint = !p->direct && cx == 2 && !k->half && shape->stride_w == 1 &&
                (k->int8 || (row_kernel->kernel && p->n_cols % row_kernel->lanes == 0));
     p->kernel = choose_kernel(p);
+    /* AVX-512: 3 × 3 convolutions that read their input in place, on the row kernel's weight panels */
+    p->form_3x3 = form_3x3(p);
+    p->in_place_3x3 = p->form_3x3 >= 0;
+    if (p->in_place_3x3)
+        p->kernel = &mpx_gemm_arch_get()->conv_row;
     if (!k->int8 && prepare_weights(p, W) != 0)
         goto fail;
     if (B) {
@@ -372,13 +391,6 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         goto fail;
     if (k->int8 && !(p->int8 = mpx_conv_int8_create(shape, k, mode->quant, W, p->Hp, p->Wp, p->deint ? p->cols[0] : -1)))
         goto fail;
-    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
-    p->form_3x3 = form_3x3(p);
-    p->in_place_3x3 = arch->conv_3x3 && p->kernel == &arch->conv_row && !k->int8 && !k->half &&
-                      shape->kh == 3 && shape->kw == 3 && p->form_3x3 >= 0 && shape->dil_h == 1 &&
-                      shape->dil_w == 1 && shape->stride_h == 1 && shape->pad_top == 1 && shape->pad_left == 1 &&
-                      shape->pad_bottom == 1 && shape->pad_right == 1 && shape->Ho == shape->H &&
-                      shape->Wo == shape->W && p->Mg % arch->conv_row.cnr == 0;
     p->unpadded = p->in_place_3x3 || (!p->direct && !k->int8 && !k->half && !p->deint &&
                                       !(shape->pad_top | shape->pad_left | shape->pad_bottom | shape->pad_right));
     p->compact = !p->direct && p->perforated;

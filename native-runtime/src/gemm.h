@@ -32,7 +32,8 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
                                 const float *bias, mpx_act act, float *tile, float *out, size_t ldo);
 
 /* 16 pixels of output row oh (columns c0…c0 + 15) × 16 channels of a 3 × 3 convolution with stride 1, dilation
- * 1 and padding 1 on every side, from its unpadded input x [Cg][H][W] (output H × W, W a multiple of 16): the
+ * 1 and padding 1 on every side, from its unpadded input x [Cg][H][W] (output H × W, W a multiple of 16; stride 2:
+ * see MPX_3X3_STRIDE2): the
  * sums of the row kernel (lanes 16, taps in the order channel, kernel row, kernel column, w a panel of cnr 16)
  * over the zero-padded input, where a tap over the padding adds nothing (w·0 leaves a sum that starts at +0
  * unchanged, so the bits are the same); bias and act as that kernel's; results to out[j·ldo + i]. `form`: which
@@ -47,6 +48,9 @@ typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh
 #define MPX_3X3_SAMPLED3 3
 /* Column perforation of stride 2, every tap: the outputs are columns c0, c0 + 2, …, c0 + 30 (W a multiple of 32) */
 #define MPX_3X3_COLUMNS2 6
+/* Stride 2 in rows and columns, padding 1 at the top and left, every tap: an input twice the output's size
+ * (2 × 32 columns and more) */
+#define MPX_3X3_STRIDE2 7
 /* The taps of one channel under these, bit 3i + j for window row i and column j */
 #define MPX_3X3_TAPS_ALL 0x1FFu
 #define MPX_3X3_TAPS_ODD 0x0AAu  /* elements 1, 3, 5, 7 */

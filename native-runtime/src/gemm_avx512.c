@@ -194,6 +194,7 @@ static inline __attribute__((always_inline)) const float *channel_3x3(__m512 *c,
                                                                      const float *w, const unsigned taps)
 {
     const __m512i zero = _mm512_setzero_si512();
+#pragma GCC unroll 3 /* with `taps` constant, each kernel row's taps are known where the code is generated */
     for (int i = 0; i < 3; i++) {
         unsigned row = taps >> (3 * i) & 7;
         if (!row)
@@ -261,12 +262,16 @@ static inline __attribute__((always_inline)) void conv_3x3(const float *x, int C
     }
 }
 
-/* Column perforation of stride 2: the 16 outputs are columns c0, c0 + 2, …, c0 + 30 (c0 even: from the first
- * column of a run of 32, or odd: from the second), whose window columns are the even or odd ones of the 32 input
- * columns from c0 & ~31, split as they are loaded; the column before or after them comes from the neighbouring run
- * or is the padding's zero. Every tap of every channel, in the order of the row kernel. */
-static void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh, int c0, const float *w, const float *bias,
-                           mpx_act act, float *out, size_t ldo)
+/* Windows two input columns apart: the 16 outputs' windows are centred on input columns c0, c0 + 2, …, c0 + 30
+ * (c0 even: from the first column of a run of 32, or odd: from the second) of input row sh·oh (column perforation
+ * of stride 2: sh 1; a convolution of stride 2: sh 2, c0 = 2 × its first output column); their columns are the
+ * even or odd ones of the 32 input columns from c0 & ~31, split as they are loaded, and the column before or after
+ * them comes from the neighbouring run or is the padding's zero. Every tap of every channel, in the order of the
+ * row kernel. */
+static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh,
+                                                                 int c0, const float *w, const float *bias,
+                                                                 mpx_act act, float *out, size_t ldo, const int sh,
+                                                                 const int odd)
 {
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
@@ -274,13 +279,13 @@ static void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh, int c0,
 #pragma GCC unroll 16
     for (int j = 0; j < 16; j++)
         c[j] = _mm512_setzero_ps();
-    int i0 = oh == 0, i1 = oh == H - 1 ? 2 : 3, base = c0 & ~31, odd = c0 & 1;
+    int top = sh * oh - 1, i0 = top < 0 ? -top : 0, i1 = H - top < 3 ? H - top : 3, base = c0 & ~31;
     /* the input column before the run (odd outputs: never read) and after it, where they exist */
     __mmask16 before = base > 0 ? 0x8000 : 0, after = base + 32 < W ? 1 : 0;
     for (int ch = 0; ch < Cg; ch++, x += (size_t)H * W) {
         w += 48 * i0;
         for (int i = i0; i < i1; i++, w += 48) {
-            const float *r = x + (size_t)(oh - 1 + i) * W + base;
+            const float *r = x + (size_t)(top + i) * W + base;
             __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + 16);
             __m512 e = _mm512_permutex2var_ps(a, ev, b), o = _mm512_permutex2var_ps(a, od, b), t[3];
             if (odd) { /* output 2k + 1 reads columns 2k, 2k + 1 and 2k + 2 */
@@ -315,7 +320,10 @@ void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, in
     const unsigned not0 = MPX_3X3_TAPS_NOT0, not1 = MPX_3X3_TAPS_NOT1, not2 = MPX_3X3_TAPS_NOT2;
     switch (form) {
     case MPX_3X3_COLUMNS2:
-        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, act, out, ldo);
+        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 1, c0 & 1);
+        return;
+    case MPX_3X3_STRIDE2:
+        conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, act, out, ldo, 2, 0);
         return;
     case MPX_3X3_SAMPLED2:
         conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 2, odd, even, 0);

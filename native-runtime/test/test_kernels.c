@@ -613,6 +613,8 @@ static void test_conv(mpx_pool **pools)
         {3, 2, 48, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* three runs a row: the middle one loads both sides */
         {8, 4, 16, 32, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* groups of 16 channels */
         {4, 3, 64, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* column perforation: runs with a run on either side */
+        {5, 4, 32, 16, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},    /* stride 2, an input twice the output's size */
+        {3, 6, 64, 32, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},    /* stride 2, two runs a row, no bottom or right pad */
         /* column perforation of stride 2 on the row kernel (padded rows split into even and odd columns) */
         {8, 5, 33, 16, 1, 3, 3, 1, 1, 1, 0, 1, 1, 1, 1},    /* even left pad */
         {8, 6, 32, 16, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},    /* groups, dilation 2 */
