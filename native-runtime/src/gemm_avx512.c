@@ -280,8 +280,8 @@ static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x,
     for (int j = 0; j < 16; j++)
         c[j] = _mm512_setzero_ps();
     int top = sh * oh - 1, i0 = top < 0 ? -top : 0, i1 = H - top < 3 ? H - top : 3, base = c0 & ~31;
-    /* the input column before the run (odd outputs: never read) and after it, where they exist */
-    __mmask16 before = base > 0 ? 0x8000 : 0, after = base + 32 < W ? 1 : 0;
+    /* the 16 input columns before the run (odd outputs: never read) and after it, where they exist */
+    int before = base > 0, after = base + 32 < W;
     for (int ch = 0; ch < Cg; ch++, x += (size_t)H * W) {
         w += 48 * i0;
         for (int i = i0; i < i1; i++, w += 48) {
@@ -289,11 +289,11 @@ static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x,
             __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + 16);
             __m512 e = _mm512_permutex2var_ps(a, ev, b), o = _mm512_permutex2var_ps(a, od, b), t[3];
             if (odd) { /* output 2k + 1 reads columns 2k, 2k + 1 and 2k + 2 */
-                __m512 next = _mm512_maskz_loadu_ps(after, r + 32);
+                __m512 next = after ? _mm512_loadu_ps(r + 32) : _mm512_setzero_ps();
                 t[0] = e, t[1] = o;
                 t[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(e), 1));
             } else { /* output 2k reads columns 2k − 1, 2k and 2k + 1 */
-                __m512 prev = _mm512_maskz_loadu_ps(before, r - 16);
+                __m512 prev = before ? _mm512_loadu_ps(r - 16) : _mm512_setzero_ps();
                 t[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(o), _mm512_castps_si512(prev), 15));
                 t[1] = e, t[2] = o;
             }
