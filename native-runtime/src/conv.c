@@ -47,6 +47,8 @@ struct mpx_conv_plan {
     int unpadded;           /* float32 GEMM without padding, or on conv_3x3: the kernel reads the input itself, no copy */
     int in_place_3x3;       /* the arch's conv_3x3 reads the input in place (the row kernel's weight panels) */
     int form_3x3;           /* in_place_3x3: MPX_3X3_* (gemm.h), the taps of each input channel or the computed columns */
+    int expand_rows;        /* in_place_3x3 under row perforation in float32: the kernel writes the skipped rows too
+                             * (mpx_rows_epilogue), with the sums of the row before kept per thread (rows_floats) */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input (depthwise: plane) from a window's first
@@ -393,8 +395,11 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
         goto fail;
     p->unpadded = p->in_place_3x3 || (!p->direct && !k->int8 && !k->half && !p->deint &&
                                       !(shape->pad_top | shape->pad_left | shape->pad_bottom | shape->pad_right));
-    p->compact = !p->direct && p->perforated;
-    p->fused = !p->direct && !p->perforated && !k->half && !mode->bias_half && !mode->act_half && kernel_act;
+    p->expand_rows = p->in_place_3x3 && k->kind == MPX_KNOB_PERF_ROWS && !mode->bias_half && !mode->act_half &&
+                     kernel_act;
+    p->compact = !p->direct && p->perforated && !p->expand_rows;
+    p->fused = !p->direct && (!p->perforated || p->expand_rows) && !k->half && !mode->bias_half && !mode->act_half &&
+               kernel_act;
     p->dw_expand = p->depthwise && k->kind == MPX_KNOB_PERF_ROWS && !k->half && !mode->bias_half && !mode->act_half &&
                    kernel_act;
     if (p->fused && B && !k->int8 && prepare_panel_bias(p) != 0)
@@ -437,11 +442,19 @@ static size_t padded_plane_floats(const mpx_conv_plan *p)
     return p->depthwise ? (size_t)p->dw_rows * p->dw_row + MPX_DEPTHWISE_LANES : 0;
 }
 
+#define ROW_SLOT 272 /* expand_rows: a run's 16 × 16 sums of its last computed row, then that row (an int) */
+
+/* expand_rows: a slot per panel of 16 channels and run of 16 columns */
+static size_t rows_floats(const mpx_conv_plan *p)
+{
+    return p->expand_rows ? (size_t)(p->Mg / 16) * (p->s.Wo / 16) * ROW_SLOT : 0;
+}
+
 static size_t thread_floats(const mpx_conv_plan *p)
 {
     if (p->direct)
         return input_floats(p) + aligned_floats((size_t)p->dw_acc) + aligned_floats(padded_plane_floats(p));
-    return input_floats(p) + aligned_floats((size_t)p->kernel->cmr * p->kernel->cnr);
+    return input_floats(p) + aligned_floats((size_t)p->kernel->cmr * p->kernel->cnr) + rows_floats(p);
 }
 
 /* Shared by all threads: the compact results of a perforated convolution, [batch][M][n_pixels]. */
@@ -906,6 +919,29 @@ static const float *padded_input(const conv_job *job, int n, int g, float *buf, 
     return buf;
 }
 
+/* The run of computed pixels from t0 (a row of row perforation, 16 columns) and channels m0… by the in-place
+ * kernel, which writes the skipped rows beside it as well (rules 1-4 of src/core/DESIGN.md §2): the one above, the
+ * mean of this row and the computed row before, whose sums the run's slot holds (or are computed again first,
+ * when another thread computed that row or the slot holds another), a copy at the top, and a copy at the bottom. */
+static void expand_rows_tile(const mpx_conv_plan *p, const float *x, int t0, int m0, const float *w, const float *b,
+                             mpx_act act, float *out, float *slots)
+{
+    const mpx_conv_shape *s = &p->s;
+    const mpx_gemm_arch *arch = mpx_gemm_arch_get();
+    int r = t0 / p->n_cols, c = t0 % p->n_cols, oh = p->rows[r], Ho = s->Ho, held;
+    float *slot = slots + ((size_t)(m0 / 16) * (s->Wo / 16) + c / 16) * ROW_SLOT;
+    int above = oh > 0 && (r == 0 || p->rows[r - 1] != oh - 1), below = oh + 1 == Ho - 1 && r == p->n_rows - 1;
+    int flags = above ? (oh - 1 == 0 ? MPX_ROWS_COPY_ABOVE : MPX_ROWS_MEAN_ABOVE) : 0;
+    flags |= below ? MPX_ROWS_COPY_BELOW : 0;
+    memcpy(&held, slot + 256, sizeof held);
+    if ((flags & MPX_ROWS_MEAN_ABOVE) && held != r - 1) /* the computed row before: rows[r - 1] = oh - 2 */
+        arch->conv_3x3(x, p->Cg, s->H, s->W, p->rows[r - 1], c, p->form_3x3, w, NULL,
+                       &(mpx_act){MPX_ACT_NONE, 0.0f, 0.0f}, slot, 16, NULL);
+    mpx_rows_epilogue rows = {slot, flags, (size_t)s->Wo};
+    arch->conv_3x3(x, p->Cg, s->H, s->W, oh, c, p->form_3x3, w, b, &act, out, (size_t)Ho * s->Wo, &rows);
+    memcpy(slot + 256, &r, sizeof r);
+}
+
 /* Pixels [q0, q1) of sample n, group g: for each block of kernel tiles, each weight panel in turn (so it
  * stays in L1 across the block), each tile; results go straight to their output positions. */
 static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
@@ -930,7 +966,9 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
         return;
     }
     const float *x = padded_input(job, n, g, ws, cached);
-    float *tile = ws + input_floats(p);
+    float *tile = ws + input_floats(p), *slots = tile + aligned_floats((size_t)cmr * cnr);
+    for (size_t k = 0; k < rows_floats(p); k += ROW_SLOT) /* no row's sums kept yet */
+        memcpy(slots + k + 256, &(int){-1}, sizeof(int));
     float *y = (p->compact ? job->compact : job->y) + ((size_t)n * s->M + (size_t)g * p->Mg) * plane;
     const float *pixel[MPX_CONV_MAX_CMR];
     const float *bias = p->panel_bias ? p->panel_bias + (size_t)g * mpx_round_up(p->Mg, cnr) : NULL;
@@ -952,8 +990,11 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                      * rounds them */
                     if (p->in_place_3x3) {
                         int o = p->pixel_out[t0];
-                        mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, o / s->Wo, o % s->Wo, p->form_3x3, w, b,
-                                                      act, y + m0 * plane + first, plane);
+                        if (p->expand_rows)
+                            expand_rows_tile(p, x, t0, m0, w, b, act, y + m0 * plane + first, slots);
+                        else
+                            mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, o / s->Wo, o % s->Wo, p->form_3x3,
+                                                          w, b, &act, y + m0 * plane + first, plane, NULL);
                         continue;
                     }
                     if (channels == cnr) {

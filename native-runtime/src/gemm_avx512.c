@@ -232,11 +232,43 @@ static inline __attribute__((always_inline)) const float *channel_3x3(__m512 *c,
     return w;
 }
 
+/* The 16 × 16 sums out: with bias and act, and with `rows` row perforation's skipped rows beside them (rules 1-4
+ * of src/core/DESIGN.md §2 in the operations of conv.c's expansion, so the same bits) */
+static inline __attribute__((always_inline)) void store_3x3(__m512 *c, const float *bias, mpx_act act, float *out,
+                                                            size_t ldo, const mpx_rows_epilogue *rows)
+{
+    if (!rows) {
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++) {
+            if (bias)
+                c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
+            _mm512_storeu_ps(out + j * ldo, act16(c[j], act));
+        }
+        return;
+    }
+    const __m512 half = _mm512_set1_ps(0.5f);
+    size_t up = rows->pitch;
+    for (int j = 0; j < 16; j++) {
+        __m512 b = _mm512_set1_ps(bias ? bias[j] : 0.0f), v = act16(_mm512_add_ps(c[j], b), act);
+        if (rows->flags & MPX_ROWS_MEAN_ABOVE) {
+            __m512 m = _mm512_mul_ps(_mm512_add_ps(_mm512_loadu_ps(rows->prev + 16 * j), c[j]), half);
+            _mm512_storeu_ps(out + j * ldo - up, act16(_mm512_add_ps(m, b), act));
+        }
+        if (rows->flags & MPX_ROWS_COPY_ABOVE)
+            _mm512_storeu_ps(out + j * ldo - up, v);
+        if (rows->flags & MPX_ROWS_COPY_BELOW)
+            _mm512_storeu_ps(out + j * ldo + up, v);
+        _mm512_storeu_ps(out + j * ldo, v);
+        _mm512_storeu_ps(rows->prev + 16 * j, c[j]);
+    }
+}
+
 /* Channels in rounds of `period`, channel ch taking the taps of pattern[(ch + phase) % period] */
 static inline __attribute__((always_inline)) void conv_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
                                                            const float *w, const float *bias, mpx_act act,
-                                                           float *out, size_t ldo, const int period,
-                                                           const unsigned p0, const unsigned p1, const unsigned p2)
+                                                           float *out, size_t ldo, const mpx_rows_epilogue *rows,
+                                                           const int period, const unsigned p0, const unsigned p1,
+                                                           const unsigned p2)
 {
     __m512 c[16];
 #pragma GCC unroll 16
@@ -254,12 +286,7 @@ static inline __attribute__((always_inline)) void conv_3x3(const float *x, int C
     for (int k = 0; k < period; k++)
         if (ch + k < Cg)
             w = channel_3x3(c, x + (ch + k) * plane, W, oh, c0, i0, i1, left, right, w, pattern[k]);
-#pragma GCC unroll 16
-    for (int j = 0; j < 16; j++) {
-        if (bias)
-            c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
-        _mm512_storeu_ps(out + j * ldo, act16(c[j], act));
-    }
+    store_3x3(c, bias, act, out, ldo, rows);
 }
 
 /* Windows two input columns apart: the 16 outputs' windows are centred on input columns c0, c0 + 2, …, c0 + 30
@@ -270,7 +297,8 @@ static inline __attribute__((always_inline)) void conv_3x3(const float *x, int C
  * row kernel. */
 static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh,
                                                                  int c0, const float *w, const float *bias,
-                                                                 mpx_act act, float *out, size_t ldo, const int sh,
+                                                                 mpx_act act, float *out, size_t ldo,
+                                                                 const mpx_rows_epilogue *rows, const int sh,
                                                                  const int odd)
 {
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -305,44 +333,63 @@ static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x,
         }
         w += 48 * (3 - i1);
     }
-#pragma GCC unroll 16
-    for (int j = 0; j < 16; j++) {
-        if (bias)
-            c[j] = _mm512_add_ps(c[j], _mm512_set1_ps(bias[j]));
-        _mm512_storeu_ps(out + j * ldo, act16(c[j], act));
+    store_3x3(c, bias, act, out, ldo, rows);
+}
+
+/* Each form its own function, and in it a copy for each kind of store, so that a form's loops are compiled for it
+ * alone. */
+#define FORM_3X3(name, period, p0, p1, p2)                                                                          \
+    static __attribute__((noinline)) void name(const float *x, int Cg, int H, int W, int oh, int c0, const float *w, \
+                                               const float *bias, const mpx_act *act, float *out, size_t ldo,       \
+                                               const mpx_rows_epilogue *rows)                                       \
+    {                                                                                                               \
+        if (rows)                                                                                                   \
+            conv_3x3(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, rows, period, p0, p1, p2);                       \
+        else                                                                                                        \
+            conv_3x3(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, NULL, period, p0, p1, p2);                       \
     }
+FORM_3X3(all_3x3, 1, MPX_3X3_TAPS_ALL, 0, 0)
+FORM_3X3(sampled2_3x3, 2, MPX_3X3_TAPS_ODD, MPX_3X3_TAPS_EVEN, 0)
+FORM_3X3(sampled2_3x3_1, 2, MPX_3X3_TAPS_EVEN, MPX_3X3_TAPS_ODD, 0)
+FORM_3X3(sampled3_3x3, 3, MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2)
+FORM_3X3(sampled3_3x3_1, 3, MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0)
+FORM_3X3(sampled3_3x3_2, 3, MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1)
+#undef FORM_3X3
+
+static __attribute__((noinline)) void columns2_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
+                                                   const float *w, const float *bias, const mpx_act *act, float *out,
+                                                   size_t ldo, const mpx_rows_epilogue *rows)
+{
+    conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, NULL, 1, c0 & 1);
+    (void)rows; /* column perforation only */
+}
+
+static __attribute__((noinline)) void stride2_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
+                                                  const float *w, const float *bias, const mpx_act *act, float *out,
+                                                  size_t ldo, const mpx_rows_epilogue *rows)
+{
+    if (rows)
+        conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, *act, out, ldo, rows, 2, 0);
+    else
+        conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, *act, out, ldo, NULL, 2, 0);
 }
 
 void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
-                                const float *bias, mpx_act act, float *out, size_t ldo)
+                                const float *bias, const mpx_act *act, float *out, size_t ldo,
+                                const mpx_rows_epilogue *rows)
 {
-    const unsigned odd = MPX_3X3_TAPS_ODD, even = MPX_3X3_TAPS_EVEN;
-    const unsigned not0 = MPX_3X3_TAPS_NOT0, not1 = MPX_3X3_TAPS_NOT1, not2 = MPX_3X3_TAPS_NOT2;
-    switch (form) {
-    case MPX_3X3_COLUMNS2:
-        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 1, c0 & 1);
-        return;
-    case MPX_3X3_STRIDE2:
-        conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, act, out, ldo, 2, 0);
-        return;
-    case MPX_3X3_SAMPLED2:
-        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 2, odd, even, 0);
-        return;
-    case MPX_3X3_SAMPLED2 + 1:
-        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 2, even, odd, 0);
-        return;
-    case MPX_3X3_SAMPLED3:
-        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 3, not0, not1, not2);
-        return;
-    case MPX_3X3_SAMPLED3 + 1:
-        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 3, not1, not2, not0);
-        return;
-    case MPX_3X3_SAMPLED3 + 2:
-        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 3, not2, not0, not1);
-        return;
-    default:
-        conv_3x3(x, Cg, H, W, oh, c0, w, bias, act, out, ldo, 1, MPX_3X3_TAPS_ALL, 0, 0);
-    }
+    static void (*const forms[])(const float *, int, int, int, int, int, const float *, const float *,
+                                 const mpx_act *, float *, size_t, const mpx_rows_epilogue *) = {
+        [MPX_3X3_ALL] = all_3x3,
+        [MPX_3X3_SAMPLED2] = sampled2_3x3,
+        [MPX_3X3_SAMPLED2 + 1] = sampled2_3x3_1,
+        [MPX_3X3_SAMPLED3] = sampled3_3x3,
+        [MPX_3X3_SAMPLED3 + 1] = sampled3_3x3_1,
+        [MPX_3X3_SAMPLED3 + 2] = sampled3_3x3_2,
+        [MPX_3X3_COLUMNS2] = columns2_3x3,
+        [MPX_3X3_STRIDE2] = stride2_3x3,
+    };
+    forms[form](x, Cg, H, W, oh, c0, w, bias, act, out, ldo, rows);
 }
 
 /* V vectors of 16 outputs, each from its own input and output position: V independent chains of FMAs. Vector i
