@@ -48,7 +48,8 @@ struct mpx_conv_plan {
     int in_place_3x3;       /* the arch's conv_3x3 reads the input in place (the row kernel's weight panels) */
     int form_3x3;           /* in_place_3x3: MPX_3X3_* (gemm.h), the taps of each input channel or the computed columns */
     int expand_rows;        /* in_place_3x3 under row perforation in float32: the kernel writes the skipped rows too
-                             * (mpx_rows_epilogue), with the sums of the row before kept per thread (rows_floats) */
+                             * (mpx_expansion), with the sums of the row before kept per thread (rows_floats) */
+    int expand_cols;        /* in place, column perforation of rows of 32 in float32: the kernel writes whole rows */
     int deint;              /* column perforation of stride 2 (row kernel or int8): each padded row holds its even
                              * columns, then its odd ones, so that a row's computed windows are consecutive */
     int *offsets;           /* per tap: offset in the padded group input (depthwise: plane) from a window's first
@@ -397,8 +398,11 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
                                       !(shape->pad_top | shape->pad_left | shape->pad_bottom | shape->pad_right));
     p->expand_rows = p->in_place_3x3 && k->kind == MPX_KNOB_PERF_ROWS && !mode->bias_half && !mode->act_half &&
                      kernel_act;
-    p->compact = !p->direct && p->perforated && !p->expand_rows;
-    p->fused = !p->direct && (!p->perforated || p->expand_rows) && !k->half && !mode->bias_half && !mode->act_half &&
+    p->expand_cols = p->form_3x3 == MPX_3X3_COLUMNS2 && shape->Wo == 32 && !mode->bias_half && !mode->act_half &&
+                     kernel_act;
+    p->compact = !p->direct && p->perforated && !p->expand_rows && !p->expand_cols;
+    p->fused = !p->direct && (!p->perforated || p->expand_rows || p->expand_cols) && !k->half && !mode->bias_half &&
+               !mode->act_half &&
                kernel_act;
     p->dw_expand = p->depthwise && k->kind == MPX_KNOB_PERF_ROWS && !k->half && !mode->bias_half && !mode->act_half &&
                    kernel_act;
@@ -931,13 +935,13 @@ static void expand_rows_tile(const mpx_conv_plan *p, const float *x, int t0, int
     int r = t0 / p->n_cols, c = t0 % p->n_cols, oh = p->rows[r], Ho = s->Ho, held;
     float *slot = slots + ((size_t)(m0 / 16) * (s->Wo / 16) + c / 16) * ROW_SLOT;
     int above = oh > 0 && (r == 0 || p->rows[r - 1] != oh - 1), below = oh + 1 == Ho - 1 && r == p->n_rows - 1;
-    int flags = above ? (oh - 1 == 0 ? MPX_ROWS_COPY_ABOVE : MPX_ROWS_MEAN_ABOVE) : 0;
-    flags |= below ? MPX_ROWS_COPY_BELOW : 0;
+    int flags = above ? (oh - 1 == 0 ? MPX_EXPAND_COPY_ABOVE : MPX_EXPAND_MEAN_ABOVE) : 0;
+    flags |= below ? MPX_EXPAND_COPY_BELOW : 0;
     memcpy(&held, slot + 256, sizeof held);
-    if ((flags & MPX_ROWS_MEAN_ABOVE) && held != r - 1) /* the computed row before: rows[r - 1] = oh - 2 */
+    if ((flags & MPX_EXPAND_MEAN_ABOVE) && held != r - 1) /* the computed row before: rows[r - 1] = oh - 2 */
         arch->conv_3x3(x, p->Cg, s->H, s->W, p->rows[r - 1], c, p->form_3x3, w, NULL,
                        &(mpx_act){MPX_ACT_NONE, 0.0f, 0.0f}, slot, 16, NULL);
-    mpx_rows_epilogue rows = {slot, flags, (size_t)s->Wo};
+    mpx_expansion rows = {slot, flags, (size_t)s->Wo};
     arch->conv_3x3(x, p->Cg, s->H, s->W, oh, c, p->form_3x3, w, b, &act, out, (size_t)Ho * s->Wo, &rows);
     memcpy(slot + 256, &r, sizeof r);
 }
@@ -984,6 +988,12 @@ static void indirect_unit(conv_job *job, int unit, float *ws, int *cached)
                 for (int i = 0; i < cmr; i += lanes)
                     pixel[i / lanes] = x + p->pixel_in[t0 + (i < count ? i : count - lanes)];
                 int first = p->compact ? t0 : p->pixel_out[t0];
+                if (p->expand_cols) { /* a row's 16 computed columns: the kernel writes the row's 32 */
+                    mpx_expansion cols = {NULL, MPX_EXPAND_COLUMNS, 0};
+                    mpx_gemm_arch_get()->conv_3x3(x, p->Cg, s->H, s->W, first / s->Wo, p->cols[0], p->form_3x3, w,
+                                                  b, &act, y + m0 * plane + first / s->Wo * s->Wo, plane, &cols);
+                    continue;
+                }
                 if (count == cmr && (p->compact || p->pixel_out[t0 + cmr - 1] - first == cmr - 1)) {
                     /* consecutive outputs: the kernel stores them itself (with bias and relu when fused),
                      * through a channel-major tile when the panel has padding channels; finish_range

@@ -39,23 +39,26 @@ typedef void (*mpx_conv_kernel)(int K, const int *off, const float *const *pixel
  * unchanged, so the bits are the same); bias and *act as that kernel's (a pointer: passed by value among this many
  * arguments, its copy on the stack stalled each call on a store forwarding); results to out[j·ldo + i]. `form`: which
  * taps each input channel has, MPX_3X3_ALL or one of the patterns of filter sampling below, or MPX_3X3_COLUMNS2. */
-typedef struct mpx_rows_epilogue mpx_rows_epilogue;
+typedef struct mpx_expansion mpx_expansion;
 typedef void (*mpx_conv_3x3_kernel)(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
                                     const float *bias, const mpx_act *act, float *out, size_t ldo,
-                                    const mpx_rows_epilogue *rows);
-/* Row perforation expanded by a conv_3x3 kernel as it stores (rows not NULL; float32, no, relu or clip activation):
- * out is then row oh of the output planes, the sums of the previous computed row of these 16 columns and channels
+                                    const mpx_expansion *rows);
+/* Perforation expanded by a conv_3x3 kernel as it stores (`rows` not NULL; float32, no, relu or clip activation),
+ * in the operations of conv.c's expansion pass (rules 1-4 of src/core/DESIGN.md §2), so the same bits.
+ * Rows: out is row oh of the output planes, the sums of the previous computed row of these 16 columns and channels
  * are at prev (16 × 16, channel-major) and are replaced by row oh's, and besides row oh the kernel writes the
  * skipped row above it (its mean with prev, or row oh's copy at the top) or below it (a copy, at the bottom),
- * pitch floats away, as the flags say. */
-struct mpx_rows_epilogue {
+ * pitch floats away, as the flags say. Columns (MPX_3X3_COLUMNS2 on rows of 32, MPX_EXPAND_COLUMNS): out is the
+ * start of row oh, whose 32 outputs the kernel writes, its 16 interleaved with the means between them. */
+struct mpx_expansion {
     float *prev;
     int flags;
     size_t pitch;
 };
-#define MPX_ROWS_MEAN_ABOVE 1
-#define MPX_ROWS_COPY_ABOVE 2
-#define MPX_ROWS_COPY_BELOW 4
+#define MPX_EXPAND_MEAN_ABOVE 1
+#define MPX_EXPAND_COPY_ABOVE 2
+#define MPX_EXPAND_COPY_BELOW 4
+#define MPX_EXPAND_COLUMNS 8
 #define MPX_3X3_ALL 0
 /* Sampling of stride 2 (9 taps: every other one of the flattened channel × window sequence): channel c keeps the
  * odd window elements when c + phase is even, else the even ones; MPX_3X3_SAMPLED2 + phase, phase 0 or 1. */
@@ -161,7 +164,7 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
 #define MPX_AVX512_ROW_CMR 16 /* one run */
 void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
                                 const float *bias, const mpx_act *act, float *out, size_t ldo,
-                                const mpx_rows_epilogue *rows);
+                                const mpx_expansion *rows);
 void mpx_round_half_copy_avx512(float *dst, const float *src, size_t n);
 void mpx_half_bias_relu_avx512(float *v, size_t n, float b, int round_in, int relu);
 void mpx_round_half_copy_f16c(float *dst, const float *src, size_t n);

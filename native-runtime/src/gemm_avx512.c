@@ -235,7 +235,7 @@ static inline __attribute__((always_inline)) const float *channel_3x3(__m512 *c,
 /* The 16 × 16 sums out: with bias and act, and with `rows` row perforation's skipped rows beside them (rules 1-4
  * of src/core/DESIGN.md §2 in the operations of conv.c's expansion, so the same bits) */
 static inline __attribute__((always_inline)) void store_3x3(__m512 *c, const float *bias, mpx_act act, float *out,
-                                                            size_t ldo, const mpx_rows_epilogue *rows)
+                                                            size_t ldo, const mpx_expansion *rows)
 {
     if (!rows) {
 #pragma GCC unroll 16
@@ -250,23 +250,47 @@ static inline __attribute__((always_inline)) void store_3x3(__m512 *c, const flo
     size_t up = rows->pitch;
     for (int j = 0; j < 16; j++) {
         __m512 b = _mm512_set1_ps(bias ? bias[j] : 0.0f), v = act16(_mm512_add_ps(c[j], b), act);
-        if (rows->flags & MPX_ROWS_MEAN_ABOVE) {
+        if (rows->flags & MPX_EXPAND_MEAN_ABOVE) {
             __m512 m = _mm512_mul_ps(_mm512_add_ps(_mm512_loadu_ps(rows->prev + 16 * j), c[j]), half);
             _mm512_storeu_ps(out + j * ldo - up, act16(_mm512_add_ps(m, b), act));
         }
-        if (rows->flags & MPX_ROWS_COPY_ABOVE)
+        if (rows->flags & MPX_EXPAND_COPY_ABOVE)
             _mm512_storeu_ps(out + j * ldo - up, v);
-        if (rows->flags & MPX_ROWS_COPY_BELOW)
+        if (rows->flags & MPX_EXPAND_COPY_BELOW)
             _mm512_storeu_ps(out + j * ldo + up, v);
         _mm512_storeu_ps(out + j * ldo, v);
         _mm512_storeu_ps(rows->prev + 16 * j, c[j]);
     }
 }
 
+/* Column perforation's row of 32 from the 16 sums of each channel (odd: of the odd columns), interleaved with
+ * the means between them and with bias and act, as conv.c's cols2_plane: a row's first (odd) or last output is
+ * a copy of its neighbour. */
+static inline __attribute__((always_inline)) void store_cols2(const __m512 *c, const float *bias, mpx_act act,
+                                                              float *out, size_t ldo, const int odd)
+{
+    const __m512i zero = _mm512_setzero_si512(), first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5,
+                                                                         21, 6, 22, 7, 23);
+    const __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(8));
+    const __m512 half = _mm512_set1_ps(0.5f);
+    for (int j = 0; j < 16; j++) {
+        __m512 v = c[j], b = _mm512_set1_ps(bias ? bias[j] : 0.0f), computed = act16(_mm512_add_ps(v, b), act);
+        __m512i vi = _mm512_castps_si512(v);
+        /* odd: output 2k is the mean of computed k − 1 and k; even: output 2k + 1 of computed k and k + 1 */
+        __m512 other = odd ? _mm512_castsi512_ps(_mm512_alignr_epi32(vi, zero, 15))
+                           : _mm512_castsi512_ps(_mm512_alignr_epi32(zero, vi, 1));
+        __m512 mean = _mm512_mul_ps(odd ? _mm512_add_ps(other, v) : _mm512_add_ps(v, other), half);
+        mean = _mm512_mask_blend_ps(odd ? 0x0001 : 0x8000, act16(_mm512_add_ps(mean, b), act), computed);
+        __m512 lo = odd ? mean : computed, hi = odd ? computed : mean;
+        _mm512_storeu_ps(out + j * ldo, _mm512_permutex2var_ps(lo, first, hi));
+        _mm512_storeu_ps(out + j * ldo + 16, _mm512_permutex2var_ps(lo, second, hi));
+    }
+}
+
 /* Channels in rounds of `period`, channel ch taking the taps of pattern[(ch + phase) % period] */
 static inline __attribute__((always_inline)) void conv_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
                                                            const float *w, const float *bias, mpx_act act,
-                                                           float *out, size_t ldo, const mpx_rows_epilogue *rows,
+                                                           float *out, size_t ldo, const mpx_expansion *rows,
                                                            const int period, const unsigned p0, const unsigned p1,
                                                            const unsigned p2)
 {
@@ -298,7 +322,7 @@ static inline __attribute__((always_inline)) void conv_3x3(const float *x, int C
 static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh,
                                                                  int c0, const float *w, const float *bias,
                                                                  mpx_act act, float *out, size_t ldo,
-                                                                 const mpx_rows_epilogue *rows, const int sh,
+                                                                 const mpx_expansion *rows, const int sh,
                                                                  const int odd)
 {
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -333,7 +357,10 @@ static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x,
         }
         w += 48 * (3 - i1);
     }
-    store_3x3(c, bias, act, out, ldo, rows);
+    if (rows && (rows->flags & MPX_EXPAND_COLUMNS))
+        store_cols2(c, bias, act, out, ldo, odd);
+    else
+        store_3x3(c, bias, act, out, ldo, rows);
 }
 
 /* Each form its own function, and in it a copy for each kind of store, so that a form's loops are compiled for it
@@ -341,7 +368,7 @@ static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x,
 #define FORM_3X3(name, period, p0, p1, p2)                                                                          \
     static __attribute__((noinline)) void name(const float *x, int Cg, int H, int W, int oh, int c0, const float *w, \
                                                const float *bias, const mpx_act *act, float *out, size_t ldo,       \
-                                               const mpx_rows_epilogue *rows)                                       \
+                                               const mpx_expansion *rows)                                       \
     {                                                                                                               \
         if (rows)                                                                                                   \
             conv_3x3(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, rows, period, p0, p1, p2);                       \
@@ -358,15 +385,17 @@ FORM_3X3(sampled3_3x3_2, 3, MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_N
 
 static __attribute__((noinline)) void columns2_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
                                                    const float *w, const float *bias, const mpx_act *act, float *out,
-                                                   size_t ldo, const mpx_rows_epilogue *rows)
+                                                   size_t ldo, const mpx_expansion *rows)
 {
-    conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, NULL, 1, c0 & 1);
-    (void)rows; /* column perforation only */
+    if (rows)
+        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, rows, 1, c0 & 1);
+    else
+        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, NULL, 1, c0 & 1);
 }
 
 static __attribute__((noinline)) void stride2_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
                                                   const float *w, const float *bias, const mpx_act *act, float *out,
-                                                  size_t ldo, const mpx_rows_epilogue *rows)
+                                                  size_t ldo, const mpx_expansion *rows)
 {
     if (rows)
         conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, *act, out, ldo, rows, 2, 0);
@@ -376,10 +405,10 @@ static __attribute__((noinline)) void stride2_3x3(const float *x, int Cg, int H,
 
 void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
                                 const float *bias, const mpx_act *act, float *out, size_t ldo,
-                                const mpx_rows_epilogue *rows)
+                                const mpx_expansion *rows)
 {
     static void (*const forms[])(const float *, int, int, int, int, int, const float *, const float *,
-                                 const mpx_act *, float *, size_t, const mpx_rows_epilogue *) = {
+                                 const mpx_act *, float *, size_t, const mpx_expansion *) = {
         [MPX_3X3_ALL] = all_3x3,
         [MPX_3X3_SAMPLED2] = sampled2_3x3,
         [MPX_3X3_SAMPLED2 + 1] = sampled2_3x3_1,
