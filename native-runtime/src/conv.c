@@ -226,7 +226,7 @@ static int prepare_masks(mpx_conv_plan *p)
 /* How the arch's conv_3x3 computes this float32 convolution (MPX_3X3_*: which taps each input channel keeps and
  * which outputs a call computes), or -1 when it does not: 3 × 3, padding 1 at the top and left, runs of 16
  * output columns, whole panels of 16 output channels; stride 1 with every column computed or column perforation
- * of stride 2 (every tap), or stride 2 on an input twice the output's size (every tap). */
+ * of stride 2 (every tap), or stride 2 on an input twice the output's size. */
 static int form_3x3(const mpx_conv_plan *p)
 {
     const mpx_conv_shape *s = &p->s;
@@ -263,11 +263,9 @@ static int form_3x3(const mpx_conv_plan *p)
     free(kept);
     if (p->deint) /* column perforation of stride 2: runs of 16 computed columns from 32 input ones */
         return stride1 && code == MPX_3X3_ALL && s->W % 32 == 0 ? MPX_3X3_COLUMNS2 : -1;
-    if (p->n_cols != s->Wo)
+    if (p->n_cols != s->Wo || code < 0)
         return -1;
-    if (stride2)
-        return code == MPX_3X3_ALL ? MPX_3X3_STRIDE2 : -1;
-    return code;
+    return stride2 ? MPX_3X3_STRIDE2 + code : code;
 }
 
 /* The row kernel where the computed outputs are whole runs of consecutive windows (stride 1, all

@@ -67,8 +67,8 @@ struct mpx_expansion {
 #define MPX_3X3_SAMPLED3 3
 /* Column perforation of stride 2, every tap: the outputs are columns c0, c0 + 2, …, c0 + 30 (W a multiple of 32) */
 #define MPX_3X3_COLUMNS2 6
-/* Stride 2 in rows and columns, padding 1 at the top and left, every tap: an input twice the output's size
- * (2 × 32 columns and more) */
+/* MPX_3X3_STRIDE2 + a form of taps (MPX_3X3_ALL or a sampling pattern): stride 2 in rows and columns, padding 1
+ * at the top and left, an input twice the output's size (2 × 32 columns and more) */
 #define MPX_3X3_STRIDE2 7
 /* The taps of one channel under these, bit 3i + j for window row i and column j */
 #define MPX_3X3_TAPS_ALL 0x1FFu

@@ -319,14 +319,59 @@ static inline __attribute__((always_inline)) void conv_3x3(const float *x, int C
  * even or odd ones of the 32 input columns from c0 & ~31, split as they are loaded, and the column before or after
  * them comes from the neighbouring run or is the padding's zero. Every tap of every channel, in the order of the
  * row kernel. */
+/* One input channel's taps of pattern `taps` (a constant) for conv_3x3_cols2 */
+static inline __attribute__((always_inline)) const float *channel_cols2(__m512 *c, const float *x, int W, int top,
+                                                                       int i0, int i1, int base, int before,
+                                                                       int after, const float *w, const int odd,
+                                                                       const unsigned taps)
+{
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; i++) {
+        unsigned row = taps >> (3 * i) & 7;
+        if (!row)
+            continue;
+        if (i < i0 || i >= i1) { /* a kernel row over the padding: its taps are not added */
+            w += 16 * ((row & 1) + (row >> 1 & 1) + (row >> 2));
+            continue;
+        }
+        const float *r = x + (size_t)(top + i) * W + base;
+        __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + 16);
+        __m512 e = _mm512_permutex2var_ps(a, ev, b), o = _mm512_permutex2var_ps(a, od, b), t[3];
+        if (odd) { /* output 2k + 1 reads columns 2k, 2k + 1 and 2k + 2 */
+            t[0] = e, t[1] = o;
+            if (row & 4) {
+                __m512 next = after ? _mm512_loadu_ps(r + 32) : _mm512_setzero_ps();
+                t[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(e), 1));
+            }
+        } else { /* output 2k reads columns 2k − 1, 2k and 2k + 1 */
+            if (row & 1) {
+                __m512 prev = before ? _mm512_loadu_ps(r - 16) : _mm512_setzero_ps();
+                t[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(o), _mm512_castps_si512(prev), 15));
+            }
+            t[1] = e, t[2] = o;
+        }
+#pragma GCC unroll 3
+        for (int k = 0; k < 3; k++) {
+            if (!(row >> k & 1))
+                continue;
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; j++)
+                c[j] = _mm512_fmadd_ps(t[k], _mm512_set1_ps(w[j]), c[j]);
+            w += 16;
+        }
+    }
+    return w;
+}
+
 static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh,
                                                                  int c0, const float *w, const float *bias,
                                                                  mpx_act act, float *out, size_t ldo,
                                                                  const mpx_expansion *rows, const int sh,
-                                                                 const int odd)
+                                                                 const int odd, const int period, const unsigned p0,
+                                                                 const unsigned p1, const unsigned p2)
 {
-    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
     __m512 c[16];
 #pragma GCC unroll 16
     for (int j = 0; j < 16; j++)
@@ -334,29 +379,17 @@ static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x,
     int top = sh * oh - 1, i0 = top < 0 ? -top : 0, i1 = H - top < 3 ? H - top : 3, base = c0 & ~31;
     /* the 16 input columns before the run (odd outputs: never read) and after it, where they exist */
     int before = base > 0, after = base + 32 < W;
-    for (int ch = 0; ch < Cg; ch++, x += (size_t)H * W) {
-        w += 48 * i0;
-        for (int i = i0; i < i1; i++, w += 48) {
-            const float *r = x + (size_t)(top + i) * W + base;
-            __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + 16);
-            __m512 e = _mm512_permutex2var_ps(a, ev, b), o = _mm512_permutex2var_ps(a, od, b), t[3];
-            if (odd) { /* output 2k + 1 reads columns 2k, 2k + 1 and 2k + 2 */
-                __m512 next = after ? _mm512_loadu_ps(r + 32) : _mm512_setzero_ps();
-                t[0] = e, t[1] = o;
-                t[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(e), 1));
-            } else { /* output 2k reads columns 2k − 1, 2k and 2k + 1 */
-                __m512 prev = before ? _mm512_loadu_ps(r - 16) : _mm512_setzero_ps();
-                t[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(o), _mm512_castps_si512(prev), 15));
-                t[1] = e, t[2] = o;
-            }
+    size_t plane = (size_t)H * W;
+    const unsigned pattern[3] = {p0, p1, p2};
+    int ch = 0;
+    for (; ch + period <= Cg; ch += period)
 #pragma GCC unroll 3
-            for (int k = 0; k < 3; k++)
-#pragma GCC unroll 16
-                for (int j = 0; j < 16; j++)
-                    c[j] = _mm512_fmadd_ps(t[k], _mm512_set1_ps(w[16 * k + j]), c[j]);
-        }
-        w += 48 * (3 - i1);
-    }
+        for (int k = 0; k < period; k++)
+            w = channel_cols2(c, x + (ch + k) * plane, W, top, i0, i1, base, before, after, w, odd, pattern[k]);
+#pragma GCC unroll 3
+    for (int k = 0; k < period; k++)
+        if (ch + k < Cg)
+            w = channel_cols2(c, x + (ch + k) * plane, W, top, i0, i1, base, before, after, w, odd, pattern[k]);
     if (rows && (rows->flags & MPX_EXPAND_COLUMNS))
         store_cols2(c, bias, act, out, ldo, odd);
     else
@@ -387,21 +420,30 @@ static __attribute__((noinline)) void columns2_3x3(const float *x, int Cg, int H
                                                    const float *w, const float *bias, const mpx_act *act, float *out,
                                                    size_t ldo, const mpx_expansion *rows)
 {
+    const unsigned all = MPX_3X3_TAPS_ALL;
     if (rows)
-        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, rows, 1, c0 & 1);
+        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, rows, 1, c0 & 1, 1, all, 0, 0);
     else
-        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, NULL, 1, c0 & 1);
+        conv_3x3_cols2(x, Cg, H, W, oh, c0, w, bias, *act, out, ldo, NULL, 1, c0 & 1, 1, all, 0, 0);
 }
 
-static __attribute__((noinline)) void stride2_3x3(const float *x, int Cg, int H, int W, int oh, int c0,
-                                                  const float *w, const float *bias, const mpx_act *act, float *out,
-                                                  size_t ldo, const mpx_expansion *rows)
-{
-    if (rows)
-        conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, *act, out, ldo, rows, 2, 0);
-    else
-        conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, *act, out, ldo, NULL, 2, 0);
-}
+#define STRIDE2_3X3(name, period, p0, p1, p2)                                                                      \
+    static __attribute__((noinline)) void name(const float *x, int Cg, int H, int W, int oh, int c0, const float *w, \
+                                               const float *bias, const mpx_act *act, float *out, size_t ldo,       \
+                                               const mpx_expansion *rows)                                           \
+    {                                                                                                               \
+        if (rows)                                                                                                   \
+            conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, *act, out, ldo, rows, 2, 0, period, p0, p1, p2);       \
+        else                                                                                                        \
+            conv_3x3_cols2(x, Cg, H, W, oh, 2 * c0, w, bias, *act, out, ldo, NULL, 2, 0, period, p0, p1, p2);       \
+    }
+STRIDE2_3X3(stride2_3x3, 1, MPX_3X3_TAPS_ALL, 0, 0)
+STRIDE2_3X3(stride2_sampled2_3x3, 2, MPX_3X3_TAPS_ODD, MPX_3X3_TAPS_EVEN, 0)
+STRIDE2_3X3(stride2_sampled2_3x3_1, 2, MPX_3X3_TAPS_EVEN, MPX_3X3_TAPS_ODD, 0)
+STRIDE2_3X3(stride2_sampled3_3x3, 3, MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2)
+STRIDE2_3X3(stride2_sampled3_3x3_1, 3, MPX_3X3_TAPS_NOT1, MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0)
+STRIDE2_3X3(stride2_sampled3_3x3_2, 3, MPX_3X3_TAPS_NOT2, MPX_3X3_TAPS_NOT0, MPX_3X3_TAPS_NOT1)
+#undef STRIDE2_3X3
 
 void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, int c0, int form, const float *w,
                                 const float *bias, const mpx_act *act, float *out, size_t ldo,
@@ -416,7 +458,12 @@ void mpx_conv_kernel_avx512_3x3(const float *x, int Cg, int H, int W, int oh, in
         [MPX_3X3_SAMPLED3 + 1] = sampled3_3x3_1,
         [MPX_3X3_SAMPLED3 + 2] = sampled3_3x3_2,
         [MPX_3X3_COLUMNS2] = columns2_3x3,
-        [MPX_3X3_STRIDE2] = stride2_3x3,
+        [MPX_3X3_STRIDE2 + MPX_3X3_ALL] = stride2_3x3,
+        [MPX_3X3_STRIDE2 + MPX_3X3_SAMPLED2] = stride2_sampled2_3x3,
+        [MPX_3X3_STRIDE2 + MPX_3X3_SAMPLED2 + 1] = stride2_sampled2_3x3_1,
+        [MPX_3X3_STRIDE2 + MPX_3X3_SAMPLED3] = stride2_sampled3_3x3,
+        [MPX_3X3_STRIDE2 + MPX_3X3_SAMPLED3 + 1] = stride2_sampled3_3x3_1,
+        [MPX_3X3_STRIDE2 + MPX_3X3_SAMPLED3 + 2] = stride2_sampled3_3x3_2,
     };
     forms[form](x, Cg, H, W, oh, c0, w, bias, act, out, ldo, rows);
 }
