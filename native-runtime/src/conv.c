@@ -7,9 +7,10 @@
  * buffer, and one pass per output row places them, fills the skipped ones and applies bias and
  * activation while the row is in L1; filter sampling
  * shortens the offset list (the reduction dimension K); binary16 rounds the padded input, the prepared
- * weights and the result, accumulating in float32. Depthwise convolutions (a GEMM of fewer than 4
- * channels per group) use a direct kernel instead. The int8 knobs run the same pixel lists through the
- * 8-bit kernels of conv_int8.c. */
+ * weights and the result, accumulating in float32. On AVX-512, 3 × 3 convolutions of padding 1 on rows of
+ * whole runs read their input in place instead, and expand perforation as they store (form_3x3,
+ * native-runtime/KERNELS.md). Depthwise convolutions (a GEMM of fewer than 4 channels per group) use a direct
+ * kernel instead. The int8 knobs run the same pixel lists through the 8-bit kernels of conv_int8.c. */
 #include "conv_int8.h"
 #include "epilogue.h"
 #include "gemm.h"
@@ -44,9 +45,9 @@ struct mpx_conv_plan {
     int fused;              /* GEMM path whose bias and relu or clip the kernel applies as it stores (float32, exact) */
     float *panel_bias;      /* fused: per group, the bias padded to whole channel panels; NULL without bias */
     int Hp, Wp;             /* padded input plane */
-    int unpadded;           /* float32 GEMM without padding, or on conv_3x3: the kernel reads the input itself, no copy */
+    int unpadded;           /* float32 GEMM without padding, or in_place_3x3: the kernel reads the input itself */
     int in_place_3x3;       /* the arch's conv_3x3 reads the input in place (the row kernel's weight panels) */
-    int form_3x3;           /* in_place_3x3: MPX_3X3_* (gemm.h), the taps of each input channel or the computed columns */
+    int form_3x3;           /* in_place_3x3: MPX_3X3_* (gemm.h), each input channel's taps or the computed columns */
     int expand_rows;        /* in_place_3x3 under row perforation in float32: the kernel writes the skipped rows too
                              * (mpx_expansion), with the sums of the row before kept per thread (rows_floats) */
     int expand_cols;        /* in place, column perforation of rows of 32 in float32: the kernel writes whole rows */
@@ -400,8 +401,7 @@ mpx_conv_plan *mpx_conv_plan_create(const mpx_conv_shape *shape, const float *W,
                      kernel_act;
     p->compact = !p->direct && p->perforated && !p->expand_rows && !p->expand_cols;
     p->fused = !p->direct && (!p->perforated || p->expand_rows || p->expand_cols) && !k->half && !mode->bias_half &&
-               !mode->act_half &&
-               kernel_act;
+               !mode->act_half && kernel_act;
     p->dw_expand = p->depthwise && k->kind == MPX_KNOB_PERF_ROWS && !k->half && !mode->bias_half && !mode->act_half &&
                    kernel_act;
     if (p->fused && B && !k->int8 && prepare_panel_bias(p) != 0)
@@ -763,8 +763,8 @@ static inline __attribute__((always_inline)) void expand_plane_act(const mpx_con
         cols_fast(out + (size_t)r * Wo, src + r * pitch, p->cols, Wo, k->stride, k->offset, bias, act);
 }
 
-MPX_MULTIVERSION_512 static void expand_plane_fast(const mpx_conv_plan *p, const float *src, size_t pitch, float *out,
-                                               float bias, mpx_act act)
+MPX_MULTIVERSION_512 static void expand_plane_fast(const mpx_conv_plan *p, const float *src, size_t pitch,
+                                                   float *out, float bias, mpx_act act)
 {
     if (act.kind == MPX_ACT_RELU)
         expand_plane_act(p, src, pitch, out, bias, (mpx_act){MPX_ACT_RELU, 0.0f, 0.0f});

@@ -7,8 +7,8 @@
  * - 16 pixels of one row × 16 channels, one accumulator per channel: the 16 pixels load as one vector
  *   (stride 1), each weight broadcasts inside its FMA, and the results are rows of the output already,
  *   stored without a transposition;
- * - the same for a 3 × 3 convolution of stride 1 and padding 1 read from its unpadded input: the taps over the
- *   padding are skipped (a row) or shifted in as zeros (a column), so no padded copy is made.
+ * - the same for a 3 × 3 convolution of stride 1 or 2 and padding 1 read from its unpadded input: the taps over
+ *   the padding are skipped (a row) or shifted in as zeros (a column), so no padded copy is made.
  * Alone on resnet20's 3×3 layers (Xeon with AVX-512, one thread) the last two reach about 1.3× the
  * first, near two FMAs per cycle. */
 #if defined(__x86_64__)
@@ -187,6 +187,12 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
     }
 }
 
+/* Weights of the taps of a kernel row (bits 0-2 of `row`) that lies over the padding: skipped */
+static inline const float *past_row(const float *w, unsigned row)
+{
+    return w + 16 * ((row & 1) + (row >> 1 & 1) + (row >> 2));
+}
+
 /* The taps of one input channel, those of `taps` (bit 3i + j; a constant where inlined, so that each pattern gets
  * its own straight code), into the 16 accumulators c; returns the weights after them. */
 static inline __attribute__((always_inline)) const float *channel_3x3(__m512 *c, const float *x, int W, int oh,
@@ -200,7 +206,7 @@ static inline __attribute__((always_inline)) const float *channel_3x3(__m512 *c,
         if (!row)
             continue;
         if (i < i0 || i >= i1) { /* a kernel row over the padding: its taps are not added */
-            w += 16 * ((row & 1) + (row >> 1 & 1) + (row >> 2));
+            w = past_row(w, row);
             continue;
         }
         const float *r = x + (size_t)(oh - 1 + i) * W + c0;
@@ -313,13 +319,7 @@ static inline __attribute__((always_inline)) void conv_3x3(const float *x, int C
     store_3x3(c, bias, act, out, ldo, rows);
 }
 
-/* Windows two input columns apart: the 16 outputs' windows are centred on input columns c0, c0 + 2, …, c0 + 30
- * (c0 even: from the first column of a run of 32, or odd: from the second) of input row sh·oh (column perforation
- * of stride 2: sh 1; a convolution of stride 2: sh 2, c0 = 2 × its first output column); their columns are the
- * even or odd ones of the 32 input columns from c0 & ~31, split as they are loaded, and the column before or after
- * them comes from the neighbouring run or is the padding's zero. Every tap of every channel, in the order of the
- * row kernel. */
-/* One input channel's taps of pattern `taps` (a constant) for conv_3x3_cols2 */
+/* One input channel's taps of pattern `taps` (a constant) for conv_3x3_cols2, as channel_3x3 */
 static inline __attribute__((always_inline)) const float *channel_cols2(__m512 *c, const float *x, int W, int top,
                                                                        int i0, int i1, int base, int before,
                                                                        int after, const float *w, const int odd,
@@ -333,7 +333,7 @@ static inline __attribute__((always_inline)) const float *channel_cols2(__m512 *
         if (!row)
             continue;
         if (i < i0 || i >= i1) { /* a kernel row over the padding: its taps are not added */
-            w += 16 * ((row & 1) + (row >> 1 & 1) + (row >> 2));
+            w = past_row(w, row);
             continue;
         }
         const float *r = x + (size_t)(top + i) * W + base;
@@ -365,6 +365,12 @@ static inline __attribute__((always_inline)) const float *channel_cols2(__m512 *
     return w;
 }
 
+/* Windows two input columns apart: the 16 outputs' windows are centred on input columns c0, c0 + 2, …, c0 + 30
+ * (c0 even: from the first column of a run of 32, or odd: from the second) of input row sh·oh (column perforation
+ * of stride 2: sh 1; a convolution of stride 2: sh 2, c0 = 2 × its first output column); their columns are the
+ * even or odd ones of the 32 input columns from c0 & ~31, split as they are loaded, and the column before or after
+ * them comes from the neighbouring run or is the padding's zero. The taps of conv_3x3's patterns, in the order
+ * of the row kernel. */
 static inline __attribute__((always_inline)) void conv_3x3_cols2(const float *x, int Cg, int H, int W, int oh,
                                                                  int c0, const float *w, const float *bias,
                                                                  mpx_act act, float *out, size_t ldo,
