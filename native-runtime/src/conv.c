@@ -655,36 +655,30 @@ static inline __attribute__((always_inline)) void row_fast(float *restrict d, co
                                                            const float *restrict b, int n, float bias, mpx_act act)
 {
 #ifdef MPX_V8_SHUFFLE
+/* the row in vectors of VF (VI: its integer type) */
+#define ROW_VECTORS(VF, VI)                                                                                  \
+    do {                                                                                                     \
+        const VF h_ = (VF){0} + 0.5f;                                                                        \
+        for (int i = 0; i < n; i += (int)(sizeof(VF) / sizeof(float))) {                                     \
+            VF v, w;                                                                                         \
+            memcpy(&v, a + i, sizeof v);                                                                     \
+            if (b) {                                                                                         \
+                memcpy(&w, b + i, sizeof w);                                                                 \
+                v = (v + w) * h_;                                                                            \
+            }                                                                                                \
+            BIAS_ACT_V(v, bias, act, VI);                                                                    \
+            memcpy(d + i, &v, sizeof v);                                                                     \
+        }                                                                                                    \
+    } while (0)
     if (n % 16 == 0) {
-        const mpx_v16f h = (mpx_v16f){0} + 0.5f;
-        for (int i = 0; i < n; i += 16) {
-            mpx_v16f v;
-            memcpy(&v, a + i, sizeof v);
-            if (b) {
-                mpx_v16f w;
-                memcpy(&w, b + i, sizeof w);
-                v = (v + w) * h;
-            }
-            BIAS_ACT_V(v, bias, act, mpx_v16i);
-            memcpy(d + i, &v, sizeof v);
-        }
+        ROW_VECTORS(mpx_v16f, mpx_v16i);
         return;
     }
     if (n % 8 == 0) {
-        const mpx_v8f h = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
-        for (int i = 0; i < n; i += 8) {
-            mpx_v8f v;
-            memcpy(&v, a + i, sizeof v);
-            if (b) {
-                mpx_v8f w;
-                memcpy(&w, b + i, sizeof w);
-                v = (v + w) * h;
-            }
-            BIAS_ACT8(v, bias, act);
-            memcpy(d + i, &v, sizeof v);
-        }
+        ROW_VECTORS(mpx_v8f, mpx_v8i);
         return;
     }
+#undef ROW_VECTORS
 #endif
     if (b)
         for (int i = 0; i < n; i++)

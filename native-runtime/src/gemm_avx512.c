@@ -187,6 +187,15 @@ void mpx_conv_kernel_avx512_row(int K, const int *off, const float *const *pixel
     }
 }
 
+/* c[j] += v · w[j] for the 16 channels j of a tap; returns the next tap's weights */
+static inline __attribute__((always_inline)) const float *tap16(__m512 *c, __m512 v, const float *w)
+{
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++)
+        c[j] = _mm512_fmadd_ps(v, _mm512_set1_ps(w[j]), c[j]);
+    return w + 16;
+}
+
 /* Weights of the taps of a kernel row (bits 0-2 of `row`) that lies over the padding: skipped */
 static inline const float *past_row(const float *w, unsigned row)
 {
@@ -212,28 +221,14 @@ static inline __attribute__((always_inline)) const float *channel_3x3(__m512 *c,
         const float *r = x + (size_t)(oh - 1 + i) * W + c0;
         __m512 mid = _mm512_loadu_ps(r);
         /* the columns left and right of the run: loaded, or shifted in from the run with a zero at the edge */
-        if (row & 1) {
-            __m512 lo = left ? _mm512_loadu_ps(r - 1)
-                             : _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(mid), zero, 15));
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; j++)
-                c[j] = _mm512_fmadd_ps(lo, _mm512_set1_ps(w[j]), c[j]);
-            w += 16;
-        }
-        if (row & 2) {
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; j++)
-                c[j] = _mm512_fmadd_ps(mid, _mm512_set1_ps(w[j]), c[j]);
-            w += 16;
-        }
-        if (row & 4) {
-            __m512 hi = right ? _mm512_loadu_ps(r + 1)
-                              : _mm512_castsi512_ps(_mm512_alignr_epi32(zero, _mm512_castps_si512(mid), 1));
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; j++)
-                c[j] = _mm512_fmadd_ps(hi, _mm512_set1_ps(w[j]), c[j]);
-            w += 16;
-        }
+        if (row & 1)
+            w = tap16(c, left ? _mm512_loadu_ps(r - 1)
+                              : _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(mid), zero, 15)), w);
+        if (row & 2)
+            w = tap16(c, mid, w);
+        if (row & 4)
+            w = tap16(c, right ? _mm512_loadu_ps(r + 1)
+                               : _mm512_castsi512_ps(_mm512_alignr_epi32(zero, _mm512_castps_si512(mid), 1)), w);
     }
     return w;
 }
@@ -353,14 +348,9 @@ static inline __attribute__((always_inline)) const float *channel_cols2(__m512 *
             t[1] = e, t[2] = o;
         }
 #pragma GCC unroll 3
-        for (int k = 0; k < 3; k++) {
-            if (!(row >> k & 1))
-                continue;
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; j++)
-                c[j] = _mm512_fmadd_ps(t[k], _mm512_set1_ps(w[j]), c[j]);
-            w += 16;
-        }
+        for (int k = 0; k < 3; k++)
+            if (row >> k & 1)
+                w = tap16(c, t[k], w);
     }
     return w;
 }
